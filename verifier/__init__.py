@@ -1,0 +1,15 @@
+"""netverify: prove that a Kubernetes cluster keeps the Kubernetes network model's promises."""
+
+from .errors import InputError, Problem, SoundnessError, UsageError, VerifierError
+from .model import Cluster
+
+__all__ = [
+    "Cluster",
+    "InputError",
+    "Problem",
+    "SoundnessError",
+    "UsageError",
+    "VerifierError",
+]
+
+__version__ = "0.1.0"
