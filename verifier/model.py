@@ -676,6 +676,24 @@ class Cluster:
         return {k: tuple(v) for k, v in out.items()}
 
     @cached_property
+    def pod_by_ip(self) -> dict[IP, Pod]:
+        """IP -> the live pod-network pod holding it (hostNetwork pods hold their node's IPs)."""
+        out: dict[IP, Pod] = {}
+        for p in self.live_pods:
+            if not p.host_network:
+                for ip in p.ips:
+                    out.setdefault(ip, p)
+        return out
+
+    @cached_property
+    def node_by_ip(self) -> dict[IP, Node]:
+        out: dict[IP, Node] = {}
+        for n in self.nodes:
+            for ip in n.ips:
+                out.setdefault(ip, n)
+        return out
+
+    @cached_property
     def live_pods(self) -> tuple[Pod, ...]:
         """Pods that hold their IP: not terminal (semantics.md §1.4)."""
         return tuple(p for p in self.pods if not p.terminal)

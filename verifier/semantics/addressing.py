@@ -1,0 +1,194 @@
+"""Addresses, routing and source NAT (semantics.md §1, §8).
+
+Who owns an address, where a packet goes after it leaves a pod, and whether a
+node rewrites its source on the way out. The SNAT predicate is written in the
+algebra because the destination (and an allocated source) may be unknowns.
+
+>>> from verifier.model import Cluster, IPPool, Pod, ip_address, ip_network
+>>> from verifier.semantics.algebra import CONCRETE
+>>> pool = IPPool(name="v4", cidr=ip_network("10.244.0.0/16"), nat_outgoing=True)
+>>> a = Pod(namespace="x", name="a", ips=(ip_address("10.244.1.5"),))
+>>> c = Cluster(pods=(a,), ip_pools=(pool,))
+>>> snat_applies(CONCRETE, c, a, a.ips[0], ip_address("8.8.8.8"), 4)
+True
+>>> snat_applies(CONCRETE, c, a, a.ips[0], ip_address("10.244.2.9"), 4)
+False
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from ..model import IP, Cluster, IPPool, Network, Node, Pod, ip_network
+from .algebra import Algebra, Term
+from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
+
+__all__ = [
+    "IP_MASQ_AGENT_DEFAULTS",
+    "LINK_LOCAL",
+    "endpoint_of_pod",
+    "encapsulation",
+    "endpoint_for_ip",
+    "in_pod_ranges",
+    "snat_exemptions",
+    "snat_applies",
+    "Route",
+    "route",
+    "pool_of",
+]
+
+#: ip-masq-agent's default nonMasqueradeCIDRs (RFC 1918).
+IP_MASQ_AGENT_DEFAULTS = tuple(ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+LINK_LOCAL = {4: ip_network("169.254.0.0/16"), 6: ip_network("fe80::/10")}
+
+
+# --------------------------------------------------------------------------- who owns an IP
+
+
+def endpoint_for_ip(cluster: Cluster, ip: IP) -> Endpoint:
+    """The party that owns ``ip``: a pod, a node, or the outside world."""
+    pod = cluster.pod_by_ip.get(ip)
+    if pod is not None:
+        return PodEndpoint(pod)
+    node = cluster.node_by_ip.get(ip)
+    if node is not None:
+        return NodeEndpoint(node)
+    return ExternalEndpoint(ip)
+
+
+def endpoint_of_pod(cluster: Cluster, pod: Pod) -> Endpoint:
+    """How policy sees ``pod``: itself, or its node when it runs on the host network (§3.9)."""
+    if pod.host_network:
+        node = cluster.node_by_name.get(pod.node_name or "")
+        if node is None:
+            node = Node(name=pod.node_name or "<unscheduled>")
+        return NodeEndpoint(node, pod)
+    return PodEndpoint(pod)
+
+
+def in_pod_ranges(cluster: Cluster, ip: IP) -> bool:
+    return any(ip.version == n.version and ip in n for n in cluster.pod_cidrs)
+
+
+def pool_of(cluster: Cluster, ip: IP) -> IPPool | None:
+    """The most specific IP pool holding ``ip``."""
+    best: IPPool | None = None
+    for pool in cluster.ip_pools:
+        if pool.cidr.version == ip.version and ip in pool.cidr:
+            if best is None or pool.cidr.prefixlen > best.cidr.prefixlen:
+                best = pool
+    return best
+
+
+# --------------------------------------------------------------------------- SNAT
+
+
+def snat_exemptions(cluster: Cluster, node: Node | None, family: int) -> tuple[Network, ...]:
+    """Destinations a node never masquerades pod traffic to, per the configured mechanism (§8.2)."""
+    masq = cluster.config.masquerade
+    mode = masq.mode
+    if mode == "calico":
+        nets = [p.cidr for p in cluster.ip_pools if p.cidr.version == family]
+        if masq.exclude_host_ips:
+            nets += [ipaddress.ip_network(ip) for n in cluster.nodes for ip in n.ips if ip.version == family]
+        return tuple(nets)
+    if mode == "ip-masq-agent":
+        nets = list(masq.non_masquerade_cidrs or IP_MASQ_AGENT_DEFAULTS)
+        if not masq.masquerade_link_local:
+            nets.append(LINK_LOCAL[family])
+        if node is not None:  # "! --dst-type LOCAL": the node's own addresses
+            nets += [ipaddress.ip_network(ip) for ip in node.ips]
+        return tuple(n for n in nets if n.version == family)
+    if mode == "non-masquerade-cidr":
+        nets = masq.non_masquerade_cidrs or (ip_network("10.0.0.0/8"),)
+        return tuple(n for n in nets if n.version == family)
+    if mode == "pod-network":
+        return tuple(n for n in cluster.pod_cidrs if n.version == family)
+    return ()
+
+
+def snat_applies(alg: Algebra, cluster: Cluster, source: Pod, src_ip: Term, dst_ip: Term, family: int) -> Term:
+    """Does the source pod's node masquerade this packet (NAT outgoing, §8.2)?
+
+    ``src_ip``/``dst_ip`` are algebra terms: the encoder asks "for which
+    destinations", the engine "for this one".
+    """
+    if source.host_network:
+        return alg.false
+    masq = cluster.config.masquerade
+    mode = masq.mode
+    if mode == "none":
+        return alg.false
+    if mode == "ip-masq-agent" and family == 6 and not masq.ipv6:
+        return alg.false
+    node = cluster.node_by_name.get(source.node_name or "")
+    exempt = alg.or_(*(alg.in_cidr(dst_ip, n) for n in snat_exemptions(cluster, node, family)))
+    if mode == "calico":
+        nat_pools = [p for p in cluster.ip_pools if p.nat_outgoing and p.cidr.version == family]
+        from_nat_pool = alg.or_(*(alg.in_cidr(src_ip, p.cidr) for p in nat_pools))
+        return alg.and_(from_nat_pool, alg.not_(exempt))
+    if mode == "pod-network":
+        from_pods = alg.or_(*(alg.in_cidr(src_ip, n) for n in cluster.pod_cidrs if n.version == family))
+        return alg.and_(from_pods, alg.not_(exempt))
+    return alg.not_(exempt)
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a packet goes from ``from_node`` (semantics.md §8.3)."""
+
+    #: "local" (same node), "remote" (another node's pod), "node" (a node's host
+    #: namespace), "external" (leaves the cluster), "none" (a pod range with no pod)
+    kind: str
+    to_node: str | None = None
+    #: None (not inter-node), "routed", "IPIP", "VXLAN" or "overlay"
+    encapsulation: str | None = None
+    pool: IPPool | None = None
+
+
+def _same_subnet(a: Node | None, b: Node | None, family: int) -> bool:
+    """Nodes in one L2 subnet, from Calico's node address annotation, else a /24 (/64) guess."""
+    if a is None or b is None:
+        return False
+    ia, ib = a.ip(family), b.ip(family)
+    if ia is None or ib is None:
+        return False
+    prefix = 24 if family == 4 else 64
+    return ipaddress.ip_network(f"{ia}/{prefix}", strict=False) == ipaddress.ip_network(
+        f"{ib}/{prefix}", strict=False
+    )
+
+
+def encapsulation(cluster: Cluster, from_node: str | None, to_node: str | None, dst_ip: IP) -> tuple[str, IPPool | None]:
+    """How inter-node pod traffic crosses the fabric, decided by the destination pool (§8.4)."""
+    pool = pool_of(cluster, dst_ip)
+    if pool is None:
+        return cluster.config.encapsulation, None
+    a = cluster.node_by_name.get(from_node or "")
+    b = cluster.node_by_name.get(to_node or "")
+    for mode, name in ((pool.ipip_mode, "IPIP"), (pool.vxlan_mode, "VXLAN")):
+        if mode == "Always":
+            return name, pool
+        if mode == "CrossSubnet":
+            return ("routed", pool) if _same_subnet(a, b, dst_ip.version) else (name, pool)
+    return "routed", pool
+
+
+def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip: IP) -> Route:
+    """Where a packet from a pod (or host) on ``from_node`` to ``dst_ip`` is delivered."""
+    if isinstance(destination, PodEndpoint):
+        to = destination.pod.node_name
+        if to == from_node:
+            return Route("local", to)
+        enc, pool = encapsulation(cluster, from_node, to, dst_ip)
+        return Route("remote", to, enc, pool)
+    if isinstance(destination, NodeEndpoint):
+        return Route("node", destination.node.name)
+    if in_pod_ranges(cluster, dst_ip):
+        return Route("none")
+    return Route("external")
+
