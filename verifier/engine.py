@@ -1,0 +1,439 @@
+"""The concrete reference forwarding engine (semantics.md §10).
+
+It replays one connection attempt through the rules in ``verifier.semantics``
+with the :class:`~verifier.semantics.algebra.Concrete` algebra and records every
+decision as a :class:`~verifier.trace.Hop`: name resolution, Service DNAT, the
+source's egress policy, routing, source NAT, the destination's ingress policy,
+delivery. It is the project's ground truth: every Z3 counterexample is replayed
+here before it is shown.
+
+>>> from verifier.model import Cluster, Pod, Labels, ip_address
+>>> a = Pod(namespace="x", name="a", ips=(ip_address("10.244.0.5"),), node_name="n1")
+>>> b = Pod(namespace="x", name="b", ips=(ip_address("10.244.0.6"),), node_name="n1")
+>>> t = trace(Cluster(pods=(a, b)), "x/a", "x/b", 80)
+>>> t.verdict.value, [h.step for h in t.all_hops]
+('ALLOWED', ['egress', 'route', 'snat', 'ingress', 'deliver'])
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from .errors import UsageError
+from .model import IP, PROTOCOLS, Cluster, Node, Pod
+from .semantics import dns as dns_rules
+from .semantics import policy as policy_rules
+from .semantics import services as service_rules
+from .semantics.addressing import endpoint_for_ip
+from .semantics.algebra import CONCRETE, Packet
+from .semantics.endpoint import NodeEndpoint, PodEndpoint
+from .semantics.pipeline import Client, flow
+from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
+
+__all__ = ["client_for", "trace", "resolve_port"]
+
+
+# --------------------------------------------------------------------------- the client
+
+
+def client_for(cluster: Cluster, source: str | Pod | Node | IP) -> Client:
+    """A client from ``ns/pod``, ``node/NAME``, an IP literal, or a model object."""
+    if isinstance(source, Pod):
+        return Client.of_pod(cluster, source)
+    if isinstance(source, Node):
+        return Client.of_node(source)
+    if isinstance(source, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        return Client.of_ip(cluster, source)
+    text = str(source)
+    if text.startswith("node/"):
+        node = cluster.node_by_name.get(text[5:])
+        if node is None:
+            known = ", ".join(sorted(cluster.node_by_name)) or "none"
+            raise UsageError(f"unknown node {text[5:]!r} (nodes: {known})")
+        return Client.of_node(node)
+    try:
+        return Client.of_ip(cluster, ipaddress.ip_address(text))
+    except ValueError:
+        pass
+    return Client.of_pod(cluster, cluster.pod(text))
+
+
+# --------------------------------------------------------------------------- ports
+
+
+def resolve_port(port: int | str | None, protocol: str, pod: Pod | None) -> int | None:
+    """A port number from a number, a numeric string or a container port name on ``pod``."""
+    if port is None or isinstance(port, int):
+        return port
+    if str(port).isdigit():
+        return int(port)
+    if pod is None:
+        return None
+    return pod.named_port(str(port), protocol)
+
+
+def _check_query(port: int | None, protocol: str) -> None:
+    if protocol not in PROTOCOLS:
+        raise UsageError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+    if port is not None and not 1 <= port <= 65535:
+        raise UsageError(f"port must be in 1..65535, got {port}")
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def trace(
+    cluster: Cluster,
+    source: str | Pod | Node | IP,
+    destination: str | Pod | IP,
+    port: int | str | None = None,
+    protocol: str = "TCP",
+    *,
+    family: int | None = None,
+) -> Trace:
+    """Replay one connection from ``source`` to ``destination`` and explain the outcome.
+
+    ``destination`` is a pod (``ns/name``), an IP (pod, Service VIP, node IP for a
+    NodePort, external), or a DNS name as the source pod would type it.
+    ``port`` may be a number or a port name (a Service port or container port name).
+    """
+    protocol = protocol.upper()
+    client = client_for(cluster, source)
+    hops: list[Hop] = []
+    notes: list[str] = []
+    dst_label = destination.ref if isinstance(destination, Pod) else str(destination)
+
+    def finish(verdict: Verdict, branches: tuple[Branch, ...] = (), fam: int | None = family, p=port) -> Trace:
+        return Trace(client.label, dst_label, p, protocol, fam, tuple(hops), branches, verdict, tuple(notes))
+
+    # 1. what address does the client use?
+    target_pod: Pod | None = None
+    dst_ip: IP | None = None
+    if isinstance(destination, Pod):
+        target_pod = destination
+    elif isinstance(destination, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
+        dst_ip = destination
+    else:
+        text = str(destination)
+        try:
+            dst_ip = ipaddress.ip_address(text)
+        except ValueError:
+            if "/" in text:
+                target_pod = cluster.pod(text)
+    if target_pod is not None:
+        fam = family or next((f for f in client.families if target_pod.ip(f) is not None), None)
+        if fam is None or target_pod.ip(fam) is None:
+            hops.append(Hop("route", "no address", f"{target_pod.ref} has no IP of a family {client.label} uses"))
+            return finish(Verdict.NO_ROUTE)
+        dst_ip = target_pod.ip(fam)
+    elif dst_ip is None:
+        resolved = _resolve_name(cluster, client, str(destination), family, protocol, hops, notes)
+        if isinstance(resolved, Verdict):
+            return finish(resolved)
+        dst_ip = resolved
+    fam = dst_ip.version
+    if client.ip(fam) is None:
+        hops.append(Hop("route", "no address", f"{client.label} has no IPv{fam} address"))
+        return finish(Verdict.NO_ROUTE, fam=fam)
+
+    # 2. which port?
+    number = _port_number(cluster, port, protocol, dst_ip, target_pod)
+    if number is None:
+        what = "a port" if port is None else f"port {port!r}"
+        hops.append(Hop("service", "no such port", f"nothing at {dst_ip} declares {what} for {protocol}"))
+        return finish(Verdict.NO_SUCH_PORT, fam=fam)
+    _check_query(number, protocol)
+
+    branches = _connect(cluster, client, dst_ip, number, protocol, hops)
+    if isinstance(branches, Verdict):
+        return finish(branches, fam=fam, p=number)
+    return finish(_overall(branches), branches, fam=fam, p=number)
+
+
+def _overall(branches: tuple[Branch, ...]) -> Verdict:
+    if any(b.reachable for b in branches):
+        return Verdict.ALLOWED
+    return branches[0].verdict if branches else Verdict.NO_ROUTE
+
+
+def _port_number(cluster: Cluster, port: int | str | None, protocol: str, dst_ip: IP, target_pod: Pod | None) -> int | None:
+    """A numeric port; names resolve on the Service at ``dst_ip`` first, then on the pod."""
+    if isinstance(port, int):
+        return port
+    if port is not None and str(port).isdigit():
+        return int(port)
+    owner = target_pod or cluster.pod_by_ip.get(dst_ip)
+    for frontend in service_rules.frontends(cluster):
+        if frontend.ip == dst_ip and frontend.protocol == protocol:
+            if port is None or frontend.service_port.name == port:
+                return frontend.port
+    if port is None:
+        if owner is not None:
+            first = next((p for p in owner.ports if p.protocol == protocol), None)
+            return None if first is None else first.container_port
+        return None
+    return resolve_port(port, protocol, owner)
+
+
+# --------------------------------------------------------------------------- DNS
+
+
+def _resolve_name(
+    cluster: Cluster, client: Client, name: str, family: int | None, protocol: str, hops: list[Hop], notes: list[str]
+) -> IP | Verdict:
+    """Resolve ``name`` as the client's stub resolver would, checking the DNS flow itself."""
+    if client.pod is None:
+        raise UsageError("only pods resolve names; give an IP for node or external clients")
+    conf = dns_rules.resolver_config(cluster, client.pod)
+    if conf.uses_cluster_dns and conf.nameservers:
+        blocked = _dns_flow(cluster, client, conf, hops, notes)
+        if blocked is not None:
+            return blocked
+    families = (family,) if family else client.families
+    last = None
+    for fam in families:
+        qtype = "A" if fam == 4 else "AAAA"
+        res = dns_rules.resolve(cluster, client.pod, name, qtype)
+        last = res
+        addresses = [r for r in res.answers if r.type == qtype]
+        if addresses:
+            ip = ipaddress.ip_address(addresses[0].data)
+            hops.append(
+                Hop(
+                    "resolve",
+                    "resolved",
+                    f"{name} {qtype} -> {', '.join(r.data for r in addresses)} via {res.answered_by}",
+                    tuple(_record_deciders(res)),
+                )
+            )
+            return ip
+    assert last is not None
+    tried = ", ".join(f"{a.query_name} ({a.rcode})" for a in last.candidates)
+    hops.append(Hop("resolve", last.rcode.lower(), f"{name} does not resolve from {client.label}; tried {tried}"))
+    return Verdict.NXDOMAIN
+
+
+def _record_deciders(res) -> list[Decider]:
+    out = []
+    for r in res.answers:
+        src = getattr(r, "source", None)
+        obj = getattr(r, "origin", None)
+        if obj is not None:
+            out.append(Decider.of(obj, source=src))
+    return out
+
+
+def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str]) -> Verdict | None:
+    """The DNS query is a flow client -> nameserver:53/UDP; policy must allow it."""
+    server = ipaddress.ip_address(conf.nameservers[0])
+    server_ok = server.version in client.families
+    translation = service_rules.translate(cluster, client.kind, client.node.name if client.node else None, server, 53, "UDP", client_ip=client.ip(server.version))
+    has_dns_pods = translation is not None and translation.outcome == "DNAT" and any(b.pod is not None for b in translation.backends)
+    if not server_ok or not has_dns_pods:
+        note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
+        notes.append(note)
+        hops.append(Hop("dns-query", "assumed", note))
+        return None
+    sub: list[Hop] = []
+    branches = _connect(cluster, client, server, 53, "UDP", sub)
+    if isinstance(branches, Verdict) or not any(b.reachable for b in branches):
+        detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed"
+        reasons = [] if isinstance(branches, Verdict) else [b for b in branches if not b.reachable][:1]
+        deciders = tuple(d for b in reasons for h in b.hops for d in h.deciders)
+        hops.extend(sub)
+        hops.append(Hop("dns-query", "blocked", detail, deciders))
+        return Verdict.DNS_BLOCKED
+    ok = next(b for b in branches if b.reachable)
+    hops.append(Hop("dns-query", "allowed", f"DNS query to {server}:53/UDP reaches {ok.pod or ok.ip}"))
+    return None
+
+
+# --------------------------------------------------------------------------- Service + path
+
+
+def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str, hops: list[Hop]) -> tuple[Branch, ...] | Verdict:
+    """Service translation at the first kube-proxy hop, then one branch per backend."""
+    fam = dst_ip.version
+    src_ip = client.ip(fam)
+    node_name = client.node.name if client.node else None
+    first_hop_node = node_name
+    if client.kind == "external":
+        owner = cluster.node_by_ip.get(dst_ip)
+        first_hop_node = owner.name if owner else None
+    t = service_rules.translate(cluster, client.kind, first_hop_node, dst_ip, port, protocol, client_ip=src_ip)
+    if t is None:
+        remote = _remote_node_port(cluster, client, dst_ip, port, protocol)
+        if remote is not None:
+            return _via_remote_node_port(cluster, client, remote, dst_ip, port, protocol, hops)
+        return (_path(cluster, client, src_ip, dst_ip, port, protocol, via=None),)
+    deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=_port_source(t)),)
+    before = PacketView(src_ip, dst_ip, port, protocol)
+    if t.outcome != "DNAT":
+        hops.append(Hop("service", t.outcome.lower(), t.reason, deciders, before))
+        return Verdict.NO_ENDPOINTS
+    targets = ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends)
+    hops.append(Hop("service", "dnat", f"{t.frontend.kind} {dst_ip}:{port}/{protocol} of Service {t.service.ref} -> {targets}", deciders, before))
+    return tuple(
+        _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b)
+        for b in t.backends
+    )
+
+
+def _port_source(t):
+    srcs = getattr(t.service, "port_sources", ())
+    try:
+        return srcs[t.service.ports.index(t.service_port)]
+    except (ValueError, IndexError):
+        return t.service.source
+
+
+def _remote_node_port(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str):
+    """A NodePort on another node's address: DNATed there, not on the client's node."""
+    node = cluster.node_by_ip.get(dst_ip)
+    if node is None or client.kind == "external" or (client.node is not None and client.node.name == node.name):
+        return None
+    return service_rules.translate(cluster, "external" if client.kind == "external" else "remote", node.name, dst_ip, port, protocol, client_ip=client.ip(dst_ip.version))
+
+
+def _via_remote_node_port(cluster, client, t, dst_ip, port, protocol, hops):
+    src_ip = client.ip(dst_ip.version)
+    pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
+    node_ep = endpoint_for_ip(cluster, dst_ip)
+    decision = policy_rules.egress(CONCRETE, cluster, client.endpoint, node_ep, pkt)
+    hop = _policy_hop(decision, PacketView(src_ip, dst_ip, port, protocol))
+    if hop is not None:
+        hops.append(hop)
+    if not decision.allowed(CONCRETE):
+        return (Branch((), Verdict.DENIED, None, dst_ip, port),)
+    deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=_port_source(t)),)
+    if t.outcome != "DNAT":
+        hops.append(Hop("service", t.outcome.lower(), t.reason, deciders))
+        return Verdict.NO_ENDPOINTS
+    hops.append(Hop("service", "dnat", f"NodePort {dst_ip}:{port} on node {t.frontend.node} -> " + ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends), deciders))
+    return tuple(
+        _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b, egress_done=True, dnat_node=t.frontend.node)
+        for b in t.backends
+    )
+
+
+def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | None:
+    if decision.pod is None:
+        return None
+    step = decision.direction.lower()
+    where = decision.pod.ref
+    if decision.exemption is not None:
+        return Hop(step, "allowed", f"{where}: policy does not apply ({decision.exemption})", (), packet)
+    if not decision.isolating:
+        return Hop(step, "allowed", f"{where} is not {step}-isolated: no NetworkPolicy selects it for {decision.direction}", (), packet)
+    clause = decision.first_match()
+    if clause is not None:
+        d = Decider.of(clause.policy, part=f"{step}[{clause.index}]", source=clause.rule.source)
+        return Hop(step, "allowed", f"{where}: allowed by {clause.name}", (d,), packet)
+    names = ", ".join(p.ref for p in decision.isolating)
+    deciders = tuple(Decider.of(p) for p in decision.isolating)
+    return Hop(step, "denied", f"{where} is {step}-isolated by {names} and no rule allows this packet", deciders, packet)
+
+
+def _path(
+    cluster: Cluster,
+    client: Client,
+    src_ip: IP,
+    dst_ip: IP,
+    port: int,
+    protocol: str,
+    *,
+    via=None,
+    backend=None,
+    egress_done: bool = False,
+    dnat_node: str | None = None,
+) -> Branch:
+    """Egress policy -> route -> SNAT -> ingress policy -> delivery for one destination."""
+    hops: list[Hop] = []
+    destination = endpoint_for_ip(cluster, dst_ip)
+    pod_label = destination.pod.ref if isinstance(destination, PodEndpoint) else None
+    pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
+    view = PacketView(src_ip, dst_ip, port, protocol)
+    masq_at = dnat_node or (client.node.name if client.node else None)
+    masquerade_node = cluster.node_by_name.get(masq_at or "") if getattr(backend, "masquerade", False) else None
+    f = flow(
+        CONCRETE, cluster, client, destination, pkt,
+        via_service=via is not None,
+        masquerade_node=masquerade_node,
+        egress_checked=egress_done,
+        from_node=cluster.node_by_name.get(dnat_node or ""),
+    )
+
+    def done(verdict: Verdict) -> Branch:
+        if verdict.reachable != f.allowed(CONCRETE):  # the hops and the rule must agree
+            raise AssertionError(f"engine pipeline disagrees with semantics.pipeline for {view}")
+        return Branch(tuple(hops), verdict, pod_label, dst_ip, port)
+
+    if f.egress is not None:
+        hop = _policy_hop(f.egress, view)
+        if hop is not None:
+            hops.append(hop)
+        if not f.egress.allowed(CONCRETE):
+            return done(Verdict.DENIED)
+    if f.host_blocked:
+        hops.append(Hop("egress", "denied", "pod to its own node: Felix DefaultEndpointToHostAction is Drop"))
+        return done(Verdict.DENIED)
+
+    r = f.route
+    if r.kind == "none":
+        hops.append(Hop("route", "no route", f"{dst_ip} is in a pod range but no running pod holds it", (), view))
+        return done(Verdict.NO_ROUTE)
+    from_name = dnat_node or (client.node.name if client.node else None)
+    hops.append(Hop("route", r.kind, _route_detail(r, from_name, destination), tuple(Decider.of(p) for p in [r.pool] if p), view))
+
+    seen_ip = src_ip
+    if f.snat is True and f.snat_node is not None:
+        seen_ip = f.snat_node.ip(dst_ip.version)
+        if f.masquerade_seen:
+            why = f"kube-proxy masquerades ({backend.masquerade_reason})"
+        elif r.kind == "remote":
+            why = f"pod-to-pod traffic is source-NATed ({cluster.config.masquerade.mode}): this breaks the NAT-free pod network"
+        else:
+            why = f"NAT outgoing ({cluster.config.masquerade.mode})"
+        hops.append(Hop("snat", "masquerade", f"{why}: source becomes node {f.snat_node.name} {seen_ip}", tuple(_nat_deciders(cluster, client, src_ip))))
+    elif masquerade_node is not None:
+        hops.append(Hop("snat", "masquerade-after-policy", f"kube-proxy masquerades ({backend.masquerade_reason}) after policy on node {masquerade_node.name}: the backend there sees the original source"))
+    else:
+        hops.append(Hop("snat", "none", "source address preserved"))
+
+    decision = f.ingress_natted if (f.snat is True and f.ingress_natted is not None) else f.ingress
+    if decision is not None:
+        hop = _policy_hop(decision, PacketView(seen_ip, dst_ip, port, protocol))
+        if hop is not None:
+            hops.append(hop)
+        if not decision.allowed(CONCRETE):
+            return done(Verdict.DENIED)
+    if isinstance(destination, PodEndpoint):
+        pod = destination.pod
+        listening = "" if pod.declares_port(port, protocol) else f" (note: no container of {pod.ref} declares {port}/{protocol})"
+        hops.append(Hop("deliver", "delivered", f"delivered to {pod.ref} {dst_ip}:{port}/{protocol}{listening}", (Decider.of(pod),)))
+    elif isinstance(destination, NodeEndpoint):
+        hops.append(Hop("deliver", "delivered", f"delivered to the host network of node {destination.node.name}"))
+    else:
+        hops.append(Hop("deliver", "left cluster", f"leaves the cluster towards {dst_ip}"))
+    return done(Verdict.ALLOWED)
+
+
+def _nat_deciders(cluster: Cluster, client: Client, src_ip: IP) -> list[Decider]:
+    from .semantics.addressing import pool_of
+
+    pool = pool_of(cluster, src_ip)
+    if pool is not None and pool.nat_outgoing and cluster.config.masquerade.mode == "calico":
+        return [Decider.of(pool, part="natOutgoing")]
+    if cluster.config.source.file != "<unknown>":
+        return [Decider("ClusterNetwork", "cluster", part="masquerade", source=cluster.config.source)]
+    return []
+
+
+def _route_detail(r, from_node, destination) -> str:
+    if r.kind == "local":
+        return f"same node {r.to_node}: delivered over the node's bridge/veth"
+    if r.kind == "remote":
+        how = "encapsulated" if r.encapsulation in ("IPIP", "VXLAN", "overlay") else "routed natively"
+        return f"node {from_node} -> node {r.to_node}, {how} ({r.encapsulation}); inner addresses unchanged"
+    if r.kind == "node":
+        return f"to the host network of node {r.to_node}"
+    return f"leaves node {from_node} towards the outside"

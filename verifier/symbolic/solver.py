@@ -1,0 +1,84 @@
+"""The one place netverify talks to the Z3 solver.
+
+Fixed seed, a per-query timeout, incremental solving with push/pop, and a
+three-valued answer: ``unknown`` is :attr:`Status.UNKNOWN` with Z3's reason,
+never a pass.
+
+>>> import z3
+>>> s = Solver(timeout=5)
+>>> x = z3.BitVec("x", 8)
+>>> s.check(z3.UGT(x, 250)).status.name
+'SAT'
+>>> s.check(z3.And(x == 1, x == 2)).status.name
+'UNSAT'
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Iterator
+
+import z3
+
+__all__ = ["Status", "Answer", "Solver", "DEFAULT_TIMEOUT"]
+
+#: Seconds per query; a query that takes longer is UNKNOWN.
+DEFAULT_TIMEOUT = 60.0
+
+
+class Status(Enum):
+    SAT = "sat"
+    # A packet (and allocation) satisfying the query exists: a counterexample.
+    UNSAT = "unsat"
+    # No packet satisfies the query: the property is proven.
+    UNKNOWN = "unknown"
+    # Z3 gave up (timeout, resource limit): neither proven nor refuted.
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: Status
+    model: z3.ModelRef | None
+    reason: str | None
+    seconds: float
+
+
+class Solver:
+    """A Z3 solver configured for reproducible, bounded proofs."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, seed: int = 0):
+        self.timeout = timeout
+        self._solver = z3.SolverFor("QF_BV")
+        self._solver.set("random_seed", seed)
+        self._solver.set("timeout", max(1, int(timeout * 1000)))
+
+    def add(self, *constraints: Any) -> None:
+        for c in constraints:
+            if c is True:
+                continue
+            self._solver.add(z3.BoolVal(False) if c is False else c)
+
+    @contextmanager
+    def scope(self) -> Iterator["Solver"]:
+        """Constraints added inside the block are dropped at its end."""
+        self._solver.push()
+        try:
+            yield self
+        finally:
+            self._solver.pop()
+
+    def check(self, *query: Any) -> Answer:
+        """Is ``query`` (with everything added so far) satisfiable?"""
+        start = time.perf_counter()
+        with self.scope():
+            self.add(*query)
+            result = self._solver.check()
+            elapsed = time.perf_counter() - start
+            if result == z3.sat:
+                return Answer(Status.SAT, self._solver.model(), None, elapsed)
+            if result == z3.unsat:
+                return Answer(Status.UNSAT, None, None, elapsed)
+            return Answer(Status.UNKNOWN, None, self._solver.reason_unknown() or "unknown", elapsed)

@@ -1,0 +1,218 @@
+"""What the engine answers: a :class:`Trace` of :class:`Hop` records and a :class:`Verdict`.
+
+Pure data. Rendering lives in ``verifier.report``; these classes only give a
+one-line ``__str__`` and a JSON-ready ``to_dict`` (the shape the CLI documents).
+
+>>> v = Verdict.ALLOWED
+>>> v.reachable, str(v)
+(True, 'ALLOWED')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from .model import IP, Source
+
+__all__ = ["Verdict", "Decider", "PacketView", "Hop", "Branch", "Trace"]
+
+
+class Verdict(str, Enum):
+    """How a connection attempt ends."""
+
+    ALLOWED = "ALLOWED"
+    # The packet reaches the destination pod (or leaves the cluster) and policy allows it.
+    DENIED = "DENIED"
+    # A NetworkPolicy isolates the source (egress) or the destination (ingress) and no rule allows it.
+    NXDOMAIN = "NXDOMAIN"
+    # The name does not resolve (or has no record of the wanted family) from the client pod.
+    DNS_BLOCKED = "DNS_BLOCKED"
+    # The client's egress policy does not let its DNS query reach the cluster DNS.
+    NO_ENDPOINTS = "NO_ENDPOINTS"
+    # A Service address with no usable endpoint: kube-proxy rejects (or drops) the connection.
+    NO_ROUTE = "NO_ROUTE"
+    # Nothing owns the destination address (a pod range without a pod, an unknown Service port).
+    NO_SUCH_PORT = "NO_SUCH_PORT"
+    # A named port that no container (or Service) declares.
+
+    @property
+    def reachable(self) -> bool:
+        return self is Verdict.ALLOWED
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class Decider:
+    """An object that took part in a decision: ``NetworkPolicy shop/allow-web ingress[0]`` at ``file:line``."""
+
+    kind: str
+    name: str
+    namespace: str | None = None
+    part: str | None = None
+    source: Source | None = None
+
+    @property
+    def ref(self) -> str:
+        ident = f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return f"{self.kind} {ident}" + (f" {self.part}" if self.part else "")
+
+    def __str__(self) -> str:
+        if self.source is not None and self.source.file != "<unknown>":
+            return f"{self.ref} ({self.source})"
+        return self.ref
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "part": self.part,
+            "file": self.source.file if self.source else None,
+            "line": self.source.line if self.source else None,
+        }
+
+    @classmethod
+    def of(cls, obj: Any, part: str | None = None, source: Source | None = None) -> "Decider":
+        return cls(
+            kind=obj.kind,
+            name=obj.name,
+            namespace=getattr(obj, "namespace", None),
+            part=part,
+            source=source if source is not None else getattr(obj, "source", None),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PacketView:
+    """A concrete packet: ``10.0.0.1 -> 10.96.0.10:53/UDP``."""
+
+    src_ip: IP | None
+    dst_ip: IP | None
+    dst_port: int | None
+    protocol: str
+
+    def __str__(self) -> str:
+        dst = f"[{self.dst_ip}]" if self.dst_ip is not None and self.dst_ip.version == 6 else str(self.dst_ip)
+        return f"{self.src_ip} -> {dst}:{self.dst_port}/{self.protocol}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "src_ip": None if self.src_ip is None else str(self.src_ip),
+            "dst_ip": None if self.dst_ip is None else str(self.dst_ip),
+            "dst_port": self.dst_port,
+            "protocol": self.protocol,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """One step of the pipeline: what it decided, why, and who decided.
+
+    ``step`` is one of ``resolve``, ``dns-query``, ``service``, ``egress``,
+    ``route``, ``snat``, ``ingress``, ``deliver``, ``note``.
+    """
+
+    step: str
+    outcome: str
+    detail: str
+    deciders: tuple[Decider, ...] = ()
+    packet: PacketView | None = None
+
+    def __str__(self) -> str:
+        s = f"{self.step:<8} {self.outcome}: {self.detail}"
+        if self.deciders:
+            s += " [" + "; ".join(map(str, self.deciders)) + "]"
+        return s
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "deciders": [d.to_dict() for d in self.deciders],
+            "packet": None if self.packet is None else self.packet.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    """One possible path: a Service backend kube-proxy may choose (or the only path)."""
+
+    hops: tuple[Hop, ...]
+    verdict: Verdict
+    #: "ns/name" of the backend pod, or None for a plain address.
+    pod: str | None = None
+    ip: IP | None = None
+    port: int | None = None
+
+    @property
+    def reachable(self) -> bool:
+        return self.verdict.reachable
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "pod": self.pod,
+            "ip": None if self.ip is None else str(self.ip),
+            "port": self.port,
+            "verdict": self.verdict.value,
+            "reachable": self.reachable,
+            "trace": [h.to_dict() for h in self.hops],
+        }
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The engine's answer for one connection attempt.
+
+    ``hops`` are the steps every path shares (name resolution, Service
+    translation); ``branches`` hold one path per candidate backend (one branch
+    when there is no choice). The connection is possible iff some branch is ALLOWED.
+    """
+
+    source: str
+    destination: str
+    port: int | str | None
+    protocol: str
+    family: int | None
+    hops: tuple[Hop, ...]
+    branches: tuple[Branch, ...]
+    verdict: Verdict
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def reachable(self) -> bool:
+        return self.verdict.reachable
+
+    @property
+    def decisive_branch(self) -> Branch | None:
+        """The branch whose verdict the trace reports (first allowed, else first)."""
+        for b in self.branches:
+            if b.verdict is self.verdict:
+                return b
+        return self.branches[0] if self.branches else None
+
+    @property
+    def all_hops(self) -> tuple[Hop, ...]:
+        b = self.decisive_branch
+        return self.hops + (b.hops if b else ())
+
+    def __str__(self) -> str:
+        return f"{self.verdict}: {self.source} -> {self.destination}:{self.port}/{self.protocol}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict.value,
+            "reachable": self.reachable,
+            "source": self.source,
+            "destination": self.destination,
+            "port": self.port,
+            "protocol": self.protocol,
+            "family": self.family,
+            "backends": [b.to_dict() for b in self.branches],
+            "trace": [h.to_dict() for h in self.all_hops],
+            "notes": list(self.notes),
+        }
