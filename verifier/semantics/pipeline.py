@@ -138,8 +138,12 @@ def flow(
         and cluster.config.endpoint_to_host == "Drop"
     )
     start = from_node or client.node
+    start_name = start.name if start else (client.pod.node_name if client.pod else None)
     dst_ip = packet.dst_ip
-    r = route(cluster, start.name if start else None, destination, dst_ip) if not _symbolic(dst_ip) else _route_symbolic(cluster, start, destination)
+    if _symbolic(dst_ip):
+        r = _route_symbolic(cluster, start_name, destination)
+    else:
+        r = route(cluster, start_name, destination, dst_ip)
 
     # Source NAT: kube-proxy's Service masquerade (concrete), else NAT outgoing (a term).
     snat: Term = alg.false
@@ -168,11 +172,11 @@ def _symbolic(value) -> bool:
     return not hasattr(value, "version")
 
 
-def _route_symbolic(cluster: Cluster, start: Node | None, destination: Endpoint) -> Route:
+def _route_symbolic(cluster: Cluster, start: str | None, destination: Endpoint) -> Route:
     """Routing when the destination address is an unknown: decided by who owns it."""
     if isinstance(destination, PodEndpoint):
         to = destination.pod.node_name
-        if start is not None and to == start.name:
+        if start is not None and to == start:
             return Route("local", to)
         return Route("remote", to, cluster.config.encapsulation)
     if isinstance(destination, NodeEndpoint):

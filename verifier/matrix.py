@@ -1,0 +1,186 @@
+"""Who reaches whom: the pod x pod reachability matrix, computed per equivalence class.
+
+Pods that no rule can tell apart (same namespace, labels, declared ports,
+host-network flag, and the same membership in every CIDR a rule or a pool
+names) are evaluated once, as a class. Each class pair is evaluated with the
+port-set algebra, so a cell lists *every* allowed port and protocol.
+
+>>> from verifier.model import Cluster, Pod, Labels, ip_address
+>>> pods = tuple(Pod(namespace="x", name=n, labels=Labels({"app": "web"}), node_name="n1",
+...                  ips=(ip_address(f"10.244.0.{i}"),)) for i, n in enumerate("abc", 2))
+>>> m = matrix(Cluster(pods=pods))
+>>> m.class_count, str(m.allowed("x/a", "x/b"))
+(1, 'all')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from .model import Cluster, Network, Pod
+from .semantics.addressing import endpoint_of_pod, pool_of
+from .semantics.algebra import Packet
+from .semantics.pipeline import Client, flow
+from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, FULL, PortSet, PortSetAlgebra
+
+__all__ = ["Matrix", "matrix", "pod_classes"]
+
+_ALG = PortSetAlgebra()
+
+
+def _networks(cluster: Cluster) -> tuple[Network, ...]:
+    """Every CIDR a rule or address plan can distinguish pods by."""
+    nets: set[Network] = set(cluster.pod_cidrs)
+    nets.update(p.cidr for p in cluster.ip_pools)
+    for pol in cluster.policies:
+        for rule in pol.ingress + pol.egress:
+            for peer in rule.peers:
+                if peer.ip_block is not None:
+                    nets.add(peer.ip_block.cidr)
+                    nets.update(peer.ip_block.except_)
+    return tuple(sorted(nets, key=lambda n: (n.version, n.network_address, n.prefixlen)))
+
+
+def _pod_snat_possible(cluster: Cluster) -> bool:
+    """Could a node source-NAT pod-to-pod traffic? Then the node tells pods apart too."""
+    mode = cluster.config.masquerade.mode
+    if mode == "none":
+        return False
+    if mode != "calico":
+        return True
+    return any(pool_of(cluster, ip) is None for p in cluster.live_pods for ip in p.ips)
+
+
+def pod_classes(cluster: Cluster, pods: Iterable[Pod]) -> list[list[Pod]]:
+    """Group pods that every rule treats alike (see the module docstring)."""
+    nets = _networks(cluster)
+    by_node = _pod_snat_possible(cluster) or any(p.host_network for p in cluster.pods)
+    groups: dict[Any, list[Pod]] = {}
+    for p in pods:
+        signature = tuple(tuple(i for i, n in enumerate(nets) if ip.version == n.version and ip in n) for ip in p.ips)
+        key = (
+            p.namespace,
+            p.labels,
+            tuple(sorted((c.role, c.ports) for c in p.containers)),
+            p.host_network,
+            p.families,
+            p.node_name if by_node else None,
+            signature,
+        )
+        groups.setdefault(key, []).append(p)
+    return list(groups.values())
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """Allowed ports and protocols for every ordered pod pair (by pod IP, one family)."""
+
+    pods: tuple[str, ...]
+    family: int
+    port: int | None
+    protocol: str | None
+    class_count: int
+    _class_of: dict[str, int] = field(repr=False)
+    _cells: dict[tuple[int, int], PortSet] = field(repr=False)
+    _self: PortSet = field(default=FULL, repr=False)
+
+    def allowed(self, source: str, destination: str) -> PortSet:
+        """What ``source`` may open to ``destination``'s pod IP."""
+        if source == destination:
+            return self._self
+        return self._cells[(self._class_of[source], self._class_of[destination])]
+
+    def reachable(self, source: str, destination: str) -> bool:
+        return bool(self.allowed(source, destination))
+
+    def pairs(self) -> Iterable[tuple[str, str, PortSet]]:
+        for s in self.pods:
+            for d in self.pods:
+                yield s, d, self.allowed(s, d)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The documented JSON shape: ``{"pods": [...], "allowed": {src: {dst: [{protocol, ports}]}}}``."""
+        return {
+            "pods": list(self.pods),
+            "family": self.family,
+            "port": self.port,
+            "protocol": self.protocol,
+            "classes": self.class_count,
+            "allowed": {
+                s: {d: self.allowed(s, d).to_list() for d in self.pods if self.allowed(s, d)} for s in self.pods
+            },
+        }
+
+    def frame(self):
+        """A pandas DataFrame: rows are sources, columns destinations, cells the allowed ports."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [[str(self.allowed(s, d)) for d in self.pods] for s in self.pods],
+            index=pd.Index(self.pods, name="from"),
+            columns=pd.Index(self.pods, name="to"),
+            dtype=object,
+        )
+
+
+def _restrict(cell: PortSet, port: int | None, protocol: str | None) -> PortSet:
+    if port is None and protocol is None:
+        return cell
+    alg = _ALG
+    cond = alg.and_(
+        alg.true if port is None else alg.eq(ANY_PORT, port),
+        alg.true if protocol is None else alg.eq(ANY_PROTOCOL, protocol),
+    )
+    return alg.and_(cell, cond)
+
+
+def matrix(
+    cluster: Cluster,
+    namespaces: Iterable[str] | None = None,
+    *,
+    port: int | None = None,
+    protocol: str | None = None,
+    family: int | None = None,
+    progress: Callable[[int], Any] | None = None,
+) -> Matrix:
+    """The reachability matrix of the live pods (of ``namespaces``, default all).
+
+    ``progress(n)`` is called as class pairs are evaluated (for a progress bar).
+    """
+    wanted = None if namespaces is None else set(namespaces)
+    pods = sorted(
+        (p for p in cluster.live_pods if wanted is None or p.namespace in wanted),
+        key=lambda p: (p.namespace, p.name),
+    )
+    fam = family or (cluster.families[0] if cluster.families else 4)
+    pods = [p for p in pods if _ip(cluster, p, fam) is not None]
+    classes = pod_classes(cluster, pods)
+    class_of = {p.ref: i for i, members in enumerate(classes) for p in members}
+    cells: dict[tuple[int, int], PortSet] = {}
+    for i, src_members in enumerate(classes):
+        src = src_members[0]
+        client = Client.of_pod(cluster, src)
+        for j, dst_members in enumerate(classes):
+            dst = dst_members[0]
+            if i == j:
+                if len(dst_members) == 1:
+                    cells[(i, j)] = EMPTY  # never looked up: a pod with itself is _self
+                    continue
+                dst = dst_members[1]
+            packet = Packet(fam, _ip(cluster, src, fam), _ip(cluster, dst, fam), ANY_PORT, ANY_PROTOCOL)
+            decision = flow(_ALG, cluster, client, endpoint_of_pod(cluster, dst), packet)
+            cells[(i, j)] = _restrict(decision.allowed(_ALG), port, protocol)
+        if progress is not None:
+            progress(len(classes))
+    return Matrix(
+        tuple(p.ref for p in pods), fam, port, protocol, len(classes), class_of, cells, _restrict(FULL, port, protocol)
+    )
+
+
+def _ip(cluster: Cluster, pod: Pod, family: int):
+    if pod.host_network:
+        node = cluster.node_by_name.get(pod.node_name or "")
+        if node is not None and node.ip(family) is not None:
+            return node.ip(family)
+    return pod.ip(family)
