@@ -1,0 +1,265 @@
+"""``netverify``: the command line (also installed as ``kubectl-netverify``).
+
+Each command loads the cluster state, asks the core one question and renders
+the answer. Exit codes are decided here and only here:
+
+=====  ==========================================================
+0      reachable / every property holds
+1      not reachable / a property is violated
+2      bad input or usage (unparseable manifest, unknown pod, bad flag)
+3      nothing violated, but the solver could not decide something
+=====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import InputError, SoundnessError, UsageError, VerifierError
+from .model import PROTOCOLS, Cluster
+
+__all__ = ["main", "cli"]
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+# --------------------------------------------------------------------------- shared options
+
+
+def _cluster_options(f: Callable) -> Callable:
+    """``-f`` (repeatable), or ``--live`` with kubeconfig flags, plus ``-v``."""
+
+    @click.option(
+        "-f",
+        "--filename",
+        "filenames",
+        multiple=True,
+        metavar="PATH",
+        help="Manifest file (.yaml/.yml/.json), directory (walked recursively) or - for stdin. Repeatable.",
+    )
+    @click.option("--live", is_flag=True, help="Read the cluster state from the API server (needs netverify[kube]).")
+    @click.option("--kubeconfig", metavar="FILE", help="kubeconfig for --live.")
+    @click.option("--context", metavar="NAME", help="kubeconfig context for --live.")
+    @click.option("-v", "--verbose", count=True, help="List skipped objects and loader warnings.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, filenames, live, kubeconfig, context, verbose, **kwargs: Any):
+        cluster = load_cluster(filenames, live=live, kubeconfig=kubeconfig, context=context, verbose=verbose)
+        return f(*args, cluster=cluster, verbose=verbose, **kwargs)
+
+    return wrapper
+
+
+def load_cluster(filenames, *, live=False, kubeconfig=None, context=None, verbose=0) -> Cluster:
+    from .ingest import load
+
+    if live:
+        from .ingest.live import load_live
+
+        cluster = load_live(kubeconfig=kubeconfig, context=context)
+    elif not filenames:
+        raise click.UsageError("give the cluster state with -f PATH (repeatable), or --live")
+    else:
+        cluster = load(*filenames)
+    _report_loading(cluster, verbose)
+    return cluster
+
+
+def _report_loading(cluster: Cluster, verbose: int) -> None:
+    err = click.get_text_stream("stderr")
+    warnings = tuple(cluster.warnings)
+    if warnings:
+        if verbose:
+            for w in warnings:
+                click.echo(str(w), file=err)
+        else:
+            click.echo(f"netverify: {len(warnings)} warning(s) while loading (-v to list them)", file=err)
+    if verbose and cluster.skipped:
+        summary = ", ".join(f"{kind} x{n}" for kind, n in cluster.skipped)
+        click.echo(f"skipped (not part of the network model): {summary}", file=err)
+        if verbose > 1:
+            for kind, ref, source in cluster.skipped_objects:
+                click.echo(f"  {source}: {kind} {ref}", file=err)
+
+
+_protocol = click.option(
+    "--protocol",
+    type=click.Choice(PROTOCOLS, case_sensitive=False),
+    default="TCP",
+    show_default=True,
+    callback=lambda _c, _p, v: v.upper() if v else v,
+)
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+# --------------------------------------------------------------------------- commands
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="netverify")
+def cli() -> None:
+    """Prove that a Kubernetes cluster keeps the Kubernetes network model's promises.
+
+    \b
+    netverify reach  -f DIR --from NS/POD --to TARGET --port N   one connection, with its trace
+    netverify dns    -f DIR --from NS/POD NAME                   a name as that pod resolves it
+    netverify matrix -f DIR [-n NS | -A]                         who reaches whom
+    """
+
+
+@cli.command()
+@_cluster_options
+@click.option("--from", "source", required=True, metavar="NS/POD", help="The client: ns/pod, node/NAME or an IP.")
+@click.option("--to", "target", required=True, metavar="TARGET", help="ns/pod, an IP, or a DNS name as the client types it.")
+@click.option("--port", metavar="PORT", help="Destination port number or name (default: the Service's or pod's first port).")
+@_protocol
+@click.option("--family", type=click.Choice(["4", "6"]), help="Address family to use (default: the client's primary).")
+@click.option("-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True)
+def reach(cluster: Cluster, verbose: int, source: str, target: str, port: str | None, protocol: str, family: str | None, output: str) -> None:
+    """Can SOURCE open a connection to TARGET? Exit 0 if yes, 1 if not (like `kubectl auth can-i`)."""
+    from .engine import trace
+    from .report.text import format_trace
+
+    port_value: int | str | None = int(port) if port and port.isdigit() else port
+    result = trace(cluster, source, target, port_value, protocol, family=int(family) if family else None)
+    if output == "json":
+        _echo_json(result.to_dict())
+    else:
+        click.echo(format_trace(result, wide=output == "wide"))
+    sys.exit(EXIT_OK if result.reachable else EXIT_FAIL)
+
+
+@cli.command()
+@_cluster_options
+@click.option("--from", "source", required=True, metavar="NS/POD", help="The pod whose resolver asks.")
+@click.argument("name")
+@click.option("--type", "qtype", type=click.Choice(["A", "AAAA", "SRV", "PTR", "CNAME", "TXT"], case_sensitive=False), default="A", show_default=True)
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, output: str) -> None:
+    """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
+    from .report.text import format_resolution
+    from .semantics.dns import resolve
+
+    pod = cluster.pod(source)
+    res = resolve(cluster, pod, name, qtype.upper())
+    if output == "json":
+        _echo_json(
+            {
+                "name": name,
+                "type": qtype.upper(),
+                "rcode": res.rcode,
+                "answers": [r.data for r in res.answers if r.type == qtype.upper() or qtype.upper() == "CNAME"],
+                "records": [{"name": r.name, "type": r.type, "data": r.data} for r in res.answers],
+                "answered_by": res.answered_by,
+                "search": [{"query": a.query_name, "rcode": a.rcode, "answered": a.answered} for a in res.candidates],
+            }
+        )
+    else:
+        click.echo(format_resolution(res))
+    sys.exit(EXIT_OK if res.rcode == "NOERROR" and res.answers else EXIT_FAIL)
+
+
+@cli.command()
+@_cluster_options
+@click.option("-n", "--namespace", "namespaces", multiple=True, metavar="NS", help="Only pods of this namespace (repeatable).")
+@click.option("-A", "--all-namespaces", is_flag=True, help="Every namespace (the default).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Only this destination port.")
+@click.option("--protocol", type=click.Choice(PROTOCOLS, case_sensitive=False), help="Only this protocol.")
+@click.option("--family", type=click.Choice(["4", "6"]), help="Address family (default: the cluster's primary).")
+@click.option("-o", "--output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_namespaces: bool, port: int | None, protocol: str | None, family: str | None, output: str) -> None:
+    """Which pods reach which: allowed ports and protocols per pod pair."""
+    from .matrix import matrix as compute
+    from .report.text import format_table
+
+    if namespaces and all_namespaces:
+        raise click.UsageError("-n/--namespace and -A/--all-namespaces are mutually exclusive")
+    known = {n.name for n in cluster.namespaces} | {p.namespace for p in cluster.pods}
+    for ns in namespaces:
+        if ns not in known:
+            raise UsageError(f"unknown namespace {ns!r} (namespaces: {', '.join(sorted(known)) or 'none'})")
+    with _progress(len(cluster.pods), "matrix") as bar:
+        m = compute(
+            cluster,
+            namespaces or None,
+            port=port,
+            protocol=protocol.upper() if protocol else None,
+            family=int(family) if family else None,
+            progress=(lambda n: bar.update(1)) if bar else None,
+        )
+    if output == "json":
+        _echo_json(m.to_dict())
+    elif output == "csv":
+        click.echo(m.frame().to_csv(), nl=False)
+    else:
+        rows = [[s, d, str(m.allowed(s, d))] for s, d, cell in m.pairs() if s != d and cell]
+        click.echo(format_table(rows, ["FROM", "TO", "ALLOWED"]))
+        click.echo(f"\n{len(m.pods)} pods in {m.class_count} classes; {len(rows)} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect", err=True)
+
+
+class _NoBar:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _progress(size: int, what: str):
+    """A tqdm bar on stderr for big clusters, when stderr is a terminal."""
+    if size < 500 or not sys.stderr.isatty():
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(desc=what, unit="class", file=sys.stderr, leave=False)
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; map every error to its exit code. Only this function exits."""
+    err = click.get_text_stream("stderr")
+    try:
+        cli.main(args=argv, prog_name="netverify", standalone_mode=False)
+    except SystemExit as e:  # commands exit with their verdict
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else EXIT_USAGE)
+        if argv is None:
+            sys.exit(code)
+        return code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", file=err)
+        return _exit(argv, EXIT_USAGE)
+    except click.ClickException as e:
+        e.show(file=err)
+        return _exit(argv, EXIT_USAGE)
+    except InputError as e:
+        click.echo(f"netverify: the cluster state has {len(e.errors)} error(s):", file=err)
+        for p in e.problems:
+            click.echo(f"  {p}", file=err)
+        return _exit(argv, EXIT_USAGE)
+    except SoundnessError as e:
+        click.echo(f"netverify: internal error (please report): {e}", file=err)
+        return _exit(argv, 70)
+    except (UsageError, VerifierError) as e:
+        click.echo(f"netverify: error: {e}", file=err)
+        return _exit(argv, EXIT_USAGE)
+    return _exit(argv, EXIT_OK)
+
+
+def _exit(argv: list[str] | None, code: int) -> int:
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

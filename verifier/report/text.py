@@ -1,0 +1,78 @@
+"""Plain-text renderings for the terminal: one verdict line first, then the reasons.
+
+>>> from verifier.trace import Hop, Trace, Branch, Verdict
+>>> t = Trace("x/a", "x/b", 80, "TCP", 4, (), (Branch((Hop("deliver", "delivered", "to x/b"),), Verdict.ALLOWED, "x/b"),), Verdict.ALLOWED)
+>>> print(format_trace(t))
+ALLOWED  x/a -> x/b:80/TCP
+  1. deliver  delivered: to x/b
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from ..trace import Branch, Hop, Trace
+
+__all__ = ["format_trace", "format_hops", "format_resolution", "format_table"]
+
+
+def format_hops(hops: Iterable[Hop], *, start: int = 1, indent: str = "  ", wide: bool = False) -> list[str]:
+    lines = []
+    for i, hop in enumerate(hops, start):
+        line = f"{indent}{i}. {hop.step:<8} {hop.outcome}: {hop.detail}"
+        lines.append(line)
+        for d in hop.deciders:
+            lines.append(f"{indent}     {'by' if hop.outcome != 'denied' else 'isolated by'} {d}")
+        if wide and hop.packet is not None:
+            lines.append(f"{indent}     packet {hop.packet}")
+    return lines
+
+
+def _branch_header(b: Branch) -> str:
+    who = b.pod or str(b.ip)
+    return f"  backend {who} {b.ip}:{b.port}  {b.verdict}"
+
+
+def format_trace(trace: Trace, *, wide: bool = False) -> str:
+    """The verdict line, then the shared hops, then each backend's hops."""
+    head = f"{trace.verdict}  {trace.source} -> {trace.destination}:{trace.port}/{trace.protocol}"
+    if trace.family is not None and wide:
+        head += f" (IPv{trace.family})"
+    if len(trace.branches) > 1:
+        ok = sum(b.reachable for b in trace.branches)
+        head += f"  ({ok}/{len(trace.branches)} backends reachable)"
+    lines = [head]
+    lines += format_hops(trace.hops, wide=wide)
+    n = len(trace.hops) + 1
+    if len(trace.branches) == 1:
+        lines += format_hops(trace.branches[0].hops, start=n, wide=wide)
+    else:
+        for b in trace.branches:
+            lines.append(_branch_header(b))
+            lines += format_hops(b.hops, start=n, indent="    ", wide=wide)
+    for note in trace.notes:
+        if not any(note in h.detail for h in trace.hops):
+            lines.append(f"  note: {note}")
+    return "\n".join(lines)
+
+
+def format_resolution(res) -> str:
+    """``netverify dns`` text: the answer, then the search-list walk."""
+    lines = [f"{res.rcode}  {res.name} {res.qtype}" + (f"  (answered by {res.answered_by})" if res.answered_by else "")]
+    for r in res.answers:
+        lines.append(f"  {r.name}\t{r.type}\t{r.data}")
+    lines.append("  search:")
+    for a in res.candidates:
+        lines.append(f"    {a.query_name:<50} {a.rcode}{'  <- answer' if a.answered else ''}")
+    conf = res.resolver
+    lines.append(f"  resolver: nameservers {', '.join(conf.nameservers) or '-'}; ndots {conf.ndots}")
+    return "\n".join(lines)
+
+
+def format_table(rows: list[list[str]], header: list[str]) -> str:
+    """A left-aligned column table, like ``kubectl get``."""
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
+    out = ["   ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    for r in rows:
+        out.append("   ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip())
+    return "\n".join(out)
