@@ -1,0 +1,285 @@
+"""Compile the cluster's semantics into Z3: addresses, packets, pod classes and flows.
+
+Nothing here restates a Kubernetes rule. Flows are built by calling
+:func:`verifier.semantics.pipeline.flow` and the Service translation of
+:mod:`verifier.semantics.services` with the :class:`Z3Algebra`; this module
+only decides *what is unknown* (the packet, and the addresses netverify
+allocated) and how a Z3 model maps back to pods, ports and protocols.
+
+>>> from verifier.model import Cluster, Pod, Labels, ip_address
+>>> a = Pod(namespace="x", name="a", ips=(ip_address("10.244.0.5"),), node_name="n1")
+>>> b = Pod(namespace="x", name="b", ips=(ip_address("10.244.0.6"),), node_name="n1")
+>>> enc = Encoder(Cluster(pods=(a, b)), family=4)
+>>> pkt = enc.packet("q")
+>>> s = enc.solver(timeout=10)
+>>> s.check(enc.pod_to_pod(a, b, pkt)).status.name
+'SAT'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Sequence
+
+import z3
+
+from ..model import IP, Cluster, Network, Node, Pod
+from ..semantics import services as service_rules
+from ..semantics.addressing import endpoint_of_pod
+from ..semantics.algebra import Packet
+from ..semantics.endpoint import Endpoint, PodEndpoint
+from ..semantics.pipeline import Client, flow
+from .algebra import PROTOCOL_CODES, Z3Algebra, ip_value, protocol_name, width
+from .solver import DEFAULT_TIMEOUT, Solver
+
+__all__ = ["Encoder", "ConcretePacket", "Path", "allocation_ranges", "instantiate"]
+
+
+@dataclass(frozen=True, slots=True)
+class ConcretePacket:
+    """A packet read back from a Z3 model."""
+
+    family: int
+    src_ip: IP | None
+    dst_ip: IP | None
+    dst_port: int | None
+    protocol: str | None
+
+    def __str__(self) -> str:
+        return f"{self.src_ip} -> {self.dst_ip}:{self.dst_port}/{self.protocol}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "family": self.family,
+            "src_ip": None if self.src_ip is None else str(self.src_ip),
+            "dst_ip": None if self.dst_ip is None else str(self.dst_ip),
+            "dst_port": self.dst_port,
+            "protocol": self.protocol,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """How a client's packet can reach a pod: directly, or through one Service frontend.
+
+    For a Service path, ``frontend`` is what the client addresses and the
+    packet's ``dst_ip``/``dst_port`` are the backend's (post-DNAT).
+    """
+
+    kind: str  # "direct" or the frontend kind (ClusterIP, NodePort, ExternalIP, LoadBalancer)
+    frontend: Any = None
+    backend: Any = None
+    masquerade_node: Node | None = None
+
+    def describe(self) -> str:
+        if self.frontend is None:
+            return "directly to the pod IP"
+        f = self.frontend
+        return f"through {f.kind} {f.ip}:{f.port}/{f.protocol} of Service {f.service.ref}"
+
+
+def allocation_ranges(cluster: Cluster, pod: Pod, family: int) -> tuple[Network, ...]:
+    """Where the IPAM may put an address for ``pod``: the node's enabled IP pools, else its podCIDR."""
+    node = cluster.node_by_name.get(pod.node_name or "")
+    pools = [
+        p
+        for p in cluster.ip_pools
+        if p.cidr.version == family and not p.disabled and "Workload" in p.allowed_uses and _pool_selects(p, node)
+    ]
+    if pools:
+        return tuple(p.cidr for p in pools)
+    if node is not None and node.pod_cidr(family) is not None:
+        return (node.pod_cidr(family),)
+    return tuple(c for c in cluster.config.pod_cidrs if c.version == family)
+
+
+def _pool_selects(pool, node: Node | None) -> bool:
+    if pool.node_selector in ("", "all()") or node is None:
+        return True
+    try:
+        from ..semantics.calico_selector import matches as calico_matches
+    except ImportError:  # pragma: no cover - the selector module ships with the loader
+        return True
+    return calico_matches(pool.node_selector, node.labels)
+
+
+def instantiate(cluster: Cluster, allocation: dict[tuple[str, int], IP]) -> Cluster:
+    """The cluster with the allocated addresses of a counterexample filled in (for replay)."""
+    if not allocation:
+        return cluster
+    pods = []
+    for p in cluster.pods:
+        if p.ip_allocated and any((p.ref, f) in allocation for f in (4, 6)):
+            ips = tuple(allocation.get((p.ref, ip.version), ip) for ip in p.ips)
+            p = replace(p, ips=ips)
+        pods.append(p)
+    return replace(cluster, pods=tuple(pods))
+
+
+class Encoder:
+    """Z3 terms for one cluster and one address family.
+
+    Pods with ``ip_allocated`` get an unknown address per family, constrained
+    to their allocation ranges and distinct from every other pod address: a
+    proof then covers every allocation the pools allow.
+    """
+
+    def __init__(self, cluster: Cluster, family: int):
+        self.cluster = cluster
+        self.family = family
+        self.width = width(family)
+        self.allocated: dict[tuple[str, int], z3.BitVecRef] = {}
+        self.constraints: list[Any] = []
+        self._allocate()
+        self.alg = Z3Algebra(self.allocated)
+
+    # ----- addresses
+
+    def _allocate(self) -> None:
+        fam = self.family
+        concrete = [ip for p in self.cluster.live_pods if not p.ip_allocated and not p.host_network for ip in p.ips if ip.version == fam]
+        variables = []
+        for p in self.cluster.live_pods:
+            if not p.ip_allocated or p.host_network or p.ip(fam) is None:
+                continue
+            var = z3.BitVec(f"ip{fam}[{p.ref}]", self.width)
+            self.allocated[(p.ref, fam)] = var
+            variables.append(var)
+            ranges = allocation_ranges(self.cluster, p, fam)
+            self.constraints.append(z3.Or(*[self.alg_in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False))
+            for ip in concrete:
+                if any(ip in n for n in ranges):
+                    self.constraints.append(var != int(ip))
+        if len(variables) > 1:
+            self.constraints.append(z3.Distinct(*variables))
+
+    @staticmethod
+    def alg_in_cidr(var: z3.BitVecRef, net: Network) -> Any:
+        return Z3Algebra().in_cidr(var, net)
+
+    def pod_ip(self, pod: Pod) -> Any:
+        """The pod's address of this family: a constant, or its allocation unknown."""
+        return self.alg.pod_ip(pod, self.family)
+
+    def ip_var(self, name: str) -> z3.BitVecRef:
+        return z3.BitVec(name, self.width)
+
+    def one_of(self, term: Any, pods: Iterable[Pod]) -> Any:
+        """``term`` is the address of one of ``pods``."""
+        return self.alg.or_(*(self.alg.eq(term, self.pod_ip(p)) for p in pods if p.ip(self.family) is not None))
+
+    # ----- packets
+
+    def packet(self, name: str) -> Packet:
+        """A fully symbolic packet of this family (protocol limited to TCP/UDP/SCTP)."""
+        proto = z3.BitVec(f"{name}.proto", 2)
+        self.constraints.append(z3.ULE(proto, len(PROTOCOL_CODES) - 1))
+        port = z3.BitVec(f"{name}.dport", 16)
+        self.constraints.append(port != 0)
+        return Packet(self.family, self.ip_var(f"{name}.src"), self.ip_var(f"{name}.dst"), port, proto)
+
+    def solver(self, timeout: float = DEFAULT_TIMEOUT) -> Solver:
+        s = Solver(timeout=timeout)
+        s.add(*self.constraints)
+        return s
+
+    # ----- flows
+
+    def paths(self, client: Client, pod: Pod) -> list[Path]:
+        """Every way ``client`` can address ``pod``: its IP, and each Service frontend that DNATs to it."""
+        out = [Path("direct")]
+        for frontend in service_rules.frontends(self.cluster):
+            if frontend.ip.version != self.family:
+                continue
+            node_name = client.node.name if client.node else None
+            if frontend.kind == "NodePort" and client.kind != "external" and frontend.node != node_name:
+                continue  # a remote NodePort is DNATed on that node: see remote_node_port paths
+            t = service_rules.translate(
+                self.cluster, client.kind, node_name if client.kind != "external" else frontend.node,
+                frontend.ip, frontend.port, frontend.protocol, client_ip=None,
+            )
+            if t is None or t.outcome != "DNAT":
+                continue
+            for b in t.backends:
+                if b.pod is not None and b.pod.ref == pod.ref:
+                    masq_node = None
+                    if getattr(b, "masquerade", False):
+                        where = node_name if client.kind != "external" else frontend.node
+                        masq_node = self.cluster.node_by_name.get(where or "")
+                    out.append(Path(frontend.kind, frontend, b, masq_node))
+        return out
+
+    def flow_allowed(self, client: Client, destination: Endpoint, packet: Packet, path: Path) -> Any:
+        """The pipeline's verdict on the post-DNAT ``packet`` along ``path``, as a Z3 term."""
+        if path.frontend is not None:
+            packet_ok = self.alg.and_(
+                self.alg.eq(packet.dst_ip, self.alg.ip(path.backend.ip)) if not isinstance(destination, PodEndpoint) else True,
+                self.alg.eq(packet.dst_port, path.backend.port),
+                self.alg.eq(packet.protocol, path.frontend.protocol),
+            )
+        else:
+            packet_ok = True
+        decision = flow(
+            self.alg, self.cluster, client, destination, packet,
+            via_service=path.frontend is not None, masquerade_node=path.masquerade_node,
+        )
+        return self.alg.and_(packet_ok, decision.allowed(self.alg))
+
+    def pod_to_pod(self, source: Pod, destination: Pod, packet: Packet, *, paths: Sequence[Path] | None = None) -> Any:
+        """``source`` can open ``packet`` to ``destination`` (by any path); addresses pinned to the pods."""
+        client = Client.of_pod(self.cluster, source)
+        dst = endpoint_of_pod(self.cluster, destination)
+        pinned = self.alg.and_(
+            self.alg.eq(packet.src_ip, self._client_ip(client, source)),
+            self.alg.eq(packet.dst_ip, self.pod_ip(destination)),
+        )
+        ways = paths if paths is not None else self.paths(client, destination)
+        return self.alg.and_(pinned, self.alg.or_(*(self.flow_allowed(client, dst, packet, p) for p in ways)))
+
+    def _client_ip(self, client: Client, pod: Pod) -> Any:
+        if pod.host_network:
+            return client.ip(self.family)
+        return self.pod_ip(pod)
+
+    # ----- reading models back
+
+    def value(self, model: z3.ModelRef, term: Any) -> Any:
+        v = model.eval(term, model_completion=True)
+        return v.as_long() if hasattr(v, "as_long") else v
+
+    def concrete_packet(self, model: z3.ModelRef, packet: Packet) -> ConcretePacket:
+        def ip_of(term: Any) -> IP | None:
+            if not isinstance(term, z3.ExprRef):
+                return term
+            return ip_value(model.eval(term, model_completion=True), self.family)
+
+        def int_of(term: Any) -> int | None:
+            if term is None or not isinstance(term, z3.ExprRef):
+                return term
+            return model.eval(term, model_completion=True).as_long()
+
+        proto = int_of(packet.protocol)
+        return ConcretePacket(
+            self.family,
+            ip_of(packet.src_ip),
+            ip_of(packet.dst_ip),
+            int_of(packet.dst_port),
+            protocol_name(proto) if isinstance(proto, int) else proto,
+        )
+
+    def allocation(self, model: z3.ModelRef) -> dict[tuple[str, int], IP]:
+        """The concrete addresses a model gives the allocated pods."""
+        return {key: ip_value(model.eval(var, model_completion=True), self.family) for key, var in self.allocated.items()}
+
+    def pod_at(self, model: z3.ModelRef, ip: IP, candidates: Iterable[Pod]) -> Pod | None:
+        """Which of ``candidates`` holds ``ip`` in this model."""
+        alloc = self.allocation(model)
+        for p in candidates:
+            mine = alloc.get((p.ref, self.family), p.ip(self.family))
+            if p.host_network:
+                node = self.cluster.node_by_name.get(p.node_name or "")
+                mine = node.ip(self.family) if node else mine
+            if mine == ip:
+                return p
+        return None
+
