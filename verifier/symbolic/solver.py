@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 import z3
 
-__all__ = ["Status", "Answer", "Solver", "DEFAULT_TIMEOUT"]
+__all__ = ["Status", "Answer", "Solver", "DEFAULT_TIMEOUT", "Case", "Search", "search"]
 
 #: Seconds per query; a query that takes longer is UNKNOWN.
 DEFAULT_TIMEOUT = 60.0
@@ -82,3 +82,53 @@ class Solver:
             if result == z3.unsat:
                 return Answer(Status.UNSAT, None, None, elapsed)
             return Answer(Status.UNKNOWN, None, self._solver.reason_unknown() or "unknown", elapsed)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One candidate violation: an opaque ``key`` and the formula saying it happens."""
+
+    key: Any
+    formula: Any
+
+
+@dataclass(frozen=True)
+class Search:
+    """The outcome of :func:`search`: counterexamples found, and whether the rest is proven."""
+
+    status: Status
+    hits: tuple[tuple[Case, z3.ModelRef], ...]
+    reason: str | None
+    seconds: float
+
+
+def search(solver: Solver, cases: list[Case], limit: int) -> Search:
+    """Find up to ``limit`` cases that can happen, each with a model.
+
+    Asks Z3 for the disjunction of the cases; every model found names one
+    case, which is then set aside so the next answer is a different case. The
+    status is UNSAT only when Z3 proved that no (remaining) case can happen,
+    SAT when at least one was found, UNKNOWN when the solver gave up first.
+    """
+    remaining = [c for c in cases if c.formula is not False]
+    hits: list[tuple[Case, z3.ModelRef]] = []
+    seconds = 0.0
+    while True:
+        if len(hits) >= limit:
+            return Search(Status.SAT, tuple(hits), None, seconds)
+        query = z3.Or(*[z3.BoolVal(True) if c.formula is True else c.formula for c in remaining]) if remaining else z3.BoolVal(False)
+        answer = solver.check(query)
+        seconds += answer.seconds
+        if answer.status is Status.UNSAT:
+            return Search(Status.SAT if hits else Status.UNSAT, tuple(hits), None, seconds)
+        if answer.status is Status.UNKNOWN:
+            return Search(Status.SAT if hits else Status.UNKNOWN, tuple(hits), answer.reason, seconds)
+        model = answer.model
+        hit = next(
+            (c for c in remaining if c.formula is True or z3.is_true(model.eval(c.formula, model_completion=True))),
+            None,
+        )
+        if hit is None:  # pragma: no cover - a model of the disjunction satisfies some disjunct
+            raise AssertionError("Z3 model satisfies no case of the disjunction")
+        hits.append((hit, model))
+        remaining = [c for c in remaining if c is not hit]
