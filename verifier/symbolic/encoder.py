@@ -280,34 +280,6 @@ class Encoder:
         ways = paths if paths is not None else self.paths(client, destination)
         return self.alg.and_(pinned, self.alg.or_(*(self.flow_allowed(client, dst, packet, p) for p in ways)))
 
-    def class_flow(self, sources: Sequence[Pod], destinations: Sequence[Pod], packet: Packet, *, same_class: bool = False, alg_cluster: "Encoder | None" = None) -> Any:
-        """Some pod of ``sources`` can open ``packet`` to some pod of ``destinations``.
-
-        The representatives' rules stand for the whole class (see
-        :func:`symbolic_classes`); the packet's addresses range over the members'.
-        """
-        rep_src, rep_dst = sources[0], destinations[0]
-        if same_class:
-            if len(sources) < 2:
-                return False
-            rep_dst = destinations[1]
-        client = Client.of_pod(self.cluster, rep_src)
-        dst = endpoint_of_pod(self.cluster, rep_dst)
-        src_pinned = (
-            self.alg.eq(packet.src_ip, client.ip(self.family))
-            if rep_src.host_network
-            else self.one_of(packet.src_ip, sources)
-        )
-        dst_pinned = self.one_of(packet.dst_ip, destinations)
-        distinct = self.alg.not_(self.alg.eq(packet.src_ip, packet.dst_ip)) if same_class else True
-        paths = self.paths(client, rep_dst)
-        return self.alg.and_(
-            src_pinned,
-            dst_pinned,
-            distinct,
-            self.alg.or_(*(self.flow_allowed(client, dst, packet, p) for p in paths)),
-        )
-
     def _client_ip(self, client: Client, pod: Pod) -> Any:
         if pod.host_network:
             return client.ip(self.family)
