@@ -1,0 +1,131 @@
+"""Property *unique-pod-ips*: every pod has its own IP.
+
+Formally, for each family f, with L the live (non-terminal) pod-network pods
+and A the addresses netverify allocated (unknowns ranging over the pools):
+
+    not exists p != q in L: ip_f(p) = ip_f(q)
+    not exists p in L, Service s: ip_f(p) in clusterIPs(s)
+    not exists p in L, node n: ip_f(p) in addresses(n)
+
+for every allocation of A that the IPAM allows (each address in its node's
+pool or podCIDR, distinct from every other pod's). hostNetwork pods share their
+node's address by design and terminal pods have released theirs (§1.4). A pod
+address outside every pod CIDR and pool is reported as an address-plan finding.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+from ..model import Cluster, Pod
+from ..semantics.addressing import in_pod_ranges
+from ..symbolic.encoder import Encoder, allocation_ranges
+from ..symbolic.solver import Case, search
+from ..symbolic.solver import Status as SolverStatus
+from ..trace import Decider
+from .result import Counterexample, Finding, PropertyResult, Status
+
+NAME = "unique-pod-ips"
+STATEMENT = (
+    "no two live pod-network pods share an IP, and no pod IP equals a Service cluster IP or a node IP, "
+    "for every address the pools may allocate"
+)
+
+
+def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+    start = time.perf_counter()
+    found: list[Counterexample] = []
+    unknown: list[str] = []
+    pods = [p for p in cluster.live_pods if not p.host_network]
+    for family in cluster.families:
+        enc = Encoder(cluster, family)
+        cases = _cases(cluster, enc, pods, family)
+        result = search(enc.solver(timeout), cases, max_counterexamples - len(found))
+        if result.status is SolverStatus.UNKNOWN:
+            unknown.append(f"IPv{family}: {result.reason}")
+        for case, model in result.hits:
+            found.append(_explain(cluster, enc, case.key, model, family))
+        if len(found) >= max_counterexamples:
+            break
+    findings = tuple(
+        Finding(f"{p.ref} has {ip}, outside every pod CIDR and IP pool of the cluster", (Decider.of(p),))
+        for p in pods
+        if not p.ip_allocated
+        for ip in p.ips
+        if cluster.pod_cidrs and not in_pod_ranges(cluster, ip)
+    )
+    seconds = time.perf_counter() - start
+    if found:
+        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, tuple(found), seconds=seconds, findings=findings)
+    if unknown:
+        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason="; ".join(unknown), seconds=seconds, findings=findings)
+    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds, findings=findings)
+
+
+def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list[Case]:
+    alg = enc.alg
+    cases: list[Case] = []
+    # Pods with concrete addresses: ip(p) = ip(q) is a comparison of constants,
+    # so the pairs that can hold are exactly those sharing an address.
+    holders: dict = defaultdict(list)
+    for p in pods:
+        if not p.ip_allocated and p.ip(family) is not None:
+            holders[p.ip(family)].append(p)
+    for ip, group in holders.items():
+        for other in group[1:]:
+            cases.append(Case(("pods", group[0], other), alg.eq(enc.pod_ip(group[0]), enc.pod_ip(other))))
+    # Service and node addresses, against concrete and allocated pod addresses.
+    others = [(ip, svc) for svc in cluster.services for ip in svc.cluster_ips if ip.version == family]
+    others += [(ip, node) for node in cluster.nodes for ip in node.ips if ip.version == family]
+    concrete_others: dict = defaultdict(list)
+    for ip, obj in others:
+        concrete_others[ip].append(obj)
+    for p in pods:
+        if p.ip(family) is None:
+            continue
+        if not p.ip_allocated:
+            for obj in concrete_others.get(p.ip(family), ()):
+                cases.append(Case(("object", p, obj, p.ip(family)), True))
+            continue
+        ranges = allocation_ranges(cluster, p, family)
+        for ip, obj in others:
+            if any(ip in net for net in ranges):
+                cases.append(Case(("object", p, obj, ip), alg.eq(enc.pod_ip(p), ip)))
+    return cases
+
+
+def _explain(cluster: Cluster, enc: Encoder, key, model, family: int) -> Counterexample:
+    allocation = enc.allocation(model)
+    if key[0] == "pods":
+        _, a, b = key
+        ip = allocation.get((a.ref, family), a.ip(family))
+        _replay_holders(cluster, allocation, ip, {a.ref, b.ref})
+        return Counterexample(
+            summary=f"{a.ref} and {b.ref} both hold {ip}",
+            pods=(a.ref, b.ref),
+            objects=(Decider.of(b, part="status.podIPs"), Decider.of(a, part="status.podIPs")),
+            details={"ip": str(ip)},
+        )
+    _, pod, obj, ip = key
+    what = f"Service {obj.ref}'s cluster IP" if obj.kind == "Service" else f"node {obj.name}'s address"
+    alloc = {pod.ref: str(ip)} if pod.ip_allocated else {}
+    how = " (an address its pool may allocate)" if pod.ip_allocated else ""
+    return Counterexample(
+        summary=f"{pod.ref} may hold {ip}{how}, which is {what}",
+        pods=(pod.ref,),
+        objects=(Decider.of(obj), Decider.of(pod, part="status.podIPs")),
+        allocation=alloc,
+        details={"ip": str(ip)},
+    )
+
+
+def _replay_holders(cluster: Cluster, allocation, ip, refs: set[str]) -> None:
+    """Cross-check a duplicate on the concrete model: both pods really hold ``ip``."""
+    from ..errors import SoundnessError
+    from ..symbolic.encoder import instantiate
+
+    concrete = instantiate(cluster, allocation)
+    holding = {p.ref for p in concrete.live_pods if not p.host_network and ip in p.ips}
+    if not refs <= holding:
+        raise SoundnessError(f"unique-pod-ips: Z3 says {sorted(refs)} share {ip}, the model says {sorted(holding)}")
