@@ -20,7 +20,6 @@ from __future__ import annotations
 import ipaddress
 from .errors import UsageError
 from .model import IP, PROTOCOLS, Cluster, Node, Pod
-from .semantics import dns as dns_rules
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
 from .semantics.addressing import endpoint_for_ip
@@ -181,6 +180,8 @@ def _resolve_name(
     cluster: Cluster, client: Client, name: str, family: int | None, protocol: str, hops: list[Hop], notes: list[str]
 ) -> IP | Verdict:
     """Resolve ``name`` as the client's stub resolver would, checking the DNS flow itself."""
+    from .semantics import dns as dns_rules
+
     if client.pod is None:
         raise UsageError("only pods resolve names; give an IP for node or external clients")
     conf = dns_rules.resolver_config(cluster, client.pod)

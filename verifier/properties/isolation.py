@@ -22,6 +22,8 @@ from __future__ import annotations
 import time
 from dataclasses import replace
 
+import z3
+
 from ..model import Cluster, Pod
 from ..semantics import policy as policy_rules
 from ..semantics.endpoint import PodEndpoint
@@ -29,7 +31,7 @@ from ..semantics.pipeline import Client
 from ..semantics.selectors import matches
 from ..symbolic.encoder import Encoder, needs_node_classes, symbolic_classes
 from ..symbolic.solver import Status as SolverStatus
-from ..symbolic.solver import search
+from ..symbolic.solver import Case, search
 from ..trace import Decider
 from . import flows
 from .result import Counterexample, PropertyResult, Status
@@ -104,14 +106,17 @@ def _host_network_selected(cluster, enc, classes, pods, timeout, limit):
                 )
                 return alg.and_(allowed, alg.not_(would))
 
-            for case in flows.flow_cases(enc, packet, classes, [[h]], extra=extra):
-                cases.append(type(case)((pol, case.key), case.formula))
+            # One case per (policy, pod): a second source adds nothing to the finding.
+            sub = flows.flow_cases(enc, packet, classes, [[h]], extra=extra)
+            if sub:
+                cases.append(Case((pol, sub), alg.or_(*(c.formula for c in sub))))
     if not cases:
         return [], None
     result = search(enc.solver(timeout), cases, limit)
     out = []
     for case, model in result.hits:
-        pol, key = case.key
+        pol, sub = case.key
+        key = next(c.key for c in sub if c.formula is True or z3.is_true(model.eval(c.formula, model_completion=True)))
         w = flows.decode(enc, model, key, packet)
         _, t = flows.replay(cluster, w, expect_allowed=True, what="isolation (hostNetwork)")
         out.append(
