@@ -1,0 +1,1 @@
+"""netverify tests; shared builders live in tests/builders.py."""
