@@ -1,0 +1,163 @@
+"""Property *dns-resolution*: names resolve, through each pod's search list, to the right records.
+
+Formally, for every pod p whose resolver uses the cluster DNS (grouped by
+namespace and resolv.conf, which is all the walk depends on) and every name n
+in the set below, the first search-list candidate that answers n from p is the
+name's own record set E(n) (and if E(n) has no records, no candidate answers):
+
+* every Service s: ``s.ns`` and ``s.ns.svc`` from everywhere, ``s`` from s's
+  namespace; E = ``s.ns.svc.<zone>``;
+* every pod with ``hostname`` and ``subdomain`` served by a headless Service:
+  ``hostname.subdomain`` from its namespace; E = its FQDN;
+* every name the upstream resolver knows (``ClusterNetwork.externalNames``):
+  the name as written; E = the name itself (an in-cluster name must not capture it).
+
+A violation is a name answered by the wrong candidate (shadowing, §7.7), or not
+answered at all although its own record set exists.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ..model import Cluster, Pod
+from ..semantics import dns as dns_rules
+from ..symbolic.encoder import Encoder
+from ..symbolic.solver import Case, search
+from ..symbolic.solver import Status as SolverStatus
+from ..trace import Decider
+from .result import Counterexample, PropertyResult, Status
+
+NAME = "dns-resolution"
+STATEMENT = (
+    "every Service, pod hostname and known external name resolves, from every pod that uses the cluster "
+    "DNS, through its search list to its own records: nothing is shadowed or unresolvable"
+)
+
+
+@dataclass(frozen=True)
+class _Name:
+    """A name as a pod would type it, and the absolute name that must answer it."""
+
+    typed: str
+    expected: str
+    namespace: str | None  # only pods of this namespace type it (None: every pod)
+    obj: object
+    qtype: str
+
+
+def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+    start = time.perf_counter()
+    enc = Encoder(cluster, cluster.families[0])
+    cases = [Case(key, True) for key in _mismatches(cluster)]
+    result = search(enc.solver(timeout), cases, max_counterexamples)
+    seconds = time.perf_counter() - start
+    found = tuple(_explain(cluster, *case.key) for case, _m in result.hits)
+    if found:
+        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, found, seconds=seconds)
+    if result.status is SolverStatus.UNKNOWN:
+        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason=result.reason, seconds=seconds)
+    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+
+
+def _names(cluster: Cluster) -> list[_Name]:
+    zone = cluster.config.cluster_domain.rstrip(".").lower()
+    out: list[_Name] = []
+    for svc in cluster.services:
+        fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}.".lower()
+        qtype = "AAAA" if svc.cluster_ips and svc.cluster_ips[0].version == 6 else "A"
+        if svc.headless and svc.ip_families and svc.ip_families[0] == 6:
+            qtype = "AAAA"
+        for typed, ns in ((f"{svc.name}.{svc.namespace}", None), (f"{svc.name}.{svc.namespace}.svc", None), (svc.name, svc.namespace)):
+            out.append(_Name(typed, fqdn, ns, svc, qtype))
+    for pod in cluster.live_pods:
+        if pod.hostname and pod.subdomain and pod.ips:
+            fqdn = f"{pod.hostname}.{pod.subdomain}.{pod.namespace}.svc.{zone}.".lower()
+            qtype = "A" if pod.ips[0].version == 4 else "AAAA"
+            out.append(_Name(f"{pod.hostname}.{pod.subdomain}", fqdn, pod.namespace, pod, qtype))
+    for name, ips in cluster.config.external_names:
+        qtype = "A" if any(ip.version == 4 for ip in ips) else "AAAA"
+        out.append(_Name(name.rstrip("."), name.rstrip(".").lower() + ".", None, cluster.config, qtype))
+    return out
+
+
+def _queriers(cluster: Cluster) -> list[Pod]:
+    """One pod per (namespace, resolv.conf): the search walk depends on nothing else."""
+    seen: dict = {}
+    for pod in cluster.live_pods:
+        conf = dns_rules.resolver_config(cluster, pod)
+        if not conf.uses_cluster_dns:
+            continue
+        seen.setdefault((pod.namespace, conf), pod)
+    return list(seen.values())
+
+
+def _mismatches(cluster: Cluster):
+    names = _names(cluster)
+    expected_cache: dict = {}
+    for pod in _queriers(cluster):
+        for n in names:
+            if n.namespace is not None and n.namespace != pod.namespace:
+                continue
+            key = (n.expected, n.qtype)
+            if key not in expected_cache:
+                expected_cache[key] = _own_answer(cluster, n)
+            own = expected_cache[key]
+            res = dns_rules.resolve(cluster, pod, n.typed, n.qtype)
+            if res.answered_by is not None and res.answered_by != n.expected:
+                yield ("shadowed", pod, n, res)
+            elif res.answered_by is None and own.records:
+                yield ("unresolved", pod, n, res)
+
+
+def _own_answer(cluster: Cluster, n: _Name):
+    if n.obj is cluster.config:
+        return dns_rules.lookup_upstream(cluster, n.expected, n.qtype)
+    return dns_rules.lookup(cluster, n.expected, n.qtype)
+
+
+def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res) -> Counterexample:
+    what = _describe(cluster, n)
+    if kind == "shadowed":
+        got = ", ".join(r.data for r in res.answers)
+        culprits = [r.origin for r in res.answers if r.origin is not None]
+        objects = [Decider.of(o, source=r.source) for r, o in ((r, r.origin) for r in res.answers) if o is not None]
+        ns = cluster.namespace_by_name.get(res.answered_by.split(".")[1] if res.answered_by.count(".") > 3 else "")
+        if ns is not None and not culprits:
+            objects.append(Decider.of(ns))
+        summary = (
+            f"{pod.namespace} pods looking up {n.typed!r} ({what}) get {got} from {res.answered_by}, "
+            f"not {n.expected}: an in-cluster name shadows it"
+        )
+    else:
+        objects = []
+        summary = f"{pod.namespace} pods cannot resolve {n.typed!r} ({what}): {res.rcode} after trying " + ", ".join(
+            a.query_name for a in res.candidates
+        )
+    objects.append(_decider(cluster, n))
+    return Counterexample(
+        summary=summary,
+        pods=(pod.ref,),
+        objects=tuple(dict.fromkeys(objects)),
+        details={
+            "name": n.typed,
+            "type": n.qtype,
+            "expected": n.expected,
+            "answered_by": res.answered_by,
+            "answers": [r.data for r in res.answers],
+            "search": [f"{a.query_name} {a.rcode}" for a in res.candidates],
+        },
+    )
+
+
+def _describe(cluster: Cluster, n: _Name) -> str:
+    if n.obj is cluster.config:
+        return "an external name"
+    return f"{n.obj.kind} {n.obj.ref}"
+
+
+def _decider(cluster: Cluster, n: _Name) -> Decider:
+    if n.obj is cluster.config:
+        return Decider("ClusterNetwork", "cluster", part=f"externalNames[{n.typed}]", source=cluster.config.source)
+    return Decider.of(n.obj)

@@ -1,0 +1,191 @@
+"""Property *service-resolution*: every Service leads to its intended, ready backends.
+
+Formally, for every Service s (not ExternalName), every family f of s and every
+service port sp, with R(s, f) the live pods of s's namespace its selector
+matches (for selector-less Services: the endpoints written by hand), and every
+allocation of the addresses netverify allocated:
+
+1. s has a usable endpoint for sp (kube-proxy does not REJECT or DROP it and,
+   for headless Services, DNS has an answer);
+2. a named ``targetPort`` resolves on every ready pod of R(s, f): a pod that
+   lacks the name silently receives no traffic for that port;
+3. every ``ip:port`` a frontend of s (ClusterIP, NodePort, externalIP,
+   LoadBalancer IP) DNATs to is a pod of R(s, f) at sp's resolved target port
+   (no stale or foreign EndpointSlice entry);
+4. no two Services answer on the same ``ip:port/protocol``.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..errors import SoundnessError
+from ..model import Cluster, Pod, Service, ServicePort
+from ..semantics import services as svc_rules
+from ..symbolic.encoder import Encoder
+from ..symbolic.solver import Case, search
+from ..symbolic.solver import Status as SolverStatus
+from ..trace import Decider, Verdict
+from .result import Counterexample, PropertyResult, Status
+
+NAME = "service-resolution"
+STATEMENT = (
+    "every Service port has ready endpoints, every named targetPort resolves on every selected pod, every "
+    "frontend DNATs only to the selected pods at the resolved port, and no two Services share a frontend"
+)
+
+
+def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+    start = time.perf_counter()
+    found: list[Counterexample] = []
+    unknown: list[str] = []
+    for family in cluster.families:
+        enc = Encoder(cluster, family)
+        cases = _cases(cluster, enc, family)
+        result = search(enc.solver(timeout), cases, max_counterexamples - len(found))
+        if result.status is SolverStatus.UNKNOWN:
+            unknown.append(f"IPv{family}: {result.reason}")
+        for case, _model in result.hits:
+            found.append(_explain(cluster, case.key))
+        if len(found) >= max_counterexamples:
+            break
+    seconds = time.perf_counter() - start
+    if found:
+        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, tuple(found), seconds=seconds)
+    if unknown:
+        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason="; ".join(unknown), seconds=seconds)
+    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+
+
+def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:
+    """R(s, f): the live pods of the Service's namespace its selector matches, with an f address."""
+    return [e.pod for e in svc_rules._generated(cluster, svc, family) if e.pod is not None]
+
+
+def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
+    alg = enc.alg
+    cases: list[Case] = []
+    for svc in cluster.services:
+        if svc.type == "ExternalName" or family not in svc_rules.families_of(svc):
+            continue
+        selected = _selected(cluster, svc, family) if svc.selector else None
+        for sp in svc.ports:
+            usable = svc_rules.candidates(cluster, svc, sp, family)
+            # 1. no usable endpoint at all
+            cases.append(Case(("empty", svc, sp, family), not usable))
+            if selected is not None:
+                # 2. a ready selected pod on which the named targetPort does not resolve
+                if isinstance(sp.target, str):
+                    for pod in selected:
+                        if pod.ready and pod.named_port(sp.target, sp.protocol) is None:
+                            cases.append(Case(("unresolved", svc, sp, family, pod), True))
+                # 3. a backend that is no selected pod at its resolved port
+                expected = [(p, p.named_port(sp.target, sp.protocol) if isinstance(sp.target, str) else sp.target) for p in selected]
+                for b in usable:
+                    intended = alg.or_(*(alg.and_(alg.eq(alg.ip(b.ip), enc.pod_ip(p)), b.port == port) for p, port in expected if port is not None))
+                    cases.append(Case(("foreign", svc, sp, family, b), alg.not_(intended)))
+    # 4. two Services on one frontend
+    for (ip, port, proto), fronts in svc_rules.frontend_index(cluster).items():
+        services = {f.service.ref for f in fronts}
+        if ip.version == family and len(services) > 1:
+            cases.append(Case(("collision", fronts), True))
+    return cases
+
+
+def _client(cluster: Cluster, svc: Service):
+    """Who replays the connection: a pod of the Service's namespace, else any pod, else a node."""
+    pods = [p for p in cluster.live_pods if not p.host_network and p.ips]
+    same = [p for p in pods if p.namespace == svc.namespace]
+    if same or pods:
+        return (same or pods)[0]
+    return f"node/{cluster.nodes[0].name}" if cluster.nodes else None
+
+
+def _frontend(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
+    return next(
+        (f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family and f.kind == "ClusterIP"),
+        None,
+    )
+
+
+def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
+    from ..engine import trace
+
+    client = _client(cluster, svc)
+    front = _frontend(cluster, svc, sp, family)
+    if client is None or front is None:
+        return None
+    return trace(cluster, client, front.ip, front.port, front.protocol)
+
+
+def _port_decider(svc: Service, sp: ServicePort, part: str) -> Decider:
+    return Decider.of(svc, part=part, source=svc_rules.port_source(svc, sp))
+
+
+def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
+    kind = key[0]
+    if kind == "collision":
+        fronts = key[1]
+        f = fronts[0]
+        names = " and ".join(sorted({x.service.ref for x in fronts}))
+        return Counterexample(
+            summary=f"Services {names} both answer on {f.kind} {f.ip}:{f.port}/{f.protocol}; kube-proxy sends every connection to one of them",
+            objects=tuple(_port_decider(x.service, x.service_port, f"port {x.service_port}") for x in fronts),
+            details={"frontend": f"{f.ip}:{f.port}/{f.protocol}"},
+        )
+    svc, sp, family = key[1], key[2], key[3]
+    t = _trace_to(cluster, svc, sp, family)
+    traces = (t,) if t is not None else ()
+    if kind == "empty":
+        why = _why_empty(cluster, svc, sp, family)
+        if t is not None and t.verdict is not Verdict.NO_ENDPOINTS:
+            raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
+        return Counterexample(
+            summary=f"Service {svc.ref} port {sp} (IPv{family}) has no usable endpoint: {why}",
+            objects=(_port_decider(svc, sp, f"port {sp}"),),
+            traces=traces,
+        )
+    if kind == "unresolved":
+        pod = key[4]
+        if t is not None and any(b.pod == pod.ref for b in t.branches):
+            raise SoundnessError(f"service-resolution: {pod.ref} lacks {sp.target}, yet the engine DNATs to it")
+        return Counterexample(
+            summary=(
+                f"Service {svc.ref} port {sp}: targetPort {sp.target!r}/{sp.protocol} is declared by no container of "
+                f"{pod.ref}, which the selector matches: it gets no traffic for this port"
+            ),
+            pods=(pod.ref,),
+            objects=(_port_decider(svc, sp, f"port {sp} targetPort"), Decider.of(pod)),
+            traces=traces,
+        )
+    backend = key[4]
+    where = backend.endpoint.origin
+    if t is not None and not any(b.ip == backend.ip and b.port == backend.port for b in t.branches):
+        raise SoundnessError(f"service-resolution: Z3 says {svc.ref} DNATs to {backend.ip}:{backend.port}, the engine does not")
+    objects = [_port_decider(svc, sp, f"port {sp}")]
+    if backend.endpoint.slice is not None:
+        objects.insert(0, Decider.of(backend.endpoint.slice))
+    holder = cluster.pod_by_ip.get(backend.ip)
+    who = f" (held by {holder.ref}, which the selector does not match)" if holder else " (no selected pod holds it)"
+    return Counterexample(
+        summary=f"Service {svc.ref} port {sp} DNATs to {backend.ip}:{backend.port}{who}, from {where}",
+        pods=(holder.ref,) if holder else (),
+        objects=tuple(objects),
+        traces=traces,
+        details={"backend": f"{backend.ip}:{backend.port}"},
+    )
+
+
+def _why_empty(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> str:
+    if not svc.selector:
+        if svc_rules.service_endpoints(cluster, svc, family):
+            return "its EndpointSlices have no ready address with this port"
+        return "it has no selector and no EndpointSlice"
+    pods = _selected(cluster, svc, family)
+    if not pods:
+        sel = ",".join(f"{k}={v}" for k, v in sorted(svc.selector.items()))
+        return f"the selector {sel} matches no running pod with an IPv{family} address in {svc.namespace}"
+    if isinstance(sp.target, str) and all(p.named_port(sp.target, sp.protocol) is None for p in pods):
+        return f"no selected pod declares a {sp.protocol} container port named {sp.target!r}"
+    return "none of the selected pods is ready"
