@@ -1,0 +1,298 @@
+"""Typed, located field access to manifests; every mistake becomes a :class:`Problem`.
+
+A :class:`Reader` wraps one mapping of a manifest together with its dotted path
+(``spec.ports[0]``) and the :class:`Origin` (file and object) to blame. Its
+accessors check the type of what they read, record a problem pointing at the
+field's own line when something is wrong, and return a usable default, so a
+converter reads a whole object and reports *every* problem in one pass without
+ever raising.
+
+>>> from verifier.ingest.documents import parse_text
+>>> objs, _ = parse_text("spec:\\n  ports:\\n  - port: x\\n")
+>>> origin = Origin("a.yaml", "Service", "default", "web")
+>>> spec = Reader(objs[0].body, "", origin).map("spec")
+>>> [p.int("port", required=True) for p in spec.maps("ports")]
+[None]
+>>> print(origin.problems[0])
+a.yaml:3: Service default/web: spec.ports[0].port: expected an integer, got the string 'x'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Problem
+from ..model import Source
+from .documents import Map, Seq, describe
+
+__all__ = ["Origin", "Reader", "join", "index", "one_of"]
+
+
+@dataclass
+class Origin:
+    """The object being read, and where its problems go."""
+
+    file: str
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(
+        self,
+        message: str,
+        field: str | None = None,
+        line: int | None = None,
+        severity: str = "error",
+    ) -> None:
+        self.problems.append(
+            Problem(
+                message,
+                file=self.file,
+                line=line,
+                kind=self.kind,
+                namespace=self.namespace,
+                name=self.name,
+                field=field or None,
+                severity=severity,
+            )
+        )
+
+
+def join(path: str, key: str) -> str:
+    """``spec`` + ``ports`` -> ``spec.ports``."""
+    return f"{path}.{key}" if path else key
+
+
+def index(path: str, i: int | str) -> str:
+    """``spec.ports`` + 0 -> ``spec.ports[0]``; map entries render as ``labels[app]``."""
+    return f"{path}[{i}]"
+
+
+def one_of(choices: Collection[str]) -> str:
+    items = [repr(c) for c in choices]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _line_of(container: Any, key: Any) -> int | None:
+    if isinstance(container, Map):
+        return container.key_lines.get(key, container.line)
+    if isinstance(container, Seq) and isinstance(key, int) and 0 <= key < len(container.item_lines):
+        return container.item_lines[key]
+    return getattr(container, "line", None)
+
+
+class Reader:
+    """Reads the fields of one mapping; see the module docstring."""
+
+    __slots__ = ("data", "path", "origin", "line")
+
+    def __init__(self, data: Map, path: str, origin: Origin, line: int | None = None):
+        self.data = data
+        self.path = path
+        self.origin = origin
+        self.line = line if line is not None else getattr(data, "line", None)
+
+    # ----- locations and problems
+
+    def line_of(self, key: str) -> int | None:
+        return self.data.key_lines.get(key, self.line) if isinstance(self.data, Map) else self.line
+
+    def field(self, key: str | None = None) -> str:
+        return join(self.path, key) if key else self.path
+
+    def source(self, base: Source) -> Source:
+        """``base`` pointing at this mapping's line."""
+        return base.at(self.line)
+
+    def error(self, key: str | None, message: str, *, line: int | None = None, severity: str = "error") -> None:
+        """Report a problem with ``key`` (or with this mapping when ``key`` is None)."""
+        if line is None:
+            line = self.line_of(key) if key else self.line
+        self.origin.report(message, self.field(key), line, severity)
+
+    def warn(self, key: str | None, message: str, *, line: int | None = None) -> None:
+        self.error(key, message, line=line, severity="warning")
+
+    # ----- raw access
+
+    def get(self, key: str) -> Any:
+        return self.data.get(key)
+
+    def has(self, key: str) -> bool:
+        """True when ``key`` is present and not null (null means unset in Kubernetes)."""
+        return self.data.get(key) is not None
+
+    def _missing(self, key: str, required: bool) -> None:
+        if required:
+            self.error(key, "missing required field")
+
+    def _wrong(self, key: str, expected: str, value: Any) -> None:
+        self.error(key, f"expected {expected}, got {describe(value)}")
+
+    # ----- scalars
+
+    def str(
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        default: str | None = None,
+        choices: Collection[str] | None = None,
+        check: Callable[[str], str | None] | None = None,
+        nonempty: bool = False,
+    ) -> str | None:
+        """A string field; ``check`` returns an error message for bad values."""
+        value = self.data.get(key)
+        if value is None:
+            self._missing(key, required)
+            return default
+        if not isinstance(value, str):
+            self._wrong(key, "a string", value)
+            return default
+        if value == "" and (nonempty or required):
+            self.error(key, "must not be empty")
+            return default
+        if choices is not None and value not in choices:
+            self.error(key, f"must be {one_of(choices)}, got {value!r}")
+            return default
+        if check is not None and value != "":
+            message = check(value)
+            if message:
+                self.error(key, message)
+                return default
+        return value
+
+    def int(
+        self,
+        key: str,
+        *,
+        required: bool = False,
+        default: int | None = None,
+        lo: int | None = None,
+        hi: int | None = None,
+    ) -> int | None:
+        value = self.data.get(key)
+        if value is None:
+            self._missing(key, required)
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._wrong(key, "an integer", value)
+            return default
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            if hi is None:
+                self.error(key, f"must be at least {lo}, got {value}")
+            elif lo is None:
+                self.error(key, f"must be at most {hi}, got {value}")
+            else:
+                self.error(key, f"must be between {lo} and {hi}, got {value}")
+            return default
+        return value
+
+    def bool(self, key: str, default: bool = False) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self._wrong(key, "true or false", value)
+            return default
+        return value
+
+    def port(self, key: str, *, required: bool = False) -> int | None:
+        """A port number, 1-65535."""
+        return self.int(key, required=required, lo=1, hi=65535)
+
+    def int_or_str(self, key: str) -> int | str | None:
+        """An IntOrString field (``targetPort``, policy ``port``): the raw int or str."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            self._wrong(key, "a number or a name", value)
+            return None
+        return value
+
+    # ----- containers
+
+    def map(self, key: str, *, required: bool = False) -> Reader | None:
+        """The nested mapping ``key`` as a Reader; None when absent, null or of the wrong type."""
+        value = self.data.get(key)
+        if value is None:
+            self._missing(key, required)
+            return None
+        if not isinstance(value, Map):
+            self._wrong(key, "a mapping", value)
+            return None
+        return Reader(value, self.field(key), self.origin)
+
+    def map_or_empty(self, key: str) -> Reader:
+        """Like :meth:`map`, but absent or null reads as ``{}`` (Go's zero value)."""
+        found = self.map(key)
+        if found is not None:
+            return found
+        return Reader(_empty(self.line_of(key)), self.field(key), self.origin)
+
+    def str_map(self, key: str, *, check_key=None, check_value=None) -> dict[str, str]:
+        """A ``map[string]string`` (labels, selectors, nodeSelector); bad entries are reported and dropped."""
+        value = self.data.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Map):
+            self._wrong(key, "a mapping of strings", value)
+            return {}
+        path = self.field(key)
+        out: dict[str, str] = {}
+        for k, v in value.items():
+            line = value.key_lines.get(k, value.line)
+            if not isinstance(v, str):
+                self.origin.report(f"expected a string, got {describe(v)}", index(path, k), line)
+                continue
+            message = (check_key and check_key(k)) or (check_value and check_value(v))
+            if message:
+                self.origin.report(message, index(path, k), line)
+                continue
+            out[k] = v
+        return out
+
+    def items(self, key: str) -> list[tuple[Any, str, int | None]]:
+        """The entries of list field ``key`` as (value, path, line); [] when absent or null."""
+        value = self.data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self._wrong(key, "a list", value)
+            return []
+        path = self.field(key)
+        return [(v, index(path, i), _line_of(value, i)) for i, v in enumerate(value)]
+
+    def maps(self, key: str) -> list[Reader]:
+        """The mappings in list field ``key``. A null entry reads as ``{}``, as Go decodes it."""
+        out: list[Reader] = []
+        for value, path, line in self.items(key):
+            if value is None:
+                value = _empty(line)
+            if not isinstance(value, Map):
+                self.origin.report(f"expected a mapping, got {describe(value)}", path, line)
+                continue
+            out.append(Reader(value, path, self.origin, line if value.line is None else None))
+        return out
+
+    def strs(self, key: str, *, check: Callable[[str], str | None] | None = None) -> list[tuple[str, str, int | None]]:
+        """The strings in list field ``key`` as (value, path, line); bad entries reported and dropped."""
+        out = []
+        for value, path, line in self.items(key):
+            if not isinstance(value, str):
+                self.origin.report(f"expected a string, got {describe(value)}", path, line)
+                continue
+            message = check(value) if check else None
+            if message:
+                self.origin.report(message, path, line)
+                continue
+            out.append((value, path, line))
+        return out
+
+
+def _empty(line: int | None) -> Map:
+    return Map.new(line=line)

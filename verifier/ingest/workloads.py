@@ -1,0 +1,232 @@
+"""Workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job, CronJob,
+ReplicationController) and the pods they stand for.
+
+Manifests rarely contain Pods: they contain workloads whose pods the
+controllers would create. :func:`read_workload` validates the pod template
+like a Pod; :func:`expand` makes the pods, named deterministically so they can
+be named on the command line:
+
+=========================================== ===================================
+workload                                     pods
+=========================================== ===================================
+Deployment, ReplicaSet, ReplicationController ``<name>-0 .. <name>-<replicas-1>``
+Job                                          ``<name>-0 ..`` (``parallelism``, capped by ``completions``)
+CronJob                                      ``<name>-0`` (none when suspended)
+StatefulSet                                  ``<name>-<i>``, hostname ``<name>-<i>``, subdomain ``serviceName``
+DaemonSet                                    ``<name>-<node>`` on every schedulable node it fits
+=========================================== ===================================
+
+Expanded pods are Running and Ready, owned by the workload (``Deployment/web``),
+and their source is the workload's, with ``derived`` saying which replica.
+A workload that already has pods in the input is not expanded (see
+:func:`has_pods`).
+
+>>> from verifier.ingest.documents import parse_text
+>>> from verifier.ingest.objects import read_header
+>>> objs, _ = parse_text('''
+... apiVersion: apps/v1
+... kind: StatefulSet
+... metadata: {name: db, namespace: x}
+... spec:
+...   serviceName: db
+...   replicas: 2
+...   selector: {matchLabels: {app: db}}
+...   template:
+...     metadata: {labels: {app: db}}
+...     spec: {containers: [{name: c}]}
+... ''')
+>>> w = read_workload(read_header(objs[0], [], namespaced=True))
+>>> [(e.pod.name, e.pod.hostname, e.pod.subdomain) for e in expand(w, [])]
+[('db-0', 'db-0', 'db'), ('db-1', 'db-1', 'db')]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from ..model import LabelSelector, Labels, Node, Pod, Requirement, Source
+from ..semantics.selectors import matches
+from .labels import read_labels, read_selector
+from .objects import Header
+from .pods import PodEntry, PodSpecInfo, read_owner, read_pod_spec
+from .reader import Reader
+from .syntax import dns_label_error
+from .topology import fits
+
+__all__ = ["WORKLOAD_GROUPS", "Workload", "read_workload", "expand", "has_pods", "MAX_REPLICAS"]
+
+#: Workload kinds and the API groups that serve them.
+WORKLOAD_GROUPS = {
+    "Deployment": ("apps", "extensions"),
+    "ReplicaSet": ("apps", "extensions"),
+    "StatefulSet": ("apps",),
+    "DaemonSet": ("apps", "extensions"),
+    "Job": ("batch",),
+    "CronJob": ("batch",),
+    "ReplicationController": ("",),
+}
+
+#: Pods made per workload at most: a typo like ``replicas: 100000`` must not exhaust memory.
+MAX_REPLICAS = 2000
+
+
+@dataclass(frozen=True)
+class Workload:
+    kind: str
+    namespace: str
+    name: str
+    selector: LabelSelector | None
+    template_labels: Labels
+    spec: PodSpecInfo
+    #: Pods to make; None for a DaemonSet (one per fitting node).
+    replicas: int | None
+    #: StatefulSet spec.serviceName: the pods' subdomain.
+    service_name: str | None
+    #: The workload's own controller ("Deployment/web" for a ReplicaSet), if any.
+    owner: str | None
+    source: Source
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+def read_workload(h: Header) -> Workload | None:
+    kind = h.raw.kind or ""
+    spec = h.root.map("spec", required=True)
+    if spec is None:
+        return None
+    template_parent = spec
+    replicas: int | None
+    if kind == "CronJob":
+        job = spec.map("jobTemplate", required=True)
+        job_spec = job.map("spec", required=True) if job else None
+        if job_spec is None:
+            return None
+        template_parent = job_spec
+        replicas = 0 if spec.bool("suspend") else 1
+    elif kind == "Job":
+        replicas = spec.int("parallelism", default=1, lo=0)
+        completions = spec.int("completions", lo=0)
+        if replicas is not None and completions is not None:
+            replicas = min(replicas, completions)
+    elif kind == "DaemonSet":
+        replicas = None
+    else:
+        replicas = spec.int("replicas", default=1, lo=0)
+    if replicas is not None and replicas > MAX_REPLICAS:
+        spec.warn("replicas", f"only the first {MAX_REPLICAS} of {replicas} replicas are modelled")
+        replicas = MAX_REPLICAS
+    template = template_parent.map("template", required=True)
+    if template is None:
+        return None
+    tmeta = template.map_or_empty("metadata")
+    labels = read_labels(tmeta)
+    pod_spec = read_pod_spec(template.map("spec", required=True) or template.map_or_empty("spec"))
+    selector = _read_workload_selector(spec if kind != "CronJob" else template_parent, kind, labels)
+    service_name = None
+    if kind == "StatefulSet":
+        service_name = spec.str("serviceName", check=dns_label_error) or None
+    return Workload(
+        kind=kind,
+        namespace=h.namespace or "default",
+        name=h.name or "",
+        selector=selector,
+        template_labels=labels,
+        spec=pod_spec,
+        replicas=replicas,
+        service_name=service_name,
+        owner=read_owner(h.meta),
+        source=h.source,
+    )
+
+
+def _read_workload_selector(spec: Reader, kind: str, labels: Labels) -> LabelSelector | None:
+    """spec.selector (a plain map for ReplicationController); it must select the template's labels."""
+    if kind == "ReplicationController":
+        plain = spec.str_map("selector")
+        selector = LabelSelector(tuple(Requirement(k, "In", (v,)) for k, v in sorted(plain.items()))) if plain else None
+    else:
+        selector = read_selector(spec, "selector")
+    if selector is not None and not selector.is_empty and not matches(selector, labels):
+        spec.error("selector", f"selector [{selector}] does not match the template labels [{labels}]")
+    return selector
+
+
+# --------------------------------------------------------------------------- expansion
+
+
+def expand(w: Workload, nodes: Sequence[Node]) -> list[PodEntry]:
+    """The pods ``w`` stands for; ``nodes`` are the cluster's nodes (DaemonSets only)."""
+    if w.kind == "DaemonSet":
+        targets = [(f"{w.name}-{n.name}", n.name) for n in nodes if fits(n, w.spec.node_selector, w.spec.tolerations)]
+    else:
+        targets = [(f"{w.name}-{i}", w.spec.node_name) for i in range(w.replicas or 0)]
+    pods = []
+    for i, (name, node_name) in enumerate(targets):
+        stateful = w.kind == "StatefulSet"
+        replica = f"on node {node_name}" if w.kind == "DaemonSet" else f"replica {i}"
+        pod = Pod(
+            namespace=w.namespace,
+            name=name,
+            labels=w.template_labels,
+            node_name=node_name,
+            host_network=w.spec.host_network,
+            containers=w.spec.containers,
+            phase="Running",
+            ready=True,
+            hostname=name if stateful else w.spec.hostname,
+            subdomain=w.service_name if stateful else w.spec.subdomain,
+            dns_policy=w.spec.dns_policy,
+            dns_config=w.spec.dns_config,
+            owner=w.ref,
+            source=Source(
+                w.source.file,
+                w.source.line,
+                w.source.document,
+                w.source.item,
+                f"expanded from {w.kind} {w.namespace}/{w.name} {replica}",
+            ),
+        )
+        pods.append(PodEntry(pod, w.spec.node_selector, w.spec.tolerations, expanded=True))
+    return pods
+
+
+_HASH_SUFFIX = re.compile(r"-[a-z0-9]+\Z")
+
+
+def has_pods(w: Workload, pods: Sequence[Pod], owners: Mapping[str, str]) -> bool:
+    """Does the input already hold ``w``'s pods (or a controller that will make them)?
+
+    ``pods`` are the input pods of ``w``'s namespace; ``owners`` maps each input
+    workload ``Kind/name`` of that namespace to its own owner (``ReplicaSet/web-5d9c`` ->
+    ``Deployment/web``). True when a pod is owned by ``w``, by a ReplicaSet
+    ``<deployment>-<hash>`` and matches the Deployment's selector, by a Job
+    ``<cronjob>-<n>``, or has the name of one of ``w``'s pods; and when another
+    input workload is owned by ``w`` (that one is expanded instead).
+    """
+    if any(owner == w.ref for owner in owners.values()):
+        return True
+    names = {f"{w.name}-{i}" for i in range(w.replicas or 0)} | {w.name}
+    for pod in pods:
+        if pod.owner == w.ref or pod.name in names:
+            return True
+        if pod.owner is None:
+            continue
+        kind, _, owner_name = pod.owner.partition("/")
+        if owners.get(pod.owner) == w.ref:
+            return True
+        if (
+            w.kind == "Deployment"
+            and kind == "ReplicaSet"
+            and owner_name.startswith(w.name + "-")
+            and _HASH_SUFFIX.fullmatch(owner_name[len(w.name) :])
+            and (w.selector is None or matches(w.selector, pod.labels))
+        ):
+            return True
+        if w.kind == "CronJob" and kind == "Job" and owner_name.startswith(w.name + "-"):
+            if owner_name[len(w.name) + 1 :].isdigit():
+                return True
+    return False
