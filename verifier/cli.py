@@ -205,6 +205,44 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
         click.echo(f"\n{len(m.pods)} pods in {m.class_count} classes; {len(rows)} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect", err=True)
 
 
+@cli.command()
+@click.option("-f", "--filename", "filenames", multiple=True, metavar="PATH", help="With two -f: the old state, then the new one.")
+@click.option("--old", "old_paths", multiple=True, metavar="PATH", help="The cluster state before the change (repeatable).")
+@click.option("--new", "new_paths", multiple=True, metavar="PATH", help="The cluster state after the change (repeatable).")
+@click.option("--fail-on-new-allow", is_flag=True, help="Exit 1 only when the change newly allows a flow (a pull-request gate).")
+@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per solver query.")
+@click.option("-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True)
+@click.option("-v", "--verbose", count=True, help="List skipped objects and loader warnings.")
+def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, output, verbose) -> None:
+    """What does a change open up? The flows newly allowed and newly denied between two states.
+
+    \b
+    netverify diff -f old/ -f new/
+    netverify diff --old main/ --new pr/ --fail-on-new-allow
+    Exit 0: no difference; 1: some difference (with --fail-on-new-allow: a newly allowed flow).
+    """
+    from .diff import diff as compute
+    from .report.text import format_diff
+
+    if old_paths or new_paths:
+        if filenames or not (old_paths and new_paths):
+            raise click.UsageError("give both --old and --new (or exactly two -f)")
+    elif len(filenames) == 2:
+        old_paths, new_paths = (filenames[0],), (filenames[1],)
+    else:
+        raise click.UsageError("give the two states as -f OLD -f NEW, or --old OLD --new NEW")
+    old = load_cluster(old_paths, verbose=verbose)
+    new = load_cluster(new_paths, verbose=verbose)
+    result = compute(old, new, timeout=timeout)
+    if output == "json":
+        _echo_json(result.to_dict())
+    else:
+        click.echo(format_diff(result, wide=output == "wide"))
+    if fail_on_new_allow:
+        sys.exit(EXIT_FAIL if result.newly_allowed else EXIT_OK)
+    sys.exit(EXIT_FAIL if result.changes else EXIT_OK)
+
+
 class _NoBar:
     def __enter__(self):
         return None

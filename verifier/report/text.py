@@ -13,7 +13,7 @@ from typing import Iterable
 
 from ..trace import Branch, Hop, Trace
 
-__all__ = ["format_trace", "format_hops", "format_resolution", "format_table"]
+__all__ = ["format_trace", "format_hops", "format_resolution", "format_table", "format_diff"]
 
 
 def format_hops(hops: Iterable[Hop], *, start: int = 1, indent: str = "  ", wide: bool = False) -> list[str]:
@@ -76,3 +76,28 @@ def format_table(rows: list[list[str]], header: list[str]) -> str:
     for r in rows:
         out.append("   ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip())
     return "\n".join(out)
+
+
+def format_diff(d, *, wide: bool = False) -> str:
+    """``netverify diff`` text: newly allowed first (what a reviewer must look at), then newly denied."""
+    lines = []
+    for c in d.changes:
+        sign = "+ newly allowed" if c.change == "allowed" else "- newly denied "
+        lines.append(f"{sign}  {c.source} -> {c.destination}  {c.ports}")
+        lines.append(f"    example {c.example_pods[0]} -> {c.example_pods[1]}  {c.example}")
+        for label, t in (("before", c.old_trace), ("after", c.new_trace)):
+            decisive = [h for h in t.all_hops if h.step in ("egress", "ingress") and (h.outcome == "denied" or h.deciders)]
+            why = "; ".join(f"{h.step} {h.outcome}" + (f" by {', '.join(map(str, h.deciders))}" if h.deciders else "") for h in decisive)
+            lines.append(f"    {label:<6} {t.verdict}" + (f": {why}" if why else ""))
+            if wide:
+                lines += format_hops(t.all_hops, indent="        ")
+    if d.added_pods:
+        lines.append(f"pods only in the new state: {', '.join(d.added_pods)}")
+    if d.removed_pods:
+        lines.append(f"pods only in the old state: {', '.join(d.removed_pods)}")
+    allowed, denied = len(d.newly_allowed), len(d.newly_denied)
+    summary = f"{allowed} newly allowed, {denied} newly denied workload pair(s)"
+    if d.status != "complete":
+        summary += f" ({d.status}: the list may be incomplete)"
+    lines.append(summary if lines else "no flow changes between the two states")
+    return "\n".join(lines)
