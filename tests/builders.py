@@ -56,16 +56,16 @@ from verifier.model import (
 )
 
 __all__ = [
+    "cluster",
+    "container_port",
+    "endpoint",
+    "endpoint_slice",
     "ips",
     "namespace",
     "node",
-    "container_port",
     "pod",
-    "service_port",
     "service",
-    "endpoint",
-    "endpoint_slice",
-    "cluster",
+    "service_port",
 ]
 
 
@@ -90,7 +90,9 @@ def namespace(name: str, **labels: str) -> Namespace:
     return Namespace(name, Labels({"kubernetes.io/metadata.name": name, **labels}))
 
 
-def node(name: str, ip=None, *, pod_cidr=None, labels: Mapping[str, str] | None = None, external_ip=None) -> Node:
+def node(
+    name: str, ip=None, *, pod_cidr=None, labels: Mapping[str, str] | None = None, external_ip=None
+) -> Node:
     """A node with InternalIP(s) ``ip`` (str or list) and podCIDR(s) ``pod_cidr`` (str or list)."""
     addresses = [NodeAddress("InternalIP", str(a)) for a in ips(ip)]
     addresses += [NodeAddress("ExternalIP", str(a)) for a in ips(external_ip)]
@@ -253,7 +255,9 @@ def endpoint(
     pod: str | None = None,
 ) -> Endpoint:
     """One EndpointSlice endpoint; ``serving`` defaults to ``ready``; ``pod`` is the targetRef ``"ns/name"``."""
-    return Endpoint(ips(ip), ready, ready if serving is None else serving, terminating, hostname, node, pod)
+    return Endpoint(
+        ips(ip), ready, ready if serving is None else serving, terminating, hostname, node, pod
+    )
 
 
 def endpoint_slice(
@@ -288,7 +292,9 @@ def _config(**kwargs) -> ClusterNetwork:
         conv["cluster_dns"] = ips(conv["cluster_dns"])
     for key in ("service_cidrs", "pod_cidrs"):
         if key in conv:
-            conv[key] = tuple(ip_network(c) for c in ([conv[key]] if isinstance(conv[key], str) else conv[key]))
+            conv[key] = tuple(
+                ip_network(c) for c in ([conv[key]] if isinstance(conv[key], str) else conv[key])
+            )
     if "external_names" in conv and isinstance(conv["external_names"], Mapping):
         conv["external_names"] = tuple((k, ips(v)) for k, v in conv["external_names"].items())
     for key in ("node_search", "node_nameservers"):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ipaddress import IPv6Address
+
 import pytest
 
 from tests.builders import cluster, endpoint, endpoint_slice, namespace, node, pod, service
-from verifier.model import IPv6Address, ip_address
+from verifier.model import ip_address
 from verifier.semantics.dns import (
     NODATA,
     NOERROR,
@@ -67,7 +69,9 @@ def test_headless_without_ready_endpoint_is_nxdomain():  # items 54, 58
     not_ready = pod("x/db-0", ip="10.244.1.5", labels={"app": "db"}, ready=False)
     hidden = cluster(service("x/db", headless=True, selector={"app": "db"}), not_ready)
     assert lookup(hidden, f"db.x.svc.{Z}", "A").rcode == NXDOMAIN
-    published = cluster(service("x/db", headless=True, selector={"app": "db"}, publish_not_ready=True), not_ready)
+    published = cluster(
+        service("x/db", headless=True, selector={"app": "db"}, publish_not_ready=True), not_ready
+    )
     assert data(lookup(published, f"db.x.svc.{Z}", "A")) == ["10.244.1.5"]
 
 
@@ -75,12 +79,23 @@ def test_headless_records():
     hs = service("x/web", headless=True, ports=[("http", 80, "http")])
     c = cluster(
         hs,
-        pod("x/web-0", ip="10.244.1.5", labels={"app": "web"}, hostname="web-0", subdomain="web", ports=[("http", 8080)]),
+        pod(
+            "x/web-0",
+            ip="10.244.1.5",
+            labels={"app": "web"},
+            hostname="web-0",
+            subdomain="web",
+            ports=[("http", 8080)],
+        ),
         pod("x/web-1", ip="10.244.1.6", labels={"app": "web"}, ports=[("http", 8081)]),
         pod("x/web-2", ip="10.244.1.7", labels={"app": "web"}),  # lacks the named port
     )
     # A: every ready endpoint, the one without the port included.
-    assert sorted(data(lookup(c, f"web.x.svc.{Z}", "A"))) == ["10.244.1.5", "10.244.1.6", "10.244.1.7"]
+    assert sorted(data(lookup(c, f"web.x.svc.{Z}", "A"))) == [
+        "10.244.1.5",
+        "10.244.1.6",
+        "10.244.1.7",
+    ]
     # Endpoint names: the hostname, else the dashed IP (CoreDNS).
     assert data(lookup(c, f"web-0.web.x.svc.{Z}", "A")) == ["10.244.1.5"]
     assert data(lookup(c, f"10-244-1-6.web.x.svc.{Z}", "A")) == ["10.244.1.6"]
@@ -102,8 +117,10 @@ def test_endpoint_hostname_from_slice_and_pod_subdomain():  # item 62
     assert lookup(without, f"h0.s.x.svc.{Z}", "A").rcode == NXDOMAIN
     with_svc = cluster(lone, service("x/s", headless=True, selector={"app": "h"}))
     assert data(lookup(with_svc, f"h0.s.x.svc.{Z}", "A")) == ["10.244.1.5"]
-    not_ready = cluster(pod("x/h", ip="10.244.1.5", labels={"app": "h"}, hostname="h0", subdomain="s", ready=False),
-                        service("x/s", headless=True, selector={"app": "h"}))
+    not_ready = cluster(
+        pod("x/h", ip="10.244.1.5", labels={"app": "h"}, hostname="h0", subdomain="s", ready=False),
+        service("x/s", headless=True, selector={"app": "h"}),
+    )
     assert lookup(not_ready, f"h0.s.x.svc.{Z}", "A").rcode == NXDOMAIN
     sliced = cluster(
         service("x/s", headless=True, selector=None),
@@ -129,7 +146,10 @@ def test_dual_stack_service_records():
 
 
 def test_headless_single_stack_over_dual_stack_pods():  # item 73
-    c = cluster(service("x/db", headless=True, families=[4]), pod("x/db", ip=["10.244.1.5", "fd00:244:1::5"]))
+    c = cluster(
+        service("x/db", headless=True, families=[4]),
+        pod("x/db", ip=["10.244.1.5", "fd00:244:1::5"]),
+    )
     assert data(lookup(c, f"db.x.svc.{Z}", "A")) == ["10.244.1.5"]
     assert lookup(c, f"db.x.svc.{Z}", "AAAA").status == NODATA
 
@@ -139,11 +159,16 @@ def test_srv_only_for_named_ports():  # item 60
     assert data(lookup(c, f"_http._tcp.web.x.svc.{Z}", "SRV")) == [f"0 100 80 web.x.svc.{Z}."]
     assert lookup(c, f"_81._tcp.web.x.svc.{Z}", "SRV").rcode == NXDOMAIN
     # The bare service name (a CoreDNS extension) lists every port.
-    assert sorted(data(lookup(c, f"web.x.svc.{Z}", "SRV"))) == [f"0 50 80 web.x.svc.{Z}.", f"0 50 81 web.x.svc.{Z}."]
+    assert sorted(data(lookup(c, f"web.x.svc.{Z}", "SRV"))) == [
+        f"0 50 80 web.x.svc.{Z}.",
+        f"0 50 81 web.x.svc.{Z}.",
+    ]
 
 
 def test_ptr_records():
-    c = cluster(service("x/web", ip="10.96.0.20"), external_names={"example.com": ["93.184.216.34"]})
+    c = cluster(
+        service("x/web", ip="10.96.0.20"), external_names={"example.com": ["93.184.216.34"]}
+    )
     assert data(lookup(c, ptr_name(IP("10.96.0.20")), "PTR")) == [f"web.x.svc.{Z}."]
     unknown = lookup(c, ptr_name(IP("10.96.0.99")), "PTR")
     assert (unknown.rcode, unknown.authority) == (NXDOMAIN, "upstream")  # fallthrough
@@ -185,7 +210,9 @@ def test_external_name_chains():
     assert lookup(c, f"dangling.x.svc.{Z}", "A").status == NODATA
     # Out of the zone with no upstream answer: the CNAME alone (CoreDNS returns it).
     out = lookup(c, f"outside.x.svc.{Z}", "A")
-    assert out.rcode == NOERROR and [r.type for r in out.records] == ["CNAME"] and out.addresses == ()
+    assert (
+        out.rcode == NOERROR and [r.type for r in out.records] == ["CNAME"] and out.addresses == ()
+    )
     r = resolve(c, client(), "outside.x.svc.cluster.local.", "A")
     assert r.rcode == NOERROR and r.addresses == ()
 
@@ -196,9 +223,17 @@ def test_txt_dns_version_and_nodata_names():
     assert lookup(c, f"web.x.svc.{Z}", "TXT").status == NODATA
     for name in (Z, f"svc.{Z}", f"pod.{Z}", f"x.svc.{Z}", f"empty.svc.{Z}"):
         assert lookup(c, name, "A").status == NODATA, name
-    for name in (f"nope.svc.{Z}", f"nope.x.svc.{Z}", f"web.x.foo.{Z}", f"a.b.c.web.x.svc.{Z}", f"web.nope.svc.{Z}"):
+    for name in (
+        f"nope.svc.{Z}",
+        f"nope.x.svc.{Z}",
+        f"web.x.foo.{Z}",
+        f"a.b.c.web.x.svc.{Z}",
+        f"web.nope.svc.{Z}",
+    ):
         assert lookup(c, name, "A").rcode == NXDOMAIN, name
-    assert lookup(c, f"WEB.X.SVC.{Z.upper()}.", "A").records[0].data == "10.96.0.20"  # case-insensitive
+    assert (
+        lookup(c, f"WEB.X.SVC.{Z.upper()}.", "A").records[0].data == "10.96.0.20"
+    )  # case-insensitive
 
 
 def test_ns_dns_name_is_kube_dns():
@@ -269,25 +304,46 @@ def test_zone_names():
 
 
 def test_resolver_config_cluster_first():
-    c = cluster(node_search=["corp.example.com.", "svc.cluster.local"], node_nameservers=["192.168.0.53"])
+    c = cluster(
+        node_search=["corp.example.com.", "svc.cluster.local"], node_nameservers=["192.168.0.53"]
+    )
     conf = resolver_config(c, client())
     assert conf.nameservers == ("10.96.0.10",)
-    assert conf.search == ("x.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp.example.com")
-    assert (conf.ndots, conf.options, conf.uses_cluster_dns, conf.policy) == (5, ("ndots:5",), True, "ClusterFirst")
+    assert conf.search == (
+        "x.svc.cluster.local",
+        "svc.cluster.local",
+        "cluster.local",
+        "corp.example.com",
+    )
+    assert (conf.ndots, conf.options, conf.uses_cluster_dns, conf.policy) == (
+        5,
+        ("ndots:5",),
+        True,
+        "ClusterFirst",
+    )
 
 
 def test_cluster_dns_ips():
     assert cluster_dns_ips(cluster(service_cidrs=["10.100.0.0/16"])) == (IP("10.100.0.10"),)
-    assert cluster_dns_ips(cluster(service("kube-system/kube-dns", ip="10.96.0.53"))) == (IP("10.96.0.53"),)
+    assert cluster_dns_ips(cluster(service("kube-system/kube-dns", ip="10.96.0.53"))) == (
+        IP("10.96.0.53"),
+    )
     assert cluster_dns_ips(cluster(cluster_dns=["169.254.20.10"])) == (IP("169.254.20.10"),)
 
 
 def test_resolver_config_host_network():  # item 63 (configuration)
     c = cluster(node_nameservers=["192.168.0.53"], node_search=["corp.example.com"])
     host = resolver_config(c, client(host_network=True))
-    assert (host.nameservers, host.search, host.ndots, host.policy) == (("192.168.0.53",), ("corp.example.com",), 1, "Default")
+    assert (host.nameservers, host.search, host.ndots, host.policy) == (
+        ("192.168.0.53",),
+        ("corp.example.com",),
+        1,
+        "Default",
+    )
     assert not host.uses_cluster_dns and "ClusterFirstWithHostNet" in host.policy_note
-    with_host_net = resolver_config(c, client(host_network=True, dns_policy="ClusterFirstWithHostNet"))
+    with_host_net = resolver_config(
+        c, client(host_network=True, dns_policy="ClusterFirstWithHostNet")
+    )
     assert with_host_net.uses_cluster_dns and with_host_net.ndots == 5
     default = resolver_config(c, client(dns_policy="Default"))
     assert default.nameservers == ("192.168.0.53",) and not default.uses_cluster_dns
@@ -301,12 +357,24 @@ def test_resolver_config_dns_config_merge_and_limits():
     )
     conf = resolver_config(cluster(), p)
     assert conf.nameservers == ("10.96.0.10", "1.1.1.1", "8.8.8.8")  # dedup, then 3 at most
-    assert conf.search == ("x.svc.cluster.local", "svc.cluster.local", "cluster.local", "extra.example")
+    assert conf.search == (
+        "x.svc.cluster.local",
+        "svc.cluster.local",
+        "cluster.local",
+        "extra.example",
+    )
     assert conf.options == ("ndots:2", "edns0") and conf.ndots == 2
     many = resolver_config(cluster(), client(searches=[f"s{i}.example" for i in range(40)]))
     assert len(many.search) == 32
-    none = resolver_config(cluster(), client(dns_policy="None", nameservers=["1.1.1.1"], searches=["example.org"]))
-    assert (none.nameservers, none.search, none.ndots, none.uses_cluster_dns) == (("1.1.1.1",), ("example.org",), 1, False)
+    none = resolver_config(
+        cluster(), client(dns_policy="None", nameservers=["1.1.1.1"], searches=["example.org"])
+    )
+    assert (none.nameservers, none.search, none.ndots, none.uses_cluster_dns) == (
+        ("1.1.1.1",),
+        ("example.org",),
+        1,
+        False,
+    )
 
 
 def test_custom_cluster_domain():
@@ -321,7 +389,14 @@ def test_custom_cluster_domain():
 
 
 def test_search_candidates():
-    conf = ResolvConf(("10.96.0.10",), ("x.svc.cluster.local", "svc.cluster.local", "cluster.local"), 5, (), "", True)
+    conf = ResolvConf(
+        ("10.96.0.10",),
+        ("x.svc.cluster.local", "svc.cluster.local", "cluster.local"),
+        5,
+        (),
+        "",
+        True,
+    )
     assert search_candidates("db.prod.svc.cluster.local", conf) == (  # 4 dots < 5: search first
         "db.prod.svc.cluster.local.x.svc.cluster.local.",
         "db.prod.svc.cluster.local.svc.cluster.local.",
@@ -364,7 +439,11 @@ def test_ndots_one():  # item 65
     c = cluster(service("y/db", ip="10.96.0.30"), client(options={"ndots": "1"}))
     r = resolve(c, client(options={"ndots": "1"}), "db.y")
     assert r.resolver.ndots == 1
-    assert walk(r) == [("db.y.", NXDOMAIN), (f"db.y.x.svc.{Z}.", NXDOMAIN), (f"db.y.svc.{Z}.", NOERROR)]
+    assert walk(r) == [
+        ("db.y.", NXDOMAIN),
+        (f"db.y.x.svc.{Z}.", NXDOMAIN),
+        (f"db.y.svc.{Z}.", NOERROR),
+    ]
     assert data(r) == ["10.96.0.30"]
 
 
@@ -383,7 +462,11 @@ def test_host_network_cluster_first_does_not_see_cluster_names():  # item 63
     fixed = resolve(c, client(host_network=True, dns_policy="ClusterFirstWithHostNet"), "db.y")
     assert data(fixed) == ["10.96.0.30"]
     # ... unless the node's resolver itself is the cluster DNS.
-    via_node = cluster(service("y/db", ip="10.96.0.30"), node_nameservers=["10.96.0.10"], node_search=["svc.cluster.local"])
+    via_node = cluster(
+        service("y/db", ip="10.96.0.30"),
+        node_nameservers=["10.96.0.10"],
+        node_search=["svc.cluster.local"],
+    )
     assert data(resolve(via_node, host, "db.y")) == ["10.96.0.30"]
 
 
@@ -399,7 +482,13 @@ def test_dns_policy_none():  # item 64
 def test_shadowing_by_endpoint_hostname():
     c = cluster(
         service("app/prod", headless=True, selector={"app": "prod-db"}),
-        pod("app/prod-db-0", ip="10.244.1.5", labels={"app": "prod-db"}, hostname="db", subdomain="prod"),
+        pod(
+            "app/prod-db-0",
+            ip="10.244.1.5",
+            labels={"app": "prod-db"},
+            hostname="db",
+            subdomain="prod",
+        ),
         service("prod/db", ip="10.96.0.40"),
         namespace("prod"),
     )
@@ -414,7 +503,9 @@ def test_shadowing_by_endpoint_hostname():
 
 
 def test_namespace_captures_public_name():  # item 76
-    c = cluster(service("com/example", ip="10.96.0.50"), external_names={"example.com": ["93.184.216.34"]})
+    c = cluster(
+        service("com/example", ip="10.96.0.50"), external_names={"example.com": ["93.184.216.34"]}
+    )
     r = resolve(c, client(), "example.com")
     assert data(r) == ["10.96.0.50"] and r.answered_by == f"example.com.svc.{Z}."
     assert walk(r) == [(f"example.com.x.svc.{Z}.", NXDOMAIN), (f"example.com.svc.{Z}.", NOERROR)]
@@ -456,7 +547,10 @@ def test_lookups_are_fast_on_a_larger_cluster():
     objs = [node(f"n{i}", f"192.168.0.{i + 1}") for i in range(5)]
     for n in range(20):
         objs.append(service(f"ns{n}/svc", ip=f"10.96.{n}.1", ports=[("http", 80)]))
-        objs += [pod(f"ns{n}/svc-{k}", ip=f"10.244.{n}.{k + 1}", labels={"app": "svc"}) for k in range(20)]
+        objs += [
+            pod(f"ns{n}/svc-{k}", ip=f"10.244.{n}.{k + 1}", labels={"app": "svc"})
+            for k in range(20)
+        ]
     c = cluster(*objs)
     me = pod("ns0/svc-0", ip="10.244.0.1", labels={"app": "svc"})
     for n in range(20):

@@ -44,7 +44,10 @@ def targets(translation):
 
 
 def backends(c, svc, family=4, **kw):
-    return {(b.pod.ref if b.pod else str(b.ip), b.port) for b in candidates(c, svc, svc.ports[0], family, **kw)}
+    return {
+        (b.pod.ref if b.pod else str(b.ip), b.port)
+        for b in candidates(c, svc, svc.ports[0], family, **kw)
+    }
 
 
 # --------------------------------------------------------------------------- endpoints from the selector
@@ -70,7 +73,12 @@ def test_named_target_port_needs_the_same_protocol_and_reads_sidecars():
     c = cluster(
         svc,
         pod("x/tcp-only", ip="10.244.1.1", labels={"app": "dns"}, ports=[("dns", 53, "TCP")]),
-        pod("x/sidecar", ip="10.244.1.2", labels={"app": "dns"}, sidecar_ports=[("dns", 5353, "UDP")]),
+        pod(
+            "x/sidecar",
+            ip="10.244.1.2",
+            labels={"app": "dns"},
+            sidecar_ports=[("dns", 5353, "UDP")],
+        ),
     )
     assert backends(c, svc) == {("x/sidecar", 5353)}
 
@@ -97,7 +105,10 @@ def test_selector_scope_terminal_pods_and_host_network():
 
 
 def test_service_without_selector_or_slices_has_no_endpoints():
-    for svc in (service("x/manual", ip=VIP, selector=None), service("x/empty", ip=VIP, selector={})):
+    for svc in (
+        service("x/manual", ip=VIP, selector=None),
+        service("x/empty", ip=VIP, selector={}),
+    ):
         c = cluster(svc, pod("x/manual", ip="10.244.1.1", labels={}))
         assert service_endpoints(c, svc, 4) == ()
         assert translate(c, "pod", "n1", IP(VIP), 80, "TCP").outcome == REJECT
@@ -107,8 +118,22 @@ def test_endpoint_conditions_and_hostname():
     svc = service("x/db", headless=True, selector={"app": "db"})
     c = cluster(
         svc,
-        pod("x/db-0", ip="10.244.1.1", labels={"app": "db"}, hostname="db-0", subdomain="db", node="n1"),
-        pod("x/db-1", ip="10.244.1.2", labels={"app": "db"}, hostname="db-1", subdomain="other", ready=False),
+        pod(
+            "x/db-0",
+            ip="10.244.1.1",
+            labels={"app": "db"},
+            hostname="db-0",
+            subdomain="db",
+            node="n1",
+        ),
+        pod(
+            "x/db-1",
+            ip="10.244.1.2",
+            labels={"app": "db"},
+            hostname="db-1",
+            subdomain="other",
+            ready=False,
+        ),
         pod("x/db-2", ip="10.244.1.3", labels={"app": "db"}, terminating=True),
     )
     eps = {e.pod.name: e for e in service_endpoints(c, svc, 4)}
@@ -132,7 +157,10 @@ def test_no_usable_endpoint_rejects():  # item 48
 
 
 def test_publish_not_ready_addresses():  # item 54 (Service part)
-    not_ready = [pod(f"x/web-{i}", ip=f"10.244.1.{i + 1}", labels={"app": "web"}, ready=False) for i in range(2)]
+    not_ready = [
+        pod(f"x/web-{i}", ip=f"10.244.1.{i + 1}", labels={"app": "web"}, ready=False)
+        for i in range(2)
+    ]
     hidden = service("x/web", ip=VIP)
     assert translate(cluster(hidden, not_ready), "pod", "n1", IP(VIP), 80, "TCP").outcome == REJECT
     published = service("x/web", ip=VIP, publish_not_ready=True)
@@ -143,7 +171,10 @@ def test_publish_not_ready_addresses():  # item 54 (Service part)
 
 def test_serving_terminating_fallback():  # item 55
     svc = service("x/web", ip=VIP)
-    old = [pod(f"x/old-{i}", ip=f"10.244.1.{i + 1}", labels={"app": "web"}, terminating=True) for i in range(2)]
+    old = [
+        pod(f"x/old-{i}", ip=f"10.244.1.{i + 1}", labels={"app": "web"}, terminating=True)
+        for i in range(2)
+    ]
     gone = pod("x/gone", ip="10.244.1.9", labels={"app": "web"}, terminating=True, ready=False)
     c = cluster(svc, old, gone)
     assert backends(c, svc) == {("x/old-0", 80), ("x/old-1", 80)}  # not the non-serving one
@@ -180,7 +211,10 @@ def test_input_slices_take_precedence_over_the_selector():
             "x/web-abc",
             service="web",
             ports=[("http", 8080)],
-            endpoints=[endpoint("10.244.1.7", node="n1", pod="x/web"), endpoint("10.244.1.8", ready=False)],
+            endpoints=[
+                endpoint("10.244.1.7", node="n1", pod="x/web"),
+                endpoint("10.244.1.8", ready=False),
+            ],
         ),
     )
     eps = service_endpoints(c, svc, 4)
@@ -193,18 +227,32 @@ def test_slice_ports_match_by_name_and_protocol():
     svc = service("x/web", ip=VIP, ports=[("http", 80, "http"), ("metrics", 9100, 9100, "UDP")])
     c = cluster(
         svc,
-        endpoint_slice("x/web-1", service="web", ports=[("http", 8080), ("metrics", 9100, "TCP")], endpoints=["10.244.1.1"]),
+        endpoint_slice(
+            "x/web-1",
+            service="web",
+            ports=[("http", 8080), ("metrics", 9100, "TCP")],
+            endpoints=["10.244.1.1"],
+        ),
         endpoint_slice("x/web-2", service="web", ports=[("http", 9090)], endpoints=["10.244.1.2"]),
     )
-    assert {(str(b.ip), b.port) for b in candidates(c, svc, svc.ports[0], 4)} == {("10.244.1.1", 8080), ("10.244.1.2", 9090)}
-    assert candidates(c, svc, svc.ports[1], 4) == ()  # UDP metrics: no slice port with that protocol
+    assert {(str(b.ip), b.port) for b in candidates(c, svc, svc.ports[0], 4)} == {
+        ("10.244.1.1", 8080),
+        ("10.244.1.2", 9090),
+    }
+    assert (
+        candidates(c, svc, svc.ports[1], 4) == ()
+    )  # UDP metrics: no slice port with that protocol
 
 
 def test_real_slices_win_over_legacy_endpoints():
     svc = service("x/web", ip=VIP, selector=None)
-    legacy = endpoint_slice("x/web", service="web", ports=[(None, 80)], endpoints=["10.244.1.1"], legacy=True)
+    legacy = endpoint_slice(
+        "x/web", service="web", ports=[(None, 80)], endpoints=["10.244.1.1"], legacy=True
+    )
     real = endpoint_slice("x/web-xyz", service="web", ports=[(None, 80)], endpoints=["10.244.1.2"])
-    assert [str(e.ip) for e in service_endpoints(cluster(svc, legacy, real), svc, 4)] == ["10.244.1.2"]
+    assert [str(e.ip) for e in service_endpoints(cluster(svc, legacy, real), svc, 4)] == [
+        "10.244.1.2"
+    ]
     assert [str(e.ip) for e in service_endpoints(cluster(svc, legacy), svc, 4)] == ["10.244.1.1"]
 
 
@@ -225,8 +273,12 @@ def test_duplicate_endpoints_across_slices_count_once():
     svc = service("x/web", ip=VIP, selector=None, ports=[(None, 80)])
     c = cluster(
         svc,
-        endpoint_slice("x/a", service="web", ports=[(None, 80)], endpoints=[endpoint("10.244.1.1")]),
-        endpoint_slice("x/b", service="web", ports=[(None, 80)], endpoints=[endpoint("10.244.1.1", node="n1")]),
+        endpoint_slice(
+            "x/a", service="web", ports=[(None, 80)], endpoints=[endpoint("10.244.1.1")]
+        ),
+        endpoint_slice(
+            "x/b", service="web", ports=[(None, 80)], endpoints=[endpoint("10.244.1.1", node="n1")]
+        ),
     )
     (b,) = candidates(c, svc, svc.ports[0], 4, node_name="n1")
     assert b.node_name == "n1"  # the copy local to the asking node
@@ -296,16 +348,28 @@ def test_frontends_per_kind_and_family():
 
 
 def test_headless_and_external_name_have_no_frontends():
-    c = cluster(service("x/h", headless=True), service("x/e", type="ExternalName", external_name="db.example.com"))
+    c = cluster(
+        service("x/h", headless=True),
+        service("x/e", type="ExternalName", external_name="db.example.com"),
+    )
     assert frontends(c) == ()
 
 
 def test_lb_without_node_port_allocation():
-    no_np = service("x/lb", type="LoadBalancer", ip="10.96.0.30", lb_ips="198.51.100.7", allocate_load_balancer_node_ports=False)
+    no_np = service(
+        "x/lb",
+        type="LoadBalancer",
+        ip="10.96.0.30",
+        lb_ips="198.51.100.7",
+        allocate_load_balancer_node_ports=False,
+    )
     assert {f.kind for f in frontends(cluster(no_np, nodes()))} == {CLUSTER_IP, LOAD_BALANCER}
     # A nodePort requested explicitly is honoured regardless of the flag (API and kube-proxy).
     explicit = service(
-        "x/lb", type="LoadBalancer", ip="10.96.0.30", ports=[(None, 80, 80, "TCP", 30080)],
+        "x/lb",
+        type="LoadBalancer",
+        ip="10.96.0.30",
+        ports=[(None, 80, 80, "TCP", 30080)],
         allocate_load_balancer_node_ports=False,
     )
     assert {f.kind for f in frontends(cluster(explicit, nodes()))} == {CLUSTER_IP, NODE_PORT}
@@ -313,7 +377,12 @@ def test_lb_without_node_port_allocation():
 
 def test_node_port_matches_only_on_the_translating_node():
     svc = service("x/web", type="NodePort", ip=VIP, ports=[(None, 80, 8080, "TCP", 30080)])
-    c = cluster(svc, nodes(), pod("x/web", ip="10.244.2.5", node="n2"), pod("x/a", ip="10.244.1.5", node="n1"))
+    c = cluster(
+        svc,
+        nodes(),
+        pod("x/web", ip="10.244.2.5", node="n2"),
+        pod("x/a", ip="10.244.1.5", node="n1"),
+    )
     # A pod on n1 connecting to n2's NodePort: not translated on n1 ...
     assert translate(c, "pod", "n1", IP(N2), 30080, "TCP", client_ip=IP("10.244.1.5")) is None
     assert match_frontend(c, IP(N2), 30080, "TCP", "n1") == ()
@@ -341,7 +410,12 @@ def test_cluster_ip_from_pod_keeps_the_source():
     svc = service("x/web", ip=VIP, ports=[(None, 80, 8080)])
     c = cluster(svc, nodes(), pod("x/web", ip="10.244.2.5", node="n2"))
     t = translate(c, "pod", "n1", IP(VIP), 80, "TCP", client_ip=IP("10.244.1.5"))
-    assert (t.outcome, t.frontend.kind, t.policy, t.client_kind) == (DNAT, CLUSTER_IP, "Cluster", "pod")
+    assert (t.outcome, t.frontend.kind, t.policy, t.client_kind) == (
+        DNAT,
+        CLUSTER_IP,
+        "Cluster",
+        "pod",
+    )
     assert targets(t) == {("x/web", 8080, False)}
     assert t.service is svc and t.service_port == svc.ports[0] and t.session_affinity == "None"
     assert translate(c, "pod", "n1", IP(VIP), 81, "TCP") is None  # unmatched port: plain routing
@@ -359,7 +433,12 @@ def test_cluster_ip_from_node_or_outside_is_masqueraded():
 
 def test_hairpin_is_masqueraded():
     svc = service("x/web", ip=VIP)
-    c = cluster(svc, nodes(), pod("x/web", ip="10.244.1.5", node="n1"), pod("x/web2", ip="10.244.2.5", labels={"app": "web"}, node="n2"))
+    c = cluster(
+        svc,
+        nodes(),
+        pod("x/web", ip="10.244.1.5", node="n1"),
+        pod("x/web2", ip="10.244.2.5", labels={"app": "web"}, node="n2"),
+    )
     t = translate(c, "pod", "n1", IP(VIP), 80, "TCP", client_ip=IP("10.244.1.5"))
     assert targets(t) == {("x/web", 80, True), ("x/web2", 80, False)}
     (hairpin,) = [b for b in t.backends if b.masquerade]
@@ -379,7 +458,9 @@ def test_internal_traffic_policy_local():  # item 49
 
 
 def test_external_traffic_policy_local_node_port():  # item 50
-    svc = service("x/web", type="NodePort", ip=VIP, etp="Local", ports=[(None, 80, 8080, "TCP", 30080)])
+    svc = service(
+        "x/web", type="NodePort", ip=VIP, etp="Local", ports=[(None, 80, 8080, "TCP", 30080)]
+    )
     c = cluster(svc, nodes(), pod("x/web", ip="10.244.2.5", node="n2"))
     client = IP("203.0.113.9")
     dropped = translate(c, "external", "n1", IP(N1), 30080, "TCP", client_ip=client)
@@ -399,7 +480,12 @@ def test_external_traffic_policy_local_node_port():  # item 50
 
 def test_external_traffic_policy_cluster_node_port_masquerades():  # item 51 (Service part)
     svc = service("x/web", type="NodePort", ip=VIP, ports=[(None, 80, 8080, "TCP", 30080)])
-    c = cluster(svc, nodes(), pod("x/b1", ip="10.244.1.5", labels={"app": "web"}, node="n1"), pod("x/b2", ip="10.244.2.5", labels={"app": "web"}, node="n2"))
+    c = cluster(
+        svc,
+        nodes(),
+        pod("x/b1", ip="10.244.1.5", labels={"app": "web"}, node="n1"),
+        pod("x/b2", ip="10.244.2.5", labels={"app": "web"}, node="n2"),
+    )
     t = translate(c, "external", "n1", IP(N1), 30080, "TCP", client_ip=IP("203.0.113.9"))
     assert t.outcome == DNAT and t.node == "n1"
     assert targets(t) == {("x/b1", 8080, True), ("x/b2", 8080, True)}
@@ -407,7 +493,13 @@ def test_external_traffic_policy_cluster_node_port_masquerades():  # item 51 (Se
 
 
 def test_load_balancer_ip_from_a_pod():  # item 52 (Service part)
-    svc = service("x/web", type="LoadBalancer", ip=VIP, lb_ips="198.51.100.7", ports=[(None, 80, 8080, "TCP", 30080)])
+    svc = service(
+        "x/web",
+        type="LoadBalancer",
+        ip=VIP,
+        lb_ips="198.51.100.7",
+        ports=[(None, 80, 8080, "TCP", 30080)],
+    )
     c = cluster(svc, nodes(), pod("x/web", ip="10.244.2.5", node="n2"))
     via_lb = translate(c, "pod", "n1", IP("198.51.100.7"), 80, "TCP")
     assert via_lb.frontend.kind == LOAD_BALANCER and targets(via_lb) == {("x/web", 8080, True)}
@@ -428,7 +520,9 @@ def test_load_balancer_with_unknown_node_sends_to_nodes_with_local_endpoints():
     svc = service("x/web", type="LoadBalancer", ip=VIP, lb_ips="198.51.100.7", etp="Local")
     c = cluster(svc, nodes(), pod("x/web", ip="10.244.2.5", node="n2"))
     t = translate(c, "external", None, IP("198.51.100.7"), 80, "TCP", client_ip=IP("203.0.113.9"))
-    assert t.outcome == DNAT and targets(t) == {("x/web", 80, False)} and "load balancer" in t.reason
+    assert (
+        t.outcome == DNAT and targets(t) == {("x/web", 80, False)} and "load balancer" in t.reason
+    )
 
 
 def test_translation_sources_and_text():

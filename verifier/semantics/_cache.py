@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import functools
 import weakref
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 __all__ = ["per_cluster"]
 

@@ -28,31 +28,31 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from ipaddress import IPv4Address, IPv6Address, ip_address
+from ipaddress import ip_address
 
 from ..model import IP, Cluster, Pod, Service, Source
 from ._cache import per_cluster
 from .services import service_endpoints
 
 __all__ = [
-    "SCHEMA_VERSION",
+    "NODATA",
     "NOERROR",
     "NXDOMAIN",
-    "NODATA",
-    "Record",
+    "SCHEMA_VERSION",
     "Answer",
-    "ResolvConf",
     "Attempt",
+    "Record",
     "Resolution",
+    "ResolvConf",
+    "cluster_dns_ips",
+    "dashed",
     "lookup",
     "lookup_upstream",
-    "cluster_dns_ips",
+    "ptr_name",
+    "resolve",
     "resolver_config",
     "search_candidates",
-    "resolve",
     "zone_names",
-    "ptr_name",
-    "dashed",
 ]
 
 #: The DNS schema version CoreDNS publishes at ``dns-version.<zone>`` (spec 1.1.0).
@@ -80,7 +80,7 @@ _POLICIES = ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
 def ptr_name(ip: IP) -> str:
     """The reverse-lookup name of ``ip`` (nibble format for IPv6), absolute.
 
-    >>> ptr_name(IPv4Address("10.96.0.10"))
+    >>> ptr_name(ip_address("10.96.0.10"))
     '10.0.96.10.in-addr.arpa.'
     """
     return ip.reverse_pointer + "."
@@ -89,7 +89,7 @@ def ptr_name(ip: IP) -> str:
 def dashed(ip: IP) -> str:
     """The DNS label CoreDNS makes of an IP: ``10-1-2-3``; IPv6 ``:`` -> ``-`` and a trailing ``-`` gets ``0``.
 
-    >>> dashed(IPv4Address("10.1.2.3")), dashed(IPv6Address("fd00::"))
+    >>> dashed(ip_address("10.1.2.3")), dashed(ip_address("fd00::"))
     ('10-1-2-3', 'fd00--0')
     """
     if ip.version == 4:
@@ -101,7 +101,7 @@ def dashed(ip: IP) -> str:
 def _norm(name: str) -> str:
     """Lower-case, without the trailing dot: the form names are compared in."""
     name = name.strip().lower()
-    return name[:-1] if name.endswith(".") else name
+    return name.removesuffix(".")
 
 
 def _fqdn(name: str) -> str:
@@ -206,9 +206,16 @@ def _dns_endpoints(cluster: Cluster, svc: Service) -> tuple[_Endpoint, ...]:
             # Slice ports as CoreDNS reads them: nil name -> "", nil port -> -1,
             # and a sentinel port -1 when the slice lists no port at all, so
             # a port-less endpoint still gets A records but no SRV.
-            ports = tuple((p.name or "", p.protocol or "", p.port if p.port is not None else -1) for p in e.ports)
+            ports = tuple(
+                (p.name or "", p.protocol or "", p.port if p.port is not None else -1)
+                for p in e.ports
+            )
             objects = tuple(o for o in (svc, e.slice or e.pod) if o is not None)
-            out.append(_Endpoint(e.ip, e.hostname or dashed(e.ip), ports or (("", "", -1),), objects, e.source))
+            out.append(
+                _Endpoint(
+                    e.ip, e.hostname or dashed(e.ip), ports or (("", "", -1),), objects, e.source
+                )
+            )
     return tuple(out)
 
 
@@ -218,7 +225,9 @@ def _zone_index(cluster: Cluster) -> _Zone:
     namespaces = {n.lower() for n in cluster.namespace_by_name}
     # A Service or pod cannot exist outside an existing namespace, even when
     # the input has no Namespace object for it.
-    namespaces |= {s.namespace.lower() for s in cluster.services} | {p.namespace.lower() for p in cluster.pods}
+    namespaces |= {s.namespace.lower() for s in cluster.services} | {
+        p.namespace.lower() for p in cluster.pods
+    }
     services: dict[tuple[str, str], Service] = {}
     endpoints: dict[str, tuple[_Endpoint, ...]] = {}
     by_cluster_ip: dict[IP, Service] = {}
@@ -318,7 +327,11 @@ def _find_pods(cluster: Cluster, z: _Zone, r: _Request) -> tuple[list[_Entry], b
     if r.service == "":
         return [], False  # "<ns>.pod.<zone>": NODATA
     label = r.service
-    text = label.replace("-", ".") if label.count("-") == 3 and "--" not in label else label.replace("-", ":")
+    text = (
+        label.replace("-", ".")
+        if label.count("-") == 3 and "--" not in label
+        else label.replace("-", ":")
+    )
     try:
         ip = ip_address(text)
     except ValueError:
@@ -332,7 +345,10 @@ def _find_pods(cluster: Cluster, z: _Zone, r: _Request) -> tuple[list[_Entry], b
     pods = [
         p
         for p in cluster.pods_by_namespace.get(r.namespace, ())
-        if p.ips and p.ips[0] == ip and not p.terminating and p.phase not in ("Succeeded", "Failed", "Unknown")
+        if p.ips
+        and p.ips[0] == ip
+        and not p.terminating
+        and p.phase not in ("Succeeded", "Failed", "Unknown")
     ]
     entries = [_Entry(str(ip), key, objects=(p,), source=p.source) for p in pods]
     return entries, not entries
@@ -358,7 +374,9 @@ def _find_services(cluster: Cluster, z: _Zone, r: _Request) -> tuple[list[_Entry
                 continue
             for name, protocol, port in e.ports:
                 if _match(r.port, name) and _match(r.protocol, protocol):
-                    entries.append(_Entry(str(e.ip), f"{e.hostname.lower()}.{fqdn}", port, e.objects, e.source))
+                    entries.append(
+                        _Entry(str(e.ip), f"{e.hostname.lower()}.{fqdn}", port, e.objects, e.source)
+                    )
         return entries, not entries
     found = False
     for sp in svc.ports:
@@ -387,7 +405,9 @@ def _records(cluster: Cluster, z: _Zone, name: str, zone: str) -> tuple[list[_En
     return _find_services(cluster, z, r)
 
 
-def _services(cluster: Cluster, z: _Zone, name: str, zone: str, qtype: str) -> tuple[list[_Entry], bool]:
+def _services(
+    cluster: Cluster, z: _Zone, name: str, zone: str, qtype: str
+) -> tuple[list[_Entry], bool]:
     """``Kubernetes.Services``: ``_records`` plus the TXT and ``ns.dns`` special cases."""
     if qtype == "TXT":
         # Only dns-version.<zone> has a TXT; every other name gets an empty
@@ -409,7 +429,9 @@ def _record(owner: str, qtype: str, data: str, entry: _Entry) -> Record:
     return Record(_fqdn(owner), qtype, data, entry.source, entry.objects)
 
 
-def _address(cluster: Cluster, z: _Zone, name: str, zone: str, qtype: str, chain: tuple[Record, ...]) -> tuple[list[Record], bool]:
+def _address(
+    cluster: Cluster, z: _Zone, name: str, zone: str, qtype: str, chain: tuple[Record, ...]
+) -> tuple[list[Record], bool]:
     """``plugin.A`` / ``plugin.AAAA``: addresses, following CNAMEs (in the zone, else upstream)."""
     entries, error = _services(cluster, z, name, zone, qtype)
     if error:
@@ -495,7 +517,9 @@ def _ptr(cluster: Cluster, z: _Zone, name: str, zone: str) -> tuple[list[Record]
     return out, not out
 
 
-def _serve(cluster: Cluster, z: _Zone, name: str, zone: str, qtype: str) -> tuple[list[Record], bool]:
+def _serve(
+    cluster: Cluster, z: _Zone, name: str, zone: str, qtype: str
+) -> tuple[list[Record], bool]:
     if qtype in ("A", "AAAA"):
         return _address(cluster, z, name, zone, qtype, ())
     if qtype == "SRV":
@@ -577,7 +601,9 @@ def lookup_upstream(cluster: Cluster, qname: str, qtype: str) -> Answer:
         return Answer(NXDOMAIN, (), "upstream", _fqdn(name), qtype)
     family = {"A": 4, "AAAA": 6}.get(qtype)
     records = tuple(
-        Record(_fqdn(name), qtype, str(ip), cluster.config.source) for ip in ips if ip.version == family
+        Record(_fqdn(name), qtype, str(ip), cluster.config.source)
+        for ip in ips
+        if ip.version == family
     )
     return Answer(NOERROR, records, "upstream", _fqdn(name), qtype)
 
@@ -609,7 +635,11 @@ def zone_names(cluster: Cluster) -> tuple[str, ...]:
         names |= {f"_{n}._{p.lower()}.{fqdn}" for n, p in ports}
         names |= {f"{e.hostname}.{fqdn}".lower() for e in eps}
     if cluster.config.dns_pods != "disabled":
-        names |= {f"{dashed(ip)}.{p.namespace}.pod.{z.zone}".lower() for p in cluster.live_pods for ip in p.ips}
+        names |= {
+            f"{dashed(ip)}.{p.namespace}.pod.{z.zone}".lower()
+            for p in cluster.live_pods
+            for ip in p.ips
+        }
     return tuple(sorted(_fqdn(n) for n in names))
 
 
@@ -726,11 +756,19 @@ def resolver_config(cluster: Cluster, pod: Pod) -> ResolvConf:
     if policy == "None":
         servers, search, options, effective = (), (), (), "None"
         note = "dnsPolicy None: only the pod's dnsConfig"
-    elif policy == "ClusterFirstWithHostNet" or (policy == "ClusterFirst" and not pod.host_network) or policy not in _POLICIES:
+    elif (
+        policy == "ClusterFirstWithHostNet"
+        or (policy == "ClusterFirst" and not pod.host_network)
+        or policy not in _POLICIES
+    ):
         # (An unknown policy cannot pass validation; kubelet treats it as ClusterFirst.)
         servers = tuple(str(ip) for ip in cluster_dns_ips(cluster))
         cluster_search = (f"{pod.namespace}.svc.{zone}", f"svc.{zone}", zone) if zone else ()
-        search, options, effective = _dedup(cluster_search + host_search), ("ndots:5",), "ClusterFirst"
+        search, options, effective = (
+            _dedup(cluster_search + host_search),
+            ("ndots:5",),
+            "ClusterFirst",
+        )
         note = f"dnsPolicy {policy}: cluster DNS first"
     else:
         servers, search, options, effective = host_servers, host_search, (), "Default"
@@ -866,7 +904,9 @@ def resolve(cluster: Cluster, pod: Pod, name: str, qtype: str = "A") -> Resoluti
         else:
             wanted = {"A": 4, "AAAA": 6}.get(qtype)
             answers = (Record(str(ip), qtype, str(ip)),) if ip.version == wanted else ()
-            return Resolution(name, qtype, NOERROR if answers else NODATA, answers, (), None, conf, literal=True)
+            return Resolution(
+                name, qtype, NOERROR if answers else NODATA, answers, (), None, conf, literal=True
+            )
     server = lookup if conf.uses_cluster_dns else lookup_upstream
     plan = search_candidates(name, conf)
     attempts: list[Attempt] = []
@@ -880,10 +920,17 @@ def resolve(cluster: Cluster, pod: Pod, name: str, qtype: str = "A") -> Resoluti
             break
     if winner is not None:
         rest = plan[len(attempts) :]
-        shadowed = tuple(
-            a for q in rest if (a := _attempt(server(cluster, q, qtype), q)).answered
+        shadowed = tuple(a for q in rest if (a := _attempt(server(cluster, q, qtype), q)).answered)
+        return Resolution(
+            name,
+            qtype,
+            NOERROR,
+            winner.answer.records,
+            tuple(attempts),
+            winner.query_name,
+            conf,
+            shadowed,
         )
-        return Resolution(name, qtype, NOERROR, winner.answer.records, tuple(attempts), winner.query_name, conf, shadowed)
     return Resolution(name, qtype, _failure(name, conf, attempts), (), tuple(attempts), None, conf)
 
 
@@ -899,4 +946,3 @@ def _failure(name: str, conf: ResolvConf, attempts: list[Attempt]) -> str:
         return attempts[0].rcode  # the as-is query went first: its error is kept
     # Otherwise NODATA if any candidate had the name, else the last query's error.
     return NODATA if any(a.rcode == NODATA for a in attempts) else attempts[-1].rcode
-

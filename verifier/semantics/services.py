@@ -29,39 +29,39 @@ encoder both call these functions with plain values and loop over the result.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from ipaddress import IPv4Address
 
 from ..model import IP, Cluster, EndpointPort, EndpointSlice, Pod, Service, ServicePort, Source
 from ._cache import per_cluster
 from .selectors import matches, selector_from_labels
 
 __all__ = [
-    "GENERATED",
-    "CLUSTER_IP",
-    "NODE_PORT",
-    "EXTERNAL_IP",
-    "LOAD_BALANCER",
-    "DNAT",
-    "REJECT",
-    "DROP",
     "CLIENT_KINDS",
-    "ServiceEndpoint",
+    "CLUSTER_IP",
+    "DNAT",
+    "DROP",
+    "EXTERNAL_IP",
+    "GENERATED",
+    "LOAD_BALANCER",
+    "NODE_PORT",
+    "REJECT",
     "Backend",
     "Frontend",
+    "ServiceEndpoint",
     "Translation",
-    "families_of",
-    "service_endpoints",
     "candidates",
-    "frontends",
+    "families_of",
     "frontend_index",
+    "frontends",
+    "generated_endpoints",
+    "in_service_range",
+    "is_service_ip",
     "match_frontend",
+    "port_source",
+    "service_endpoints",
+    "service_for_ip",
+    "service_ports_by_name",
     "translate",
     "translate_at",
-    "service_for_ip",
-    "is_service_ip",
-    "in_service_range",
-    "service_ports_by_name",
-    "port_source",
 ]
 
 #: ``ServiceEndpoint.origin`` of endpoints made from the selector (no EndpointSlice in the input).
@@ -126,7 +126,8 @@ class ServiceEndpoint:
     def port_for(self, service_port: ServicePort) -> int | None:
         """The endpoint port kube-proxy uses for ``service_port`` (same name and protocol), or None.
 
-        >>> e = ServiceEndpoint(IPv4Address("10.0.0.1"), (EndpointPort(8080, "TCP", "http"),), True, True, False)
+        >>> from ipaddress import ip_address
+        >>> e = ServiceEndpoint(ip_address("10.0.0.1"), (EndpointPort(8080, "TCP", "http"),), True, True, False)
         >>> e.port_for(ServicePort(80, name="http")), e.port_for(ServicePort(80, "UDP", name="http"))
         (8080, None)
         """
@@ -173,7 +174,9 @@ def _slices_of(cluster: Cluster, service: Service) -> tuple[EndpointSlice, ...]:
     return current or slices
 
 
-def _from_slices(cluster: Cluster, slices: tuple[EndpointSlice, ...], family: int) -> tuple[ServiceEndpoint, ...]:
+def _from_slices(
+    cluster: Cluster, slices: tuple[EndpointSlice, ...], family: int
+) -> tuple[ServiceEndpoint, ...]:
     out = []
     for sl in slices:
         if sl.family != family:  # the other family, or FQDN slices kube-proxy ignores
@@ -240,8 +243,26 @@ def _generated(cluster: Cluster, service: Service, family: int) -> tuple[Service
     return tuple(out)
 
 
+def generated_endpoints(
+    cluster: Cluster, service: Service, family: int
+) -> tuple[ServiceEndpoint, ...]:
+    """The endpoints the EndpointSlice controller would publish from the selector, ignoring input slices.
+
+    Use it to compare what the selector selects with what the slices say.
+
+    >>> from verifier.model import Labels, ip_address
+    >>> p = Pod(namespace="x", name="a", labels=Labels({"app": "a"}), ips=(ip_address("10.244.0.9"),))
+    >>> s = Service(namespace="x", name="a", selector=Labels({"app": "a"}), ip_families=(4,))
+    >>> [e.pod.ref for e in generated_endpoints(Cluster(pods=(p,), services=(s,)), s, 4)]
+    ['x/a']
+    """
+    return _generated(cluster, service, family)
+
+
 @per_cluster
-def service_endpoints(cluster: Cluster, service: Service, family: int) -> tuple[ServiceEndpoint, ...]:
+def service_endpoints(
+    cluster: Cluster, service: Service, family: int
+) -> tuple[ServiceEndpoint, ...]:
     """The endpoints of ``service`` for ``family`` (4 or 6).
 
     When the input holds EndpointSlices for the Service (label
@@ -287,7 +308,12 @@ class Backend:
 
 @per_cluster
 def _candidates(
-    cluster: Cluster, service: Service, service_port: ServicePort, family: int, node_name: str | None, local: bool
+    cluster: Cluster,
+    service: Service,
+    service_port: ServicePort,
+    family: int,
+    node_name: str | None,
+    local: bool,
 ) -> tuple[Backend, ...]:
     usable: dict[tuple[IP, int], ServiceEndpoint] = {}
     for ep in service_endpoints(cluster, service, family):
@@ -303,7 +329,9 @@ def _candidates(
     # Ready endpoints; if there are none, fall back to serving-and-terminating
     # ones. For the Local set the fallback is computed on the local endpoints
     # alone (pkg/proxy/topology.go CategorizeEndpoints).
-    chosen = [(k, e) for k, e in pool if e.ready] or [(k, e) for k, e in pool if e.serving and e.terminating]
+    chosen = [(k, e) for k, e in pool if e.ready] or [
+        (k, e) for k, e in pool if e.serving and e.terminating
+    ]
     return tuple(Backend(ip, port, e.pod, e.node_name, e) for (ip, port), e in chosen)
 
 
@@ -404,7 +432,17 @@ def frontends(cluster: Cluster) -> tuple[Frontend, ...]:
                     for node in cluster.nodes:
                         for nip in node.ips:
                             if nip.version == fam:
-                                out.append(Frontend(nip, sp.node_port, sp.protocol, svc, sp, NODE_PORT, node.name))
+                                out.append(
+                                    Frontend(
+                                        nip,
+                                        sp.node_port,
+                                        sp.protocol,
+                                        svc,
+                                        sp,
+                                        NODE_PORT,
+                                        node.name,
+                                    )
+                                )
                 for eip in svc.external_ips:
                     if eip.version == fam:
                         out.append(Frontend(eip, sp.port, sp.protocol, svc, sp, EXTERNAL_IP))
@@ -446,7 +484,9 @@ def match_frontend(
     """
     found = frontend_index(cluster).get((dst_ip, dst_port, protocol), ())
     vips = tuple(f for f in found if f.kind != NODE_PORT)
-    node_ports = tuple(f for f in found if f.kind == NODE_PORT and node is not None and f.node == node)
+    node_ports = tuple(
+        f for f in found if f.kind == NODE_PORT and node is not None and f.node == node
+    )
     return vips + node_ports
 
 
@@ -525,7 +565,9 @@ def _local_set(
 def _classify(cluster: Cluster, client_kind: str, node: str | None, client_ip: IP | None) -> str:
     """Map the caller's client kind to what kube-proxy on ``node`` sees: pod, node or external."""
     if client_kind not in CLIENT_KINDS:
-        raise ValueError(f"client_kind must be one of {', '.join(CLIENT_KINDS)}, got {client_kind!r}")
+        raise ValueError(
+            f"client_kind must be one of {', '.join(CLIENT_KINDS)}, got {client_kind!r}"
+        )
     if client_kind != "remote":
         return client_kind
     # A packet that arrived from elsewhere: kube-proxy's local-traffic detector
@@ -543,15 +585,25 @@ def _classify(cluster: Cluster, client_kind: str, node: str | None, client_ip: I
     return "external"
 
 
-def _hairpin(backends: tuple[Backend, ...], masquerade: bool, reason: str | None, client_ip: IP | None) -> tuple[Backend, ...]:
+def _hairpin(
+    backends: tuple[Backend, ...], masquerade: bool, reason: str | None, client_ip: IP | None
+) -> tuple[Backend, ...]:
     out = []
     for b in backends:
         if client_ip is not None and b.ip == client_ip:
             # The endpoint chain's "-s <endpoint IP> -j KUBE-MARK-MASQ": a pod
             # reaching itself through its Service must see a foreign source.
-            out.append(replace(b, masquerade=True, masquerade_reason="hairpin: the chosen backend is the client itself"))
+            out.append(
+                replace(
+                    b,
+                    masquerade=True,
+                    masquerade_reason="hairpin: the chosen backend is the client itself",
+                )
+            )
         else:
-            out.append(replace(b, masquerade=masquerade, masquerade_reason=reason if masquerade else None))
+            out.append(
+                replace(b, masquerade=masquerade, masquerade_reason=reason if masquerade else None)
+            )
     return tuple(out)
 
 
@@ -597,7 +649,9 @@ def translate(
     fe, conflicts = matched[0], matched[1:]
     svc, sp, fam = fe.service, fe.service_port, fe.family
 
-    def result(outcome: str, reason: str, backends: tuple[Backend, ...] = (), policy: str = "Cluster") -> Translation:
+    def result(
+        outcome: str, reason: str, backends: tuple[Backend, ...] = (), policy: str = "Cluster"
+    ) -> Translation:
         return Translation(outcome, reason, fe, backends, client_node, kind, policy, conflicts)
 
     everywhere = candidates(cluster, svc, sp, fam, node_name=client_node)
@@ -631,13 +685,19 @@ def translate(
     # NodePort, externalIP, LoadBalancer IP: the external traffic policy governs.
     if svc.external_traffic_policy != "Local":
         masq = f"externalTrafficPolicy: Cluster: {fe.kind} traffic is always masqueraded"
-        return result(DNAT, "externalTrafficPolicy: Cluster", _hairpin(everywhere, True, masq, client_ip))
+        return result(
+            DNAT, "externalTrafficPolicy: Cluster", _hairpin(everywhere, True, masq, client_ip)
+        )
     if kind == "pod":
         why = "externalTrafficPolicy: Local, pod source: kube-proxy short-circuits to the Cluster endpoints, no masquerade"
         return result(DNAT, why, _hairpin(everywhere, False, None, client_ip))
     if kind == "node":
         masq = "externalTrafficPolicy: Local, source is the node itself (its own address would be the source)"
-        return result(DNAT, "externalTrafficPolicy: Local, traffic from the node: Cluster endpoints", _hairpin(everywhere, True, masq, client_ip))
+        return result(
+            DNAT,
+            "externalTrafficPolicy: Local, traffic from the node: Cluster endpoints",
+            _hairpin(everywhere, True, masq, client_ip),
+        )
     local = _local_set(cluster, svc, sp, fam, client_node)
     if not local:
         return result(
@@ -656,7 +716,8 @@ def translate_at(
 ) -> Translation | None:
     """Translate on ``node`` a packet that arrived there from ``src_ip`` (NodePort of a remote node, LB traffic).
 
-    >>> translate_at(Cluster(), "n1", IPv4Address("203.0.113.9"), IPv4Address("10.0.0.1"), 30080, "TCP") is None
+    >>> from ipaddress import ip_address as ip
+    >>> translate_at(Cluster(), "n1", ip("203.0.113.9"), ip("10.0.0.1"), 30080, "TCP") is None
     True
     """
     return translate(cluster, "remote", node, dst_ip, dst_port, protocol, client_ip=src_ip)
@@ -688,7 +749,8 @@ def service_for_ip(cluster: Cluster, ip: IP) -> Service | None:
 def is_service_ip(cluster: Cluster, ip: IP) -> bool:
     """Is ``ip`` some Service's ClusterIP (a VIP)?
 
-    >>> is_service_ip(Cluster(), IPv4Address("10.96.0.5"))
+    >>> from ipaddress import ip_address
+    >>> is_service_ip(Cluster(), ip_address("10.96.0.5"))
     False
     """
     return ip in _vip_index(cluster)
@@ -697,7 +759,8 @@ def is_service_ip(cluster: Cluster, ip: IP) -> bool:
 def in_service_range(cluster: Cluster, ip: IP) -> bool:
     """Is ``ip`` inside the Service CIDRs, allocated or not?
 
-    >>> in_service_range(Cluster(), IPv4Address("10.96.0.5"))
+    >>> from ipaddress import ip_address
+    >>> in_service_range(Cluster(), ip_address("10.96.0.5"))
     True
     """
     return any(ip.version == net.version and ip in net for net in cluster.service_cidrs)
@@ -710,4 +773,3 @@ def service_ports_by_name(service: Service) -> dict[str, ServicePort]:
     ['http']
     """
     return {sp.name or "": sp for sp in service.ports}
-
