@@ -317,21 +317,31 @@ def _via_remote_node_port(cluster, client, t, dst_ip, port, protocol, hops):
 
 
 def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | None:
+    """The hop for one direction's policy decision, naming the rule (or tier default) that decided."""
     if decision.pod is None:
         return None
     step = decision.direction.lower()
     where = decision.pod.ref
     if decision.exemption is not None:
         return Hop(step, "allowed", f"{where}: policy does not apply ({decision.exemption})", (), packet)
-    if not decision.isolating:
+    if not decision.tiers:
         return Hop(step, "allowed", f"{where} is not {step}-isolated: no NetworkPolicy selects it for {decision.direction}", (), packet)
-    clause = decision.first_match()
+    allowed, clause, tier = decision.explain()
+    outcome = "allowed" if allowed else "denied"
     if clause is not None:
         d = Decider.of(clause.policy, part=f"{step}[{clause.index}]", source=clause.rule.source)
-        return Hop(step, "allowed", f"{where}: allowed by {clause.name}", (d,), packet)
-    names = ", ".join(p.ref for p in decision.isolating)
-    deciders = tuple(Decider.of(p) for p in decision.isolating)
-    return Hop(step, "denied", f"{where} is {step}-isolated by {names} and no rule allows this packet", deciders, packet)
+        verb = {"Allow": "allowed", "Deny": "denied", "Pass": "passed"}[clause.action]
+        return Hop(step, outcome, f"{where}: {verb} by {clause.policy.kind} {clause.name}", (d,), packet)
+    if tier is not None:
+        names = ", ".join(p.ref for p in tier.policies)
+        deciders = tuple(Decider.of(p) for p in tier.policies)
+        if tier.name == policy_rules.DEFAULT_TIER[0]:
+            detail = f"{where} is {step}-isolated by {names} and no rule allows this packet"
+        else:
+            detail = f"{where}: no rule of tier {tier.name} ({names}) matches; the tier's default is Deny"
+        return Hop(step, "denied", detail, deciders, packet)
+    passed = ", ".join(t.name for t in decision.tiers)
+    return Hop(step, "allowed", f"{where}: every applicable tier ({passed}) passed; the namespace profile allows", (), packet)
 
 
 def _path(

@@ -49,6 +49,14 @@ __all__ = [
     "PolicyPort",
     "PolicyRule",
     "NetworkPolicy",
+    "Tier",
+    "CalicoPolicy",
+    "CalicoRule",
+    "EntityRule",
+    "AdminNetworkPolicy",
+    "AdminRule",
+    "AdminPort",
+    "AdminPeer",
     "IPPool",
     "ServiceCIDR",
     "MasqueradeConfig",
@@ -521,6 +529,170 @@ class NetworkPolicy:
         return self.ingress if direction == "Ingress" else self.egress
 
 
+# --------------------------------------------------------------------------- tiered policy
+# AdminNetworkPolicy / BaselineAdminNetworkPolicy (policy.networking.k8s.io/v1alpha1)
+# and Calico NetworkPolicy / GlobalNetworkPolicy / Tier (projectcalico.org/v3):
+# ordered rules with actions, evaluated tier by tier (semantics.md §4, §5).
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPeer:
+    """One ANP/BANP peer: exactly one of namespaces, pods (namespace + pod selector), networks, nodes.
+
+    A peer with nothing set (CRD version skew) is ``kind == "invalid"`` and must fail closed.
+    """
+
+    namespaces: LabelSelector | None = None
+    pod_namespaces: LabelSelector | None = None
+    pods: LabelSelector | None = None
+    networks: tuple[Network, ...] = ()
+    nodes: LabelSelector | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.namespaces is not None:
+            return "namespaces"
+        if self.pods is not None:
+            return "pods"
+        if self.networks:
+            return "networks"
+        if self.nodes is not None:
+            return "nodes"
+        return "invalid"
+
+    def __str__(self) -> str:
+        if self.kind == "namespaces":
+            return f"namespaces [{self.namespaces}]"
+        if self.kind == "pods":
+            return f"pods [{self.pods}] in namespaces [{self.pod_namespaces}]"
+        if self.kind == "networks":
+            return "networks " + ", ".join(map(str, self.networks))
+        if self.kind == "nodes":
+            return f"nodes [{self.nodes}]"
+        return "<invalid peer>"
+
+
+@dataclass(frozen=True, slots=True)
+class AdminPort:
+    """``portNumber`` (end_port None), ``portRange`` (port..end_port) or ``namedPort`` (name)."""
+
+    protocol: str = "TCP"
+    port: int | None = None
+    end_port: int | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRule:
+    action: str  # Allow, Deny, Pass
+    peers: tuple[AdminPeer, ...] = ()
+    #: None = every port of every protocol.
+    ports: tuple[AdminPort, ...] | None = None
+    name: str | None = None
+    source: Source = UNKNOWN_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class AdminNetworkPolicy:
+    """An AdminNetworkPolicy (``priority`` set) or the BaselineAdminNetworkPolicy (``baseline``)."""
+
+    name: str
+    priority: int | None = None
+    #: Subject: ``namespaces`` selector, or ``pods`` = (namespace selector, pod selector).
+    subject_namespaces: LabelSelector | None = None
+    subject_pod_namespaces: LabelSelector | None = None
+    subject_pods: LabelSelector | None = None
+    ingress: tuple[AdminRule, ...] = ()
+    egress: tuple[AdminRule, ...] = ()
+    baseline: bool = False
+    source: Source = UNKNOWN_SOURCE
+
+    @property
+    def kind(self) -> str:
+        return "BaselineAdminNetworkPolicy" if self.baseline else "AdminNetworkPolicy"
+
+    @property
+    def namespace(self) -> None:
+        return None
+
+    @property
+    def ref(self) -> str:
+        return self.name
+
+    def rules(self, direction: str) -> tuple[AdminRule, ...]:
+        return self.ingress if direction == "Ingress" else self.egress
+
+
+@dataclass(frozen=True, slots=True)
+class EntityRule:
+    """A Calico rule's ``source`` or ``destination``; every field present must match."""
+
+    nets: tuple[Network, ...] = ()
+    not_nets: tuple[Network, ...] = ()
+    selector: str | None = None
+    not_selector: str | None = None
+    namespace_selector: str | None = None
+    #: Port numbers as (lo, hi) ranges, or names.
+    ports: tuple[tuple[int, int] | str, ...] = ()
+    not_ports: tuple[tuple[int, int] | str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CalicoRule:
+    action: str  # Allow, Deny, Pass, Log
+    protocol: str | None = None
+    not_protocol: str | None = None
+    ip_version: int | None = None
+    source_rule: EntityRule = EntityRule()
+    destination: EntityRule = EntityRule()
+    source: Source = UNKNOWN_SOURCE
+
+
+@dataclass(frozen=True, slots=True)
+class CalicoPolicy:
+    """A Calico NetworkPolicy (``namespace`` set) or GlobalNetworkPolicy (``namespace`` None)."""
+
+    name: str
+    namespace: str | None = None
+    tier: str = "default"
+    #: None = applied last ("infinite" order).
+    order: float | None = None
+    selector: str = "all()"
+    #: GlobalNetworkPolicy only: restricts to pods of matching namespaces.
+    namespace_selector: str | None = None
+    types: tuple[str, ...] = ("Ingress",)
+    ingress: tuple[CalicoRule, ...] = ()
+    egress: tuple[CalicoRule, ...] = ()
+    source: Source = UNKNOWN_SOURCE
+
+    @property
+    def kind(self) -> str:
+        return "NetworkPolicy.projectcalico.org" if self.namespace else "GlobalNetworkPolicy"
+
+    @property
+    def ref(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+    def rules(self, direction: str) -> tuple[CalicoRule, ...]:
+        return self.ingress if direction == "Ingress" else self.egress
+
+
+@dataclass(frozen=True, slots=True)
+class Tier:
+    """A Calico Tier: policies grouped and ordered; ``default_action`` at the end of an applicable tier."""
+
+    name: str
+    order: float | None = None
+    default_action: str = "Deny"
+    source: Source = UNKNOWN_SOURCE
+
+    kind = "Tier"
+
+    @property
+    def ref(self) -> str:
+        return self.name
+
+
 # --------------------------------------------------------------------------- addressing
 
 
@@ -625,6 +797,11 @@ class Cluster:
     services: tuple[Service, ...] = ()
     endpoint_slices: tuple[EndpointSlice, ...] = ()
     policies: tuple[NetworkPolicy, ...] = ()
+    #: AdminNetworkPolicies and the BaselineAdminNetworkPolicy.
+    admin_policies: tuple[AdminNetworkPolicy, ...] = ()
+    #: Calico NetworkPolicies and GlobalNetworkPolicies (projectcalico.org/v3).
+    calico_policies: tuple[CalicoPolicy, ...] = ()
+    tiers: tuple[Tier, ...] = ()
     ip_pools: tuple[IPPool, ...] = ()
     service_cidr_objects: tuple[ServiceCIDR, ...] = ()
     config: ClusterNetwork = ClusterNetwork()

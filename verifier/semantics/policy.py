@@ -22,8 +22,10 @@ clauses on one packet and names the first that holds; the Z3 encoder ORs them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import Cluster, NetworkPolicy, Peer, PolicyPort, PolicyRule, Pod
+from . import admin_policy, calico_policy
 from .algebra import Algebra, Packet, Term
 from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 from .selectors import matches, namespace_labels
@@ -32,6 +34,7 @@ __all__ = [
     "INGRESS",
     "EGRESS",
     "Clause",
+    "TierDecision",
     "Decision",
     "selects",
     "isolating_policies",
@@ -49,13 +52,15 @@ EGRESS = "Egress"
 
 @dataclass(frozen=True, slots=True)
 class Clause:
-    """One allow rule that applies to the pod: ``policy.<direction>[index]``."""
+    """One rule that applies to the pod: ``policy.<direction>[index]``, with its action."""
 
-    policy: NetworkPolicy
+    policy: Any
     direction: str
     index: int
-    rule: PolicyRule
+    rule: Any
     condition: Term
+    #: Allow, Deny, Pass or Log (NetworkPolicy rules are all Allow).
+    action: str = "Allow"
 
     @property
     def name(self) -> str:
@@ -63,29 +68,88 @@ class Clause:
 
 
 @dataclass(frozen=True, slots=True)
+class TierDecision:
+    """The applicable policies of one tier, their rules in evaluation order, and the tier's default."""
+
+    name: str
+    policies: tuple[Any, ...]
+    clauses: tuple[Clause, ...]
+    #: What happens when no rule of the tier matches: Deny, or Pass to the next tier.
+    default_action: str = "Deny"
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
-    """Everything that decides one direction at one pod for one packet."""
+    """Everything that decides one direction at one pod for one packet.
+
+    ``tiers`` are the applicable tiers in evaluation order (semantics.md §4.5,
+    §5.5): AdminNetworkPolicies, then NetworkPolicies (Calico's ``default``
+    tier), then the BaselineAdminNetworkPolicy, with any Calico tiers in their
+    own order. The first matching rule of a tier decides (Pass goes on to the
+    next tier); a tier without a match applies its default; past the last tier
+    the namespace profile allows.
+    """
 
     direction: str
     #: The pod whose policies are consulted; None when that end is no pod-network pod.
     pod: Pod | None
-    isolating: tuple[NetworkPolicy, ...]
-    clauses: tuple[Clause, ...]
+    tiers: tuple[TierDecision, ...] = ()
     #: Why policy does not apply at all ("not a pod", "own node", "self"), or None.
     exemption: str | None = None
 
     @property
+    def isolating(self) -> tuple[Any, ...]:
+        """Every policy that applies to the pod in this direction, across tiers."""
+        return tuple(p for t in self.tiers for p in t.policies)
+
+    @property
+    def clauses(self) -> tuple[Clause, ...]:
+        return tuple(c for t in self.tiers for c in t.clauses)
+
+    @property
     def isolated(self) -> bool:
-        return bool(self.isolating) and self.exemption is None
+        return bool(self.tiers) and self.exemption is None
 
     def allowed(self, alg: Algebra) -> Term:
-        if not self.isolated:
+        """The tier walk as one term: ``ite`` chains, folded into and/or for Allow and Deny."""
+        if self.exemption is not None:
             return alg.true
-        return alg.or_(*(c.condition for c in self.clauses))
+        result = alg.true  # past every tier: the namespace profile allows
+        for tier in reversed(self.tiers):
+            verdict = alg.false if tier.default_action == "Deny" else result
+            for c in reversed(tier.clauses):
+                if c.action == "Allow":
+                    verdict = alg.or_(c.condition, verdict)
+                elif c.action == "Deny":
+                    verdict = alg.and_(alg.not_(c.condition), verdict)
+                elif c.action == "Pass":
+                    verdict = alg.ite(c.condition, result, verdict)
+            result = verdict
+        return result
+
+    def explain(self) -> tuple[bool, Clause | None, TierDecision | None]:
+        """Concrete evaluation: (allowed, the rule that decided, the tier that decided).
+
+        ``(False, None, tier)`` is a tier's default Deny; ``(True, None, None)`` means
+        no policy decided (no tier applies, or every tier passed).
+        """
+        if self.exemption is not None:
+            return True, None, None
+        for tier in self.tiers:
+            passed = False
+            for c in tier.clauses:
+                if c.condition is True and c.action != "Log":
+                    if c.action == "Pass":
+                        passed = True
+                        break
+                    return c.action == "Allow", c, tier
+            if not passed and tier.default_action == "Deny":
+                return False, None, tier
+        return True, None, None
 
     def first_match(self) -> Clause | None:
-        """The first clause that holds (concrete evaluation only)."""
-        return next((c for c in self.clauses if c.condition is True), None)
+        """The rule that decided (concrete evaluation only)."""
+        return self.explain()[1]
 
 
 # --------------------------------------------------------------------------- selection
@@ -188,6 +252,25 @@ def rule_matches(
 # --------------------------------------------------------------------------- decisions
 
 
+#: Tier orders of the reference profile (Calico, semantics.md §4.6).
+ADMIN_TIER = ("adminnetworkpolicy", 1_000.0, "Pass")
+DEFAULT_TIER = ("default", 1_000_000.0, "Deny")
+BASELINE_TIER = ("baselineadminnetworkpolicy", 10_000_000.0, "Pass")
+#: The order Calico gives every Kubernetes NetworkPolicy in the default tier.
+K8S_POLICY_ORDER = 1000.0
+_INF = float("inf")
+
+
+def _tiers(cluster: Cluster) -> list[tuple[str, float, str]]:
+    tiers = {name: (name, order, action) for name, order, action in (ADMIN_TIER, DEFAULT_TIER, BASELINE_TIER)}
+    for t in cluster.tiers:
+        order = t.order if t.order is not None else _INF
+        tiers[t.name] = (t.name, order, t.default_action)
+    for p in cluster.calico_policies:
+        tiers.setdefault(p.tier, (p.tier, _INF, "Deny"))
+    return sorted(tiers.values(), key=lambda t: (t[1], t[0]))
+
+
 def _decide(
     alg: Algebra,
     cluster: Cluster,
@@ -200,17 +283,43 @@ def _decide(
     exemption: str | None,
 ) -> Decision:
     if not isinstance(local, PodEndpoint):
-        return Decision(direction, None, (), (), "not a pod-network pod")
+        return Decision(direction, None, (), "not a pod-network pod")
     pod = local.pod
-    isolating = isolating_policies(cluster, pod, direction)
-    if exemption is not None or not isolating:
-        return Decision(direction, pod, isolating, (), exemption)
-    clauses = tuple(
-        Clause(policy, direction, i, rule, rule_matches(alg, cluster, policy, rule, other, other_ip, destination, packet))
-        for policy in isolating
-        for i, rule in enumerate(policy.rules(direction))
-    )
-    return Decision(direction, pod, isolating, clauses)
+    if exemption is not None:
+        return Decision(direction, pod, (), exemption)
+    source, dest = (other, destination) if direction == INGRESS else (local, destination)
+    tiers: list[TierDecision] = []
+    for name, _order, default in _tiers(cluster):
+        if name == ADMIN_TIER[0] or name == BASELINE_TIER[0]:
+            policies = admin_policy.applicable(cluster, pod, direction, baseline=name == BASELINE_TIER[0])
+            clauses = [
+                Clause(p, direction, i, r, admin_policy.rule_condition(alg, cluster, r, other, other_ip, destination, packet), r.action)
+                for p in policies
+                for i, r in enumerate(p.rules(direction))
+            ]
+        else:
+            ordered: list[tuple[float, str, Any]] = []
+            if name == DEFAULT_TIER[0]:
+                ordered += [(K8S_POLICY_ORDER, f"knp.default.{p.name}", p) for p in isolating_policies(cluster, pod, direction)]
+            ordered += [
+                (p.order if p.order is not None else _INF, p.name, p)
+                for p in calico_policy.applicable(cluster, pod, direction)
+                if p.tier == name
+            ]
+            ordered.sort(key=lambda t: (t[0], t[1]))
+            policies = tuple(p for _o, _n, p in ordered)
+            clauses = []
+            for p in policies:
+                for i, r in enumerate(p.rules(direction)):
+                    if isinstance(p, NetworkPolicy):
+                        cond = rule_matches(alg, cluster, p, r, other, other_ip, destination, packet)
+                        clauses.append(Clause(p, direction, i, r, cond))
+                    else:
+                        cond = calico_policy.rule_condition(alg, cluster, p, r, source, dest, packet)
+                        clauses.append(Clause(p, direction, i, r, cond, r.action))
+        if policies:
+            tiers.append(TierDecision(name, tuple(policies), tuple(clauses), default))
+    return Decision(direction, pod, tuple(tiers))
 
 
 def _same_pod(a: Endpoint, b: Endpoint) -> bool:
