@@ -209,18 +209,17 @@ def _resolve_name(
             return ip
     assert last is not None
     tried = ", ".join(f"{a.query_name} ({a.rcode})" for a in last.candidates)
-    hops.append(Hop("resolve", last.rcode.lower(), f"{name} does not resolve from {client.label}; tried {tried}"))
+    if last.rcode == "NOERROR":  # e.g. an ExternalName whose target has no address upstream
+        outcome, why = "nodata", f"{last.answered_by} answers with no {last.qtype} address"
+    else:
+        outcome, why = last.rcode.lower(), f"no {last.qtype} record ({last.rcode})"
+    hops.append(Hop("resolve", outcome, f"{name} does not resolve from {client.label}: {why}; tried {tried}"))
     return Verdict.NXDOMAIN
 
 
 def _record_deciders(res) -> list[Decider]:
-    out = []
-    for r in res.answers:
-        src = getattr(r, "source", None)
-        obj = getattr(r, "origin", None)
-        if obj is not None:
-            out.append(Decider.of(obj, source=src))
-    return out
+    """The objects behind the answer's records (Service, EndpointSlice, Pod), once each."""
+    return list(dict.fromkeys(Decider.of(r.origin, source=r.source) for r in res.answers if r.origin is not None))
 
 
 def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str]) -> Verdict | None:

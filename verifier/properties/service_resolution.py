@@ -60,7 +60,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
 
 def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:
     """R(s, f): the live pods of the Service's namespace its selector matches, with an f address."""
-    return [e.pod for e in svc_rules._generated(cluster, svc, family) if e.pod is not None]
+    return [e.pod for e in svc_rules.generated_endpoints(cluster, svc, family) if e.pod is not None]
 
 
 def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
