@@ -94,6 +94,11 @@ class Matrix:
     def reachable(self, source: str, destination: str) -> bool:
         return bool(self.allowed(source, destination))
 
+    def _repr_html_(self) -> str:
+        from .report.html import matrix_html
+
+        return matrix_html(self)
+
     def pairs(self) -> Iterable[tuple[str, str, PortSet]]:
         for s in self.pods:
             for d in self.pods:

@@ -200,6 +200,11 @@ class Trace:
         b = self.decisive_branch
         return self.hops + (b.hops if b else ())
 
+    def _repr_html_(self) -> str:
+        from .report.html import trace_html
+
+        return trace_html(self)
+
     def __str__(self) -> str:
         return f"{self.verdict}: {self.source} -> {self.destination}:{self.port}/{self.protocol}"
 

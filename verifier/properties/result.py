@@ -94,6 +94,11 @@ class PropertyResult:
     def ok(self) -> bool:
         return self.status is Status.HOLDS
 
+    def _repr_html_(self) -> str:
+        from ..report.html import property_result_html
+
+        return property_result_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "property": self.property,
