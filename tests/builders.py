@@ -19,7 +19,13 @@ Conventions (those of semantics.md §12):
 * a Service selects ``app=<name>`` unless ``selector`` is given (``selector=None``
   for a selector-less Service);
 * IPs are strings; a list gives several (one per family, primary first);
-* ports are compact tuples (see :func:`container_port`, :func:`service_port`).
+* ports are compact tuples (see :func:`container_port`, :func:`service_port`);
+* NetworkPolicies read like their manifests (:func:`netpol`, :func:`rule`,
+  :func:`peer`, :func:`policy_port`; selectors as mappings or kubectl syntax,
+  see :func:`selector`)::
+
+      netpol("x/allow-b", select={"app": "a"},
+             ingress=[rule(peer(pods={"app": "b"}, namespaces={}), ports=[80, "*/UDP"])])
 
 :func:`cluster` sorts objects into the right collections, adds a ``Namespace``
 for every namespace used, and turns keyword arguments into the
@@ -28,12 +34,14 @@ for every namespace used, and turns keyword arguments into the
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
 from ipaddress import ip_network
 
 from verifier.model import (
+    UNKNOWN_SOURCE,
     Cluster,
     ClusterNetwork,
     Container,
@@ -42,16 +50,23 @@ from verifier.model import (
     Endpoint,
     EndpointPort,
     EndpointSlice,
+    IPBlock,
     IPPool,
     Labels,
+    LabelSelector,
     Namespace,
     NetworkPolicy,
     Node,
     NodeAddress,
+    Peer,
     Pod,
+    PolicyPort,
+    PolicyRule,
+    Requirement,
     Service,
     ServiceCIDR,
     ServicePort,
+    Source,
     ip_address,
 )
 
@@ -60,12 +75,19 @@ __all__ = [
     "container_port",
     "endpoint",
     "endpoint_slice",
+    "ip_pool",
     "ips",
     "namespace",
+    "netpol",
     "node",
+    "peer",
     "pod",
+    "policy_port",
+    "rule",
+    "selector",
     "service",
     "service_port",
+    "source",
 ]
 
 
@@ -101,13 +123,16 @@ def node(
 
 
 def container_port(spec) -> ContainerPort:
-    """``8080`` | ``("http", 8080)`` | ``("http", 8080, "TCP")`` | a ContainerPort."""
+    """``8080`` | ``("http", 8080)`` | ``("http", 8080, "TCP")`` | ``("http", 80, "TCP", 8080)``
+    (the last element is the ``hostPort``) | a ContainerPort. ``name`` may be None."""
     if isinstance(spec, ContainerPort):
         return spec
     if isinstance(spec, int):
         return ContainerPort(spec)
     name, number, *rest = spec
-    return ContainerPort(number, rest[0] if rest else "TCP", name)
+    return ContainerPort(
+        number, rest[0] if rest else "TCP", name, rest[1] if len(rest) > 1 else None
+    )
 
 
 def pod(
@@ -278,6 +303,202 @@ def endpoint_slice(
     eps = tuple(endpoint(e) if isinstance(e, str) else e for e in endpoints)
     eports = tuple(EndpointPort(p[1], p[2] if len(p) > 2 else "TCP", p[0]) for p in ports)
     return EndpointSlice(ns, name, service, address_type, eports, eps, legacy)
+
+
+def source(where: str | Source | None) -> Source | None:
+    """``"policies.yaml:12"`` -> ``Source("policies.yaml", 12)``; a Source or None passes through."""
+    if where is None or isinstance(where, Source):
+        return where
+    file, _, line = where.rpartition(":")
+    if file and line.isdigit():
+        return Source(file, int(line))
+    return Source(where)
+
+
+def _selector_term(term: str) -> Requirement:
+    term = term.strip()
+    m = re.fullmatch(r"([^\s!=(),]+)\s+(in|notin)\s+\(([^)]*)\)", term)
+    if m:
+        values = tuple(v.strip() for v in m.group(3).split(",") if v.strip())
+        if not values:
+            raise ValueError(f"selector term {term!r}: in/notin need at least one value")
+        return Requirement(m.group(1), "In" if m.group(2) == "in" else "NotIn", values)
+    m = re.fullmatch(r"([^\s!=(),]+)\s*(!=|==|=)\s*([^\s!=(),]*)", term)
+    if m:
+        return Requirement(m.group(1), "NotIn" if m.group(2) == "!=" else "In", (m.group(3),))
+    m = re.fullmatch(r"(!?)\s*([^\s!=(),]+)", term)
+    if m:
+        return Requirement(m.group(2), "DoesNotExist" if m.group(1) else "Exists")
+    raise ValueError(f"cannot read selector term {term!r}")
+
+
+def selector(spec) -> LabelSelector | None:
+    """A LabelSelector from a compact spec; ``None`` stays None (an *absent* selector).
+
+    * a mapping is ``matchLabels``: ``{"app": "b"}``; ``{}`` is the empty selector (matches all);
+    * a string uses kubectl's selector syntax, terms ANDed by commas:
+      ``"app=b"`` (In), ``"env!=prod"`` (NotIn), ``"env in (dev,test)"``,
+      ``"env notin (prod)"``, ``"tier"`` (Exists), ``"!tier"`` (DoesNotExist);
+      ``""`` is the empty selector;
+    * a LabelSelector passes through.
+
+    >>> str(selector("env notin (prod),!tier")), str(selector({})), selector(None)
+    ('env notin (prod),!tier', '<all>', None)
+    """
+    if spec is None or isinstance(spec, LabelSelector):
+        return spec
+    if isinstance(spec, Mapping):
+        return LabelSelector(tuple(Requirement(k, "In", (v,)) for k, v in sorted(spec.items())))
+    if isinstance(spec, str):
+        terms, depth, cur = [], 0, ""
+        for ch in spec:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if ch == "," and depth == 0:
+                terms.append(cur)
+                cur = ""
+            else:
+                cur += ch
+        terms.append(cur)
+        return LabelSelector(tuple(_selector_term(t) for t in terms if t.strip()))
+    raise TypeError(f"a selector is a mapping, a selector string or a LabelSelector, got {spec!r}")
+
+
+def peer(
+    *, pods=None, namespaces=None, cidr: str | None = None, except_: Iterable[str] = (), at=None
+) -> Peer:
+    """One ``from``/``to`` entry, validated as the API server does (semantics.md §3.5).
+
+    ``pods`` is the peer's ``podSelector`` and ``namespaces`` its
+    ``namespaceSelector`` (specs for :func:`selector`; None = the field is
+    absent); ``cidr``/``except_`` make an ``ipBlock``. ``at`` is the Source.
+
+    >>> str(peer(pods={"app": "b"}, namespaces={})), str(peer(cidr="10.0.0.0/16", except_=["10.0.1.0/24"]))
+    ('namespaces [<all>] and pods [app=b]', 'ipBlock 10.0.0.0/16 except 10.0.1.0/24')
+    """
+    block = None
+    if cidr is not None:
+        if pods is not None or namespaces is not None:
+            raise ValueError("may not specify both ipBlock and another peer")
+        net = ip_network(cidr)
+        excepts = tuple(ip_network(e) for e in except_)
+        for e in excepts:
+            if e.version != net.version or not e.subnet_of(net) or e.prefixlen <= net.prefixlen:
+                raise ValueError(f"except {e} must be a strict subset of {net}")
+        block = IPBlock(net, excepts)
+    elif except_:
+        raise ValueError("except_ needs cidr")
+    elif pods is None and namespaces is None:
+        raise ValueError("must specify a peer")
+    return Peer(selector(pods), selector(namespaces), block, source(at) or UNKNOWN_SOURCE)
+
+
+_PORT_TEXT = re.compile(r"(?:(\*|\d+|[a-z0-9-]+)(?:-(\d+))?)?(?:/(TCP|UDP|SCTP))?")
+
+
+def policy_port(spec=None) -> PolicyPort:
+    """One ``ports`` entry, with the API server's defaults (protocol TCP).
+
+    * ``80`` or ``"http"`` (a named port): TCP;
+    * text in the form the model prints: ``"80/UDP"``, ``"8000-8100"``, ``"*/UDP"``
+      (every UDP port), ``"dns/UDP"``;
+    * a mapping with the manifest's fields: ``{"port": 80}``, ``{"protocol": "UDP"}``,
+      ``{"port": 8000, "endPort": 8100}``; ``{}`` is every TCP port;
+    * a PolicyPort passes through.
+
+    >>> [str(policy_port(s)) for s in (80, "http", "8000-8100", "*/UDP", {}, {"port": 53, "protocol": "UDP"})]
+    ['80/TCP', 'http/TCP', '8000-8100/TCP', '*/UDP', '*/TCP', '53/UDP']
+    """
+    if isinstance(spec, PolicyPort):
+        return spec
+    if spec is None:
+        return PolicyPort()
+    if isinstance(spec, int):
+        return PolicyPort("TCP", spec)
+    if isinstance(spec, Mapping):
+        unknown = set(spec) - {"port", "protocol", "endPort"}
+        if unknown:
+            raise ValueError(f"unknown NetworkPolicyPort fields: {', '.join(sorted(unknown))}")
+        port, end = spec.get("port"), spec.get("endPort")
+        if end is not None and (not isinstance(port, int) or end < port):
+            raise ValueError("endPort needs a numeric port <= endPort")
+        return PolicyPort(spec.get("protocol", "TCP"), port, end)
+    m = _PORT_TEXT.fullmatch(str(spec))
+    if not m or not str(spec):
+        raise ValueError(f"cannot read policy port {spec!r}")
+    port_text, end_text, protocol = m.group(1), m.group(2), m.group(3) or "TCP"
+    if port_text in (None, "*"):
+        return PolicyPort(protocol)
+    port: int | str = int(port_text) if port_text.isdigit() else port_text
+    if end_text is not None and not isinstance(port, int):
+        raise ValueError(f"a port range needs numbers: {spec!r}")
+    return PolicyPort(protocol, port, None if end_text is None else int(end_text))
+
+
+def rule(*peers: Peer, ports: Iterable = (), at=None) -> PolicyRule:
+    """An ingress or egress rule: ``from``/``to`` = ``peers``, ``ports`` = :func:`policy_port` specs.
+
+    No peers means every peer and no ports every port: ``rule()`` is ``ingress: [{}]``.
+    """
+    return PolicyRule(
+        tuple(peers), tuple(policy_port(p) for p in ports), source(at) or UNKNOWN_SOURCE
+    )
+
+
+def netpol(
+    ref: str,
+    *,
+    select="",
+    ingress: Iterable[PolicyRule] | None = None,
+    egress: Iterable[PolicyRule] | None = None,
+    types: Sequence[str] | None = None,
+    at=None,
+) -> NetworkPolicy:
+    """A NetworkPolicy ``"ns/name"`` as the API server stores it.
+
+    ``select`` is ``spec.podSelector`` (:func:`selector` spec; default ``""`` =
+    every pod of the namespace). ``ingress``/``egress`` are lists of
+    :func:`rule`; None = the section is absent. ``types`` is ``policyTypes``;
+    when None it is defaulted as the API server does (semantics.md §3.2):
+    ``Ingress``, plus ``Egress`` iff there are egress rules. ``at`` is the
+    Source (``"file.yaml:7"``).
+
+    >>> p = netpol("x/only-egress", select={"app": "a"}, egress=[rule(peer(pods={}))])
+    >>> p.policy_types, str(p.pod_selector)
+    (('Ingress', 'Egress'), 'app=a')
+    """
+    ns, name = _split(ref)
+    ingress_rules = tuple(ingress or ())
+    egress_rules = tuple(egress or ())
+    if types is None:
+        types = ("Ingress", "Egress") if egress_rules else ("Ingress",)
+    for t in types:
+        if t not in ("Ingress", "Egress"):
+            raise ValueError(f"policyTypes entries are Ingress or Egress, got {t!r}")
+    sel = selector(select)
+    if sel is None:
+        raise ValueError("spec.podSelector cannot be absent (it defaults to {}): use select=''")
+    return NetworkPolicy(
+        namespace=ns,
+        name=name,
+        pod_selector=sel,
+        policy_types=tuple(types),
+        ingress=ingress_rules,
+        egress=egress_rules,
+        source=source(at) or UNKNOWN_SOURCE,
+    )
+
+
+def ip_pool(
+    name: str,
+    cidr: str,
+    *,
+    nat_outgoing: bool = False,
+    ipip: str = "Never",
+    vxlan: str = "Never",
+    **extra,
+) -> IPPool:
+    """A Calico IPPool; ``ipip``/``vxlan`` are the modes (Never, Always, CrossSubnet)."""
+    return IPPool(name, ip_network(cidr), nat_outgoing, ipip, vxlan, **extra)
 
 
 _CONFIG_FIELDS = {f.name for f in fields(ClusterNetwork)}
