@@ -1,6 +1,7 @@
 """netverify: prove that a Kubernetes cluster keeps the Kubernetes network model's promises."""
 
 from .errors import InputError, Problem, SoundnessError, UsageError, VerifierError
+from .ingest import load, loads
 from .model import Cluster
 
 __all__ = [
@@ -10,6 +11,8 @@ __all__ = [
     "SoundnessError",
     "UsageError",
     "VerifierError",
+    "load",
+    "loads",
 ]
 
 __version__ = "0.1.0"

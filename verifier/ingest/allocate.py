@@ -41,7 +41,7 @@ from ..semantics.calico_selector import parse as parse_calico_selector
 from .pods import PodEntry
 from .services import ServiceEntry
 
-__all__ = ["allocate_pod_ips", "finish_services", "hashed_ip", "families_of", "one_per_family"]
+__all__ = ["allocate_pod_ips", "families_of", "finish_services", "hashed_ip", "one_per_family"]
 
 _BLOCK_DEFAULT = {4: 26, 6: 122}
 _FAMILY_NAME = {4: "IPv4", 6: "IPv6"}
@@ -82,7 +82,10 @@ class _Blocks:
 
     def __init__(self, pool: IPPool, index: int, count: int):
         self.pool = pool
-        self.size = 1 << ((32 if pool.cidr.version == 4 else 128) - (pool.block_size or _BLOCK_DEFAULT[pool.cidr.version]))
+        self.size = 1 << (
+            (32 if pool.cidr.version == 4 else 128)
+            - (pool.block_size or _BLOCK_DEFAULT[pool.cidr.version])
+        )
         self.total = pool.cidr.num_addresses // self.size
         self.index = index
         self.count = count
@@ -97,7 +100,9 @@ class _Blocks:
             block += self.count
 
 
-def _pool_ranges(nodes: Sequence[Node], pools: Sequence[IPPool]) -> dict[str, dict[int, Iterator[IP]]]:
+def _pool_ranges(
+    nodes: Sequence[Node], pools: Sequence[IPPool]
+) -> dict[str, dict[int, Iterator[IP]]]:
     """For each node and family, the address iterator of the first pool that selects the node."""
     usable = [p for p in pools if not p.disabled and "Workload" in p.allowed_uses]
     members: dict[str, list[str]] = {}
@@ -149,13 +154,19 @@ def allocate_pod_ips(
                 continue
             ip = next((a for a in node_ranges[family] if a not in taken), None)
             if ip is None:
-                problems.append(_pod_problem(pod, f"node {node.name} has no free IPv{family} address left"))
+                problems.append(
+                    _pod_problem(pod, f"node {node.name} has no free IPv{family} address left")
+                )
                 continue
             taken.add(ip)
             ips.append(ip)
         if not ips:
             if not node_ranges:
-                problems.append(_pod_problem(pod, f"node {node.name} has no podCIDR or IP pool to take an address from"))
+                problems.append(
+                    _pod_problem(
+                        pod, f"node {node.name} has no podCIDR or IP pool to take an address from"
+                    )
+                )
             out.append(e)
             continue
         out.append(replace(e, pod=replace(pod, ips=tuple(ips), ip_allocated=True)))
@@ -199,9 +210,7 @@ def hashed_ip(net: Network, key: str, taken: set[IP], *, reserved: int = 2) -> I
     return None
 
 
-def _service_families(
-    entry: ServiceEntry, cluster: tuple[int, ...]
-) -> tuple[str, tuple[int, ...]]:
+def _service_families(entry: ServiceEntry, cluster: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
     """(ipFamilyPolicy, ipFamilies) after API-server defaulting; problems go to the entry's spec."""
     s, spec = entry.service, entry.spec
     written = entry.families or tuple(ip.version for ip in entry.ips)
@@ -215,7 +224,9 @@ def _service_families(
             families = (*families, 6 if families[0] == 4 else 4)
         return policy, families
     if policy is None:
-        policy = "RequireDualStack" if len(entry.families) == 2 or len(entry.ips) == 2 else "SingleStack"
+        policy = (
+            "RequireDualStack" if len(entry.families) == 2 or len(entry.ips) == 2 else "SingleStack"
+        )
     if policy == "SingleStack" and len(written) > 1:
         spec.error("ipFamilyPolicy", f"SingleStack allows one IP family, got {len(written)}")
         written = written[:1]
@@ -226,9 +237,13 @@ def _service_families(
             f"RequireDualStack needs a dual-stack cluster, but the service CIDRs are {_FAMILY_NAME[primary]} only "
             "(add a service CIDR of the other family: spec.serviceCIDRs of the ClusterNetwork object)",
         )
+        written = ()  # one explanation is enough; do not also complain about each family
     for family in written:
         if family not in cluster:
-            spec.error("ipFamilies", f"{_FAMILY_NAME[family]} is not configured on this cluster (no {_FAMILY_NAME[family]} service CIDR)")
+            spec.error(
+                "ipFamilies",
+                f"{_FAMILY_NAME[family]} is not configured on this cluster (no {_FAMILY_NAME[family]} service CIDR)",
+            )
     families = tuple(f for f in written if f in cluster) or (primary,)
     if policy in ("PreferDualStack", "RequireDualStack") and dual and len(families) < 2:
         families = (*families, 6 if families[0] == 4 else 4)
@@ -251,14 +266,19 @@ def finish_services(
         for ip in e.ips:
             if ip in holders:
                 other = holders[ip].service
-                e.spec.error("clusterIP", f"{ip} is also the cluster IP of Service {other.ref} ({other.source})")
+                e.spec.error(
+                    "clusterIP",
+                    f"{ip} is also the cluster IP of Service {other.ref} ({other.source})",
+                )
             holders[ip] = e
             if not any(ip in net for net in service_cidrs):
                 nets = ", ".join(str(n) for n in service_cidrs)
                 e.spec.warn("clusterIP", f"{ip} is outside the service CIDRs ({nets})")
     taken |= set(holders)
     dns_ips = set(config.cluster_dns)
-    used_node_ports = {p.node_port for e in entries for p in e.service.ports if p.node_port is not None}
+    used_node_ports = {
+        p.node_port for e in entries for p in e.service.ports if p.node_port is not None
+    }
     lo, hi = config.node_port_range
     out: list[Service] = []
     seen_node_ports: dict[int, ServiceEntry] = {}
@@ -272,12 +292,18 @@ def finish_services(
         if e.needs_ips:
             ips = _cluster_ips(e, families, service_cidrs, taken, dns_ips)
         ports = _node_ports(e, (lo, hi), used_node_ports, seen_node_ports)
-        out.append(replace(s, ip_families=families, ip_family_policy=policy, cluster_ips=ips, ports=ports))
+        out.append(
+            replace(s, ip_families=families, ip_family_policy=policy, cluster_ips=ips, ports=ports)
+        )
     return out
 
 
 def _cluster_ips(
-    e: ServiceEntry, families: tuple[int, ...], service_cidrs: Sequence[Network], taken: set[IP], dns_ips: set[IP]
+    e: ServiceEntry,
+    families: tuple[int, ...],
+    service_cidrs: Sequence[Network],
+    taken: set[IP],
+    dns_ips: set[IP],
 ) -> tuple[IP, ...]:
     given = {ip.version: ip for ip in e.ips}
     ips: list[IP] = []
@@ -307,13 +333,19 @@ def _node_ports(
 ) -> tuple[ServicePort, ...]:
     s = e.service
     lo, hi = port_range
-    wants = s.type == "NodePort" or (s.type == "LoadBalancer" and s.allocate_load_balancer_node_ports)
+    wants = s.type == "NodePort" or (
+        s.type == "LoadBalancer" and s.allocate_load_balancer_node_ports
+    )
     ports = []
     for i, p in enumerate(s.ports):
         if p.node_port is not None:
             line = s.port_sources[i].line if i < len(s.port_sources) else None
             if not lo <= p.node_port <= hi:
-                e.spec.error(f"ports[{i}].nodePort", f"{p.node_port} is outside the node port range {lo}-{hi}", line=line)
+                e.spec.error(
+                    f"ports[{i}].nodePort",
+                    f"{p.node_port} is outside the node port range {lo}-{hi}",
+                    line=line,
+                )
             owner = seen.get(p.node_port)
             if owner is not None and owner is not e:
                 e.spec.error(
@@ -325,7 +357,14 @@ def _node_ports(
         elif wants:
             size = hi - lo + 1
             start = _hash(f"{s.ref}/{p.port}/{p.protocol}") % size
-            number = next((lo + (start + k) % size for k in range(size) if lo + (start + k) % size not in used), None)
+            number = next(
+                (
+                    lo + (start + k) % size
+                    for k in range(size)
+                    if lo + (start + k) % size not in used
+                ),
+                None,
+            )
             if number is not None:
                 used.add(number)
                 p = replace(p, node_port=number)

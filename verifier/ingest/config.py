@@ -46,14 +46,16 @@ from .objects import Header, read_cidrs
 from .reader import Reader, one_of
 from .syntax import dns_subdomain_error, ip_error, parse_ip
 
-__all__ = ["read_cluster_network", "API_VERSION", "KIND"]
+__all__ = ["API_VERSION", "KIND", "read_cluster_network"]
 
 API_VERSION = "netverify.dev/v1alpha1"
 KIND = "ClusterNetwork"
 
 MASQUERADE_MODES = ("calico", "ip-masq-agent", "non-masquerade-cidr", "pod-network", "none")
 #: ip-masq-agent's built-in nonMasqueradeCIDRs (RFC 1918).
-IP_MASQ_AGENT_DEFAULT = tuple(ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+IP_MASQ_AGENT_DEFAULT = tuple(
+    ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 #: kubelet --non-masquerade-cidr default.
 KUBELET_DEFAULT = (ip_network("10.0.0.0/8"),)
 
@@ -80,8 +82,14 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
     defaults = ClusterNetwork()
     spec = h.root.map_or_empty("spec")
     _reject_unknown(spec, _SPEC_FIELDS)
-    service_cidrs = read_cidrs(spec, "serviceCIDRs") if spec.has("serviceCIDRs") else defaults.service_cidrs
-    pod_cidrs = read_cidrs(spec, "podCIDRs", per_family=None) if spec.has("podCIDRs") else defaults.pod_cidrs
+    service_cidrs = (
+        read_cidrs(spec, "serviceCIDRs") if spec.has("serviceCIDRs") else defaults.service_cidrs
+    )
+    pod_cidrs = (
+        read_cidrs(spec, "podCIDRs", per_family=None)
+        if spec.has("podCIDRs")
+        else defaults.pod_cidrs
+    )
     if not service_cidrs:
         spec.error("serviceCIDRs", "at least one service CIDR is required")
         service_cidrs = defaults.service_cidrs
@@ -89,17 +97,26 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
         spec.error("podCIDRs", "at least one pod CIDR is required")
         pod_cidrs = defaults.pod_cidrs
     return ClusterNetwork(
-        cluster_domain=(spec.str("clusterDomain", check=_domain_error) or defaults.cluster_domain).rstrip("."),
+        cluster_domain=(
+            spec.str("clusterDomain", check=_domain_error) or defaults.cluster_domain
+        ).rstrip("."),
         service_cidrs=service_cidrs,
         pod_cidrs=pod_cidrs,
-        encapsulation=spec.str("encapsulation", default="overlay", choices=("overlay", "routed")) or "overlay",
+        encapsulation=spec.str("encapsulation", default="overlay", choices=("overlay", "routed"))
+        or "overlay",
         masquerade=_read_masquerade(spec),
         cluster_dns=_ips(spec, "clusterDNS"),
         node_search=tuple(v for v, _, _ in spec.strs("nodeSearch", check=_domain_error)),
         node_nameservers=tuple(v for v, _, _ in spec.strs("nodeNameservers", check=ip_error)),
-        dns_pods=spec.str("dnsPods", default="insecure", choices=("insecure", "verified", "disabled")) or "insecure",
+        dns_pods=spec.str(
+            "dnsPods", default="insecure", choices=("insecure", "verified", "disabled")
+        )
+        or "insecure",
         ipblock_matches_pods=spec.bool("ipBlockMatchesPods", True),
-        endpoint_to_host=spec.str("endpointToHostAction", default="Accept", choices=("Accept", "Drop")) or "Accept",
+        endpoint_to_host=spec.str(
+            "endpointToHostAction", default="Accept", choices=("Accept", "Drop")
+        )
+        or "Accept",
         node_port_range=_read_port_range(spec) or defaults.node_port_range,
         external_names=_read_external_names(spec),
         source=h.source,
@@ -128,9 +145,15 @@ def _read_masquerade(spec: Reader) -> MasqueradeConfig:
     mode = m.str("mode", default="calico", choices=MASQUERADE_MODES) or "calico"
     cidrs = read_cidrs(m, "nonMasqueradeCIDRs", per_family=None)
     if not m.has("nonMasqueradeCIDRs"):
-        cidrs = {"ip-masq-agent": IP_MASQ_AGENT_DEFAULT, "non-masquerade-cidr": KUBELET_DEFAULT}.get(mode, ())
+        cidrs = {
+            "ip-masq-agent": IP_MASQ_AGENT_DEFAULT,
+            "non-masquerade-cidr": KUBELET_DEFAULT,
+        }.get(mode, ())
     elif mode == "non-masquerade-cidr" and len(cidrs) != 1:
-        m.error("nonMasqueradeCIDRs", f"mode non-masquerade-cidr takes exactly one CIDR, got {len(cidrs)}")
+        m.error(
+            "nonMasqueradeCIDRs",
+            f"mode non-masquerade-cidr takes exactly one CIDR, got {len(cidrs)}",
+        )
     elif mode not in ("ip-masq-agent", "non-masquerade-cidr") and cidrs:
         m.warn("nonMasqueradeCIDRs", f"ignored with mode {mode}")
     return MasqueradeConfig(
@@ -151,7 +174,9 @@ def _read_port_range(spec: Reader) -> tuple[int, int] | None:
         first, last = int(lo), int(hi)
         if 1 <= first <= last <= 65535:
             return first, last
-    spec.error("nodePortRange", f"must be 'first-last' with 1 <= first <= last <= 65535, got {text!r}")
+    spec.error(
+        "nodePortRange", f"must be 'first-last' with 1 <= first <= last <= 65535, got {text!r}"
+    )
     return None
 
 

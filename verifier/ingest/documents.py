@@ -48,7 +48,7 @@ from yaml.events import (
 from ..errors import Problem
 from ..model import Source
 
-__all__ = ["Map", "Seq", "RawObject", "read_sources", "parse_text", "MANIFEST_SUFFIXES"]
+__all__ = ["MANIFEST_SUFFIXES", "Map", "RawObject", "Seq", "parse_text", "read_sources"]
 
 #: File name endings read when a directory is given.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -61,7 +61,7 @@ class Map(dict):
     the line of each key. Built by the parser; never mutated afterwards.
     """
 
-    __slots__ = ("line", "key_lines")
+    __slots__ = ("key_lines", "line")
 
     # No __init__ override: the parser makes millions of these, and a Python
     # level __init__ costs a fifth of the parse time. Use :meth:`new`.
@@ -69,7 +69,7 @@ class Map(dict):
     key_lines: dict[str, int]
 
     @classmethod
-    def new(cls, items: Any = (), line: int | None = None) -> "Map":
+    def new(cls, items: Any = (), line: int | None = None) -> Map:
         m = cls(items)
         m.line = line
         m.key_lines = {}
@@ -79,13 +79,13 @@ class Map(dict):
 class Seq(list):
     """A sequence from a manifest: ``line`` and the line of each item in ``item_lines``."""
 
-    __slots__ = ("line", "item_lines")
+    __slots__ = ("item_lines", "line")
 
     line: int | None
     item_lines: list[int | None]
 
     @classmethod
-    def new(cls, items: Any = (), line: int | None = None) -> "Seq":
+    def new(cls, items: Any = (), line: int | None = None) -> Seq:
         s = cls(items)
         s.line = line
         s.item_lines = [line] * len(s)
@@ -179,7 +179,12 @@ def _read_file(path: Path, problems: list[Problem]) -> str | None:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         problems.append(
-            Problem(f"not UTF-8 text (byte 0x{data[exc.start]:02x})", file=str(path), line=line, column=column)
+            Problem(
+                f"not UTF-8 text (byte 0x{data[exc.start]:02x})",
+                file=str(path),
+                line=line,
+                column=column,
+            )
         )
         return None
 
@@ -221,7 +226,11 @@ def _parse_documents(text: str, file: str, problems: list[Problem]) -> list[tupl
             json.loads(text)
         except json.JSONDecodeError as exc:
             if file.lower().endswith(".json"):
-                problems.append(Problem(f"invalid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno))
+                problems.append(
+                    Problem(
+                        f"invalid JSON: {exc.msg}", file=file, line=exc.lineno, column=exc.colno
+                    )
+                )
                 return []
             # Not a .json file: YAML flow style (``{a: 1}``) also starts with a brace.
             return _compose(text, file, problems, json_mode=False)
@@ -280,7 +289,9 @@ def _resolve_json(value: str) -> Any:
         return value
 
 
-def _compose(text: str, file: str, problems: list[Problem], *, json_mode: bool) -> list[tuple[int, Any]]:
+def _compose(
+    text: str, file: str, problems: list[Problem], *, json_mode: bool
+) -> list[tuple[int, Any]]:
     """(document index, value) for each document of ``text``; syntax errors become problems.
 
     Written as closures over local names because this loop runs once per YAML
@@ -362,11 +373,11 @@ def _compose(text: str, file: str, problems: list[Problem], *, json_mode: bool) 
             if tv is SE:
                 if not v.style and v.tag is None and v.anchor is None:
                     # Inlined fast path of scalar(): most values are plain.
-                    val = v.value
+                    text = v.value
                     try:
-                        val = cache[val]
+                        val = cache[text]
                     except KeyError:
-                        val = cache[val] = resolve(val)
+                        val = cache[text] = resolve(text)
                 else:
                     val = scalar(v)
             elif tv is MS:

@@ -9,11 +9,11 @@
 
 from __future__ import annotations
 
-from ..model import LabelSelector, Labels, Requirement
+from ..model import Labels, LabelSelector, Requirement
 from .reader import Reader, one_of
 from .syntax import label_key_error, label_value_error
 
-__all__ = ["read_labels", "read_selector", "OPERATORS"]
+__all__ = ["OPERATORS", "read_labels", "read_selector"]
 
 #: LabelSelector operators; Gt/Lt exist only in node selectors (semantics.md §2.2).
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
@@ -37,10 +37,16 @@ def read_selector(reader: Reader, key: str) -> LabelSelector | None:
         return None
     for name in sel.data:
         if name not in _SELECTOR_FIELDS:
-            sel.error(name, f"unknown field {name!r} (a label selector has {one_of(_SELECTOR_FIELDS)})")
+            sel.error(
+                name, f"unknown field {name!r} (a label selector has {one_of(_SELECTOR_FIELDS)})"
+            )
     requirements = [
         Requirement(k, "In", (v,))
-        for k, v in sorted(sel.str_map("matchLabels", check_key=label_key_error, check_value=label_value_error).items())
+        for k, v in sorted(
+            sel.str_map(
+                "matchLabels", check_key=label_key_error, check_value=label_value_error
+            ).items()
+        )
     ]
     for expr in sel.maps("matchExpressions"):
         req = _read_requirement(expr)
@@ -57,7 +63,9 @@ def _read_requirement(expr: Reader) -> Requirement | None:
     values = tuple(v for v, _, _ in expr.strs("values", check=label_value_error))
     ok = key is not None and operator is not None and len(values) == written
     if operator in ("In", "NotIn") and isinstance(raw, list | None) and not written:
-        expr.error("values" if raw is not None else None, f"operator {operator} needs at least one value")
+        expr.error(
+            "values" if raw is not None else None, f"operator {operator} needs at least one value"
+        )
         ok = False
     elif operator in ("Exists", "DoesNotExist") and written:
         expr.error("values", f"operator {operator} takes no values")

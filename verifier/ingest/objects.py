@@ -23,14 +23,14 @@ from .reader import Origin, Reader
 from .syntax import cidr_error, dns_label_error, dns_subdomain_error, ip_error, parse_cidr
 
 __all__ = [
+    "NAMESPACE_NAME_LABEL",
     "Header",
+    "read_cidrs",
     "read_header",
+    "read_ip_pool",
     "read_namespace",
     "read_node",
     "read_service_cidr",
-    "read_ip_pool",
-    "read_cidrs",
-    "NAMESPACE_NAME_LABEL",
 ]
 
 #: Set by the control plane on every namespace (semantics.md §2.4).
@@ -78,10 +78,12 @@ def read_header(raw: RawObject, problems: list[Problem], *, namespaced: bool) ->
 def read_cidrs(reader: Reader, key: str, *, per_family: int | None = 1) -> tuple[Network, ...]:
     """A list of CIDRs; ``per_family`` limits how many of each family may be listed."""
     out: list[Network] = []
-    for text, path, line in reader.strs(key, check=cidr_error):
+    for text, i, line in reader.strs(key, check=cidr_error):
         net = parse_cidr(text)
         if per_family is not None and sum(1 for n in out if n.version == net.version) >= per_family:
-            reader.origin.report(f"at most {per_family} IPv{net.version} CIDR allowed, got {text} too", path, line)
+            reader.item_error(
+                key, i, line, f"at most {per_family} IPv{net.version} CIDR allowed, got {text} too"
+            )
             continue
         out.append(net)
     return tuple(out)
@@ -177,7 +179,10 @@ def read_ip_pool(h: Header) -> IPPool | None:
             spec.error("blockSize", f"blockSize /{block_size} is larger than the pool {cidr}")
             block_size = None
     selector = spec.str("nodeSelector", default="all()", check=selector_error)
-    uses = tuple(u for u, _, _ in spec.strs("allowedUses", check=_allowed_use_error)) or ("Workload", "Tunnel")
+    uses = tuple(u for u, _, _ in spec.strs("allowedUses", check=_allowed_use_error)) or (
+        "Workload",
+        "Tunnel",
+    )
     if cidr is None:
         return None
     return IPPool(
@@ -195,4 +200,8 @@ def read_ip_pool(h: Header) -> IPPool | None:
 
 
 def _allowed_use_error(value: str) -> str | None:
-    return None if value in _ALLOWED_USES else f"allowedUses entries must be one of {', '.join(_ALLOWED_USES)}, got {value!r}"
+    return (
+        None
+        if value in _ALLOWED_USES
+        else f"allowedUses entries must be one of {', '.join(_ALLOWED_USES)}, got {value!r}"
+    )

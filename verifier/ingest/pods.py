@@ -45,8 +45,9 @@ from .syntax import (
     parse_ip,
 )
 
-__all__ = ["Toleration", "PodSpecInfo", "PodEntry", "read_pod_spec", "read_pod", "read_owner"]
+__all__ = ["PodEntry", "PodSpecInfo", "Toleration", "read_owner", "read_pod", "read_pod_spec"]
 
+NO_LABELS = Labels()
 DNS_POLICIES = ("ClusterFirst", "ClusterFirstWithHostNet", "Default", "None")
 PHASES = ("Pending", "Running", "Succeeded", "Failed", "Unknown")
 _TOLERATION_OPERATORS = ("Equal", "Exists")
@@ -79,7 +80,7 @@ class PodSpecInfo:
     subdomain: str | None = None
     dns_policy: str = "ClusterFirst"
     dns_config: DNSConfig | None = None
-    node_selector: Labels = Labels()
+    node_selector: Labels = NO_LABELS
     tolerations: tuple[Toleration, ...] = ()
 
 
@@ -88,7 +89,7 @@ class PodEntry:
     """A pod under construction: the model Pod and what placing it needs."""
 
     pod: Pod
-    node_selector: Labels = Labels()
+    node_selector: Labels = NO_LABELS
     tolerations: tuple[Toleration, ...] = ()
     #: status.hostIP/hostIPs: the node's addresses, when the input knew them.
     host_ips: tuple[IP, ...] = ()
@@ -129,12 +130,16 @@ def read_pod_spec(spec: Reader) -> PodSpecInfo:
         subdomain=spec.str("subdomain", check=dns_label_error) or None,
         dns_policy=dns_policy or "ClusterFirst",
         dns_config=dns_config,
-        node_selector=Labels(spec.str_map("nodeSelector", check_key=label_key_error, check_value=label_value_error)),
+        node_selector=Labels(
+            spec.str_map("nodeSelector", check_key=label_key_error, check_value=label_value_error)
+        ),
         tolerations=tuple(_read_toleration(t) for t in spec.maps("tolerations")),
     )
 
 
-def _read_container(c: Reader, role: str, host_network: bool, port_names: dict[str, str]) -> Container | None:
+def _read_container(
+    c: Reader, role: str, host_network: bool, port_names: dict[str, str]
+) -> Container | None:
     name = c.str("name", required=True, check=dns_label_error)
     ports: list[ContainerPort] = []
     for p in c.maps("ports"):
@@ -145,7 +150,9 @@ def _read_container(c: Reader, role: str, host_network: bool, port_names: dict[s
         host_ip = p.str("hostIP", check=ip_error) or None
         if port_name is not None:
             if port_name in port_names:
-                p.error("name", f"port name {port_name!r} is already used at {port_names[port_name]}")
+                p.error(
+                    "name", f"port name {port_name!r} is already used at {port_names[port_name]}"
+                )
             else:
                 port_names[port_name] = p.field("name")
         if host_network and number is not None:
@@ -153,7 +160,10 @@ def _read_container(c: Reader, role: str, host_network: bool, port_names: dict[s
             if host_port is None:
                 host_port = number
             elif host_port != number:
-                p.error("hostPort", f"hostNetwork pods must use hostPort == containerPort ({number}), got {host_port}")
+                p.error(
+                    "hostPort",
+                    f"hostNetwork pods must use hostPort == containerPort ({number}), got {host_port}",
+                )
         if number is not None:
             ports.append(ContainerPort(number, protocol, port_name, host_port, host_ip))
     if name is None:
@@ -252,7 +262,9 @@ def _read_pod_ips(status: Reader) -> tuple[IP, ...]:
         if ip is None:
             continue
         if any(other.version == ip.version for other in ips):
-            entry.error("ip", f"a pod has at most one IPv{ip.version} address, got {ips[0]} and {ip}")
+            entry.error(
+                "ip", f"a pod has at most one IPv{ip.version} address, got {ips[0]} and {ip}"
+            )
             continue
         ips.append(ip)
     if primary is not None:

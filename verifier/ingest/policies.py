@@ -18,7 +18,17 @@ rule that allowed a packet.
 
 from __future__ import annotations
 
-from ..model import PROTOCOLS, IPBlock, LabelSelector, Network, NetworkPolicy, Peer, PolicyPort, PolicyRule, Source
+from ..model import (
+    PROTOCOLS,
+    IPBlock,
+    LabelSelector,
+    Network,
+    NetworkPolicy,
+    Peer,
+    PolicyPort,
+    PolicyRule,
+    Source,
+)
 from .labels import read_selector
 from .objects import Header
 from .reader import Reader, one_of
@@ -37,7 +47,10 @@ def read_network_policy(h: Header) -> NetworkPolicy:
     spec = h.root.map("spec")
     if spec is None:
         if not h.root.has("spec"):
-            h.root.warn(None, "no spec: the policy selects every pod of its namespace and denies all ingress")
+            h.root.warn(
+                None,
+                "no spec: the policy selects every pod of its namespace and denies all ingress",
+            )
         spec = h.root.map_or_empty("spec")
     pod_selector = read_selector(spec, "podSelector")
     ingress = _read_rules(spec, "ingress", "Ingress", h.source)
@@ -57,11 +70,11 @@ def read_network_policy(h: Header) -> NetworkPolicy:
 def _read_policy_types(spec: Reader) -> tuple[str, ...]:
     """policyTypes; when empty, ``[Ingress]`` plus ``Egress`` iff spec.egress is non-empty (§3.2)."""
     types: list[str] = []
-    for text, path, line in spec.strs("policyTypes"):
+    for text, i, line in spec.strs("policyTypes"):
         if text not in POLICY_TYPES:
-            spec.origin.report(f"must be {one_of(POLICY_TYPES)}, got {text!r}", path, line)
+            spec.item_error("policyTypes", i, line, f"must be {one_of(POLICY_TYPES)}, got {text!r}")
         elif text in types:
-            spec.origin.report(f"{text} is listed twice", path, line)
+            spec.item_error("policyTypes", i, line, f"{text} is listed twice")
         else:
             types.append(text)
     if types:
@@ -75,7 +88,9 @@ def _read_rules(spec: Reader, key: str, direction: str, source: Source) -> tuple
     rules = []
     for r in spec.maps(key):
         _reject_unknown(r, _RULE_FIELDS[direction], f"{direction.lower()} rules have")
-        peers = tuple(p for p in (_read_peer(peer, source) for peer in r.maps(peers_key)) if p is not None)
+        peers = tuple(
+            p for p in (_read_peer(peer, source) for peer in r.maps(peers_key)) if p is not None
+        )
         ports = tuple(p for p in (_read_port(port) for port in r.maps("ports")) if p is not None)
         rules.append(PolicyRule(peers, ports, r.source(source)))
     return tuple(rules)
@@ -86,11 +101,18 @@ def _read_peer(r: Reader, source: Source) -> Peer | None:
     pod_selector = read_selector(r, "podSelector")
     namespace_selector = read_selector(r, "namespaceSelector")
     ip_block = _read_ip_block(r)
-    if ip_block is None and not r.has("ipBlock") and pod_selector is None and namespace_selector is None:
+    if (
+        ip_block is None
+        and not r.has("ipBlock")
+        and pod_selector is None
+        and namespace_selector is None
+    ):
         r.error(None, f"a peer must set {one_of(_PEER_FIELDS)}")
         return None
     if r.has("ipBlock") and (r.has("podSelector") or r.has("namespaceSelector")):
-        r.error("ipBlock", "may not be combined with podSelector or namespaceSelector in the same peer")
+        r.error(
+            "ipBlock", "may not be combined with podSelector or namespaceSelector in the same peer"
+        )
         return None
     if r.has("ipBlock") and ip_block is None:
         return None
@@ -106,14 +128,19 @@ def _read_ip_block(r: Reader) -> IPBlock | None:
     text = b.str("cidr", required=True, check=cidr_error)
     cidr = parse_cidr(text) if text else None
     excepts: list[Network] = []
-    for value, path, line in b.strs("except", check=cidr_error):
+    for value, i, line in b.strs("except", check=cidr_error):
         net = parse_cidr(value)
         if cidr is None:
             continue
         if net.version != cidr.version:
-            b.origin.report(f"{net} is IPv{net.version} but the cidr {cidr} is IPv{cidr.version}", path, line)
+            b.item_error(
+                "except",
+                i,
+                line,
+                f"{net} is IPv{net.version} but the cidr {cidr} is IPv{cidr.version}",
+            )
         elif not (net.prefixlen > cidr.prefixlen and net.subnet_of(cidr)):
-            b.origin.report(f"{net} must be strictly inside the cidr {cidr}", path, line)
+            b.item_error("except", i, line, f"{net} must be strictly inside the cidr {cidr}")
         else:
             excepts.append(net)
     if cidr is None:

@@ -25,9 +25,9 @@ from typing import Any
 
 from ..errors import Problem
 from ..model import Source
-from .documents import Map, Seq, describe
+from .documents import Map, describe
 
-__all__ = ["Origin", "Reader", "join", "index", "one_of"]
+__all__ = ["Origin", "Reader", "index", "join", "one_of"]
 
 
 @dataclass
@@ -76,24 +76,43 @@ def one_of(choices: Collection[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
-def _line_of(container: Any, key: Any) -> int | None:
-    if isinstance(container, Map):
-        return container.key_lines.get(key, container.line)
-    if isinstance(container, Seq) and isinstance(key, int) and 0 <= key < len(container.item_lines):
-        return container.item_lines[key]
-    return getattr(container, "line", None)
-
-
 class Reader:
-    """Reads the fields of one mapping; see the module docstring."""
+    """Reads the fields of one mapping; see the module docstring.
 
-    __slots__ = ("data", "path", "origin", "line")
+    Paths are built only when a problem is reported: a cluster dump creates
+    hundreds of thousands of readers and almost none of them report anything.
+    """
+
+    __slots__ = ("_key", "_parent", "_path", "data", "line", "origin")
 
     def __init__(self, data: Map, path: str, origin: Origin, line: int | None = None):
         self.data = data
-        self.path = path
         self.origin = origin
         self.line = line if line is not None else getattr(data, "line", None)
+        self._parent: Reader | None = None
+        self._key: str | tuple[str, int] | None = None
+        self._path: str | None = path
+
+    def _child(self, data: Map, key: str | tuple[str, int], line: int | None = None) -> Reader:
+        child = Reader.__new__(Reader)
+        child.data = data
+        child.origin = self.origin
+        child.line = line if line is not None else data.line
+        child._parent = self
+        child._key = key
+        child._path = None
+        return child
+
+    @property
+    def path(self) -> str:
+        """The dotted path of this mapping, e.g. ``spec.ports[0]``."""
+        if self._path is None:
+            key = self._key
+            if isinstance(key, tuple):
+                self._path = index(join(self._parent.path, key[0]), key[1])
+            else:
+                self._path = join(self._parent.path, key)
+        return self._path
 
     # ----- locations and problems
 
@@ -103,11 +122,17 @@ class Reader:
     def field(self, key: str | None = None) -> str:
         return join(self.path, key) if key else self.path
 
+    def item_field(self, key: str, i: int | str) -> str:
+        """The path of entry ``i`` of field ``key``: ``spec.ports[0]``, ``metadata.labels[app]``."""
+        return index(join(self.path, key), i)
+
     def source(self, base: Source) -> Source:
         """``base`` pointing at this mapping's line."""
         return base.at(self.line)
 
-    def error(self, key: str | None, message: str, *, line: int | None = None, severity: str = "error") -> None:
+    def error(
+        self, key: str | None, message: str, *, line: int | None = None, severity: str = "error"
+    ) -> None:
         """Report a problem with ``key`` (or with this mapping when ``key`` is None)."""
         if line is None:
             line = self.line_of(key) if key else self.line
@@ -115,6 +140,10 @@ class Reader:
 
     def warn(self, key: str | None, message: str, *, line: int | None = None) -> None:
         self.error(key, message, line=line, severity="warning")
+
+    def item_error(self, key: str, i: int | str, line: int | None, message: str) -> None:
+        """Report a problem with entry ``i`` of field ``key``."""
+        self.origin.report(message, self.item_field(key, i), line)
 
     # ----- raw access
 
@@ -225,14 +254,14 @@ class Reader:
         if not isinstance(value, Map):
             self._wrong(key, "a mapping", value)
             return None
-        return Reader(value, self.field(key), self.origin)
+        return self._child(value, key)
 
     def map_or_empty(self, key: str) -> Reader:
         """Like :meth:`map`, but absent or null reads as ``{}`` (Go's zero value)."""
         found = self.map(key)
         if found is not None:
             return found
-        return Reader(_empty(self.line_of(key)), self.field(key), self.origin)
+        return self._child(_empty(self.line_of(key)), key)
 
     def str_map(self, key: str, *, check_key=None, check_value=None) -> dict[str, str]:
         """A ``map[string]string`` (labels, selectors, nodeSelector); bad entries are reported and dropped."""
@@ -242,56 +271,65 @@ class Reader:
         if not isinstance(value, Map):
             self._wrong(key, "a mapping of strings", value)
             return {}
-        path = self.field(key)
         out: dict[str, str] = {}
         for k, v in value.items():
-            line = value.key_lines.get(k, value.line)
             if not isinstance(v, str):
-                self.origin.report(f"expected a string, got {describe(v)}", index(path, k), line)
+                self.item_error(
+                    key,
+                    k,
+                    value.key_lines.get(k, value.line),
+                    f"expected a string, got {describe(v)}",
+                )
                 continue
             message = (check_key and check_key(k)) or (check_value and check_value(v))
             if message:
-                self.origin.report(message, index(path, k), line)
+                self.item_error(key, k, value.key_lines.get(k, value.line), message)
                 continue
             out[k] = v
         return out
 
-    def items(self, key: str) -> list[tuple[Any, str, int | None]]:
-        """The entries of list field ``key`` as (value, path, line); [] when absent or null."""
+    def items(self, key: str) -> list[tuple[Any, int, int | None]]:
+        """The entries of list field ``key`` as (value, index, line); [] when absent or null."""
         value = self.data.get(key)
         if value is None:
             return []
         if not isinstance(value, list):
             self._wrong(key, "a list", value)
             return []
-        path = self.field(key)
-        return [(v, index(path, i), _line_of(value, i)) for i, v in enumerate(value)]
+        lines = getattr(value, "item_lines", None) or [value_line(value)] * len(value)
+        return list(zip(value, range(len(value)), lines))
 
     def maps(self, key: str) -> list[Reader]:
         """The mappings in list field ``key``. A null entry reads as ``{}``, as Go decodes it."""
         out: list[Reader] = []
-        for value, path, line in self.items(key):
+        for value, i, line in self.items(key):
             if value is None:
                 value = _empty(line)
             if not isinstance(value, Map):
-                self.origin.report(f"expected a mapping, got {describe(value)}", path, line)
+                self.item_error(key, i, line, f"expected a mapping, got {describe(value)}")
                 continue
-            out.append(Reader(value, path, self.origin, line if value.line is None else None))
+            out.append(self._child(value, (key, i), line if value.line is None else None))
         return out
 
-    def strs(self, key: str, *, check: Callable[[str], str | None] | None = None) -> list[tuple[str, str, int | None]]:
-        """The strings in list field ``key`` as (value, path, line); bad entries reported and dropped."""
+    def strs(
+        self, key: str, *, check: Callable[[str], str | None] | None = None
+    ) -> list[tuple[str, int, int | None]]:
+        """The strings in list field ``key`` as (value, index, line); bad entries reported and dropped."""
         out = []
-        for value, path, line in self.items(key):
+        for value, i, line in self.items(key):
             if not isinstance(value, str):
-                self.origin.report(f"expected a string, got {describe(value)}", path, line)
+                self.item_error(key, i, line, f"expected a string, got {describe(value)}")
                 continue
             message = check(value) if check else None
             if message:
-                self.origin.report(message, path, line)
+                self.item_error(key, i, line, message)
                 continue
-            out.append((value, path, line))
+            out.append((value, i, line))
         return out
+
+
+def value_line(value: Any) -> int | None:
+    return getattr(value, "line", None)
 
 
 def _empty(line: int | None) -> Map:

@@ -40,12 +40,12 @@ from .syntax import (
 )
 
 __all__ = [
+    "FAMILY_NAMES",
+    "SERVICE_NAME_LABEL",
     "ServiceEntry",
-    "read_service",
     "read_endpoint_slice",
     "read_endpoints",
-    "SERVICE_NAME_LABEL",
-    "FAMILY_NAMES",
+    "read_service",
 ]
 
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
@@ -81,7 +81,9 @@ class ServiceEntry:
 def read_service(h: Header) -> ServiceEntry:
     spec = h.root.map("spec", required=True) or h.root.map_or_empty("spec")
     kind = spec.str("type", default="ClusterIP", choices=SERVICE_TYPES) or "ClusterIP"
-    selector = Labels(spec.str_map("selector", check_key=label_key_error, check_value=label_value_error))
+    selector = Labels(
+        spec.str_map("selector", check_key=label_key_error, check_value=label_value_error)
+    )
     headless, ips = _read_cluster_ips(spec, kind)
     families = _read_families(spec, ips)
     policy = spec.str("ipFamilyPolicy", choices=FAMILY_POLICIES)
@@ -100,11 +102,16 @@ def read_service(h: Header) -> ServiceEntry:
         external_name=external_name,
         external_ips=_read_ip_list(spec, "externalIPs"),
         load_balancer_ips=_read_lb_ips(h.root),
-        external_traffic_policy=spec.str("externalTrafficPolicy", default="Cluster", choices=("Cluster", "Local"))
+        external_traffic_policy=spec.str(
+            "externalTrafficPolicy", default="Cluster", choices=("Cluster", "Local")
+        )
         or "Cluster",
-        internal_traffic_policy=spec.str("internalTrafficPolicy", default="Cluster", choices=("Cluster", "Local"))
+        internal_traffic_policy=spec.str(
+            "internalTrafficPolicy", default="Cluster", choices=("Cluster", "Local")
+        )
         or "Cluster",
-        session_affinity=spec.str("sessionAffinity", default="None", choices=("None", "ClientIP")) or "None",
+        session_affinity=spec.str("sessionAffinity", default="None", choices=("None", "ClientIP"))
+        or "None",
         publish_not_ready_addresses=spec.bool("publishNotReadyAddresses"),
         allocate_load_balancer_node_ports=spec.bool("allocateLoadBalancerNodePorts", default=True),
         source=h.source,
@@ -117,12 +124,9 @@ def _read_cluster_ips(spec: Reader, kind: str) -> tuple[bool, tuple[IP, ...]]:
     """(headless, requested IPs) from clusterIP / clusterIPs (semantics.md §6.2)."""
     single = spec.str("clusterIP")
     listed = spec.strs("clusterIPs")
-    texts = [t for t, _, _ in listed]
-    if single and texts and texts[0] != single:
-        spec.error("clusterIPs", f"clusterIPs[0] ({texts[0]}) must equal clusterIP ({single})")
-    if not texts and single:
-        texts = [single]
-        listed = [(single, spec.field("clusterIP"), spec.line_of("clusterIP"))]
+    if single and listed and listed[0][0] != single:
+        spec.error("clusterIPs", f"clusterIPs[0] ({listed[0][0]}) must equal clusterIP ({single})")
+    texts = [t for t, _, _ in listed] or ([single] if single else [])
     if kind == "ExternalName":
         if texts:
             spec.error("clusterIP", "must be empty for an ExternalName Service")
@@ -132,27 +136,30 @@ def _read_cluster_ips(spec: Reader, kind: str) -> tuple[bool, tuple[IP, ...]]:
             spec.error("clusterIPs", "'None' (headless) must be the only entry")
         return True, ()
     ips: list[IP] = []
-    for text, path, line in listed:
-        if text == "":
-            continue
-        ip = parse_ip(text)
-        if ip is None:
-            spec.origin.report(f"{text!r} is not a valid IP address (or 'None' for a headless Service)", path, line)
-        elif any(o.version == ip.version for o in ips):
-            spec.origin.report(f"at most one IPv{ip.version} cluster IP, got {ips[0]} and {ip}", path, line)
-        else:
+    for i, text in enumerate(texts):
+        message = None
+        ip = parse_ip(text) if text else None
+        if text and ip is None:
+            message = f"{text!r} is not a valid IP address (or 'None' for a headless Service)"
+        elif ip is not None and any(o.version == ip.version for o in ips):
+            message = f"at most one IPv{ip.version} cluster IP, got {ips[0]} and {ip}"
+        elif ip is not None:
             ips.append(ip)
+        if message and listed:
+            spec.item_error("clusterIPs", i, listed[i][2], message)
+        elif message:
+            spec.error("clusterIP", message)
     return False, tuple(ips)
 
 
 def _read_families(spec: Reader, ips: tuple[IP, ...]) -> tuple[int, ...]:
     families: list[int] = []
-    for text, path, line in spec.strs("ipFamilies"):
+    for text, i, line in spec.strs("ipFamilies"):
         family = FAMILY_NAMES.get(text)
         if family is None:
-            spec.origin.report(f"must be 'IPv4' or 'IPv6', got {text!r}", path, line)
+            spec.item_error("ipFamilies", i, line, f"must be 'IPv4' or 'IPv6', got {text!r}")
         elif family in families:
-            spec.origin.report(f"{text} is listed twice", path, line)
+            spec.item_error("ipFamilies", i, line, f"{text} is listed twice")
         else:
             families.append(family)
     for i, (family, ip) in enumerate(zip(families, ips)):
@@ -185,7 +192,10 @@ def _read_ports(spec: Reader, h: Header, kind: str, headless: bool):
         target = _read_target_port(p)
         node_port = p.port("nodePort")
         if node_port is not None and kind not in ("NodePort", "LoadBalancer"):
-            p.error("nodePort", f"only NodePort and LoadBalancer Services have node ports, this one is {kind}")
+            p.error(
+                "nodePort",
+                f"only NodePort and LoadBalancer Services have node ports, this one is {kind}",
+            )
             node_port = None
         if number is None:
             continue
@@ -193,7 +203,9 @@ def _read_ports(spec: Reader, h: Header, kind: str, headless: bool):
             p.error("port", f"{number}/{protocol} is already used by {seen[(number, protocol)]}")
             continue
         seen[(number, protocol)] = p.path
-        ports.append(ServicePort(number, protocol, name, target, node_port, p.str("appProtocol") or None))
+        ports.append(
+            ServicePort(number, protocol, name, target, node_port, p.str("appProtocol") or None)
+        )
         sources.append(p.source(h.source))
     return tuple(ports), tuple(sources)
 
@@ -297,14 +309,19 @@ def _read_addresses(e: Reader, family: int | None) -> tuple[IP, ...]:
         e.error("addresses" if raw is not None else None, "an endpoint needs at least one address")
     entries = e.strs("addresses")
     out: list[IP] = []
-    for text, path, line in entries:
+    for text, i, line in entries:
         if family is None:
             continue
         ip = parse_ip(text)
         if ip is None:
-            e.origin.report(f"{text!r} is not a valid IP address", path, line)
+            e.item_error("addresses", i, line, f"{text!r} is not a valid IP address")
         elif ip.version != family:
-            e.origin.report(f"{ip} is not an IPv{family} address (addressType is IPv{family})", path, line)
+            e.item_error(
+                "addresses",
+                i,
+                line,
+                f"{ip} is not an IPv{family} address (addressType is IPv{family})",
+            )
         else:
             out.append(ip)
     return tuple(out)
@@ -371,7 +388,16 @@ def read_endpoints(h: Header) -> list[EndpointSlice]:
     if len(slices) > 1:
         # Distinct names, so every slice has its own identity ("web-0", "web-1", ...).
         slices = [
-            EndpointSlice(s.namespace, f"{s.name}-{i}", s.service_name, s.address_type, s.ports, s.endpoints, True, s.source)
+            EndpointSlice(
+                s.namespace,
+                f"{s.name}-{i}",
+                s.service_name,
+                s.address_type,
+                s.ports,
+                s.endpoints,
+                True,
+                s.source,
+            )
             for i, s in enumerate(slices)
         ]
     return slices

@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 
 from ..model import IP, Network
 
 __all__ = [
+    "cidr_error",
     "dns_label_error",
     "dns_subdomain_error",
+    "iana_svc_name_error",
+    "ip_error",
     "label_key_error",
     "label_value_error",
-    "iana_svc_name_error",
-    "parse_ip",
     "parse_cidr",
-    "ip_error",
-    "cidr_error",
+    "parse_ip",
 ]
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
@@ -102,6 +103,7 @@ def iana_svc_name_error(value: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)  # dumps repeat addresses: a pod IP, again in its EndpointSlices
 def parse_ip(text: str) -> IP | None:
     """The address, or ``None`` when ``text`` is not one (leading zeros and zones refused)."""
     try:

@@ -34,7 +34,14 @@ from ..errors import Problem
 from ..model import IP, Labels, Network, Node, NodeAddress, Source
 from .pods import PodEntry, Toleration
 
-__all__ = ["fits", "default_nodes", "add_missing_nodes", "carve_pod_cidrs", "schedule", "DEFAULT_NODE_COUNT"]
+__all__ = [
+    "DEFAULT_NODE_COUNT",
+    "add_missing_nodes",
+    "carve_pod_cidrs",
+    "default_nodes",
+    "fits",
+    "schedule",
+]
 
 DEFAULT_NODE_COUNT = 3
 _NODE_MASK = {4: 24, 6: 64}
@@ -50,7 +57,9 @@ def fits(node: Node, node_selector: Labels, tolerations: Sequence[Toleration]) -
     return all(any(t.tolerates(*taint) for t in tolerations) for taint in node.taints)
 
 
-def _implicit_node(name: str, index: int, ips: Sequence[IP], families: Sequence[int], used: set[IP]) -> Node:
+def _implicit_node(
+    name: str, index: int, ips: Sequence[IP], families: Sequence[int], used: set[IP]
+) -> Node:
     """A made-up node; ``index`` (1-based) picks its default addresses."""
     addresses = [NodeAddress("InternalIP", str(ip)) for ip in ips]
     have = {ip.version for ip in ips}
@@ -61,8 +70,12 @@ def _implicit_node(name: str, index: int, ips: Sequence[IP], families: Sequence[
         used.add(ip)
         addresses.append(NodeAddress("InternalIP", str(ip)))
     addresses.append(NodeAddress("Hostname", name))
-    labels = Labels({"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"})
-    return Node(name=name, labels=labels, addresses=tuple(addresses), source=_DEFAULT_SOURCE, implicit=True)
+    labels = Labels(
+        {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+    )
+    return Node(
+        name=name, labels=labels, addresses=tuple(addresses), source=_DEFAULT_SOURCE, implicit=True
+    )
 
 
 def _default_node_ip(family: int, index: int, used: set[IP]) -> IP:
@@ -135,7 +148,9 @@ def _subnets(cidrs: Sequence[Network], family: int) -> Iterator[Network]:
             yield from net.subnets(new_prefix=mask)
 
 
-def carve_pod_cidrs(nodes: Sequence[Node], cluster_cidrs: Sequence[Network]) -> tuple[list[Node], list[Problem]]:
+def carve_pod_cidrs(
+    nodes: Sequence[Node], cluster_cidrs: Sequence[Network]
+) -> tuple[list[Node], list[Problem]]:
     """Rule 5: give nodes without podCIDRs one per cluster family, skipping ranges nodes already hold."""
     taken = [c for n in nodes for c in n.pod_cidrs]
     families = list(dict.fromkeys(c.version for c in cluster_cidrs))
@@ -166,7 +181,9 @@ def carve_pod_cidrs(nodes: Sequence[Node], cluster_cidrs: Sequence[Network]) -> 
     return out, problems
 
 
-def schedule(entries: Sequence[PodEntry], nodes: Sequence[Node]) -> tuple[list[PodEntry], list[Problem]]:
+def schedule(
+    entries: Sequence[PodEntry], nodes: Sequence[Node]
+) -> tuple[list[PodEntry], list[Problem]]:
     """Rule 6: place running pods that name no node; returns entries in their original order."""
     placed: dict[int, PodEntry] = {}
     turns: dict[tuple[str, ...], int] = {}

@@ -46,7 +46,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from ..model import LabelSelector, Labels, Node, Pod, Requirement, Source
+from ..model import Labels, LabelSelector, Node, Pod, Requirement, Source
 from ..semantics.selectors import matches
 from .labels import read_labels, read_selector
 from .objects import Header
@@ -55,7 +55,7 @@ from .reader import Reader
 from .syntax import dns_label_error
 from .topology import fits
 
-__all__ = ["WORKLOAD_GROUPS", "Workload", "read_workload", "expand", "has_pods", "MAX_REPLICAS"]
+__all__ = ["MAX_REPLICAS", "WORKLOAD_GROUPS", "Workload", "expand", "has_pods", "read_workload"]
 
 #: Workload kinds and the API groups that serve them.
 WORKLOAD_GROUPS = {
@@ -147,11 +147,17 @@ def _read_workload_selector(spec: Reader, kind: str, labels: Labels) -> LabelSel
     """spec.selector (a plain map for ReplicationController); it must select the template's labels."""
     if kind == "ReplicationController":
         plain = spec.str_map("selector")
-        selector = LabelSelector(tuple(Requirement(k, "In", (v,)) for k, v in sorted(plain.items()))) if plain else None
+        selector = (
+            LabelSelector(tuple(Requirement(k, "In", (v,)) for k, v in sorted(plain.items())))
+            if plain
+            else None
+        )
     else:
         selector = read_selector(spec, "selector")
     if selector is not None and not selector.is_empty and not matches(selector, labels):
-        spec.error("selector", f"selector [{selector}] does not match the template labels [{labels}]")
+        spec.error(
+            "selector", f"selector [{selector}] does not match the template labels [{labels}]"
+        )
     return selector
 
 
@@ -161,7 +167,11 @@ def _read_workload_selector(spec: Reader, kind: str, labels: Labels) -> LabelSel
 def expand(w: Workload, nodes: Sequence[Node]) -> list[PodEntry]:
     """The pods ``w`` stands for; ``nodes`` are the cluster's nodes (DaemonSets only)."""
     if w.kind == "DaemonSet":
-        targets = [(f"{w.name}-{n.name}", n.name) for n in nodes if fits(n, w.spec.node_selector, w.spec.tolerations)]
+        targets = [
+            (f"{w.name}-{n.name}", n.name)
+            for n in nodes
+            if fits(n, w.spec.node_selector, w.spec.tolerations)
+        ]
     else:
         targets = [(f"{w.name}-{i}", w.spec.node_name) for i in range(w.replicas or 0)]
     pods = []
@@ -226,7 +236,11 @@ def has_pods(w: Workload, pods: Sequence[Pod], owners: Mapping[str, str]) -> boo
             and (w.selector is None or matches(w.selector, pod.labels))
         ):
             return True
-        if w.kind == "CronJob" and kind == "Job" and owner_name.startswith(w.name + "-"):
-            if owner_name[len(w.name) + 1 :].isdigit():
-                return True
+        if (
+            w.kind == "CronJob"
+            and kind == "Job"
+            and owner_name.startswith(w.name + "-")
+            and owner_name[len(w.name) + 1 :].isdigit()
+        ):
+            return True
     return False

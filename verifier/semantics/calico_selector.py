@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["Selector", "parse", "matches", "selector_error"]
+__all__ = ["Selector", "matches", "parse", "selector_error"]
 
 Labels = Mapping[str, str]
 
@@ -242,7 +242,7 @@ class _Parser:
         return self.comparison(value)
 
     def comparison(self, key: str) -> Selector:
-        kind, value, pos = self.take()
+        _, value, pos = self.take()
         if value in ("==", "!="):
             return Compare(key, value, self.string(value))
         if value == "in":
@@ -265,7 +265,7 @@ class _Parser:
             return frozenset()
         while True:
             values.append(self.string("{" if not values else ","))
-            kind, value, pos = self.take()
+            _, value, pos = self.take()
             if value == "}":
                 return frozenset(values)
             if value != ",":
