@@ -41,6 +41,9 @@ from dataclasses import fields
 from ipaddress import ip_network
 
 from verifier.model import (
+    AdminNetworkPolicy,
+    CalicoPolicy,
+    Tier,
     UNKNOWN_SOURCE,
     Cluster,
     ClusterNetwork,
@@ -551,6 +554,9 @@ def cluster(*objects, **config) -> Cluster:
         services=tuple(kinds.get(Service, [])),
         endpoint_slices=tuple(kinds.get(EndpointSlice, [])),
         policies=tuple(kinds.get(NetworkPolicy, [])),
+        admin_policies=tuple(kinds.get(AdminNetworkPolicy, [])),
+        calico_policies=tuple(kinds.get(CalicoPolicy, [])),
+        tiers=tuple(kinds.get(Tier, [])),
         ip_pools=tuple(kinds.get(IPPool, [])),
         service_cidr_objects=tuple(kinds.get(ServiceCIDR, [])),
         config=_config(**config),
