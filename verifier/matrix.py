@@ -62,7 +62,7 @@ def pod_classes(cluster: Cluster, pods: Iterable[Pod]) -> list[list[Pod]]:
         key = (
             p.namespace,
             p.labels,
-            tuple(sorted((c.role, c.ports) for c in p.containers)),
+            tuple((c.role, c.ports) for c in p.containers),
             p.host_network,
             p.families,
             p.node_name if by_node else None,

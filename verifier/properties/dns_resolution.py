@@ -50,7 +50,11 @@ class _Name:
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
     start = time.perf_counter()
     enc = Encoder(cluster, cluster.families[0])
-    cases = [Case(key, True) for key in _mismatches(cluster)]
+    # One finding per (name, wrong answer): the namespaces that see it are listed together.
+    grouped: dict = {}
+    for kind, pod, n, res in _mismatches(cluster):
+        grouped.setdefault((kind, n.typed, n.expected, res.answered_by), (kind, pod, n, res, []))[4].append(pod.namespace)
+    cases = [Case(key, True) for key in grouped.values()]
     result = search(enc.solver(timeout), cases, max_counterexamples)
     seconds = time.perf_counter() - start
     found = tuple(_explain(cluster, *case.key) for case, _m in result.hits)
@@ -117,8 +121,9 @@ def _own_answer(cluster: Cluster, n: _Name):
     return dns_rules.lookup(cluster, n.expected, n.qtype)
 
 
-def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res) -> Counterexample:
+def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: list[str]) -> Counterexample:
     what = _describe(cluster, n)
+    who = _who(namespaces)
     if kind == "shadowed":
         got = ", ".join(r.data for r in res.answers)
         culprits = [r.origin for r in res.answers if r.origin is not None]
@@ -127,12 +132,12 @@ def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res) -> Counterexa
         if ns is not None and not culprits:
             objects.append(Decider.of(ns))
         summary = (
-            f"{pod.namespace} pods looking up {n.typed!r} ({what}) get {got} from {res.answered_by}, "
+            f"{who} looking up {n.typed!r} ({what}) get {got} from {res.answered_by}, "
             f"not {n.expected}: an in-cluster name shadows it"
         )
     else:
         objects = []
-        summary = f"{pod.namespace} pods cannot resolve {n.typed!r} ({what}): {res.rcode} after trying " + ", ".join(
+        summary = f"{who} cannot resolve {n.typed!r} ({what}): {res.rcode} after trying " + ", ".join(
             a.query_name for a in res.candidates
         )
     objects.append(_decider(cluster, n))
@@ -147,8 +152,15 @@ def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res) -> Counterexa
             "answered_by": res.answered_by,
             "answers": [r.data for r in res.answers],
             "search": [f"{a.query_name} {a.rcode}" for a in res.candidates],
+            "namespaces": sorted(set(namespaces)),
         },
     )
+
+
+def _who(namespaces: list[str]) -> str:
+    names = sorted(set(namespaces))
+    shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4 else "")
+    return f"pods in {shown}"
 
 
 def _describe(cluster: Cluster, n: _Name) -> str:

@@ -81,9 +81,21 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
                         if pod.ready and pod.named_port(sp.target, sp.protocol) is None:
                             cases.append(Case(("unresolved", svc, sp, family, pod), True))
                 # 3. a backend that is no selected pod at its resolved port
-                expected = [(p, p.named_port(sp.target, sp.protocol) if isinstance(sp.target, str) else sp.target) for p in selected]
+                expected = {p.ref: _target_port(p, sp) for p in selected}
                 for b in usable:
-                    intended = alg.or_(*(alg.and_(alg.eq(alg.ip(b.ip), enc.pod_ip(p)), b.port == port) for p, port in expected if port is not None))
+                    if b.endpoint.generated:
+                        # Generated from the selector: the backend *is* a selected pod.
+                        intended = b.pod is not None and expected.get(b.pod.ref) == b.port
+                    else:
+                        # Written in a slice: its address must be a selected pod's (an
+                        # allocated pod's address is an unknown), at the resolved port.
+                        intended = alg.or_(
+                            *(
+                                alg.eq(alg.ip(b.ip), enc.pod_ip(p))
+                                for p in selected
+                                if expected[p.ref] is not None and expected[p.ref] == b.port
+                            )
+                        )
                     cases.append(Case(("foreign", svc, sp, family, b), alg.not_(intended)))
     # 4. two Services on one frontend
     for (ip, port, proto), fronts in svc_rules.frontend_index(cluster).items():
@@ -91,6 +103,10 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
         if ip.version == family and len(services) > 1:
             cases.append(Case(("collision", fronts), True))
     return cases
+
+
+def _target_port(pod: Pod, sp: ServicePort) -> int | None:
+    return pod.named_port(sp.target, sp.protocol) if isinstance(sp.target, str) else sp.target
 
 
 def _client(cluster: Cluster, svc: Service):

@@ -130,7 +130,7 @@ def symbolic_classes(cluster: Cluster, pods: Iterable[Pod], *, by_node: bool = F
         key = (
             p.namespace,
             p.labels,
-            tuple(sorted((c.role, c.ports) for c in p.containers)),
+            tuple((c.role, c.ports) for c in p.containers),
             p.host_network,
             p.families,
             p.node_name if (by_node or p.host_network) else None,
