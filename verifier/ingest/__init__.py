@@ -25,12 +25,13 @@ Modules, in the order data flows through them:
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import InputError, Problem
 from ..model import Cluster
 from .assemble import assemble
-from .documents import RawObject, parse_text, read_sources
+from .documents import RawObject, objects_from_data, parse_text, read_sources
 
 __all__ = ["load", "load_live", "load_objects", "loads"]
 
@@ -69,30 +70,13 @@ def loads(text: str, filename: str = "<string>") -> Cluster:
     return _guarded(lambda: _load_objects(*parse_text(text, filename)))
 
 
-def load_objects(objects: list[dict], source: str = "<objects>") -> Cluster:
-    """Load a cluster state from already parsed objects (plain dicts, the ``kubectl -o json`` shape).
+def load_objects(objects: Iterable[Mapping[str, Any]], source: str = "<objects>") -> Cluster:
+    """Load a cluster state from parsed objects (plain dicts in the ``kubectl -o json`` shape).
 
-    Used by :func:`load_live`; lines are unknown, so problems name ``source`` only.
+    Lists (``PodList`` API responses...) are flattened as in files. Line
+    numbers are unknown, so problems name ``source`` only. Used by :func:`load_live`.
     """
-    from ..model import Source
-    from .documents import _from_json
-
-    def run() -> Cluster:
-        raws = []
-        problems: list[Problem] = []
-        for i, obj in enumerate(objects):
-            body = _from_json(obj)
-            if not isinstance(body, dict):
-                problems.append(
-                    Problem(f"expected an object, got {type(obj).__name__}", file=source)
-                )
-                continue
-            kind = body.get("kind") if isinstance(body.get("kind"), str) else None
-            version = body.get("apiVersion") if isinstance(body.get("apiVersion"), str) else None
-            raws.append(RawObject(kind, version, body, Source(source, None, None, i)))
-        return _load_objects(raws, problems)
-
-    return _guarded(run)
+    return _guarded(lambda: _load_objects(*objects_from_data(objects, source)))
 
 
 def _load(sources: tuple[Any, ...]) -> Cluster:

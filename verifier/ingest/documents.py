@@ -48,7 +48,16 @@ from yaml.events import (
 from ..errors import Problem
 from ..model import Source
 
-__all__ = ["MANIFEST_SUFFIXES", "Map", "RawObject", "Seq", "parse_text", "read_sources"]
+__all__ = [
+    "MANIFEST_SUFFIXES",
+    "Map",
+    "RawObject",
+    "Seq",
+    "describe",
+    "objects_from_data",
+    "parse_text",
+    "read_sources",
+]
 
 #: File name endings read when a directory is given.
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -211,6 +220,27 @@ def parse_text(text: str, file: str = "<string>") -> tuple[list[RawObject], list
             )
             continue
         _flatten(root, Source(file, root.line, index), None, None, objects, problems)
+    return objects, problems
+
+
+def objects_from_data(
+    values: Iterable[Any], file: str = "<objects>"
+) -> tuple[list[RawObject], list[Problem]]:
+    """Objects from already parsed data (plain dicts and lists, e.g. API responses), Lists flattened.
+
+    Line numbers are unknown; each object's source says which value it came
+    from (``document``) and where in its list (``item``).
+    """
+    objects: list[RawObject] = []
+    problems: list[Problem] = []
+    for index, value in enumerate(values):
+        body = _from_json(value)
+        if not isinstance(body, Map):
+            problems.append(
+                Problem(f"expected a Kubernetes object, got {describe(value)}", file=file)
+            )
+            continue
+        _flatten(body, Source(file, None, index), None, None, objects, problems)
     return objects, problems
 
 
