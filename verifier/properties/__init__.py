@@ -1,0 +1,214 @@
+"""The six properties of the Kubernetes network model, and ``check``: run any of them at once.
+
+Each property is a module here with ``check(cluster, *, timeout,
+max_counterexamples) -> PropertyResult``; :data:`PROPERTIES` maps the names the
+CLI accepts to those modules. The modules are imported on first use, so a
+property whose module is missing or broken fails (with
+:class:`PropertyUnavailable`) only when someone asks for it, and importing this
+package stays cheap for the CLI's ``--help``.
+
+>>> sorted(PROPERTIES)[:2]
+['dns-resolution', 'dual-stack-coverage']
+>>> report = check(Cluster(), properties=[])
+>>> report.status.value, report.summary_counts()
+('holds', {'holds': 0, 'violated': 0, 'unknown': 0})
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from ..errors import UsageError, VerifierError
+from ..model import Cluster
+from .result import Counterexample, Finding, PropertyResult, Status
+
+__all__ = [
+    "PROPERTIES",
+    "PROPERTY_NAMES",
+    "TITLES",
+    "CheckReport",
+    "Counterexample",
+    "Finding",
+    "Progress",
+    "PropertyResult",
+    "PropertyUnavailable",
+    "Status",
+    "check",
+    "load_invariants",
+]
+
+#: CLI name -> module of this package that implements it, in the order they are checked
+#: and reported (cheap, structural properties first).
+_MODULES: dict[str, str] = {
+    "unique-pod-ips": "unique_ips",
+    "nat-free-pod-to-pod": "nat_free",
+    "isolation": "isolation",
+    "service-resolution": "service_resolution",
+    "dns-resolution": "dns_resolution",
+    "dual-stack-coverage": "dual_stack",
+}
+
+PROPERTY_NAMES: tuple[str, ...] = tuple(_MODULES)
+
+#: What each property promises, in a few words (CLI help, SARIF rule titles). Each
+#: result's ``statement`` says it exactly.
+TITLES: dict[str, str] = {
+    "unique-pod-ips": "every pod IP is unique",
+    "nat-free-pod-to-pod": "pod-to-pod traffic is not NATed",
+    "isolation": "NetworkPolicies isolate the pods they select",
+    "service-resolution": "every Service port reaches ready backends",
+    "dns-resolution": "every name resolves to exactly the right records",
+    "dual-stack-coverage": "both address families are covered",
+    "invariant": "a declared invariant holds",
+}
+
+
+class PropertyUnavailable(VerifierError):
+    """A property was asked for whose module cannot be imported (or has no ``check``)."""
+
+
+class _LazyModules(Mapping[str, ModuleType]):
+    """``{name: module}`` that imports a module the first time it is looked up."""
+
+    def __init__(self, modules: Mapping[str, str]):
+        self._modules = dict(modules)
+
+    def __getitem__(self, name: str) -> ModuleType:
+        qualified = f"{__name__}.{self._modules[name]}"
+        try:
+            module = importlib.import_module(qualified)
+        except ImportError as e:
+            # A missing piece of netverify itself (the property module, or a semantics
+            # module it needs) is "not available in this build"; a missing third-party
+            # package is an installation problem and keeps its own error.
+            missing = getattr(e, "name", None) or ""
+            if isinstance(e, ModuleNotFoundError) and missing and not missing.startswith(__name__.split(".")[0]):
+                raise
+            raise PropertyUnavailable(f"property {name!r} is not available: cannot import {qualified} ({e})") from e
+        if not callable(getattr(module, "check", None)):
+            raise PropertyUnavailable(f"property {name!r} is not available: {qualified} has no check()")
+        return module
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+#: Property name -> its module (imported on lookup).
+PROPERTIES: Mapping[str, ModuleType] = _LazyModules(_MODULES)
+
+#: Called before (``result is None``) and after each property or invariant is checked,
+#: with its display name; the CLI drives a progress bar with it.
+Progress = Callable[[str, "PropertyResult | None"], None]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The results of one ``check``: one :class:`PropertyResult` per property and invariant.
+
+    >>> r = CheckReport((PropertyResult("isolation", "isolation", Status.UNKNOWN, "s", reason="timeout"),), 1.5)
+    >>> r.status, r.summary_counts()["unknown"], len(r.invariants)
+    (<Status.UNKNOWN: 'unknown'>, 1, 0)
+    """
+
+    results: tuple[PropertyResult, ...]
+    #: Wall-clock seconds for the whole check.
+    seconds: float = 0.0
+
+    def count(self, status: Status) -> int:
+        return sum(r.status is status for r in self.results)
+
+    def summary_counts(self) -> dict[str, int]:
+        """``{"holds": n, "violated": n, "unknown": n}``, every key present."""
+        return {s.value: self.count(s) for s in Status}
+
+    @property
+    def status(self) -> Status:
+        """The worst status: a violation outranks an unknown, which outranks a proof."""
+        if self.count(Status.VIOLATED):
+            return Status.VIOLATED
+        if self.count(Status.UNKNOWN):
+            return Status.UNKNOWN
+        return Status.HOLDS
+
+    @property
+    def properties(self) -> tuple[PropertyResult, ...]:
+        return tuple(r for r in self.results if r.property != "invariant")
+
+    @property
+    def invariants(self) -> tuple[PropertyResult, ...]:
+        return tuple(r for r in self.results if r.property == "invariant")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape ``netverify check -o json`` prints (without the exit code)."""
+        return {
+            "results": [r.to_dict() for r in self.results],
+            "summary": {**self.summary_counts(), "seconds": round(self.seconds, 4)},
+        }
+
+
+def check(
+    cluster: Cluster,
+    properties: Iterable[str] | None = None,
+    invariants: Sequence[Any] = (),
+    timeout: float = 60.0,
+    max_counterexamples: int = 3,
+    progress: Progress | None = None,
+) -> CheckReport:
+    """Check ``properties`` (default: all six, in :data:`PROPERTY_NAMES` order), then each invariant.
+
+    ``invariants`` are :class:`verifier.properties.invariants.Invariant` objects
+    (``load_invariants(path)`` reads a file). ``timeout`` is per property and
+    invariant, in seconds. Every requested module is imported before anything is
+    checked, so an unknown or unavailable property fails at once, not after minutes
+    of solving.
+    """
+    names = list(PROPERTY_NAMES if properties is None else dict.fromkeys(properties))
+    unknown = [n for n in names if n not in PROPERTIES]
+    if unknown:
+        raise UsageError(f"unknown property {', '.join(map(repr, unknown))} (properties: {', '.join(PROPERTY_NAMES)})")
+    if not timeout > 0:
+        raise UsageError(f"timeout must be positive, not {timeout}")
+    if max_counterexamples < 1:
+        raise UsageError(f"max_counterexamples must be at least 1, not {max_counterexamples}")
+    modules = [(name, PROPERTIES[name]) for name in names]
+    check_invariant = _invariants_module().check_invariant if invariants else None
+
+    def run(label: str, fn: Callable[[], PropertyResult]) -> PropertyResult:
+        if progress is not None:
+            progress(label, None)
+        result = fn()
+        if progress is not None:
+            progress(label, result)
+        return result
+
+    limits = {"timeout": timeout, "max_counterexamples": max_counterexamples}
+    start = time.perf_counter()
+    results = [run(name, lambda m=module: m.check(cluster, **limits)) for name, module in modules]
+    results += [
+        run(f"invariant: {inv.name}", lambda i=inv: check_invariant(cluster, i, **limits))  # type: ignore[misc]
+        for inv in invariants
+    ]
+    return CheckReport(tuple(results), time.perf_counter() - start)
+
+
+def load_invariants(path: str) -> tuple[Any, ...]:
+    """The invariants declared in the YAML file ``path`` (see :mod:`verifier.properties.invariants`)."""
+    return tuple(_invariants_module().load_invariants(path))
+
+
+def _invariants_module() -> ModuleType:
+    # Imported on demand, like the properties: a cluster check without invariants
+    # must not depend on that module.
+    try:
+        from . import invariants
+    except ImportError as e:
+        raise PropertyUnavailable(f"invariants are not available: cannot import {__name__}.invariants ({e})") from e
+    return invariants
