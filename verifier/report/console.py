@@ -1,0 +1,71 @@
+"""``netverify check -o text``: the report a person reads in a terminal or a CI log.
+
+First one line per property and invariant, so the verdicts fit on one screen;
+then the details of everything that did not simply hold (each counterexample
+with the manifest line at fault and the engine's trace); last, the totals, where
+a CI log viewer shows them without scrolling.
+
+>>> from verifier.properties import CheckReport, PropertyResult, Status
+>>> ok = PropertyResult("unique-pod-ips", "unique-pod-ips", Status.HOLDS, "no two pods share an IP", seconds=0.12)
+>>> print(render_text(CheckReport((ok,), 0.12)))
+HOLDS     unique-pod-ips  0.12s
+<BLANKLINE>
+1 property: 1 holds, 0 violated, 0 unknown (0.1s)
+"""
+
+from __future__ import annotations
+
+import click
+
+from ..properties import CheckReport, PropertyResult, Status
+from .describe import numbered_counterexample, summary_line, title
+
+__all__ = ["detail_lines", "render_text", "status_label", "verdict_lines"]
+
+_COLOURS = {Status.HOLDS: "green", Status.VIOLATED: "red", Status.UNKNOWN: "yellow"}
+_WIDTH = max(len(str(s)) for s in Status)
+
+
+def status_label(status: Status, *, color: bool = False) -> str:
+    """``HOLDS``/``VIOLATED``/``UNKNOWN``, padded to one width, coloured on request.
+
+    Padding is added outside the colour codes so columns line up either way.
+    """
+    word = str(status)
+    styled = click.style(word, fg=_COLOURS[status], bold=True if status is not Status.HOLDS else None) if color else word
+    return styled + " " * (_WIDTH - len(word))
+
+
+def render_text(report: CheckReport, *, color: bool = False) -> str:
+    """The whole report as text. ``color=True`` adds ANSI colours (only for a terminal)."""
+    sections = [verdict_lines(report, color=color)]
+    for r in report.results:
+        details = detail_lines(r)
+        if details:
+            sections.append([f"{status_label(r.status, color=color)}  {title(r)}: {r.statement}", *details])
+    total = summary_line(report)
+    sections.append([click.style(total, fg=_COLOURS[report.status]) if color else total])
+    return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def verdict_lines(report: CheckReport, *, color: bool = False) -> list[str]:
+    """One aligned line per property and invariant: status, name, seconds."""
+    names = [title(r) for r in report.results]
+    times = [f"{r.seconds:.2f}s" for r in report.results]
+    width = max(map(len, names), default=0)
+    time_width = max(map(len, times), default=0)
+    return [
+        f"{status_label(r.status, color=color)}  {name.ljust(width)}  {t.rjust(time_width)}"
+        for r, name, t in zip(report.results, names, times)
+    ]
+
+
+def detail_lines(result: PropertyResult) -> list[str]:
+    """What a reader needs beyond the verdict line: the reason, counterexamples, findings."""
+    out = []
+    if result.reason:
+        out.append(f"  reason: {result.reason}")
+    for i, cx in enumerate(result.counterexamples, 1):
+        out += numbered_counterexample(i, cx, indent="  ")
+    out += [f"  note: {f.message}" for f in result.findings]
+    return out

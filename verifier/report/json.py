@@ -1,0 +1,35 @@
+"""``netverify check -o json``: the report as one JSON document.
+
+The shape of each result is :meth:`PropertyResult.to_dict` and the summary is
+:meth:`CheckReport.to_dict`'s, so the notebook API and the CLI can never
+disagree; this module only adds the exit code the process ends with.
+
+>>> from verifier.properties import CheckReport, PropertyResult, Status
+>>> r = PropertyResult("isolation", "isolation", Status.HOLDS, "policies isolate", seconds=0.25)
+>>> print(render_json(CheckReport((r,), 0.3), Invocation(exit_code=0), indent=None))  # doctest: +NORMALIZE_WHITESPACE
+{"results": [{"property": "isolation", "status": "holds", "seconds": 0.25, "statement": "policies isolate",
+  "counterexamples": [], "reason": null, "findings": []}],
+ "summary": {"holds": 1, "violated": 0, "unknown": 0, "seconds": 0.3, "exit_code": 0}}
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..properties import CheckReport
+from .describe import Invocation
+
+__all__ = ["render_json", "report_dict"]
+
+
+def report_dict(report: CheckReport, invocation: Invocation | None = None) -> dict[str, Any]:
+    """``{"results": [...], "summary": {holds, violated, unknown, seconds, exit_code}}``."""
+    data = report.to_dict()
+    data["summary"]["exit_code"] = invocation.exit_code if invocation else None
+    return data
+
+
+def render_json(report: CheckReport, invocation: Invocation | None = None, *, indent: int | None = 2) -> str:
+    # default=str: details dicts may hold IPs or other small values without a JSON type.
+    return json.dumps(report_dict(report, invocation), indent=indent, default=str)
