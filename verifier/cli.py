@@ -13,6 +13,7 @@ the answer. Exit codes are decided here and only here:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import sys
@@ -23,6 +24,8 @@ import click
 from . import __version__
 from .errors import InputError, SoundnessError, UsageError, VerifierError
 from .model import PROTOCOLS, Cluster
+from .properties import PROPERTY_NAMES, CheckReport, Status
+from .report.ci import FORMATS
 
 __all__ = ["main", "cli"]
 
@@ -112,6 +115,7 @@ def cli() -> None:
     netverify reach  -f DIR --from NS/POD --to TARGET --port N   one connection, with its trace
     netverify dns    -f DIR --from NS/POD NAME                   a name as that pod resolves it
     netverify matrix -f DIR [-n NS | -A]                         who reaches whom
+    netverify check  -f DIR [--property NAME] [-o sarif]         prove the network model's properties
     """
 
 
@@ -241,6 +245,105 @@ def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, output, ve
     if fail_on_new_allow:
         sys.exit(EXIT_FAIL if result.newly_allowed else EXIT_OK)
     sys.exit(EXIT_FAIL if result.changes else EXIT_OK)
+
+
+@cli.command("check")
+@_cluster_options
+@click.option(
+    "--property",
+    "properties",
+    multiple=True,
+    type=click.Choice(PROPERTY_NAMES),
+    metavar="NAME",
+    help=f"Check only this property (repeatable; default: all). One of: {', '.join(PROPERTY_NAMES)}.",
+)
+@click.option("--invariants", "invariants_file", type=click.Path(dir_okay=False), metavar="FILE", help="Also check the invariants declared in FILE.")
+@click.option("-o", "--output", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option("--output-file", type=click.Path(dir_okay=False), metavar="FILE", help="Write the -o format to FILE; stdout then shows the text report.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Solver seconds per property or invariant.")
+@click.option("--max-counterexamples", type=click.IntRange(min=1), default=3, show_default=True, metavar="K", help="Counterexamples to find per property.")
+@click.option("--soft-fail", is_flag=True, help="Exit 0 whatever the verdicts (report without failing the pipeline).")
+def check_command(
+    cluster: Cluster,
+    verbose: int,
+    properties: tuple[str, ...],
+    invariants_file: str | None,
+    output: str,
+    output_file: str | None,
+    timeout: float,
+    max_counterexamples: int,
+    soft_fail: bool,
+) -> None:
+    """Prove the network model's properties, and your invariants, for a cluster state.
+
+    \b
+    netverify check -f manifests/
+    netverify check -f manifests/ --invariants invariants.yaml -o sarif --output-file netverify.sarif
+    netverify check -f manifests/ --property isolation -o github
+    Exit 0: everything holds; 1: something is violated; 3: nothing is violated but
+    something could not be decided (solver timeout); 2: bad input or usage.
+    --soft-fail exits 0 in every case but 2.
+    """
+    from .properties import check as run_checks
+    from .properties import load_invariants
+    from .report.ci import Invocation, render
+
+    invariants = load_invariants(invariants_file) if invariants_file else ()
+    with _check_progress(len(dict.fromkeys(properties) or PROPERTY_NAMES) + len(invariants)) as progress:
+        report = run_checks(
+            cluster,
+            properties or None,
+            invariants,
+            timeout=timeout,
+            max_counterexamples=max_counterexamples,
+            progress=progress,
+        )
+    code = _check_exit_code(report, soft_fail)
+    invocation = Invocation(exit_code=code, inputs=_cluster_inputs())
+    # Colour only for a person at a terminal; never in files, pipes or CI logs.
+    tty = sys.stdout.isatty()
+    if output_file is None:
+        click.echo(render(report, output, invocation, color=output == "text" and tty).rstrip("\n"))
+    else:
+        try:
+            with open(output_file, "w", encoding="utf-8") as f:
+                f.write(render(report, output, invocation).rstrip("\n") + "\n")
+        except OSError as e:
+            raise UsageError(f"cannot write {output_file}: {e.strerror or e}") from None
+        click.echo(render(report, "text", invocation, color=tty))
+    sys.exit(code)
+
+
+def _cluster_inputs() -> tuple[str, ...]:
+    """The ``-f`` paths of the running command, as typed (SARIF pins unlocated results to the first)."""
+    ctx = click.get_current_context(silent=True)
+    return tuple(ctx.params.get("filenames", ())) if ctx is not None else ()
+
+
+def _check_exit_code(report: CheckReport, soft_fail: bool) -> int:
+    """0 all hold, 1 any violated, 3 nothing violated but something unknown; 0 with --soft-fail."""
+    if soft_fail:
+        return EXIT_OK
+    return {Status.HOLDS: EXIT_OK, Status.VIOLATED: EXIT_FAIL, Status.UNKNOWN: EXIT_UNKNOWN}[report.status]
+
+
+@contextlib.contextmanager
+def _check_progress(total: int):
+    """A progress callback for ``check`` driving a tqdm bar on stderr, or None when stderr is no terminal."""
+    if total == 0 or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc="netverify check", unit="check", file=sys.stderr, leave=False) as bar:
+
+        def progress(name: str, result) -> None:
+            if result is None:
+                bar.set_description(name)
+            else:
+                bar.update(1)
+
+        yield progress
 
 
 class _NoBar:
