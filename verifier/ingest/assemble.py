@@ -235,7 +235,8 @@ def _convert(objects: Sequence[RawObject], problems: list[Problem]) -> _Converte
             c.config = kind.read(header)
         else:
             header.origin.report(
-                f"only one ClusterNetwork object is allowed; the first is at {configs[0][0].source}"
+                f"only one ClusterNetwork object is allowed; the first is at {configs[0][0].source}",
+                line=raw.source.line,
             )
     seen: dict[tuple[str, str, str | None, str], Source] = {}
     for pos, raw, kind in known:

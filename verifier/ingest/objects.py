@@ -61,9 +61,10 @@ def read_header(raw: RawObject, problems: list[Problem], *, namespaced: bool) ->
     """Read ``metadata``; objects without ``metadata.namespace`` go to ``default``."""
     origin = Origin(raw.source.file, raw.kind, problems=problems)
     root = Reader(raw.body, "", origin)
-    meta = root.map("metadata", required=True) or root.map_or_empty("metadata")
+    meta = root.map_or_empty("metadata", required=True)
     check = dns_label_error if raw.kind in _LABEL_NAMED else dns_subdomain_error
-    name = meta.str("name", required=True, check=check)
+    # Without metadata, "metadata: missing required field" says it all.
+    name = meta.str("name", required=meta.present, check=check)
     if name is None and isinstance(meta.get("name"), str):
         origin.name = meta.get("name")  # invalid, but still the best way to name the object
     origin.name = origin.name or name

@@ -106,7 +106,7 @@ def read_pod_spec(spec: Reader) -> PodSpecInfo:
     containers: list[Container] = []
     port_names: dict[str, str] = {}
     raw = spec.get("containers")
-    if raw is None or raw == []:
+    if spec.present and (raw is None or raw == []):
         spec.error("containers" if raw is not None else None, "a pod needs at least one container")
     for c in spec.maps("containers"):
         container = _read_container(c, "container", host_network, port_names)
@@ -223,7 +223,7 @@ def read_owner(meta: Reader) -> str | None:
 
 def read_pod(h: Header) -> PodEntry:
     """A Pod object: spec, ownership and status (IPs, phase, readiness, termination)."""
-    spec_reader = h.root.map("spec", required=True) or h.root.map_or_empty("spec")
+    spec_reader = h.root.map_or_empty("spec", required=True)
     spec = read_pod_spec(spec_reader)
     status = h.root.map_or_empty("status")
     ips = _read_pod_ips(status)

@@ -39,6 +39,8 @@ class Origin:
     namespace: str | None = None
     name: str | None = None
     problems: list[Problem] = field(default_factory=list)
+    #: What was reported already: reading a field twice must not report it twice.
+    _seen: set = field(default_factory=set, repr=False, compare=False)
 
     def report(
         self,
@@ -47,6 +49,10 @@ class Origin:
         line: int | None = None,
         severity: str = "error",
     ) -> None:
+        key = (message, field, line, severity)
+        if key in self._seen:
+            return
+        self._seen.add(key)
         self.problems.append(
             Problem(
                 message,
@@ -83,7 +89,7 @@ class Reader:
     hundreds of thousands of readers and almost none of them report anything.
     """
 
-    __slots__ = ("_key", "_parent", "_path", "data", "line", "origin")
+    __slots__ = ("_key", "_parent", "_path", "data", "line", "origin", "present")
 
     def __init__(self, data: Map, path: str, origin: Origin, line: int | None = None):
         self.data = data
@@ -92,6 +98,8 @@ class Reader:
         self._parent: Reader | None = None
         self._key: str | tuple[str, int] | None = None
         self._path: str | None = path
+        #: False for the empty stand-in of an absent or invalid mapping (see map_or_empty).
+        self.present = True
 
     def _child(self, data: Map, key: str | tuple[str, int], line: int | None = None) -> Reader:
         child = Reader.__new__(Reader)
@@ -101,6 +109,7 @@ class Reader:
         child._parent = self
         child._key = key
         child._path = None
+        child.present = True
         return child
 
     @property
@@ -246,7 +255,11 @@ class Reader:
     # ----- containers
 
     def map(self, key: str, *, required: bool = False) -> Reader | None:
-        """The nested mapping ``key`` as a Reader; None when absent, null or of the wrong type."""
+        """The nested mapping ``key`` as a Reader; None when absent, null or of the wrong type.
+
+        The Reader's line is that of ``key:`` so problems with the mapping as a
+        whole point at its name.
+        """
         value = self.data.get(key)
         if value is None:
             self._missing(key, required)
@@ -254,14 +267,20 @@ class Reader:
         if not isinstance(value, Map):
             self._wrong(key, "a mapping", value)
             return None
-        return self._child(value, key)
+        return self._child(value, key, self.line_of(key))
 
-    def map_or_empty(self, key: str) -> Reader:
-        """Like :meth:`map`, but absent or null reads as ``{}`` (Go's zero value)."""
-        found = self.map(key)
+    def map_or_empty(self, key: str, *, required: bool = False) -> Reader:
+        """Like :meth:`map`, but absent, null or invalid reads as ``{}`` (Go's zero value).
+
+        The stand-in has ``present`` False, so "at least one" checks can stay
+        quiet about a mapping already reported as missing or invalid.
+        """
+        found = self.map(key, required=required)
         if found is not None:
             return found
-        return self._child(_empty(self.line_of(key)), key)
+        empty = self._child(_empty(self.line_of(key)), key)
+        empty.present = False
+        return empty
 
     def str_map(self, key: str, *, check_key=None, check_value=None) -> dict[str, str]:
         """A ``map[string]string`` (labels, selectors, nodeSelector); bad entries are reported and dropped."""

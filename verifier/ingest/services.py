@@ -79,7 +79,7 @@ class ServiceEntry:
 
 
 def read_service(h: Header) -> ServiceEntry:
-    spec = h.root.map("spec", required=True) or h.root.map_or_empty("spec")
+    spec = h.root.map_or_empty("spec", required=True)
     kind = spec.str("type", default="ClusterIP", choices=SERVICE_TYPES) or "ClusterIP"
     selector = Labels(
         spec.str_map("selector", check_key=label_key_error, check_value=label_value_error)
@@ -162,21 +162,23 @@ def _read_families(spec: Reader, ips: tuple[IP, ...]) -> tuple[int, ...]:
             spec.item_error("ipFamilies", i, line, f"{text} is listed twice")
         else:
             families.append(family)
-    for i, (family, ip) in enumerate(zip(families, ips)):
+    for i, (family, ip) in enumerate(zip(families, ips, strict=False)):
         if family != ip.version:
             spec.error(
                 "ipFamilies",
                 f"ipFamilies[{i}] is IPv{family} but clusterIPs[{i}] ({ip}) is IPv{ip.version}",
             )
+            return ()  # reported; the cluster IPs say which families the Service has
     return tuple(families)
 
 
 def _read_ports(spec: Reader, h: Header, kind: str, headless: bool):
     ports: list[ServicePort] = []
     sources = []
+    raw = spec.get("ports")
     entries = spec.maps("ports")
-    if not entries and kind != "ExternalName" and not headless:
-        spec.error("ports" if spec.has("ports") else None, "a Service needs at least one port")
+    if spec.present and (raw is None or raw == []) and kind != "ExternalName" and not headless:
+        spec.error("ports" if raw is not None else None, "a Service needs at least one port")
     names: dict[str, str] = {}
     seen: dict[tuple[int, str], str] = {}
     for p in entries:

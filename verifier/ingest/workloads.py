@@ -124,7 +124,7 @@ def read_workload(h: Header) -> Workload | None:
         return None
     tmeta = template.map_or_empty("metadata")
     labels = read_labels(tmeta)
-    pod_spec = read_pod_spec(template.map("spec", required=True) or template.map_or_empty("spec"))
+    pod_spec = read_pod_spec(template.map_or_empty("spec", required=True))
     selector = _read_workload_selector(spec if kind != "CronJob" else template_parent, kind, labels)
     service_name = None
     if kind == "StatefulSet":
