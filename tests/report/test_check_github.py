@@ -114,3 +114,13 @@ def test_unknown_invariant_warning_points_at_the_invariant():
     report = CheckReport((result("invariant", Status.UNKNOWN, name="slow", reason="timeout", source=Source(INVARIANTS_FILE, 7)),), 1.0)
     cmds = _commands(render_github(report))
     assert "::warning file=invariants.yaml,line=7,title=netverify invariant%3A slow (unknown)::could not decide whether slow statement: timeout" in cmds
+
+
+def test_an_invariant_counterexample_without_a_file_is_annotated_at_the_invariant():
+    from dataclasses import replace
+
+    cx = violation()
+    cx = replace(cx, objects=tuple(replace(o, source=Source("<stdin>", 3)) for o in cx.objects))
+    report = CheckReport((result("invariant", Status.VIOLATED, name="inv", counterexamples=(cx,), source=Source(INVARIANTS_FILE, 4)),))
+    (error,) = [c for c in _commands(render_github(report)) if c.startswith("::error")]
+    assert error.startswith("::error file=invariants.yaml,line=4,title=netverify invariant%3A inv::dev/toolbox reaches")

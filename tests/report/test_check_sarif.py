@@ -172,3 +172,11 @@ def test_unlocated_results_fall_back_to_the_first_input_line_1(validator):
 )
 def test_artifact_uri(path, uri):
     assert artifact_uri(path) == uri
+
+
+def test_an_invariant_counterexample_without_a_file_points_at_the_invariant():
+    cx = violation()
+    cx = replace(cx, objects=tuple(replace(o, source=None) for o in cx.objects))
+    report = CheckReport((result("invariant", Status.VIOLATED, name="inv", counterexamples=(cx,), source=Source(INVARIANTS_FILE, 4)),))
+    (r,) = _run(report, Invocation(inputs=("cluster.yaml",)))["results"]
+    assert r["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": INVARIANTS_FILE}, "region": {"startLine": 4}}

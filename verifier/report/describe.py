@@ -61,10 +61,14 @@ def real_source(source: Source | None) -> Source | None:
     return source
 
 
-def counterexample_source(cx: Counterexample) -> Source | None:
-    """Where the object at fault was written (``Counterexample.location``), if in a file."""
+def counterexample_source(cx: Counterexample, result: PropertyResult | None = None) -> Source | None:
+    """Where to point for ``cx``: the file line of its object at fault (``Counterexample.location``),
+    else, for an invariant's counterexample, the line the invariant was written on."""
     at = cx.location
-    return real_source(at.source) if at is not None else None
+    src = real_source(at.source) if at is not None else None
+    if src is None and result is not None and isinstance(result.source, Source):
+        return real_source(result.source)
+    return src
 
 
 def result_source(result: PropertyResult) -> Source | None:

@@ -80,7 +80,7 @@ def render_github(report: CheckReport) -> str:
 
 def _annotations(result: PropertyResult) -> list[str]:
     heading = f"netverify {title(result)}"
-    out = [_annotate("error", "\n".join(counterexample_lines(cx)), counterexample_source(cx), heading) for cx in result.counterexamples]
+    out = [_annotate("error", "\n".join(counterexample_lines(cx)), counterexample_source(cx, result), heading) for cx in result.counterexamples]
     if result.status is Status.VIOLATED and not result.counterexamples:
         out.append(_annotate("error", f"violated: {result.statement}", result_source(result), heading))
     if result.status is Status.UNKNOWN:

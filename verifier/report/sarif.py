@@ -139,7 +139,7 @@ def _results(result: PropertyResult, rule_index: int, fallback: str | None) -> l
     out = []
     for cx in result.counterexamples:
         others = [o for o in cx.objects if o is not cx.location]
-        item = _result(result, rule_index, "error", prefix + cx.summary, cx.location, counterexample_source(cx), fallback)
+        item = _result(result, rule_index, "error", prefix + cx.summary, cx.location, counterexample_source(cx, result), fallback)
         related = [_location(o, real_source(o.source), None, message=o.ref) for o in others]
         if related:
             item["relatedLocations"] = [{"id": i, **loc} for i, loc in enumerate(related, 1)]
