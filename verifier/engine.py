@@ -272,8 +272,10 @@ def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: 
         return Verdict.NO_ENDPOINTS
     targets = ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends)
     hops.append(Hop("service", "dnat", f"{t.frontend.kind} {dst_ip}:{port}/{protocol} of Service {t.service.ref} -> {targets}", deciders, before))
+    # The packet continues from the node whose kube-proxy translated it (the
+    # receiving node for an outside client): it masquerades there and routes from there.
     return tuple(
-        _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b)
+        _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b, dnat_node=t.node)
         for b in t.backends
     )
 
