@@ -70,9 +70,19 @@ def resolve_port(port: int | str | None, protocol: str, pod: Pod | None) -> int 
     return pod.named_port(str(port), protocol)
 
 
-def _check_query(port: int | None, protocol: str) -> None:
+def _check_protocol(protocol: str) -> None:
     if protocol not in PROTOCOLS:
-        raise UsageError(f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}")
+        # ICMP & co.: NetworkPolicy leaves them undefined, so no verdict would be
+        # sound; say so instead of answering NO_SUCH_PORT or DENIED (semantics.md §3.7).
+        raise UsageError(
+            f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}: NetworkPolicy behaviour "
+            "for other protocols (ICMP, ...) is undefined upstream and depends on the plugin "
+            "(semantics.md §3.7, §11 row 5), so netverify gives no verdict for it"
+        )
+
+
+def _check_query(port: int | None, protocol: str) -> None:
+    _check_protocol(protocol)
     if port is not None and not 1 <= port <= 65535:
         raise UsageError(f"port must be in 1..65535, got {port}")
 
@@ -96,6 +106,7 @@ def trace(
     ``port`` may be a number or a port name (a Service port or container port name).
     """
     protocol = protocol.upper()
+    _check_protocol(protocol)
     client = client_for(cluster, source)
     hops: list[Hop] = []
     notes: list[str] = []
