@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 from .errors import UsageError
 from .model import IP, PROTOCOLS, Cluster, Node, Pod
+from .semantics import hostports as hostport_rules
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
 from .semantics.addressing import endpoint_for_ip
@@ -275,6 +276,9 @@ def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: 
         remote = _remote_node_port(cluster, client, dst_ip, port, protocol)
         if remote is not None:
             return _via_remote_node_port(cluster, client, remote, dst_ip, port, protocol, hops)
+        mapping = hostport_rules.match_host_port(cluster, dst_ip, port, protocol)
+        if mapping is not None:
+            return _via_host_port(cluster, client, mapping, hops)
         return (_path(cluster, client, src_ip, dst_ip, port, protocol, via=None),)
     deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=_port_source(t)),)
     before = PacketView(src_ip, dst_ip, port, protocol)
@@ -307,15 +311,20 @@ def _remote_node_port(cluster: Cluster, client: Client, dst_ip: IP, port: int, p
     return service_rules.translate(cluster, "external" if client.kind == "external" else "remote", node.name, dst_ip, port, protocol, client_ip=client.ip(dst_ip.version))
 
 
-def _via_remote_node_port(cluster, client, t, dst_ip, port, protocol, hops):
+def _egress_to_node(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str, hops: list[Hop]) -> bool:
+    """The client's egress policy on a packet to another node's address (DNATed only on arrival)."""
     src_ip = client.ip(dst_ip.version)
     pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
-    node_ep = endpoint_for_ip(cluster, dst_ip)
-    decision = policy_rules.egress(CONCRETE, cluster, client.endpoint, node_ep, pkt)
+    decision = policy_rules.egress(CONCRETE, cluster, client.endpoint, endpoint_for_ip(cluster, dst_ip), pkt)
     hop = _policy_hop(decision, PacketView(src_ip, dst_ip, port, protocol))
     if hop is not None:
         hops.append(hop)
-    if not decision.allowed(CONCRETE):
+    return bool(decision.allowed(CONCRETE))
+
+
+def _via_remote_node_port(cluster, client, t, dst_ip, port, protocol, hops):
+    src_ip = client.ip(dst_ip.version)
+    if not _egress_to_node(cluster, client, dst_ip, port, protocol, hops):
         return (Branch((), Verdict.DENIED, None, dst_ip, port),)
     deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=_port_source(t)),)
     if t.outcome != "DNAT":
@@ -326,6 +335,20 @@ def _via_remote_node_port(cluster, client, t, dst_ip, port, protocol, hops):
         _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b, egress_done=True, dnat_node=t.frontend.node)
         for b in t.backends
     )
+
+
+def _via_host_port(cluster: Cluster, client: Client, m: hostport_rules.HostPortMapping, hops: list[Hop]) -> tuple[Branch, ...]:
+    """portmap's DNAT on ``m.node`` (semantics.md §1.5): before the client's egress policy when the
+    client is on that node, on arrival for clients elsewhere; the source is preserved."""
+    dst_ip, port, protocol = m.node_ip, m.host_port, m.protocol
+    src_ip = client.ip(dst_ip.version)
+    on_arrival = client.kind != "external" and (client.node is None or client.node.name != m.node)
+    if on_arrival and not _egress_to_node(cluster, client, dst_ip, port, protocol, hops):
+        return (Branch((), Verdict.DENIED, None, dst_ip, port),)
+    ip, target_port = m.target
+    decider = Decider.of(m.pod, part=f"hostPort {m.host_port}/{m.protocol}")
+    hops.append(Hop("service", "dnat", f"{m} on node {m.node}", (decider,), PacketView(src_ip, dst_ip, port, protocol)))
+    return (_path(cluster, client, src_ip, ip, target_port, protocol, egress_done=on_arrival, dnat_node=m.node),)
 
 
 def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | None:
