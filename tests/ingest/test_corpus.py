@@ -1,0 +1,165 @@
+"""Real public manifests (../shared/corpus) load without errors, and mean what their SOURCE.md says."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from verifier.errors import InputError
+from verifier.ingest import load
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+pytestmark = pytest.mark.corpus
+
+DUAL_STACK = """\
+apiVersion: netverify.dev/v1alpha1
+kind: ClusterNetwork
+metadata: {name: dual-stack}
+spec:
+  serviceCIDRs: [10.96.0.0/16, "fd00:10:96::/112"]
+  podCIDRs: [10.244.0.0/16, "fd00:10:244::/56"]
+"""
+
+
+def folders() -> list[str]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name != "netpol-recipes")
+
+
+def recipes() -> list[str]:
+    folder = CORPUS / "netpol-recipes"
+    return sorted(p.name for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+@pytest.fixture(autouse=True)
+def _needs_corpus():
+    if not CORPUS.is_dir():
+        pytest.skip(f"corpus not found at {CORPUS}")
+
+
+def load_folder(name: str):
+    sources: list = [CORPUS / name]
+    if name == "bookinfo-dualstack":
+        # Its Services are RequireDualStack: it is meant for a dual-stack cluster.
+        sources.append(io.StringIO(DUAL_STACK))
+    return load(*sources)
+
+
+@pytest.mark.parametrize("folder", folders() or ["<none>"])
+def test_folder_loads_without_errors(folder):
+    cluster = load_folder(folder)
+    assert not [w for w in cluster.warnings if w.severity == "error"]
+    assert cluster.pods or cluster.policies
+
+
+@pytest.mark.parametrize("recipe", recipes() or ["<none>"])
+def test_each_netpol_recipe_loads_on_its_own(recipe):
+    cluster = load(CORPUS / "netpol-recipes" / recipe)
+    (policy,) = cluster.policies
+    assert policy.source.file.endswith(recipe)
+
+
+def test_bookinfo_dualstack_needs_a_dual_stack_cluster():
+    with pytest.raises(InputError) as info:
+        load(CORPUS / "bookinfo-dualstack")
+    assert {p.field for p in info.value.errors} == {"spec.ipFamilyPolicy"}
+    assert len(info.value.errors) == 4
+
+
+def test_bookinfo_dualstack_families():
+    cluster = load_folder("bookinfo-dualstack")
+    families = {s.name: s.ip_families for s in cluster.services}
+    assert families == {
+        "details": (6, 4),
+        "ratings": (6, 4),
+        "reviews": (4, 6),
+        "productpage": (4, 6),
+    }
+    assert all(len(p.ips) == 2 for p in cluster.pods)
+
+
+def test_online_boutique():
+    cluster = load_folder("online-boutique")
+    assert len(cluster.pods) == 12 and len(cluster.services) == 12 and len(cluster.policies) == 13
+    assert cluster.skipped == (("ServiceAccount", 11),)
+    frontend = cluster.service_by_ref["default/frontend-external"]
+    assert frontend.type == "LoadBalancer" and frontend.ports[0].node_port is not None
+    # loadgenerator's busybox init container is a plain init container: dropped
+    loadgen = cluster.pod("default/loadgenerator-0")
+    assert [c.role for c in loadgen.containers] == ["container"]
+    lg_policy = next(p for p in cluster.policies if p.name == "loadgenerator")
+    assert lg_policy.policy_types == ("Egress",)
+
+
+def test_cassandra_statefulset():
+    cluster = load_folder("cassandra")
+    assert [(p.name, p.hostname, p.subdomain) for p in cluster.pods] == [
+        (f"cassandra-{i}", f"cassandra-{i}", "cassandra") for i in range(3)
+    ]
+    (svc,) = cluster.services
+    assert svc.headless and svc.cluster_ips == ()
+    assert cluster.pods[0].named_port("cql", "TCP") == 9042
+
+
+def test_kube_prometheus():
+    cluster = load_folder("kube-prometheus")
+    exporters = [p for p in cluster.pods if p.owner == "DaemonSet/node-exporter"]
+    assert len(exporters) == len(cluster.nodes) == 3
+    assert all(p.host_network and p.ips == cluster.node_by_name[p.node_name].ips for p in exporters)
+    assert len([p for p in cluster.pods if p.owner == "Deployment/prometheus-adapter"]) == 2
+    assert {s.name for s in cluster.services if s.headless} == {
+        "kube-state-metrics",
+        "node-exporter",
+        "prometheus-operator",
+    }
+    assert dict(cluster.skipped)["ServiceMonitor"] == 8
+
+
+def test_calico_stars():
+    cluster = load_folder("calico-stars")
+    assert {p.ref for p in cluster.pods} == {
+        "management-ui/management-ui-0",
+        "stars/backend-0",
+        "stars/frontend-0",
+        "client/client-0",
+    }
+    deny = next(p for p in cluster.policies if p.name == "default-deny")
+    assert deny.namespace == "default"  # applied per namespace by the tutorial
+    ui = cluster.service_by_ref["management-ui/management-ui"]
+    assert ui.type == "NodePort" and ui.ports[0].node_port == 30002
+
+
+def test_ipblock_cluster_dump():
+    cluster = load_folder("ipblock-cluster-dump")
+    assert len(cluster.pods) == 29 and len(cluster.namespaces) == 8
+    assert sorted(n.name for n in cluster.nodes) == [
+        "10.186.164.166",
+        "10.186.164.173",
+        "10.186.164.174",
+    ]
+    assert all(str(n.ip(4)) == n.name for n in cluster.nodes)  # from the pods' status.hostIP
+    assert not any(p.ip_allocated for p in cluster.pods)
+    assert sum(p.host_network for p in cluster.pods) == 18
+    (policy,) = cluster.policies
+    (rule,) = policy.ingress
+    assert (
+        str(rule.peers[0].ip_block) == "0.0.0.0/0 except 10.0.0.0/8, 172.21.0.0/16, 172.30.0.0/16"
+    )
+    assert [str(p) for p in rule.ports] == ["53/UDP"]
+    assert cluster.namespace_by_name["default"].labels["unique-label"] == "defaultNameSpace"
+
+
+def test_acs_security_demos():
+    cluster = load_folder("acs-security-demos")
+    assert len(cluster.pods) == 11 and len(cluster.policies) == 14
+    assert {n.name for n in cluster.namespaces if n.implicit} == {"frontend", "backend", "payments"}
+    assert {w.namespace for w in cluster.warnings} == {"frontend", "backend", "payments"}
+
+
+def test_netpol_recipe_04_null_match_labels():
+    (policy,) = load(CORPUS / "netpol-recipes" / "04-deny-from-other-namespaces.yaml").policies
+    assert policy.pod_selector.is_empty
