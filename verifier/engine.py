@@ -18,6 +18,8 @@ here before it is shown.
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
+
 from .errors import UsageError
 from .model import IP, PROTOCOLS, Cluster, Node, Pod
 from .semantics import hostports as hostport_rules
@@ -351,6 +353,26 @@ def _via_host_port(cluster: Cluster, client: Client, m: hostport_rules.HostPortM
     return (_path(cluster, client, src_ip, ip, target_port, protocol, egress_done=on_arrival, dnat_node=m.node),)
 
 
+def _with_assumption(cluster: Cluster, hop: Hop | None, decision: policy_rules.Decision, other, other_ip: IP) -> Hop | None:
+    """Say so when an allow rests on an ipBlock matching a pod address: plugin-dependent (semantics.md §3.6).
+
+    Only when every allowing rule matched the pod through an ipBlock alone.
+    """
+    clause = decision.first_match() if hop is not None and hop.outcome == "allowed" and other is not None else None
+    if clause is None:
+        return hop
+    allowing = [c for c in decision.clauses if c.condition is True and c.action == "Allow"]
+    peers = [policy_rules.ipblock_assumption(cluster, c, other, other_ip, other_ip.version) for c in allowing]
+    if not peers or not all(peers) or clause not in allowing:
+        return hop
+    peer = peers[allowing.index(clause)]
+    note = (
+        f"; assumes ipBlock {peer.ip_block} matches the pod address {other_ip} of {other.pod.ref} "
+        "(Calico matches by IP, a Cilium-like plugin would not: semantics.md §3.6, §11 row 2)"
+    )
+    return replace(hop, detail=hop.detail + note)
+
+
 def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | None:
     """The hop for one direction's policy decision, naming the rule (or tier default) that decided."""
     if decision.pod is None:
@@ -414,7 +436,7 @@ def _path(
         return Branch(tuple(hops), verdict, pod_label, dst_ip, port)
 
     if f.egress is not None:
-        hop = _policy_hop(f.egress, view)
+        hop = _with_assumption(cluster, _policy_hop(f.egress, view), f.egress, destination, dst_ip)
         if hop is not None:
             hops.append(hop)
         if not f.egress.allowed(CONCRETE):
@@ -447,7 +469,8 @@ def _path(
 
     decision = f.ingress_natted if (f.snat is True and f.ingress_natted is not None) else f.ingress
     if decision is not None:
-        hop = _policy_hop(decision, PacketView(seen_ip, dst_ip, port, protocol))
+        seen = client.endpoint if seen_ip == src_ip else None  # a node address after SNAT
+        hop = _with_assumption(cluster, _policy_hop(decision, PacketView(seen_ip, dst_ip, port, protocol)), decision, seen, seen_ip)
         if hop is not None:
             hops.append(hop)
         if not decision.allowed(CONCRETE):

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..model import Cluster, NetworkPolicy, Peer, PolicyPort, PolicyRule, Pod
 from . import admin_policy, calico_policy
-from .algebra import Algebra, Packet, Term
+from .algebra import CONCRETE, Algebra, Packet, Term
 from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 from .selectors import matches, namespace_labels
 
@@ -44,6 +44,7 @@ __all__ = [
     "ingress",
     "egress",
     "connection_allowed",
+    "ipblock_assumption",
 ]
 
 INGRESS = "Ingress"
@@ -367,6 +368,25 @@ def connection_allowed(
         egress(alg, cluster, source, destination, packet, via_service=via_service).allowed(alg),
         ingress(alg, cluster, seen, destination, packet, via_service=via_service).allowed(alg),
     )
+
+
+def ipblock_assumption(cluster: Cluster, clause: Clause, other: Endpoint, other_ip, family: int) -> Peer | None:
+    """The ipBlock peer through which a NetworkPolicy ``clause`` matched a *pod*, if nothing else matched it.
+
+    Whether an ipBlock matches pod IPs is implementation-defined (semantics.md
+    §3.6, §11 row 2): the reference profile (Calico) matches by IP, Cilium-like
+    plugins would not. A verdict that rests on such a match rests on that
+    assumption; callers report it. Concrete evaluation only.
+    """
+    if not isinstance(clause.policy, NetworkPolicy) or not isinstance(other, PodEndpoint):
+        return None
+    peers = clause.rule.peers
+    if not peers:
+        return None
+    hits = [p for p in peers if peer_matches(CONCRETE, cluster, clause.policy, p, other, other_ip, family) is True]
+    if not hits or any(p.ip_block is None for p in hits):
+        return None
+    return hits[0]
 
 
 def is_external(endpoint: Endpoint) -> bool:
