@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from ipaddress import ip_address, ip_network
 
-import pytest
-
 from verifier.ingest.allocate import hashed_ip
-from verifier.semantics.calico_selector import matches, parse
 
 from .helpers import load, pod_yaml
 
@@ -231,49 +228,3 @@ def test_node_ports_are_allocated_in_range():
         service("np", ", type: NodePort") + CONFIG.format(spec="{nodePortRange: 31000-31001}")
     )
     assert cluster.services[0].ports[0].node_port in (31000, 31001)
-
-
-# --------------------------------------------------------------------------- Calico selectors
-
-
-@pytest.mark.parametrize(
-    ("expr", "labels", "expected"),
-    [
-        ("", {}, True),
-        ("all()", {"a": "1"}, True),
-        ("!all()", {}, False),
-        ("global()", {}, False),
-        ("has(a)", {"a": ""}, True),
-        ("!has(a)", {}, True),
-        ("a == '1'", {"a": "1"}, True),
-        ('a == "1"', {}, False),
-        ("a != '1'", {}, True),
-        ("a != '1'", {"a": "1"}, False),
-        ("a in {'1', '2'}", {"a": "2"}, True),
-        ("a in {}", {"a": "2"}, False),
-        ("a not in {'1'}", {}, True),
-        ("a not in {'1'}", {"a": "1"}, False),
-        ("a contains 'ell'", {"a": "hello"}, True),
-        ("a starts with 'he'", {"a": "hello"}, True),
-        ("a ends with 'lo'", {"a": "hello"}, True),
-        ("a ends with 'lo'", {}, False),
-        ("a == '1' || b == '2' && c == '3'", {"a": "1"}, True),  # && binds tighter
-        ("(a == '1' || b == '2') && c == '3'", {"a": "1"}, False),
-        ("!a == '1'", {"a": "2"}, True),
-        (
-            "projectcalico.org/name == 'x' && k8s-app != 'dns'",
-            {"projectcalico.org/name": "x"},
-            True,
-        ),
-    ],
-)
-def test_calico_selector(expr, labels, expected):
-    assert matches(expr, labels) is expected
-
-
-@pytest.mark.parametrize(
-    "expr", ["a ==", "a = 'b'", "has(", "(a == 'b'", "a in {'b'", "a == 'b' &&", "all() x"]
-)
-def test_calico_selector_errors(expr):
-    with pytest.raises(ValueError, match="position"):
-        parse(expr)

@@ -276,6 +276,8 @@ def finish_services(
                 e.spec.warn("clusterIP", f"{ip} is outside the service CIDRs ({nets})")
     taken |= set(holders)
     dns_ips = set(config.cluster_dns)
+    # Only kube-system/kube-dns may take the configured cluster DNS addresses.
+    blocked = taken | dns_ips
     used_node_ports = {
         p.node_port for e in entries for p in e.service.ports if p.node_port is not None
     }
@@ -290,7 +292,7 @@ def finish_services(
         policy, families = _service_families(e, cluster)
         ips: tuple[IP, ...] = ()
         if e.needs_ips:
-            ips = _cluster_ips(e, families, service_cidrs, taken, dns_ips)
+            ips = _cluster_ips(e, families, service_cidrs, taken, blocked, dns_ips)
         ports = _node_ports(e, (lo, hi), used_node_ports, seen_node_ports)
         out.append(
             replace(s, ip_families=families, ip_family_policy=policy, cluster_ips=ips, ports=ports)
@@ -303,8 +305,10 @@ def _cluster_ips(
     families: tuple[int, ...],
     service_cidrs: Sequence[Network],
     taken: set[IP],
+    blocked: set[IP],
     dns_ips: set[IP],
 ) -> tuple[IP, ...]:
+    """The Service's cluster IPs, requested or allocated; ``taken`` and ``blocked`` are updated."""
     given = {ip.version: ip for ip in e.ips}
     ips: list[IP] = []
     for family in families:
@@ -319,11 +323,12 @@ def _cluster_ips(
         if s.ref == "kube-system/kube-dns" and wanted is not None and wanted in net:
             ip = wanted
         else:
-            ip = hashed_ip(net, f"{s.ref}/{family}", taken | dns_ips)
+            ip = hashed_ip(net, f"{s.ref}/{family}", blocked)
         if ip is None:
             e.spec.error(None, f"the service CIDR {net} has no free address left")
             continue
         taken.add(ip)
+        blocked.add(ip)
         ips.append(ip)
     return tuple(ips)
 

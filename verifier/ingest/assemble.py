@@ -158,7 +158,10 @@ def assemble(objects: Sequence[RawObject], problems: list[Problem]) -> Cluster:
     c = _convert(objects, problems)
     namespaces = _namespaces(c, problems)
     pods, nodes = _place_pods(c, problems)
+    # Addresses the input already gives to something: allocation must not hand them out again.
     taken: set[IP] = {ip for e in pods for ip in e.pod.ips} | {ip for n in nodes for ip in n.ips}
+    for e in c.services:
+        taken |= {*e.ips, *e.service.external_ips, *e.service.load_balancer_ips}
     families = _pod_families(c, pods)
     pods, warnings = allocate_pod_ips(pods, nodes, c.pools, families, taken)
     problems.extend(warnings)

@@ -90,11 +90,14 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
         if spec.has("podCIDRs")
         else defaults.pod_cidrs
     )
+    # An empty list is an error; a list of invalid entries was reported entry by entry.
     if not service_cidrs:
-        spec.error("serviceCIDRs", "at least one service CIDR is required")
+        if spec.get("serviceCIDRs") == []:
+            spec.error("serviceCIDRs", "at least one service CIDR is required")
         service_cidrs = defaults.service_cidrs
     if not pod_cidrs:
-        spec.error("podCIDRs", "at least one pod CIDR is required")
+        if spec.get("podCIDRs") == []:
+            spec.error("podCIDRs", "at least one pod CIDR is required")
         pod_cidrs = defaults.pod_cidrs
     return ClusterNetwork(
         cluster_domain=(
