@@ -14,7 +14,8 @@ Modules, in the order data flows through them:
 
 - :mod:`.documents`: files, directories, stdin; YAML/JSON with line numbers; Lists flattened
 - :mod:`.reader`, :mod:`.syntax`, :mod:`.labels`: typed field access, value syntax, selectors
-- :mod:`.objects`, :mod:`.pods`, :mod:`.services`, :mod:`.policies`, :mod:`.config`: one converter per kind
+- :mod:`.objects`, :mod:`.pods`, :mod:`.services`, :mod:`.policies`, :mod:`.tiered`,
+  :mod:`.config`: one converter per kind
 - :mod:`.workloads`: Deployments & co. expanded into pods
 - :mod:`.topology`: nodes (made up when absent) and pod placement
 - :mod:`.allocate`: pod IPs, Service families, cluster IPs and node ports
@@ -45,19 +46,25 @@ def load(*sources: Any) -> Cluster:
     file and line, and nothing is loaded. Warnings end up in ``Cluster.warnings``.
 
     Args:
-        sources: paths, ``"-"``, or objects with a ``read()`` method.
+        sources: paths, ``"-"``, or objects with a ``read()`` method (lists of
+            them are accepted too), e.g. ``load("k8s/", "cluster-network.yaml")``.
 
     Raises:
         InputError: the input is malformed, invalid or inconsistent.
 
-    >>> load()  # doctest: +ELLIPSIS
+    >>> load()
     Traceback (most recent call last):
     ...
     verifier.errors.InputError: <input>: nothing to load: give at least one file, directory or '-'
     """
-    if not sources:
+    flat = tuple(
+        s
+        for source in sources
+        for s in (source if isinstance(source, (list, tuple)) else (source,))
+    )
+    if not flat:
         raise InputError("nothing to load: give at least one file, directory or '-'")
-    return _guarded(lambda: _load(sources))
+    return _guarded(lambda: _load(flat))
 
 
 def loads(text: str, filename: str = "<string>") -> Cluster:

@@ -274,11 +274,14 @@ def _parse_documents(text: str, file: str, problems: list[Problem]) -> list[tupl
 
 
 def _from_json(value: Any) -> Any:
+    """Plain data as line-less Map/Seq values; keys become strings, as YAML-to-JSON does."""
     if isinstance(value, dict):
-        return Map.new({k: _from_json(v) for k, v in value.items()})
-    if isinstance(value, list):
+        return Map.new({str(k): _from_json(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
         return Seq.new(_from_json(v) for v in value)
-    return value
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    return str(value)
 
 
 _MERGE = object()
@@ -520,6 +523,10 @@ def _compose(
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
             )
+        )
+    except RecursionError:
+        problems.append(
+            Problem(f"invalid {'JSON' if json_mode else 'YAML'}: nested too deeply", file=file)
         )
     except yaml.YAMLError as exc:  # reader errors (control characters...) carry a position
         position = getattr(exc, "position", None)
