@@ -62,7 +62,7 @@ from .tiered import (
     read_tier,
 )
 from .topology import add_missing_nodes, carve_pod_cidrs, default_nodes, schedule
-from .workloads import WORKLOAD_GROUPS, Workload, expand, has_pods, read_workload
+from .workloads import WORKLOAD_GROUPS, ExistingPods, Workload, expand, read_workload
 
 __all__ = ["KINDS", "SYSTEM_NAMESPACES", "assemble"]
 
@@ -344,11 +344,11 @@ def _place_pods(c: _Converted, problems: list[Problem]) -> tuple[list[PodEntry],
     for _, w in c.workloads:
         if w.owner:
             owners.setdefault(w.namespace, {})[w.ref] = w.owner
-    to_expand = [
-        (pos, w)
-        for pos, w in c.workloads
-        if not has_pods(w, by_namespace.get(w.namespace, ()), owners.get(w.namespace, {}))
-    ]
+    existing = {
+        ns: ExistingPods(by_namespace.get(ns, ()), owners.get(ns, {}))
+        for ns in {w.namespace for _, w in c.workloads}
+    }
+    to_expand = [(pos, w) for pos, w in c.workloads if not existing[w.namespace].covers(w)]
     daemonsets = [(pos, w) for pos, w in to_expand if w.kind == "DaemonSet"]
     slots += [(pos, expand(w, ())) for pos, w in to_expand if w.kind != "DaemonSet"]
     placed = [e for _, entries in slots for e in entries]

@@ -192,9 +192,15 @@ def schedule(
         (i for i, e in enumerate(entries) if e.pod.node_name is None and e.pod.phase == "Running"),
         key=lambda i: (entries[i].pod.namespace, entries[i].pod.name),
     )
+    fitting: dict[
+        tuple, tuple[str, ...]
+    ] = {}  # most pods share a few (selector, tolerations) pairs
     for i in waiting:
         e = entries[i]
-        candidates = tuple(n.name for n in nodes if fits(n, e.node_selector, e.tolerations))
+        key = (e.node_selector, e.tolerations)
+        if key not in fitting:
+            fitting[key] = tuple(n.name for n in nodes if fits(n, e.node_selector, e.tolerations))
+        candidates = fitting[key]
         if not candidates:
             wanted = f" with labels {e.node_selector}" if e.node_selector else ""
             problems.append(

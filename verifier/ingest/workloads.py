@@ -19,7 +19,7 @@ DaemonSet                                    ``<name>-<node>`` on every schedula
 Expanded pods are Running and Ready, owned by the workload (``Deployment/web``),
 and their source is the workload's, with ``derived`` saying which replica.
 A workload that already has pods in the input is not expanded (see
-:func:`has_pods`).
+:class:`ExistingPods`).
 
 >>> from verifier.ingest.documents import parse_text
 >>> from verifier.ingest.objects import read_header
@@ -55,7 +55,7 @@ from .reader import Reader
 from .syntax import dns_label_error
 from .topology import fits
 
-__all__ = ["MAX_REPLICAS", "WORKLOAD_GROUPS", "Workload", "expand", "has_pods", "read_workload"]
+__all__ = ["MAX_REPLICAS", "WORKLOAD_GROUPS", "ExistingPods", "Workload", "expand", "read_workload"]
 
 #: Workload kinds and the API groups that serve them.
 WORKLOAD_GROUPS = {
@@ -204,43 +204,48 @@ def expand(w: Workload, nodes: Sequence[Node]) -> list[PodEntry]:
     return pods
 
 
-_HASH_SUFFIX = re.compile(r"-[a-z0-9]+\Z")
+class ExistingPods:
+    """The input's pods and workloads of one namespace, indexed to tell which workloads have pods.
 
+    A workload ``w`` has pods (and is not expanded) when an input pod is owned
+    by ``w``, or by a ReplicaSet ``<deployment>-<hash>`` and matches the
+    Deployment's selector, or by a Job ``<cronjob>-<n>``; when a pod has the
+    name of one of ``w``'s pods (or of ``w``); and when another input workload
+    is owned by ``w`` (that one is expanded instead).
 
-def has_pods(w: Workload, pods: Sequence[Pod], owners: Mapping[str, str]) -> bool:
-    """Does the input already hold ``w``'s pods (or a controller that will make them)?
-
-    ``pods`` are the input pods of ``w``'s namespace; ``owners`` maps each input
-    workload ``Kind/name`` of that namespace to its own owner (``ReplicaSet/web-5d9c`` ->
-    ``Deployment/web``). True when a pod is owned by ``w``, by a ReplicaSet
-    ``<deployment>-<hash>`` and matches the Deployment's selector, by a Job
-    ``<cronjob>-<n>``, or has the name of one of ``w``'s pods; and when another
-    input workload is owned by ``w`` (that one is expanded instead).
+    Built once per namespace so a dump with thousands of pods and workloads
+    stays linear.
     """
-    if any(owner == w.ref for owner in owners.values()):
-        return True
-    names = {f"{w.name}-{i}" for i in range(w.replicas or 0)} | {w.name}
-    for pod in pods:
-        if pod.owner == w.ref or pod.name in names:
+
+    def __init__(self, pods: Sequence[Pod], workload_owners: Mapping[str, str]):
+        self.names = {p.name for p in pods}
+        self.owners = {p.owner for p in pods if p.owner}
+        # Owners of owners: a pod owned by ReplicaSet web-5d9c also belongs to Deployment/web.
+        self.owners |= {workload_owners[o] for o in list(self.owners) if o in workload_owners}
+        self.owners |= set(workload_owners.values())
+        #: "<deployment>" -> pods of its ReplicaSets "<deployment>-<hash>"
+        self.by_replicaset_prefix: dict[str, list[Pod]] = {}
+        #: "<cronjob>" of Jobs "<cronjob>-<digits>" owning pods
+        self.cronjob_prefixes: set[str] = set()
+        for p in pods:
+            kind, _, name = (p.owner or "").partition("/")
+            prefix, dash, suffix = name.rpartition("-")
+            if not dash or not prefix:
+                continue
+            if kind == "ReplicaSet" and _HASH.fullmatch(suffix):
+                self.by_replicaset_prefix.setdefault(prefix, []).append(p)
+            elif kind == "Job" and suffix.isdigit():
+                self.cronjob_prefixes.add(prefix)
+
+    def covers(self, w: Workload) -> bool:
+        if w.ref in self.owners or w.name in self.names:
             return True
-        if pod.owner is None:
-            continue
-        kind, _, owner_name = pod.owner.partition("/")
-        if owners.get(pod.owner) == w.ref:
+        if any(f"{w.name}-{i}" in self.names for i in range(w.replicas or 0)):
             return True
-        if (
-            w.kind == "Deployment"
-            and kind == "ReplicaSet"
-            and owner_name.startswith(w.name + "-")
-            and _HASH_SUFFIX.fullmatch(owner_name[len(w.name) :])
-            and (w.selector is None or matches(w.selector, pod.labels))
-        ):
-            return True
-        if (
-            w.kind == "CronJob"
-            and kind == "Job"
-            and owner_name.startswith(w.name + "-")
-            and owner_name[len(w.name) + 1 :].isdigit()
-        ):
-            return True
-    return False
+        if w.kind == "Deployment":
+            pods = self.by_replicaset_prefix.get(w.name, ())
+            return any(w.selector is None or matches(w.selector, p.labels) for p in pods)
+        return w.kind == "CronJob" and w.name in self.cronjob_prefixes
+
+
+_HASH = re.compile(r"[a-z0-9]+")
