@@ -234,7 +234,7 @@ def test_service_load_balancer_status():
 def test_service_defaults():
     svc = service("ports: [{port: 80}]")
     assert svc.type == "ClusterIP" and svc.selector is None
-    assert svc.ports[0].target == 80 and svc.ports[0].protocol == "TCP"
+    assert svc.ports[0].target_port == 80 and svc.ports[0].protocol == "TCP"  # defaulted to port
     assert (svc.ip_families, svc.ip_family_policy) == ((4,), "SingleStack")
     assert len(svc.cluster_ips) == 1 and svc.cluster_ips[0] in ip_network("10.96.0.0/12")
     assert (svc.external_traffic_policy, svc.internal_traffic_policy, svc.session_affinity) == (

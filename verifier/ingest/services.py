@@ -205,6 +205,8 @@ def _read_ports(spec: Reader, h: Header, kind: str, headless: bool):
             p.error("port", f"{number}/{protocol} is already used by {seen[(number, protocol)]}")
             continue
         seen[(number, protocol)] = p.path
+        # The API server defaults targetPort to port; the model holds defaulted values.
+        target = number if target is None else target
         ports.append(
             ServicePort(number, protocol, name, target, node_port, p.str("appProtocol") or None)
         )
