@@ -264,3 +264,18 @@ def test_deeply_nested_input_is_an_input_error():
 def test_empty_input_is_an_empty_cluster():
     cluster = loads("# nothing here\n---\n")
     assert cluster.pods == () and cluster.namespaces == ()
+
+
+def test_json_that_libyaml_refuses_keeps_its_lines():
+    # tabs between tokens and surrogate-pair escapes are valid JSON but not YAML 1.1
+    text = '\t{"apiVersion": "v1", "kind": "Namespace",\n\t"metadata": {"name": "a", "labels": {"e": "\\ud83d\\ude00x"}}}'
+    objs, probs = parse_text(text, "x.json")
+    assert probs == [] and objs[0].source.line == 1
+    assert objs[0].body["metadata"]["labels"]["e"] == "\U0001f600x"
+    assert objs[0].body["metadata"].line == 2
+
+
+def test_json_libyaml_cannot_read_at_all_still_loads_without_lines():
+    text = '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"x": "\\ud800"}}}'
+    objs, probs = parse_text(text, "x.json")
+    assert probs == [] and objs[0].source.line is None and objs[0].body["metadata"]["name"] == "a"

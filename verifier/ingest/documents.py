@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -265,12 +266,30 @@ def _parse_documents(text: str, file: str, problems: list[Problem]) -> list[tupl
             # Not a .json file: YAML flow style (``{a: 1}``) also starts with a brace.
             return _compose(text, file, problems, json_mode=False)
         docs = _compose(text, file, [], json_mode=True)
-        if docs or not text.strip():
-            return docs
-        # Valid JSON that libyaml refuses (e.g. a key longer than 1024 characters):
-        # keep the values, without line numbers.
-        return [(0, _from_json(json.loads(text)))]
+        if not docs and text.strip():
+            # Valid JSON that libyaml refuses: tabs, surrogate-pair escapes. Both can be
+            # rewritten without moving a line; what still fails (a key longer than 1024
+            # characters) keeps its values, without line numbers.
+            docs = _compose(_yaml_friendly(text), file, [], json_mode=True)
+            docs = docs or [(0, _from_json(json.loads(text)))]
+        return docs
     return _compose(text, file, problems, json_mode=False)
+
+
+_SURROGATE_PAIR = re.compile(
+    r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE
+)
+
+
+def _yaml_friendly(text: str) -> str:
+    """Valid JSON rewritten for libyaml: tabs to spaces (valid JSON has tabs only between
+    tokens) and ``\\ud83d\\ude00`` escapes to the character they encode."""
+
+    def join(m: re.Match) -> str:
+        high, low = int(m.group(2), 16), int(m.group(3), 16)
+        return m.group(1) + chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+
+    return _SURROGATE_PAIR.sub(join, text.replace("\t", " "))
 
 
 def _from_json(value: Any) -> Any:
