@@ -105,19 +105,21 @@ def _pool_ranges(
 ) -> dict[str, dict[int, Iterator[IP]]]:
     """For each node and family, the address iterator of the first pool that selects the node."""
     usable = [p for p in pools if not p.disabled and "Workload" in p.allowed_uses]
-    members: dict[str, list[str]] = {}
+    # pool name -> {node name: its position among the nodes the pool selects}
+    members: dict[str, dict[str, int]] = {}
     for pool in usable:
         selector = parse_calico_selector(pool.node_selector)
-        members[pool.name] = [n.name for n in nodes if selector.matches(n.labels)]
+        chosen = [n.name for n in nodes if selector.matches(n.labels)]
+        members[pool.name] = {name: i for i, name in enumerate(chosen)}
     out: dict[str, dict[int, Iterator[IP]]] = {}
     for node in nodes:
         ranges: dict[int, Iterator[IP]] = {}
         for pool in usable:
             family = pool.cidr.version
-            chosen = members[pool.name]
-            if family in ranges or node.name not in chosen:
+            position = members[pool.name].get(node.name)
+            if family in ranges or position is None:
                 continue
-            ranges[family] = iter(_Blocks(pool, chosen.index(node.name), len(chosen)))
+            ranges[family] = iter(_Blocks(pool, position, len(members[pool.name])))
         out[node.name] = ranges
     return out
 

@@ -109,13 +109,16 @@ def _group(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
 
 
-def _kind_problem(raw: RawObject, message: str, field: str) -> Problem:
-    line = (
-        raw.body.key_lines.get(field, raw.source.line)
-        if hasattr(raw.body, "key_lines")
-        else raw.source.line
+def _missing_string(raw: RawObject, field: str, hint: str = "") -> Problem:
+    """The problem with an absent or non-string ``kind``/``apiVersion``."""
+    written = raw.body.get(field)
+    message = (
+        "missing required field"
+        if written is None
+        else f"expected a string, got {describe(written)}"
     )
-    return Problem(message, file=raw.source.file, line=line, kind=raw.kind, field=field)
+    line = raw.body.key_lines.get(field, raw.source.line)
+    return Problem(message + hint, file=raw.source.file, line=line, kind=raw.kind, field=field)
 
 
 def _identity(raw: RawObject) -> str:
@@ -198,23 +201,11 @@ def _classify(
 ) -> list[tuple[int, RawObject, Kind]]:
     known = []
     for pos, raw in enumerate(objects):
-        written = raw.body.get("kind")
         if raw.kind is None:
-            message = (
-                "missing required field"
-                if written is None
-                else f"expected a string, got {describe(written)}"
-            )
-            problems.append(_kind_problem(raw, message + " (every object needs a kind)", "kind"))
+            problems.append(_missing_string(raw, "kind", " (every object needs a kind)"))
             continue
         if raw.api_version is None:
-            written = raw.body.get("apiVersion")
-            message = (
-                "missing required field"
-                if written is None
-                else f"expected a string, got {describe(written)}"
-            )
-            problems.append(_kind_problem(raw, message, "apiVersion"))
+            problems.append(_missing_string(raw, "apiVersion"))
             continue
         group = _group(raw.api_version)
         kind = KINDS.get((group, raw.kind))
