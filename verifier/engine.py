@@ -252,8 +252,11 @@ def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: li
     if isinstance(branches, Verdict) or not any(b.reachable for b in branches):
         detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed"
         reasons = [] if isinstance(branches, Verdict) else [b for b in branches if not b.reachable][:1]
-        deciders = tuple(d for b in reasons for h in b.hops for d in h.deciders)
+        # The query's own path, up to the hop that stopped it, then the verdict on the query.
+        blocking = [h for b in reasons for h in b.hops]
+        deciders = tuple(d for h in blocking if h.outcome == "denied" for d in h.deciders)
         hops.extend(sub)
+        hops.extend(blocking)
         hops.append(Hop("dns-query", "blocked", detail, deciders))
         return Verdict.DNS_BLOCKED
     ok = next(b for b in branches if b.reachable)
