@@ -66,13 +66,15 @@ class Decider:
         return self.ref
 
     def to_dict(self) -> dict[str, Any]:
+        # Objects built in code carry the placeholder source "<unknown>": no location, as in __str__.
+        known = self.source if self.source is not None and self.source.file != "<unknown>" else None
         return {
             "kind": self.kind,
             "namespace": self.namespace,
             "name": self.name,
             "part": self.part,
-            "file": self.source.file if self.source else None,
-            "line": self.source.line if self.source else None,
+            "file": known.file if known else None,
+            "line": known.line if known else None,
         }
 
     @classmethod
