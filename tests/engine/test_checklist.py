@@ -125,6 +125,7 @@ def test_item_03_egress_rules_without_policy_types_also_isolate_ingress():
         "x/a",
         "b.y",
         verdict=Verdict.DNS_BLOCKED,
+        egress=isolated,  # the query to kube-dns, after DNAT to CoreDNS
         dns_query=("blocked", isolated[1]),
         resolve=None,
     )
@@ -146,13 +147,13 @@ def test_item_04_egress_deny_all_blocks_dns_too():
         "x/a",
         "web",
         verdict=Verdict.DNS_BLOCKED,
+        egress=isolated,  # the query to kube-dns, after DNAT to CoreDNS
         dns_query=("blocked", isolated[1]),
         resolve=None,
     )
     expect_flow(c, "x/b", "x/a", verdict=ALLOWED, ingress=OPEN)
-    expect_flow(
-        c, "x/b", "web", verdict=ALLOWED
-    )  # the same name from a pod the policy does not select
+    # The same name from a pod the policy does not select.
+    expect_flow(c, "x/b", "web", verdict=ALLOWED)
 
 
 def test_item_05_allows_are_a_union():
@@ -274,9 +275,8 @@ def test_item_15_ip_block_over_pod_ips_is_a_profile_choice():
     assert "assumes" not in hop(t, "ingress").detail  # not a pod: ipBlocks are meant for it
     cilium = world(*objs, ipblock_matches_pods=False)
     expect_flow(cilium, "y/b", "x/a", verdict=DENIED, ingress=ISOLATED_BY_ALLOW)
-    expect_flow(
-        cilium, "10.244.9.9", "x/a", verdict=ALLOWED, ingress=by_block
-    )  # a non-pod address still matches
+    # A non-pod address still matches.
+    expect_flow(cilium, "10.244.9.9", "x/a", verdict=ALLOWED, ingress=by_block)
 
 
 # --------------------------------------------------------------------------- §3.7 ports
@@ -375,11 +375,11 @@ def test_item_22_named_port_never_matches_a_non_pod_destination():
 # --------------------------------------------------------------------------- §3.8 Services and policy
 
 
-def db_world(*objects, target=5432):
-    """Service x/db (10.96.0.54) port 5432 -> ``target`` on pod x/db (on n2)."""
+def db_world(*objects):
+    """Service x/db (10.96.0.54) port 5432 -> 5432 on pod x/db (on n2)."""
     return world(
         pod("x/db", ip="10.244.2.40", node="n2", ports=[("pg", 5432), ("alt", 8080)]),
-        service("x/db", ip="10.96.0.54", ports=[("pg", 5432, target)]),
+        service("x/db", ip="10.96.0.54", ports=[("pg", 5432, 5432)]),
         *objects,
     )
 
@@ -734,9 +734,8 @@ def test_item_55_serving_terminating_fallback():
     t = expect_flow(c, "x/a", VIP, 80, verdict=ALLOWED, service="dnat")
     assert sorted(b.pod for b in t.branches) == ["x/web-0", "x/web-1"]
     gone = world(web(backend("web-0", "n2", "10.244.2.30", terminating=True, ready=False)))
-    expect_flow(
-        gone, "x/a", VIP, 80, verdict=Verdict.NO_ENDPOINTS, service="reject"
-    )  # not serving: no fallback
+    # Not serving: no fallback.
+    expect_flow(gone, "x/a", VIP, 80, verdict=Verdict.NO_ENDPOINTS, service="reject")
 
 
 def test_item_56_selectorless_service_to_an_outside_address():
@@ -818,16 +817,14 @@ def test_item_63_host_network_pod_with_cluster_first_uses_the_node_resolver():
     ClusterFirstWithHostNet the name resolves."""
     db = service("y/db", ip="10.96.0.63", selector={"app": "b"})
     hostnet = {"ip": N1, "node": "n1", "labels": {"app": "h"}, "host_network": True}
-    c = world(db, pod("x/h", **hostnet), node_nameservers=["192.168.0.254"])
+    node_dns = {"node_nameservers": ["192.168.0.254"], "node_search": ["corp.example"]}
+    c = world(db, pod("x/h", **hostnet), **node_dns)
     t = expect_flow(c, "x/h", "db.y", verdict=Verdict.NXDOMAIN, resolve="nxdomain")
-    assert (
-        "cluster.local" not in hop(t, "resolve").detail
-    )  # only the node's search list and the name itself
-    c = world(
-        db,
-        pod("x/h", dns_policy="ClusterFirstWithHostNet", **hostnet),
-        node_nameservers=["192.168.0.254"],
+    # The node's resolv.conf: its search list and options (ndots 1), no cluster domains.
+    assert hop(t, "resolve").detail.endswith(
+        "tried db.y. (NXDOMAIN), db.y.corp.example. (NXDOMAIN)"
     )
+    c = world(db, pod("x/h", dns_policy="ClusterFirstWithHostNet", **hostnet), **node_dns)
     t = expect_flow(c, "x/h", "db.y", verdict=ALLOWED, resolve="resolved")
     assert "via db.y.svc.cluster.local" in hop(t, "resolve").detail
 
@@ -906,9 +903,8 @@ def test_item_67_nat_outgoing_applies_outside_every_pool():
     expect_flow(c, "x/a", N2, 10250, verdict=ALLOWED, route="node", snat=nat, deliver="delivered")
     excl = world(pools(), masquerade=MasqueradeConfig(exclude_host_ips=True))
     expect_flow(excl, "x/a", N2, 10250, verdict=ALLOWED, route="node", snat=("none", ()))
-    expect_flow(
-        c, "x/b", "8.8.8.8", 53, "UDP", verdict=ALLOWED, snat=("none", ())
-    )  # p2: natOutgoing false
+    # p2 has natOutgoing false.
+    expect_flow(c, "x/b", "8.8.8.8", 53, "UDP", verdict=ALLOWED, snat=("none", ()))
 
 
 def test_item_68_ip_masq_agent_masquerades_a_cgnat_pod_range():
