@@ -623,6 +623,7 @@ def test_item_51_external_traffic_policy_cluster_masquerades_to_the_entry_node()
     )
     assert str(hop(t, "ingress").packet.src_ip) == N1
     assert f"source becomes node n1 {N1}" in hop(t, "snat").detail
+    assert hop(t, "route").detail.startswith("node n1 -> node n2")  # on from the entry node
 
     c = world(
         web(backend("web-1", "n1", "10.244.1.30"), remote, type="NodePort", node_port=30080),
