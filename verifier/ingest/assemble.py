@@ -112,11 +112,12 @@ def _group(api_version: str) -> str:
 def _missing_string(raw: RawObject, field: str, hint: str = "") -> Problem:
     """The problem with an absent or non-string ``kind``/``apiVersion``."""
     written = raw.body.get(field)
-    message = (
-        "missing required field"
-        if written is None
-        else f"expected a string, got {describe(written)}"
-    )
+    if written is None:
+        message = "missing required field"
+    elif written == "":
+        message = "must not be empty"
+    else:
+        message = f"expected a string, got {describe(written)}"
     line = raw.body.key_lines.get(field, raw.source.line)
     return Problem(message + hint, file=raw.source.file, line=line, kind=raw.kind, field=field)
 
