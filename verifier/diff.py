@@ -30,7 +30,8 @@ from .semantics.algebra import Packet
 from .semantics.pipeline import Client, flow
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from .symbolic.algebra import protocol_name
-from .symbolic.encoder import Encoder, Path, symbolic_classes
+from .semantics.classes import pod_classes
+from .symbolic.encoder import Encoder, Path
 from .symbolic.solver import Case, Solver, search
 from .symbolic.solver import Status as SolverStatus
 from .trace import Trace
@@ -125,9 +126,9 @@ def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, tim
     enc_old, enc_new = Encoder(old, family), Encoder(new, family)
     pods_new = [new.pod_by_ref[r] for r in common if new.pod_by_ref[r].ip(family) and old.pod_by_ref[r].ip(family)]
     # A class must be uniform in both states: key it by its class in each.
-    old_class = {p.ref: i for i, c in enumerate(symbolic_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=True)) for p in c}
+    old_class = {p.ref: i for i, c in enumerate(pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=True)) for p in c}
     groups: dict[Any, list[Pod]] = {}
-    for i, c in enumerate(symbolic_classes(new, pods_new, by_node=True)):
+    for i, c in enumerate(pod_classes(new, pods_new, by_node=True)):
         for p in c:
             # Changes are reported per workload pair, so a class never spans two workloads.
             groups.setdefault((old_class[p.ref], i, workload(p)), []).append(p)

@@ -19,57 +19,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from .model import Cluster, Network, Pod
-from .semantics.addressing import endpoint_of_pod, pool_of
+from .semantics.addressing import endpoint_of_pod
+from .semantics.classes import pod_classes
 from .semantics.algebra import Packet
 from .semantics.pipeline import Client, flow
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, FULL, PortSet, PortSetAlgebra
 
-__all__ = ["Matrix", "matrix", "pod_classes"]
+__all__ = ["Matrix", "matrix"]
 
 _ALG = PortSetAlgebra()
-
-
-def _networks(cluster: Cluster) -> tuple[Network, ...]:
-    """Every CIDR a rule or address plan can distinguish pods by."""
-    nets: set[Network] = set(cluster.pod_cidrs)
-    nets.update(p.cidr for p in cluster.ip_pools)
-    for pol in cluster.policies:
-        for rule in pol.ingress + pol.egress:
-            for peer in rule.peers:
-                if peer.ip_block is not None:
-                    nets.add(peer.ip_block.cidr)
-                    nets.update(peer.ip_block.except_)
-    return tuple(sorted(nets, key=lambda n: (n.version, n.network_address, n.prefixlen)))
-
-
-def _pod_snat_possible(cluster: Cluster) -> bool:
-    """Could a node source-NAT pod-to-pod traffic? Then the node tells pods apart too."""
-    mode = cluster.config.masquerade.mode
-    if mode == "none":
-        return False
-    if mode != "calico":
-        return True
-    return any(pool_of(cluster, ip) is None for p in cluster.live_pods for ip in p.ips)
-
-
-def pod_classes(cluster: Cluster, pods: Iterable[Pod]) -> list[list[Pod]]:
-    """Group pods that every rule treats alike (see the module docstring)."""
-    nets = _networks(cluster)
-    by_node = _pod_snat_possible(cluster) or any(p.host_network for p in cluster.pods)
-    groups: dict[Any, list[Pod]] = {}
-    for p in pods:
-        signature = tuple(tuple(i for i, n in enumerate(nets) if ip.version == n.version and ip in n) for ip in p.ips)
-        key = (
-            p.namespace,
-            p.labels,
-            tuple((c.role, c.ports) for c in p.containers),
-            p.host_network,
-            p.families,
-            p.node_name if by_node else None,
-            signature,
-        )
-        groups.setdefault(key, []).append(p)
-    return list(groups.values())
 
 
 @dataclass(frozen=True)
@@ -160,7 +118,7 @@ def matrix(
     )
     fam = family or (cluster.families[0] if cluster.families else 4)
     pods = [p for p in pods if _ip(cluster, p, fam) is not None]
-    classes = pod_classes(cluster, pods)
+    classes = pod_classes(cluster, pods, addresses=True)
     class_of = {p.ref: i for i, members in enumerate(classes) for p in members}
     cells: dict[tuple[int, int], PortSet] = {}
     for i, src_members in enumerate(classes):

@@ -30,7 +30,8 @@ from ..semantics.addressing import endpoint_of_pod
 from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
-from ..symbolic.encoder import Encoder, Path, needs_node_classes, symbolic_classes
+from ..symbolic.encoder import Encoder, Path
+from ..semantics.classes import pod_classes
 from ..symbolic.solver import Case, Solver, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
@@ -109,7 +110,7 @@ def _same_pod(enc4: Encoder, enc6: Encoder, ip4, ip6, pods) -> Any:
 def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     alg = enc4.alg
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
-    classes = symbolic_classes(cluster, pods, by_node=needs_node_classes(cluster))
+    classes = pod_classes(cluster, pods)
     cases = []
     for src in classes:
         client = Client.of_pod(cluster, src[0])
@@ -148,7 +149,7 @@ def _external_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     if not hosts:
         return []
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
-    classes = symbolic_classes(cluster, pods, by_node=needs_node_classes(cluster))
+    classes = pod_classes(cluster, pods)
     cases = []
     for name, ips in hosts:
         ip4 = next(ip for ip in ips if ip.version == 4)

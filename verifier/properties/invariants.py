@@ -43,7 +43,8 @@ from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
 from ..semantics.selectors import namespace_labels
-from ..symbolic.encoder import Encoder, Path as FlowPath, needs_node_classes, symbolic_classes
+from ..symbolic.encoder import Encoder, Path as FlowPath
+from ..semantics.classes import pod_classes
 from ..symbolic.solver import Case, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
@@ -289,7 +290,7 @@ def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
             src_pods = set(map(id, _matching(cluster, inv.sources, fam_pods)))
         else:
             src_pods = set(map(id, fam_pods)) - set(map(id, _matching(cluster, inv.sources, fam_pods)))
-        classes = symbolic_classes(cluster, [p for p in fam_pods if id(p) in src_pods | dst_pods], by_node=needs_node_classes(cluster))
+        classes = pod_classes(cluster, [p for p in fam_pods if id(p) in src_pods | dst_pods])
         src_classes = [c for c in classes if id(c[0]) in src_pods]
         dst_classes = [c for c in classes if id(c[0]) in dst_pods]
         cond = alg.and_(

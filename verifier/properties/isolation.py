@@ -29,7 +29,8 @@ from ..semantics import policy as policy_rules
 from ..semantics.endpoint import PodEndpoint
 from ..semantics.pipeline import Client
 from ..semantics.selectors import matches
-from ..symbolic.encoder import Encoder, needs_node_classes, symbolic_classes
+from ..symbolic.encoder import Encoder
+from ..semantics.classes import pod_classes
 from ..symbolic.solver import Status as SolverStatus
 from ..symbolic.solver import Case, search
 from ..trace import Decider
@@ -60,7 +61,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
     for family in cluster.families:
         enc = Encoder(cluster, family)
         fam_pods = [p for p in pods if p.ip(family) is not None]
-        classes = symbolic_classes(cluster, [p for p in fam_pods if not p.host_network], by_node=needs_node_classes(cluster))
+        classes = pod_classes(cluster, [p for p in fam_pods if not p.host_network])
         for finder in (_host_network_selected, _ipblock_dependent):
             if len(found) >= max_counterexamples:
                 break

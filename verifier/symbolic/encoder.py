@@ -32,7 +32,7 @@ from ..semantics.pipeline import Client, flow
 from .algebra import PROTOCOL_CODES, Z3Algebra, ip_value, protocol_name, width
 from .solver import DEFAULT_TIMEOUT, Solver
 
-__all__ = ["Encoder", "ConcretePacket", "Path", "allocation_ranges", "instantiate", "symbolic_classes", "needs_node_classes"]
+__all__ = ["Encoder", "ConcretePacket", "Path", "allocation_ranges", "instantiate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,50 +114,6 @@ def instantiate(cluster: Cluster, allocation: dict[tuple[str, int], IP]) -> Clus
             p = replace(p, ips=ips)
         pods.append(p)
     return replace(cluster, pods=tuple(pods))
-
-
-def symbolic_classes(cluster: Cluster, pods: Iterable[Pod], *, by_node: bool = False) -> list[list[Pod]]:
-    """Group pods whose flows have the same formula up to their addresses.
-
-    Rules see a pod's addresses only through packet fields, which the encoder
-    pins to "one of the class's addresses", so a class is exact as long as its
-    pods agree on everything else: namespace, labels, declared ports, host
-    network, families, the Service ports they back, and (``by_node``) their node.
-    """
-    backs = _backend_index(cluster)
-    groups: dict[Any, list[Pod]] = {}
-    for p in pods:
-        key = (
-            p.namespace,
-            p.labels,
-            tuple((c.role, c.ports) for c in p.containers),
-            p.host_network,
-            p.families,
-            p.node_name if (by_node or p.host_network) else None,
-            backs.get(p.ref, frozenset()),
-        )
-        groups.setdefault(key, []).append(p)
-    return list(groups.values())
-
-
-def _backend_index(cluster: Cluster) -> dict[str, frozenset]:
-    """pod ref -> the (Service, port, family, endpoint port, ready) it backs."""
-    out: dict[str, set] = {}
-    for svc in cluster.services:
-        for fam in (4, 6):
-            for ep in service_rules.service_endpoints(cluster, svc, fam):
-                if ep.pod is not None:
-                    out.setdefault(ep.pod.ref, set()).add((svc.ref, fam, repr(ep.ports), ep.ready, ep.serving, ep.terminating, ep.node_name))
-    return {k: frozenset(v) for k, v in out.items()}
-
-
-def needs_node_classes(cluster: Cluster) -> bool:
-    """Does the client's node change a flow's formula (masquerading Service paths, pod-to-pod SNAT)?"""
-    from ..matrix import _pod_snat_possible
-
-    if _pod_snat_possible(cluster):
-        return True
-    return any(s.type in ("NodePort", "LoadBalancer") or s.external_ips or s.internal_traffic_policy == "Local" for s in cluster.services)
 
 
 class Encoder:

@@ -1,0 +1,154 @@
+"""Pod equivalence classes: pods that every rule treats alike, evaluated once.
+
+Rules look at a pod through its namespace, the labels some selector mentions,
+its declared ports, whether it runs on the host network, the Service ports it
+backs, and its addresses. Pods that agree on all of these are interchangeable,
+so ``matrix``, the properties and ``diff`` evaluate one representative per
+class. Two refinements keep classes exact:
+
+* the node matters only when a rule can tell nodes apart: a source-NAT rule that
+  may rewrite pod-to-pod traffic, or a CIDR (ipBlock, ANP networks, Calico nets)
+  that contains a node address, or a hostNetwork pod (which *is* its node);
+* addresses matter only to CIDR rules: the matrix, which evaluates a
+  representative's concrete address, adds each pod's membership in every CIDR a
+  rule or pool names; the Z3 encoder instead pins the packet's address to "one of
+  the class's addresses", so it needs no such signature.
+
+>>> from verifier.model import Cluster, Pod, Labels, ip_address
+>>> pods = [Pod(namespace="x", name=f"web-{i}", labels=Labels({"app": "web", "pod-template-hash": str(i)}),
+...             ips=(ip_address(f"10.244.0.{i + 2}"),)) for i in range(3)]
+>>> len(pod_classes(Cluster(pods=tuple(pods)), pods))
+1
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from ..model import Cluster, LabelSelector, Labels, Network, Pod
+from ._cache import per_cluster
+
+__all__ = ["relevant_label_keys", "node_specific_rules", "pod_snat_possible", "pod_classes", "cidrs"]
+
+
+@per_cluster
+def relevant_label_keys(cluster: Cluster) -> frozenset[str] | None:
+    """The pod label keys some selector mentions; None when any key may matter (Calico expressions)."""
+    if cluster.calico_policies:
+        return None
+    keys: set[str] = set()
+
+    def add(sel: LabelSelector | None) -> None:
+        if sel is not None:
+            keys.update(r.key for r in sel.requirements)
+
+    for pol in cluster.policies:
+        add(pol.pod_selector)
+        for rule in pol.ingress + pol.egress:
+            for peer in rule.peers:
+                add(peer.pod_selector)
+    for anp in cluster.admin_policies:
+        add(anp.subject_pods)
+        for rule in anp.ingress + anp.egress:
+            for peer in rule.peers:
+                add(peer.pods)
+    for svc in cluster.services:
+        keys.update(svc.selector or ())
+    return frozenset(keys)
+
+
+@per_cluster
+def cidrs(cluster: Cluster) -> tuple[Network, ...]:
+    """Every CIDR a rule or the address plan can distinguish addresses by."""
+    nets: set[Network] = set(cluster.pod_cidrs)
+    nets.update(p.cidr for p in cluster.ip_pools)
+    for pol in cluster.policies:
+        for rule in pol.ingress + pol.egress:
+            for peer in rule.peers:
+                if peer.ip_block is not None:
+                    nets.add(peer.ip_block.cidr)
+                    nets.update(peer.ip_block.except_)
+    for anp in cluster.admin_policies:
+        for rule in anp.ingress + anp.egress:
+            for peer in rule.peers:
+                nets.update(peer.networks)
+    for cp in cluster.calico_policies:
+        for rule in cp.ingress + cp.egress:
+            for e in (rule.source_rule, rule.destination):
+                nets.update(e.nets)
+                nets.update(e.not_nets)
+    nets.update(cluster.config.masquerade.non_masquerade_cidrs)
+    return tuple(sorted(nets, key=lambda n: (n.version, int(n.network_address), n.prefixlen)))
+
+
+@per_cluster
+def pod_snat_possible(cluster: Cluster) -> bool:
+    """Could a node source-NAT pod-to-pod traffic (semantics.md §8.2)? Then nodes tell pods apart."""
+    mode = cluster.config.masquerade.mode
+    if mode == "none":
+        return False
+    if mode != "calico":
+        return True
+    pools = [p.cidr for p in cluster.ip_pools]
+    if not any(p.nat_outgoing for p in cluster.ip_pools):
+        return False
+    return any(not any(ip in n for n in pools if n.version == ip.version) for p in cluster.live_pods for ip in p.ips)
+
+
+@per_cluster
+def node_specific_rules(cluster: Cluster) -> bool:
+    """Can a rule tell one node's address from another's? (a CIDR holding a node IP, ANP ``nodes``)"""
+    if any(peer.nodes is not None for a in cluster.admin_policies for r in a.ingress + a.egress for peer in r.peers):
+        return True
+    node_ips = [ip for n in cluster.nodes for ip in n.ips]
+    return any(ip.version == net.version and ip in net for net in cidrs(cluster) for ip in node_ips)
+
+
+def _signature(pod: Pod, nets: tuple[Network, ...]) -> tuple:
+    return tuple(tuple(i for i, n in enumerate(nets) if ip.version == n.version and ip in n) for ip in pod.ips)
+
+
+def pod_classes(
+    cluster: Cluster, pods: Iterable[Pod], *, by_node: bool | None = None, addresses: bool = False
+) -> list[list[Pod]]:
+    """Partition ``pods`` into classes (see the module docstring), in first-seen order.
+
+    ``by_node`` None decides from the cluster (:func:`pod_snat_possible`,
+    :func:`node_specific_rules`); ``addresses`` adds the CIDR membership
+    signature (for evaluation on a representative's concrete address).
+    """
+    if by_node is None:
+        by_node = pod_snat_possible(cluster) or node_specific_rules(cluster)
+    keys = relevant_label_keys(cluster)
+    backs = _backend_index(cluster, by_node)
+    nets = cidrs(cluster) if addresses else ()
+    groups: dict[Any, list[Pod]] = {}
+    for p in pods:
+        labels = p.labels if keys is None else Labels({k: v for k, v in p.labels.items() if k in keys})
+        key = (
+            p.namespace,
+            labels,
+            tuple((c.role, c.ports) for c in p.containers),
+            p.host_network,
+            p.families,
+            p.node_name if (by_node or p.host_network) else None,
+            backs.get(p.ref, frozenset()),
+            _signature(p, nets) if addresses else (p.ip_allocated,),
+        )
+        groups.setdefault(key, []).append(p)
+    return list(groups.values())
+
+
+@per_cluster
+def _backend_index(cluster: Cluster, by_node: bool) -> dict[str, frozenset]:
+    """pod ref -> how it backs each Service (port, family, readiness; and node when nodes matter)."""
+    from .services import service_endpoints
+
+    out: dict[str, set] = {}
+    for svc in cluster.services:
+        for fam in (4, 6):
+            for ep in service_endpoints(cluster, svc, fam):
+                if ep.pod is not None:
+                    node = ep.node_name if by_node else None
+                    out.setdefault(ep.pod.ref, set()).add((svc.ref, fam, ep.ports, ep.ready, ep.serving, ep.terminating, node))
+    return {k: frozenset(v) for k, v in out.items()}
