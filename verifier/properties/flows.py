@@ -47,12 +47,12 @@ class FlowWitness:
 
     @property
     def target(self) -> IP:
-        """What the client addresses: the pod IP, or the Service frontend."""
-        return self.packet.dst_ip if self.path.frontend is None else self.path.frontend.ip
+        """What the client addresses: the pod IP, a Service frontend or a hostPort."""
+        return self.packet.dst_ip if self.path.target is None else self.path.target[0]
 
     @property
     def target_port(self) -> int:
-        return self.packet.dst_port if self.path.frontend is None else self.path.frontend.port
+        return self.packet.dst_port if self.path.target is None else self.path.target[1]
 
     def describe(self) -> str:
         return f"{self.source.ref} -> {self.destination.ref} {self.packet.dst_port}/{self.packet.protocol} {self.path.describe()}"

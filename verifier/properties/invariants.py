@@ -328,7 +328,7 @@ def _external_cases(cluster, enc, inv, packet, cond, dst_classes, pods) -> list[
     for dst in dst_classes:
         rep = dst[0]
         dst_ep = flows.endpoint_of_pod(enc.cluster, rep)
-        paths = [p for p in enc.paths(client, rep) if p.frontend is None or p.frontend.kind != "ClusterIP"]
+        paths = [p for p in enc.paths(client, rep) if p.kind != "ClusterIP"]
         if not _routed(cluster):
             paths = [p for p in paths if p.frontend is not None]
         terms = [(p, enc.flow_allowed(client, dst_ep, packet, p)) for p in paths]
@@ -420,7 +420,7 @@ def _check_reach(cluster: Cluster, inv: Invariant, timeout: float):
             ways = [
                 p
                 for p in enc.paths(client, dst_pod)
-                if p.frontend is not None and p.frontend.ip == svc_hop.packet.dst_ip and p.frontend.port == svc_hop.packet.dst_port
+                if p.target == (svc_hop.packet.dst_ip, svc_hop.packet.dst_port)
             ]
         terms.extend(enc.flow_allowed(client, dst_ep, packet, path) for path in ways)
     reachable = alg.or_(*terms)

@@ -27,7 +27,8 @@ from ..model import IP, Cluster, Network, Node, Pod
 from ..semantics import services as service_rules
 from ..semantics.addressing import endpoint_of_pod
 from ..semantics.algebra import Packet
-from ..semantics.endpoint import Endpoint, PodEndpoint
+from ..semantics import policy as policy_rules
+from ..semantics.endpoint import Endpoint, NodeEndpoint, PodEndpoint
 from ..semantics.pipeline import Client, flow
 from .algebra import PROTOCOL_CODES, Z3Algebra, ip_value, protocol_name, width
 from .solver import DEFAULT_TIMEOUT, Solver
@@ -60,22 +61,38 @@ class ConcretePacket:
 
 @dataclass(frozen=True, slots=True)
 class Path:
-    """How a client's packet can reach a pod: directly, or through one Service frontend.
+    """How a client's packet can reach a pod: directly, or through a Service frontend or a hostPort.
 
-    For a Service path, ``frontend`` is what the client addresses and the
-    packet's ``dst_ip``/``dst_port`` are the backend's (post-DNAT).
+    For a translated path, ``frontend`` is what the client addresses and the
+    packet's ``dst_ip``/``dst_port`` are the backend's (post-DNAT). When the
+    translation happens on another node (a remote NodePort or hostPort), the
+    client's egress policy sees ``pre_dnat`` (that node's address and port) and
+    the packet continues from ``dnat_node``.
     """
 
-    kind: str  # "direct" or the frontend kind (ClusterIP, NodePort, ExternalIP, LoadBalancer)
+    kind: str  # "direct", a frontend kind (ClusterIP, NodePort, ExternalIP, LoadBalancer) or "hostPort"
     frontend: Any = None
     backend: Any = None
     masquerade_node: Node | None = None
+    pre_dnat: tuple[IP, int] | None = None
+    dnat_node: Node | None = None
 
     def describe(self) -> str:
         if self.frontend is None:
             return "directly to the pod IP"
         f = self.frontend
+        if self.kind == "hostPort":
+            return f"through hostPort {f.node_ip}:{f.host_port}/{f.protocol} on node {f.node}"
         return f"through {f.kind} {f.ip}:{f.port}/{f.protocol} of Service {f.service.ref}"
+
+    @property
+    def target(self) -> tuple[IP, int] | None:
+        """The address and port the client sends to (None for the direct path)."""
+        if self.frontend is None:
+            return None
+        if self.kind == "hostPort":
+            return self.frontend.node_ip, self.frontend.host_port
+        return self.frontend.ip, self.frontend.port
 
 
 def allocation_ranges(cluster: Cluster, pod: Pod, family: int) -> tuple[Network, ...]:
@@ -132,6 +149,7 @@ class Encoder:
         self.constraints: list[Any] = []
         self._allocate()
         self.alg = Z3Algebra(self.allocated)
+        self._paths: dict[tuple[str, str | None], dict[str, list[Path]]] = {}
 
     # ----- addresses
 
@@ -186,44 +204,80 @@ class Encoder:
     # ----- flows
 
     def paths(self, client: Client, pod: Pod) -> list[Path]:
-        """Every way ``client`` can address ``pod``: its IP, and each Service frontend that DNATs to it."""
-        out = [Path("direct")]
-        for frontend in service_rules.frontends(self.cluster):
+        """Every way ``client`` can address ``pod``: its IP, each Service frontend and hostPort DNATed to it."""
+        node_name = client.node.name if client.node else None
+        key = (client.kind, node_name)
+        index = self._paths.get(key)
+        if index is None:
+            index = self._paths[key] = self._translated_paths(client.kind, node_name)
+        return [Path("direct"), *index.get(pod.ref, ())]
+
+    def _translated_paths(self, kind: str, node_name: str | None) -> dict[str, list[Path]]:
+        """pod ref -> the translated paths a client of ``kind`` on ``node_name`` has to it (computed once)."""
+        from ..semantics import hostports
+
+        cluster = self.cluster
+        out: dict[str, list[Path]] = {}
+        for frontend in service_rules.frontends(cluster):
             if frontend.ip.version != self.family:
                 continue
-            node_name = client.node.name if client.node else None
-            if frontend.kind == "NodePort" and client.kind != "external" and frontend.node != node_name:
-                continue  # a remote NodePort is DNATed on that node: see remote_node_port paths
-            t = service_rules.translate(
-                self.cluster, client.kind, node_name if client.kind != "external" else frontend.node,
-                frontend.ip, frontend.port, frontend.protocol, client_ip=None,
-            )
+            remote = frontend.kind == "NodePort" and kind != "external" and frontend.node != node_name
+            if kind == "external" or remote:
+                # Translated where the packet arrives: the node owning the address.
+                at = frontend.node
+                as_kind = "pod" if kind == "pod" else "external"
+            else:
+                at, as_kind = node_name, kind
+            t = service_rules.translate(cluster, as_kind, at, frontend.ip, frontend.port, frontend.protocol)
             if t is None or t.outcome != "DNAT":
                 continue
+            dnat_node = cluster.node_by_name.get(at or "")
             for b in t.backends:
-                if b.pod is not None and b.pod.ref == pod.ref:
-                    masq_node = None
-                    if getattr(b, "masquerade", False):
-                        where = node_name if client.kind != "external" else frontend.node
-                        masq_node = self.cluster.node_by_name.get(where or "")
-                    out.append(Path(frontend.kind, frontend, b, masq_node))
+                if b.pod is None:
+                    continue
+                masq = dnat_node if b.masquerade else None
+                pre = (frontend.ip, frontend.port) if remote else None
+                out.setdefault(b.pod.ref, []).append(
+                    Path(frontend.kind, frontend, b, masq, pre, dnat_node if (remote or kind == "external") else None)
+                )
+        for m in hostports.host_ports(cluster):
+            if m.node_ip.version != self.family:
+                continue
+            ip, port = m.target
+            backend = service_rules.Backend(ip, port, m.pod, m.node, None)
+            here = kind != "external" and m.node == node_name
+            pre = None if (here or kind == "external") else (m.node_ip, m.host_port)
+            at = cluster.node_by_name.get(m.node)
+            out.setdefault(m.pod.ref, []).append(Path("hostPort", m, backend, None, pre, None if here else at))
         return out
 
     def flow_allowed(self, client: Client, destination: Endpoint, packet: Packet, path: Path) -> Any:
         """The pipeline's verdict on the post-DNAT ``packet`` along ``path``, as a Z3 term."""
+        alg = self.alg
+        egress_first: Any = True
         if path.frontend is not None:
-            packet_ok = self.alg.and_(
-                self.alg.eq(packet.dst_ip, self.alg.ip(path.backend.ip)) if not isinstance(destination, PodEndpoint) else True,
-                self.alg.eq(packet.dst_port, path.backend.port),
-                self.alg.eq(packet.protocol, path.frontend.protocol),
+            protocol = path.frontend.protocol
+            packet_ok = alg.and_(
+                alg.eq(packet.dst_ip, alg.ip(path.backend.ip)) if not isinstance(destination, PodEndpoint) else True,
+                alg.eq(packet.dst_port, path.backend.port),
+                alg.eq(packet.protocol, protocol),
             )
+            if path.pre_dnat is not None:
+                # DNATed on arrival at another node: the client's egress policy saw that node's address.
+                ip, port = path.pre_dnat
+                seen = packet.with_(dst_ip=alg.ip(ip), dst_port=port)
+                node_end = NodeEndpoint(path.dnat_node) if path.dnat_node is not None else destination
+                egress_first = policy_rules.egress(alg, self.cluster, client.endpoint, node_end, seen).allowed(alg)
         else:
             packet_ok = True
         decision = flow(
-            self.alg, self.cluster, client, destination, packet,
-            via_service=path.frontend is not None, masquerade_node=path.masquerade_node,
+            alg, self.cluster, client, destination, packet,
+            via_service=path.frontend is not None and path.kind != "hostPort",
+            masquerade_node=path.masquerade_node,
+            egress_checked=path.pre_dnat is not None,
+            from_node=path.dnat_node,
         )
-        return self.alg.and_(packet_ok, decision.allowed(self.alg))
+        return alg.and_(packet_ok, egress_first, decision.allowed(alg))
 
     def pod_to_pod(self, source: Pod, destination: Pod, packet: Packet, *, paths: Sequence[Path] | None = None) -> Any:
         """``source`` can open ``packet`` to ``destination`` (by any path); addresses pinned to the pods."""
