@@ -1,7 +1,7 @@
 """Pod equivalence classes: pods that every rule treats alike, evaluated once.
 
 Rules look at a pod through its namespace, the labels some selector mentions,
-its declared ports, whether it runs on the host network, the Service ports it
+the container ports some rule or Service names, whether it runs on the host network, the Service ports it
 backs, and its addresses. Pods that agree on all of these are interchangeable,
 so ``matrix``, the properties and ``diff`` evaluate one representative per
 class. Two refinements keep classes exact:
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from ..model import Cluster, LabelSelector, Labels, Network, Pod
+from ..model import PROTOCOLS, Cluster, LabelSelector, Labels, Network, Pod
 from ._cache import per_cluster
 
 __all__ = ["relevant_label_keys", "node_specific_rules", "pod_snat_possible", "pod_classes", "cidrs"]
@@ -58,9 +58,39 @@ def relevant_label_keys(cluster: Cluster) -> frozenset[str] | None:
 
 
 @per_cluster
+def referenced_port_names(cluster: Cluster) -> frozenset[str]:
+    """Container port names some rule or Service resolves (the only way rules read container ports)."""
+    names: set[str] = set()
+    for pol in cluster.policies:
+        for rule in pol.ingress + pol.egress:
+            names.update(p.port for p in rule.ports if isinstance(p.port, str))
+    for anp in cluster.admin_policies:
+        for rule in anp.ingress + anp.egress:
+            names.update(p.name for p in rule.ports or () if p.name)
+    for cp in cluster.calico_policies:
+        for rule in cp.ingress + cp.egress:
+            for e in (rule.source_rule, rule.destination):
+                names.update(p for p in e.ports + e.not_ports if isinstance(p, str))
+    for svc in cluster.services:
+        names.update(sp.target for sp in svc.ports if isinstance(sp.target, str))
+    return frozenset(names)
+
+
+def _named_ports(pod: Pod, names: frozenset[str]) -> tuple:
+    return tuple(
+        (name, proto, number)
+        for name in sorted(names)
+        for proto in PROTOCOLS
+        if (number := pod.named_port(name, proto)) is not None
+    )
+
+
+@per_cluster
 def cidrs(cluster: Cluster) -> tuple[Network, ...]:
     """Every CIDR a rule or the address plan can distinguish addresses by."""
-    nets: set[Network] = set(cluster.pod_cidrs)
+    # Node podCIDRs are left out: they decide routing, which no verdict depends on between
+    # two live pods; the cluster-wide ranges and the pools decide NAT.
+    nets: set[Network] = set(cluster.config.pod_cidrs)
     nets.update(p.cidr for p in cluster.ip_pools)
     for pol in cluster.policies:
         for rule in pol.ingress + pol.egress:
@@ -97,11 +127,16 @@ def pod_snat_possible(cluster: Cluster) -> bool:
 
 @per_cluster
 def node_specific_rules(cluster: Cluster) -> bool:
-    """Can a rule tell one node's address from another's? (a CIDR holding a node IP, ANP ``nodes``)"""
+    """Can a rule tell one node's address from another's? (a CIDR holding some node IPs only, ANP ``nodes``)"""
     if any(peer.nodes is not None for a in cluster.admin_policies for r in a.ingress + a.egress for peer in r.peers):
         return True
-    node_ips = [ip for n in cluster.nodes for ip in n.ips]
-    return any(ip.version == net.version and ip in net for net in cidrs(cluster) for ip in node_ips)
+    # A CIDR holding every node address (0.0.0.0/0, the whole datacenter) treats all nodes alike.
+    for family in (4, 6):
+        node_ips = [ip for n in cluster.nodes for ip in n.ips if ip.version == family]
+        for net in cidrs(cluster):
+            if net.version == family and 0 < sum(ip in net for ip in node_ips) < len(node_ips):
+                return True
+    return False
 
 
 def _signature(pod: Pod, nets: tuple[Network, ...]) -> tuple:
@@ -120,6 +155,7 @@ def pod_classes(
     if by_node is None:
         by_node = pod_snat_possible(cluster) or node_specific_rules(cluster)
     keys = relevant_label_keys(cluster)
+    port_names = referenced_port_names(cluster)
     backs = _backend_index(cluster, by_node)
     nets = cidrs(cluster) if addresses else ()
     groups: dict[Any, list[Pod]] = {}
@@ -128,7 +164,7 @@ def pod_classes(
         key = (
             p.namespace,
             labels,
-            tuple((c.role, c.ports) for c in p.containers),
+            _named_ports(p, port_names),
             p.host_network,
             p.families,
             p.node_name if (by_node or p.host_network) else None,
