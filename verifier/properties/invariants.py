@@ -25,6 +25,15 @@ Meaning, for every address family, every packet and every allocation:
   unless an ipBlock lists them) opens a connection to ``to`` on ``port``/``protocol``;
 * ``reach``: the connection from one pod to a pod, IP or DNS name is allowed
   (``expect: allow``) or denied (``expect: deny``) for every allocation.
+
+The node exception is not counted against ``isolated`` or ``only``: a
+connection from a pod's own node into the pod is always allowed and no
+NetworkPolicy can block it (kubelet probes, node daemons; semantics.md §3.4,
+§3.9). A hostNetwork pod *is* its node for policy, so a hostNetwork source
+reaching a destination pod on its own node is no counterexample (otherwise no
+``only`` invariant could hold on a cluster with a hostNetwork DaemonSet). The
+same hostNetwork pod reaching pods on *other* nodes is ordinary traffic from a
+node address (matchable by ipBlock only) and is checked like any other source.
 """
 
 from __future__ import annotations
@@ -297,7 +306,13 @@ def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
             True if inv.port is None else alg.eq(packet.dst_port, inv.port),
             True if inv.protocol is None else alg.eq(packet.protocol, inv.protocol),
         )
-        cases = flows.flow_cases(enc, packet, src_classes, dst_classes, packet_condition=cond)
+        pod_sources = [c for c in src_classes if not c[0].host_network]
+        cases = flows.flow_cases(enc, packet, pod_sources, dst_classes, packet_condition=cond)
+        for hn in (c for c in src_classes if c[0].host_network):
+            # The node exception (module docstring): a hostNetwork class is one node's pods,
+            # checked against the destinations on every other node only.
+            elsewhere = [[p for p in d if p.node_name != hn[0].node_name] for d in dst_classes]
+            cases += flows.flow_cases(enc, packet, [hn], [d for d in elsewhere if d], packet_condition=cond)
         cases += _external_cases(cluster, enc, inv, packet, cond, dst_classes, fam_pods)
         result = search(enc.solver(timeout), cases, limit - len(found))
         if result.status is SolverStatus.UNKNOWN:
