@@ -76,7 +76,8 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
             cases.append(Case(("empty", svc, sp, family), not usable))
             if selected is not None:
                 # 2. a ready selected pod on which the named targetPort does not resolve
-                if isinstance(sp.target, str):
+                # (when it resolves on none of them, case 1 already says so, naming them)
+                if isinstance(sp.target, str) and any(p.named_port(sp.target, sp.protocol) is not None for p in selected):
                     for pod in selected:
                         if pod.ready and pod.named_port(sp.target, sp.protocol) is None:
                             cases.append(Case(("unresolved", svc, sp, family, pod), True))
@@ -157,9 +158,11 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
         why = _why_empty(cluster, svc, sp, family)
         if t is not None and t.verdict is not Verdict.NO_ENDPOINTS:
             raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
+        lacking = _lacking(cluster, svc, sp, family)
         return Counterexample(
             summary=f"Service {svc.ref} port {sp} (IPv{family}) has no usable endpoint: {why}",
-            objects=(_port_decider(svc, sp, f"port {sp}"),),
+            pods=tuple(p.ref for p in lacking),
+            objects=(_port_decider(svc, sp, f"port {sp}" + (" targetPort" if lacking else "")),),
             traces=traces,
         )
     if kind == "unresolved":
@@ -202,6 +205,15 @@ def _why_empty(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> 
     if not pods:
         sel = ",".join(f"{k}={v}" for k, v in sorted(svc.selector.items()))
         return f"the selector {sel} matches no running pod with an IPv{family} address in {svc.namespace}"
-    if isinstance(sp.target, str) and all(p.named_port(sp.target, sp.protocol) is None for p in pods):
-        return f"no selected pod declares a {sp.protocol} container port named {sp.target!r}"
+    if _lacking(cluster, svc, sp, family):
+        names = ", ".join(p.ref for p in pods)
+        return f"no selected pod ({names}) declares a {sp.protocol} container port named {sp.target!r}"
     return "none of the selected pods is ready"
+
+
+def _lacking(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> list[Pod]:
+    """The selected pods, when the named targetPort resolves on none of them (else [])."""
+    if not svc.selector or not isinstance(sp.target, str):
+        return []
+    pods = _selected(cluster, svc, family)
+    return pods if pods and all(p.named_port(sp.target, sp.protocol) is None for p in pods) else []
