@@ -31,7 +31,7 @@ from .semantics.pipeline import Client, flow
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from .symbolic.algebra import protocol_name
 from .semantics.classes import pod_classes
-from .symbolic.encoder import Encoder, Path
+from .symbolic.encoder import Encoder, Path, allocation_ranges
 from .symbolic.solver import Case, Solver, search
 from .symbolic.solver import Status as SolverStatus
 from .trace import Trace
@@ -123,7 +123,7 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
 
 
 def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, timeout: float, limit: int):
-    enc_old, enc_new = Encoder(old, family), Encoder(new, family)
+    enc_old, enc_new = Encoder(old, family, prefix="old."), Encoder(new, family, prefix="new.")
     pods_new = [new.pod_by_ref[r] for r in common if new.pod_by_ref[r].ip(family) and old.pod_by_ref[r].ip(family)]
     # A class must be uniform in both states: key it by its class in each.
     old_class = {p.ref: i for i, c in enumerate(pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=True)) for p in c}
@@ -134,7 +134,7 @@ def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, tim
             groups.setdefault((old_class[p.ref], i, workload(p)), []).append(p)
     classes = list(groups.values())
     solver = Solver(timeout=timeout)
-    solver.add(*enc_old.constraints, *enc_new.constraints)
+    solver.add(*enc_old.constraints, *enc_new.constraints, *_same_addresses(enc_old, enc_new))
     port = z3.BitVec("diff.dport", 16)
     proto = z3.BitVec("diff.proto", 2)
     solver.add(port != 0, z3.ULE(proto, 2))
@@ -159,6 +159,25 @@ def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, tim
     out = [_explain(old, new, enc_old, enc_new, case.key, model, port, proto) for case, model in result.hits]
     reason = result.reason if result.status is SolverStatus.UNKNOWN else None
     return out, reason
+
+
+def _same_addresses(enc_old: Encoder, enc_new: Encoder) -> list[Any]:
+    """A pod the IPAM may place alike in both states keeps its address: the change does not re-allocate it.
+
+    Each state has its own unknowns (a pod the change moves to another node gets
+    an address from that node's ranges); where both states allow the same
+    ranges, the two unknowns are one address.
+    """
+    same = []
+    for (ref, fam), var_old in enc_old.allocated.items():
+        var_new = enc_new.allocated.get((ref, fam))
+        if var_new is None:
+            continue
+        ranges_old = allocation_ranges(enc_old.cluster, enc_old.cluster.pod_by_ref[ref], fam)
+        ranges_new = allocation_ranges(enc_new.cluster, enc_new.cluster.pod_by_ref[ref], fam)
+        if ranges_old == ranges_new:
+            same.append(var_old == var_new)
+    return same
 
 
 def _allowed(enc: Encoder, cluster: Cluster, src: Pod, dst: Pod, packet: Packet) -> Any:

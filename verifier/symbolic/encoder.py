@@ -141,15 +141,19 @@ class Encoder:
     proof then covers every allocation the pools allow.
     """
 
-    def __init__(self, cluster: Cluster, family: int):
+    def __init__(self, cluster: Cluster, family: int, *, prefix: str = ""):
         self.cluster = cluster
         self.family = family
+        #: Prepended to the names of the allocation unknowns, so that two encoders
+        #: (two cluster states) can share one solver without sharing addresses.
+        self.prefix = prefix
         self.width = width(family)
         self.allocated: dict[tuple[str, int], z3.BitVecRef] = {}
         self.constraints: list[Any] = []
         self._allocate()
         self.alg = Z3Algebra(self.allocated)
         self._paths: dict[tuple[str, str | None], dict[str, list[Path]]] = {}
+        self._one_of: dict[tuple, Any] = {}
 
     # ----- addresses
 
@@ -160,7 +164,7 @@ class Encoder:
         for p in self.cluster.live_pods:
             if not p.ip_allocated or p.host_network or p.ip(fam) is None:
                 continue
-            var = z3.BitVec(f"ip{fam}[{p.ref}]", self.width)
+            var = z3.BitVec(f"{self.prefix}ip{fam}[{p.ref}]", self.width)
             self.allocated[(p.ref, fam)] = var
             variables.append(var)
             ranges = allocation_ranges(self.cluster, p, fam)
@@ -183,8 +187,15 @@ class Encoder:
         return z3.BitVec(name, self.width)
 
     def one_of(self, term: Any, pods: Iterable[Pod]) -> Any:
-        """``term`` is the address of one of ``pods``."""
-        return self.alg.or_(*(self.alg.eq(term, self.pod_ip(p)) for p in pods if p.ip(self.family) is not None))
+        """``term`` is the address of one of ``pods`` (built once per term and set of pods)."""
+        pods = tuple(pods)
+        key = (term.get_id() if isinstance(term, z3.ExprRef) else term, tuple(p.ref for p in pods))
+        found = self._one_of.get(key)
+        if found is None:
+            found = self._one_of[key] = self.alg.or_(
+                *(self.alg.eq(term, self.pod_ip(p)) for p in pods if p.ip(self.family) is not None)
+            )
+        return found
 
     # ----- packets
 
