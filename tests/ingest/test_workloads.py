@@ -181,7 +181,16 @@ def test_pods_are_scheduled_round_robin_by_node_selector():
         + NODES
     )
     placed = {p.name: p.node_name for p in cluster.pods}
-    assert placed == {"a-0": "n1", "a-1": "n1", "a-2": "n1", "b-0": "n1", "b-1": "n3"}
+    # b starts on the node a hash of "default/Deployment/b" picks, then round-robin.
+    assert placed == {"a-0": "n1", "a-1": "n1", "a-2": "n1", "b-0": "n3", "b-1": "n1"}
+    # Another workload (sorting first) moves nobody: a diff compares like with like.
+    more = load(
+        workload("Deployment", "0-first", spec="replicas: 2")
+        + "---\n"
+        + workload("Deployment", "b", spec="replicas: 2")
+        + NODES
+    )
+    assert {p.name: p.node_name for p in more.pods if p.name.startswith("b-")} == {"b-0": "n3", "b-1": "n1"}
 
 
 # --------------------------------------------------------------------------- no duplicates

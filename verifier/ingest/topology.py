@@ -15,9 +15,12 @@ CIDRs, the node exception of policy). The rules, in order:
    cluster is dual-stack).
 5. Nodes without any podCIDR get one carved from the cluster pod CIDRs (a /24
    per IPv4 CIDR, a /64 per IPv6 CIDR) in node order.
-6. Running pods without a node are placed round-robin, sorted by
-   namespace/name, over the schedulable nodes whose labels match their
-   nodeSelector and whose NoSchedule/NoExecute taints they tolerate.
+6. Running pods without a node are spread round-robin over the schedulable
+   nodes whose labels match their nodeSelector and whose NoSchedule/NoExecute
+   taints they tolerate: a workload's pods in replica order, starting at the
+   node a hash of ``namespace/Kind/name`` picks, so adding or removing a
+   workload never moves another's pods (``netverify diff`` compares like with
+   like); pods without an owner in namespace/name order, among themselves.
 
 >>> nodes = default_nodes([], families=(4,))
 >>> [(n.name, str(n.ip(4))) for n in nodes]
@@ -26,6 +29,7 @@ CIDRs, the node exception of policy). The rules, in order:
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from ipaddress import ip_address
@@ -186,11 +190,12 @@ def schedule(
 ) -> tuple[list[PodEntry], list[Problem]]:
     """Rule 6: place running pods that name no node; returns entries in their original order."""
     placed: dict[int, PodEntry] = {}
-    turns: dict[tuple[str, ...], int] = {}
+    turns: dict[tuple, int] = {}
     problems: list[Problem] = []
+    # Workload pods in input order (replica order), then the others by namespace/name.
     waiting = sorted(
         (i for i, e in enumerate(entries) if e.pod.node_name is None and e.pod.phase == "Running"),
-        key=lambda i: (entries[i].pod.namespace, entries[i].pod.name),
+        key=lambda i: (0, i) if entries[i].pod.owner else (1, entries[i].pod.namespace, entries[i].pod.name),
     )
     fitting: dict[
         tuple, tuple[str, ...]
@@ -217,7 +222,8 @@ def schedule(
             )
             placed[i] = replace(e, pod=replace(e.pod, phase="Pending", ready=False))
             continue
-        turn = turns.get(candidates, 0)
-        turns[candidates] = turn + 1
+        group = f"{e.pod.namespace}/{e.pod.owner}" if e.pod.owner else None
+        turn = turns.get((candidates, group), zlib.crc32(group.encode()) if group else 0)
+        turns[(candidates, group)] = turn + 1
         placed[i] = replace(e, pod=replace(e.pod, node_name=candidates[turn % len(candidates)]))
     return [placed.get(i, e) for i, e in enumerate(entries)], problems
