@@ -18,6 +18,7 @@ here before it is shown.
 from __future__ import annotations
 
 import ipaddress
+import string
 from dataclasses import replace
 
 from .errors import UsageError
@@ -52,11 +53,31 @@ def client_for(cluster: Cluster, source: str | Pod | Node | IP) -> Client:
             known = ", ".join(sorted(cluster.node_by_name)) or "none"
             raise UsageError(f"unknown node {text[5:]!r} (nodes: {known})")
         return Client.of_node(node)
-    try:
-        return Client.of_ip(cluster, ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    ip = ip_literal(text)
+    if ip is not None:
+        return Client.of_ip(cluster, ip)
     return Client.of_pod(cluster, cluster.pod(text))
+
+
+def _looks_like_ip(text: str) -> bool:
+    """Dotted digits (no DNS name has an all-numeric top label), or hex digits with colons."""
+    if ":" in text:
+        return all(c in string.hexdigits or c in ":." for c in text)
+    return "." in text and all(part.isdigit() for part in text.split("."))
+
+
+def ip_literal(text: str) -> IP | None:
+    """``text`` as an IP address; None when it is no address (a pod, a name).
+
+    Text that only an address could be (dotted digits, or hex with colons) but
+    that is not a valid one is a mistake, not a DNS name: UsageError.
+    """
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        if _looks_like_ip(text):
+            raise UsageError(f"{text!r} is not a valid IP address") from None
+        return None
 
 
 # --------------------------------------------------------------------------- ports
@@ -127,11 +148,9 @@ def trace(
         dst_ip = destination
     else:
         text = str(destination)
-        try:
-            dst_ip = ipaddress.ip_address(text)
-        except ValueError:
-            if "/" in text:
-                target_pod = cluster.pod(text)
+        dst_ip = ip_literal(text)
+        if dst_ip is None and "/" in text:
+            target_pod = cluster.pod(text)
     if target_pod is not None:
         fam = family or next((f for f in client.families if target_pod.ip(f) is not None), None)
         if fam is None or target_pod.ip(fam) is None:
