@@ -34,7 +34,7 @@ from .objects import Header
 from .reader import Reader, one_of
 from .syntax import cidr_error, iana_svc_name_error, parse_cidr
 
-__all__ = ["read_network_policy"]
+__all__ = ["read_network_policy", "read_ip_block", "reject_unknown"]
 
 POLICY_TYPES = ("Ingress", "Egress")
 _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
@@ -87,7 +87,7 @@ def _read_rules(spec: Reader, key: str, direction: str, source: Source) -> tuple
     peers_key, _ = _RULE_FIELDS[direction]
     rules = []
     for r in spec.maps(key):
-        _reject_unknown(r, _RULE_FIELDS[direction], f"{direction.lower()} rules have")
+        reject_unknown(r, _RULE_FIELDS[direction], f"{direction.lower()} rules have")
         peers = tuple(
             p for p in (_read_peer(peer, source) for peer in r.maps(peers_key)) if p is not None
         )
@@ -97,10 +97,10 @@ def _read_rules(spec: Reader, key: str, direction: str, source: Source) -> tuple
 
 
 def _read_peer(r: Reader, source: Source) -> Peer | None:
-    _reject_unknown(r, _PEER_FIELDS, "a peer has")
+    reject_unknown(r, _PEER_FIELDS, "a peer has")
     pod_selector = read_selector(r, "podSelector")
     namespace_selector = read_selector(r, "namespaceSelector")
-    ip_block = _read_ip_block(r)
+    ip_block = read_ip_block(r)
     if (
         ip_block is None
         and not r.has("ipBlock")
@@ -119,12 +119,12 @@ def _read_peer(r: Reader, source: Source) -> Peer | None:
     return Peer(pod_selector, namespace_selector, ip_block, r.source(source))
 
 
-def _read_ip_block(r: Reader) -> IPBlock | None:
+def read_ip_block(r: Reader) -> IPBlock | None:
     """ipBlock: a CIDR and excepts strictly inside it, of the same family (§3.6)."""
     b = r.map("ipBlock")
     if b is None:
         return None
-    _reject_unknown(b, ("cidr", "except"), "an ipBlock has")
+    reject_unknown(b, ("cidr", "except"), "an ipBlock has")
     text = b.str("cidr", required=True, check=cidr_error)
     cidr = parse_cidr(text) if text else None
     excepts: list[Network] = []
@@ -150,7 +150,7 @@ def _read_ip_block(r: Reader) -> IPBlock | None:
 
 def _read_port(p: Reader) -> PolicyPort | None:
     """A NetworkPolicyPort: protocol defaults to TCP; endPort needs a numeric port <= it (§3.7)."""
-    _reject_unknown(p, _PORT_FIELDS, "a port has")
+    reject_unknown(p, _PORT_FIELDS, "a port has")
     protocol = p.str("protocol", default="TCP", choices=PROTOCOLS)
     port = p.int_or_str("port")
     ok = protocol is not None
@@ -180,7 +180,7 @@ def _read_port(p: Reader) -> PolicyPort | None:
     return PolicyPort(protocol, port, end_port)
 
 
-def _reject_unknown(r: Reader, known: tuple[str, ...], what: str) -> None:
+def reject_unknown(r: Reader, known: tuple[str, ...], what: str) -> None:
     """Unknown fields are errors here: ``ingress: [{to: ...}]`` must not read as "allow all"."""
     for name in r.data:
         if name not in known:

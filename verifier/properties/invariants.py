@@ -181,7 +181,20 @@ def _to_map(value: Any):
     return value
 
 
+#: The fields of an invariant, and of each kind's body: anything else is a typo, and a
+#: typo must not silently widen or narrow a claim (``ports: 80`` for ``port: 80``).
+_ENTRY_FIELDS = ("name",) + KINDS
+_BODY_FIELDS = {
+    "isolated": ("from", "to", "port", "protocol"),
+    "only": ("from", "to", "port", "protocol"),
+    "reach": ("from", "to", "port", "protocol", "expect"),
+}
+
+
 def _parse_one(r, file: str) -> Invariant | None:
+    from ..ingest.policies import reject_unknown
+
+    reject_unknown(r, _ENTRY_FIELDS, "an invariant has")
     name = r.str("name", required=True) or f"invariant at line {r.line}"
     kinds = [k for k in KINDS if r.has(k)]
     if len(kinds) != 1:
@@ -191,6 +204,7 @@ def _parse_one(r, file: str) -> Invariant | None:
     body = r.map(kind)
     if body is None:
         return None
+    reject_unknown(body, _BODY_FIELDS[kind], f"{kind} has")
     src = Source(file, r.line)
     protocol = body.str("protocol", choices=PROTOCOLS)
     port = body.port("port")
@@ -227,6 +241,7 @@ def _selectors(r, key: str, *, required: bool) -> tuple[Selector, ...]:
 
 
 def _selector(r) -> Selector | None:
+    from ..ingest.policies import read_ip_block
     from ..ingest.syntax import cidr_error
 
     known = {"namespace", "namespaces", "pods", "ipBlock"}
@@ -243,12 +258,8 @@ def _selector(r) -> Selector | None:
                 r.error("ipBlock", err)
                 return None
             return Selector(ip_block=IPBlock(ip_network(raw)))
-        block = r.map("ipBlock")
-        if block is None:
-            return None
-        cidr = block.str("cidr", required=True, check=cidr_error)
-        excepts = [ip_network(v) for v, _p, _l in block.strs("except", check=cidr_error)]
-        return Selector(ip_block=IPBlock(ip_network(cidr), tuple(excepts))) if cidr else None
+        block = read_ip_block(r)  # {cidr, except}: validated as in a NetworkPolicy (§3.6)
+        return Selector(ip_block=block) if block is not None else None
     namespaces = r.str_map("namespaces") if r.has("namespaces") else None
     pods = r.str_map("pods") if r.has("pods") else None
     return Selector(r.str("namespace"), Labels(namespaces) if namespaces is not None else None, Labels(pods) if pods is not None else None)
