@@ -45,12 +45,26 @@ STATEMENT = (
 
 
 def _has_pod_ipblocks(cluster: Cluster, pod: Pod, direction: str, family: int) -> bool:
-    return any(
-        peer.ip_block is not None and peer.ip_block.cidr.version == family
-        for p in policy_rules.isolating_policies(cluster, pod, direction)
-        for rule in p.rules(direction)
-        for peer in rule.peers
-    )
+    """Does an ipBlock of a policy isolating ``pod`` possibly hold some pod's address?
+
+    Pod addresses lie in the pod ranges (allocated ones always do; concrete ones
+    outside them are checked one by one), so an ipBlock that misses every range,
+    or whose excepts cover the ranges it meets, can never make a difference.
+    """
+    ranges = [n for n in cluster.pod_cidrs if n.version == family]
+    strays = [ip for p in cluster.live_pods for ip in p.ips if ip.version == family and not any(ip in n for n in ranges)]
+    for p in policy_rules.isolating_policies(cluster, pod, direction):
+        for rule in p.rules(direction):
+            for peer in rule.peers:
+                b = peer.ip_block
+                if b is None or b.cidr.version != family:
+                    continue
+                for r in ranges:
+                    if b.cidr.overlaps(r) and not any(r.subnet_of(e) for e in b.except_ if e.version == family):
+                        return True
+                if any(ip in b.cidr and not any(ip in e for e in b.except_) for ip in strays):
+                    return True
+    return False
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:

@@ -57,6 +57,9 @@ class Z3Algebra:
 
     def __init__(self, allocated: dict[tuple[str, int], z3.BitVecRef] | None = None):
         self.allocated = allocated if allocated is not None else {}
+        # The same atoms (ip in 10.0.0.0/8, port == 80) recur across thousands of
+        # pod pairs: build each Z3 term once.
+        self._atoms: dict[tuple, Any] = {}
 
     # ----- booleans, with constant folding
 
@@ -120,14 +123,20 @@ class Z3Algebra:
                 return False  # different address families never compare equal
             return a == b
         sym, const = (a, b) if isinstance(a, z3.ExprRef) else (b, a)
-        return sym == self._const(const, sym.size())
+        key = ("eq", sym.get_id(), const)
+        term = self._atoms.get(key)
+        if term is None:
+            term = self._atoms[key] = sym == self._const(const, sym.size())
+        return term
 
     def in_range(self, value: Any, lo: int, hi: int) -> Any:
         if not isinstance(value, z3.ExprRef):
             return lo <= value <= hi
-        if lo == hi:
-            return value == lo
-        return z3.And(z3.UGE(value, lo), z3.ULE(value, hi))
+        key = ("range", value.get_id(), lo, hi)
+        term = self._atoms.get(key)
+        if term is None:
+            term = self._atoms[key] = value == lo if lo == hi else z3.And(z3.UGE(value, lo), z3.ULE(value, hi))
+        return term
 
     def in_cidr(self, ip: Any, net: Network) -> Any:
         if not isinstance(ip, z3.ExprRef):
@@ -137,8 +146,12 @@ class Z3Algebra:
             return False
         if net.prefixlen == 0:
             return True
-        hi, lo = w - 1, w - net.prefixlen
-        return z3.Extract(hi, lo, ip) == (int(net.network_address) >> lo)
+        key = ("cidr", ip.get_id(), net)
+        term = self._atoms.get(key)
+        if term is None:
+            hi, lo = w - 1, w - net.prefixlen
+            term = self._atoms[key] = z3.Extract(hi, lo, ip) == (int(net.network_address) >> lo)
+        return term
 
     # ----- constants and variables
 
