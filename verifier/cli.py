@@ -74,7 +74,7 @@ def load_cluster(filenames, *, live=False, kubeconfig=None, context=None, verbos
 
 
 def _report_loading(cluster: Cluster, verbose: int) -> None:
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     warnings = tuple(cluster.warnings)
     if warnings:
         if verbose:
@@ -368,7 +368,7 @@ def _progress(size: int, what: str):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; map every error to its exit code. Only this function exits."""
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     try:
         cli.main(args=argv, prog_name="netverify", standalone_mode=False)
     except SystemExit as e:  # commands exit with their verdict
