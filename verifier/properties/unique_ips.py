@@ -108,6 +108,7 @@ def _explain(cluster: Cluster, enc: Encoder, key, model, family: int) -> Counter
             details={"ip": str(ip)},
         )
     _, pod, obj, ip = key
+    _replay_holders(cluster, allocation, ip, {pod.ref})
     what = f"Service {obj.ref}'s cluster IP" if obj.kind == "Service" else f"node {obj.name}'s address"
     alloc = {pod.ref: str(ip)} if pod.ip_allocated else {}
     how = " (an address its pool may allocate)" if pod.ip_allocated else ""
@@ -120,12 +121,16 @@ def _explain(cluster: Cluster, enc: Encoder, key, model, family: int) -> Counter
     )
 
 
+def _service_and_node_ips(cluster: Cluster) -> set:
+    return {ip for svc in cluster.services for ip in svc.cluster_ips} | {ip for n in cluster.nodes for ip in n.ips}
+
+
 def _replay_holders(cluster: Cluster, allocation, ip, refs: set[str]) -> None:
-    """Cross-check a duplicate on the concrete model: both pods really hold ``ip``."""
+    """Cross-check on the concrete model: the pods really hold ``ip`` (one pod: and ``ip`` is a Service's or node's)."""
     from ..errors import SoundnessError
     from ..symbolic.encoder import instantiate
 
     concrete = instantiate(cluster, allocation)
     holding = {p.ref for p in concrete.live_pods if not p.host_network and ip in p.ips}
-    if not refs <= holding:
+    if not refs <= holding or (len(refs) == 1 and ip not in _service_and_node_ips(concrete)):
         raise SoundnessError(f"unique-pod-ips: Z3 says {sorted(refs)} share {ip}, the model says {sorted(holding)}")

@@ -1,0 +1,54 @@
+"""Property ``unique-pod-ips`` on its fixtures: exact holders, IP, objects at fault and allocations."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tests.properties.support import at, check, check_fixture, load_demo, load_fixture, refs, where
+from verifier.properties import Status
+
+PROP = "unique-pod-ips"
+
+
+def test_holds_despite_host_network_and_finished_pods():
+    """hostNetwork pods sharing the node's address and finished pods with stale IPs are no conflict."""
+    result = check_fixture("unique-ips/holds.yaml", PROP)
+    assert (result.status, result.counterexamples, result.findings) == (Status.HOLDS, (), ())
+
+
+def test_two_running_pods_with_one_ip():
+    """Exactly one conflict, x/a and y/b on 10.244.1.10; the Failed pod and the hostNetwork pod are not reported."""
+    result = check_fixture("unique-ips/violated.yaml", PROP)
+    assert result.status is Status.VIOLATED
+    (cx,) = result.counterexamples
+    assert cx.summary == "x/a and y/b both hold 10.244.1.10"
+    assert (cx.pods, cx.details, cx.allocation) == (("x/a", "y/b"), {"ip": "10.244.1.10"}, {})
+    assert refs(cx.objects) == ["Pod y/b status.podIPs", "Pod x/a status.podIPs"]
+    assert where(cx.location) == at("unique-ips/violated.yaml", 45, "name: b, namespace: y")
+    assert where(cx.objects[1]) == at("unique-ips/violated.yaml", 34, "name: a, namespace: x")
+    assert cx.packet is None and cx.traces == ()
+
+
+def test_an_allocation_may_take_a_cluster_ip():
+    """A pool overlapping the service range: some allocation of x/web-0 is Service x/web's ClusterIP."""
+    result = check_fixture("unique-ips/violated-allocation.yaml", PROP, max_counterexamples=10)
+    assert result.status is Status.VIOLATED
+    (cx,) = result.counterexamples
+    assert cx.summary == "x/web-0 may hold 10.96.0.10 (an address its pool may allocate), which is Service x/web's cluster IP"
+    assert cx.allocation == {"x/web-0": "10.96.0.10"}
+    assert (cx.pods, cx.details) == (("x/web-0",), {"ip": "10.96.0.10"})
+    assert refs(cx.objects) == ["Service x/web", "Pod x/web-0 status.podIPs"]
+    assert where(cx.location) == at("unique-ips/violated-allocation.yaml", 58, "name: web, namespace: x")
+
+
+def test_the_same_pool_without_the_service_holds():
+    """Remove the Service and nothing a pod may hold conflicts: the proof covers every other allocation."""
+    cluster = load_fixture("unique-ips/violated-allocation.yaml")
+    result = check(replace(cluster, services=()), PROP)
+    assert result.status is Status.HOLDS
+
+
+def test_the_demo_holds_before_and_after_the_change():
+    """The demo's Failed/Running cart-cleanup pair and hostNetwork DaemonSets are no conflict (README table)."""
+    assert check(load_demo("base"), PROP).status is Status.HOLDS
+    assert check(load_demo(), PROP).status is Status.HOLDS
