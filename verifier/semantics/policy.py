@@ -26,6 +26,7 @@ from typing import Any
 
 from ..model import Cluster, NetworkPolicy, Peer, PolicyPort, PolicyRule, Pod
 from . import admin_policy, calico_policy
+from ._cache import per_cluster
 from .algebra import CONCRETE, Algebra, Packet, Term
 from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 from .selectors import matches, namespace_labels
@@ -165,6 +166,7 @@ def selects(policy: NetworkPolicy, pod: Pod) -> bool:
     )
 
 
+@per_cluster
 def isolating_policies(cluster: Cluster, pod: Pod, direction: str) -> tuple[NetworkPolicy, ...]:
     """The policies that make ``pod`` isolated for ``direction`` (§3.3)."""
     return tuple(

@@ -138,7 +138,12 @@ class PortSetAlgebra:
         out = FULL
         for t in terms:
             t = _lift(t)
-            out = PortSet(tuple(_intersect(a, b) for a, b in zip(out.ranges, t.ranges)))
+            if t is FULL or t == FULL:
+                continue
+            if out is FULL:
+                out = t
+            else:
+                out = PortSet(tuple(_intersect(a, b) for a, b in zip(out.ranges, t.ranges)))
             if not out:
                 return EMPTY
         return out
@@ -147,7 +152,11 @@ class PortSetAlgebra:
         out = EMPTY
         for t in terms:
             t = _lift(t)
-            out = PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges)))
+            if not t:
+                continue
+            if t is FULL or t == FULL:
+                return FULL
+            out = t if out is EMPTY else PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges)))
         return out
 
     def any_(self, terms: Iterable[Any]) -> PortSet:
