@@ -109,20 +109,28 @@ def search(solver: Solver, cases: list[Case], limit: int) -> Search:
     case, which is then set aside so the next answer is a different case. The
     status is UNSAT only when Z3 proved that no (remaining) case can happen,
     SAT when at least one was found, UNKNOWN when the solver gave up first.
+    The hits come in the order of ``cases`` (not the order Z3 happened to find
+    them in, which depends on what the process solved before), so one input
+    always gives one report.
     """
     remaining = [c for c in cases if c.formula is not False]
     hits: list[tuple[Case, z3.ModelRef]] = []
+    position = {id(c): i for i, c in enumerate(cases)}
+
+    def found() -> tuple[tuple[Case, z3.ModelRef], ...]:
+        return tuple(sorted(hits, key=lambda hit: position[id(hit[0])]))
+
     seconds = 0.0
     while True:
         if len(hits) >= limit:
-            return Search(Status.SAT, tuple(hits), None, seconds)
+            return Search(Status.SAT, found(), None, seconds)
         query = z3.Or(*[z3.BoolVal(True) if c.formula is True else c.formula for c in remaining]) if remaining else z3.BoolVal(False)
         answer = solver.check(query)
         seconds += answer.seconds
         if answer.status is Status.UNSAT:
-            return Search(Status.SAT if hits else Status.UNSAT, tuple(hits), None, seconds)
+            return Search(Status.SAT if hits else Status.UNSAT, found(), None, seconds)
         if answer.status is Status.UNKNOWN:
-            return Search(Status.SAT if hits else Status.UNKNOWN, tuple(hits), answer.reason, seconds)
+            return Search(Status.SAT if hits else Status.UNKNOWN, found(), answer.reason, seconds)
         model = answer.model
         hit = next(
             (c for c in remaining if c.formula is True or z3.is_true(model.eval(c.formula, model_completion=True))),
