@@ -146,6 +146,15 @@ class CheckReport:
     def invariants(self) -> tuple[PropertyResult, ...]:
         return tuple(r for r in self.results if r.property == "invariant")
 
+    def frame(self):
+        """One row per property and invariant (a pandas DataFrame)."""
+        from ..report.frames import results_frame
+
+        return results_frame(self.results)
+
+    def _repr_html_(self) -> str:
+        return self.frame().to_html()
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape ``netverify check -o json`` prints (without the exit code)."""
         return {
@@ -165,7 +174,9 @@ def check(
     """Check ``properties`` (default: all six, in :data:`PROPERTY_NAMES` order), then each invariant.
 
     ``invariants`` are :class:`verifier.properties.invariants.Invariant` objects
-    (``load_invariants(path)`` reads a file). ``timeout`` is per property and
+    (``load_invariants(path)`` reads a file) or mappings written like the file's
+    entries, e.g. ``{"name": "dev is isolated", "isolated": {"from": {"namespace":
+    "dev"}, "to": {"namespace": "prod"}}}``. ``timeout`` is per property and
     invariant, in seconds. Every requested module is imported before anything is
     checked, so an unknown or unavailable property fails at once, not after minutes
     of solving.
@@ -179,6 +190,7 @@ def check(
     if max_counterexamples < 1:
         raise UsageError(f"max_counterexamples must be at least 1, not {max_counterexamples}")
     modules = [(name, PROPERTIES[name]) for name in names]
+    invariants = _as_invariants(invariants)
     check_invariant = _invariants_module().check_invariant if invariants else None
 
     def run(label: str, fn: Callable[[], PropertyResult]) -> PropertyResult:
@@ -197,6 +209,16 @@ def check(
         for inv in invariants
     ]
     return CheckReport(tuple(results), time.perf_counter() - start)
+
+
+def _as_invariants(items: Sequence[Any]) -> tuple[Any, ...]:
+    """Invariant objects as they are; mappings parsed (with the same errors as a file)."""
+    items = tuple(items)
+    if not any(isinstance(i, Mapping) for i in items):
+        return items
+    module = _invariants_module()
+    parsed = iter(module.parse_invariants([i for i in items if isinstance(i, Mapping)], "<invariants>"))
+    return tuple(next(parsed) if isinstance(i, Mapping) else i for i in items)
 
 
 def load_invariants(path: str) -> tuple[Any, ...]:
