@@ -555,3 +555,26 @@ def test_lookups_are_fast_on_a_larger_cluster():
     me = pod("ns0/svc-0", ip="10.244.0.1", labels={"app": "svc"})
     for n in range(20):
         assert data(resolve(c, me, f"svc.ns{n}")) == [f"10.96.{n}.1"]
+
+
+def test_may_answer_is_a_sound_negative_test():
+    """``may_answer`` False must mean NXDOMAIN for every type: the DNS property skips such names."""
+    from itertools import product
+
+    from verifier import load
+    from verifier.semantics.dns import lookup, may_answer
+
+    c = load("fixtures/demo")
+    labels = {"shop", "payments", "svc", "cluster", "local", "nope", "pod", "internal", "vault", "x"}
+    labels |= {s.name for s in c.services} | {n.name for n in c.namespaces}
+    labels |= {p.hostname for p in c.pods if p.hostname}
+    checked = 0
+    for parts in product(sorted(labels), repeat=2):
+        for suffix in ("svc.cluster.local", "cluster.local", "pod.cluster.local"):
+            name = ".".join(parts) + f".{suffix}."
+            if may_answer(c, name):
+                continue
+            checked += 1
+            for qtype in ("A", "AAAA", "SRV", "TXT", "CNAME"):
+                assert lookup(c, name, qtype).rcode == "NXDOMAIN", (name, qtype)
+    assert checked > 100

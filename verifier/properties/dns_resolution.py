@@ -100,7 +100,11 @@ def _queriers(cluster: Cluster) -> list[Pod]:
 def _mismatches(cluster: Cluster):
     names = _names(cluster)
     expected_cache: dict = {}
+    # Two pods whose walks differ only in names that exist nowhere get the same
+    # answer: resolve once per distinct list of candidates that may answer.
+    walks: dict = {}
     for pod in _queriers(cluster):
+        conf = dns_rules.resolver_config(cluster, pod)
         for n in names:
             if n.namespace is not None and n.namespace != pod.namespace:
                 continue
@@ -108,7 +112,11 @@ def _mismatches(cluster: Cluster):
             if key not in expected_cache:
                 expected_cache[key] = _own_answer(cluster, n)
             own = expected_cache[key]
-            res = dns_rules.resolve(cluster, pod, n.typed, n.qtype)
+            live = tuple(q for q in dns_rules.search_candidates(n.typed, conf) if dns_rules.may_answer(cluster, q))
+            walk = (n.typed, n.qtype, live)
+            res = walks.get(walk)
+            if res is None:
+                res = walks[walk] = dns_rules.resolve(cluster, pod, n.typed, n.qtype)
             if res.answered_by is not None and res.answered_by != n.expected:
                 yield ("shadowed", pod, n, res)
             elif res.answered_by is None and own.records:

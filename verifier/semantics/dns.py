@@ -53,6 +53,7 @@ __all__ = [
     "resolver_config",
     "search_candidates",
     "zone_names",
+    "may_answer",
 ]
 
 #: The DNS schema version CoreDNS publishes at ``dns-version.<zone>`` (spec 1.1.0).
@@ -606,6 +607,40 @@ def lookup_upstream(cluster: Cluster, qname: str, qtype: str) -> Answer:
         if ip.version == family
     )
     return Answer(NOERROR, records, "upstream", _fqdn(name), qtype)
+
+
+@per_cluster
+def _owned(cluster: Cluster) -> frozenset[str]:
+    """Every name of the cluster zone that exists: the record owners and all their ancestors."""
+    z = _zone_index(cluster)
+    out: set[str] = set()
+    names = list(zone_names(cluster)) + [f"{ns.name}.svc.{z.zone}." for ns in cluster.namespaces]
+    for name in names:
+        labels = _norm(name).split(".")
+        for i in range(len(labels)):
+            out.add(".".join(labels[i:]))
+    return frozenset(out)
+
+
+def may_answer(cluster: Cluster, qname: str) -> bool:
+    """A fast negative test: False only when :func:`lookup` is NXDOMAIN for ``qname`` whatever the type.
+
+    Search-list walks try many names that exist nowhere; this lets a caller skip
+    them. Names outside the cluster zone, reverse names and pod names (which
+    CoreDNS synthesises) are always "maybe".
+
+    >>> from verifier.model import Service, ip_address
+    >>> c = Cluster(services=(Service(namespace="x", name="web", cluster_ips=(ip_address("10.96.0.20"),)),))
+    >>> may_answer(c, "web.x.svc.cluster.local."), may_answer(c, "web.y.x.svc.cluster.local.")
+    (True, False)
+    """
+    name = _norm(qname)
+    z = _zone_index(cluster)
+    if _serving_zone(name, z.zone) != z.zone:
+        return True
+    if _under(name, f"pod.{z.zone}"):
+        return True
+    return name in _owned(cluster)
 
 
 def zone_names(cluster: Cluster) -> tuple[str, ...]:
