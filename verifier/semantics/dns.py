@@ -623,7 +623,8 @@ def _owned(cluster: Cluster) -> frozenset[str]:
 
 
 def may_answer(cluster: Cluster, qname: str) -> bool:
-    """A fast negative test: False only when :func:`lookup` is NXDOMAIN for ``qname`` whatever the type.
+    """A fast negative test: False only when :func:`lookup` has no record for ``qname`` whatever the type
+    (NXDOMAIN, except TXT, which CoreDNS answers with NODATA anywhere in its zone).
 
     Search-list walks try many names that exist nowhere; this lets a caller skip
     them. Names outside the cluster zone, reverse names and pod names (which
