@@ -218,14 +218,28 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
     works, fails = ("IPv4", "IPv6") if t4.reachable else ("IPv6", "IPv4")
     bad = t6 if t4.reachable else t4
     good = t4 if t4.reachable else t6
-    deciders = tuple(d for h in bad.all_hops if h.outcome == "denied" for d in h.deciders) + tuple(
-        d for h in good.all_hops if h.outcome == "allowed" for d in h.deciders
-    )
+    # At fault (first, where CI annotations point): the rule that allows the flow in one
+    # family only, at the step that denies the other family (the rule that needs its
+    # twin); then what denies the other family.
+    denied_at = {h.step for h in bad.all_hops if h.outcome == "denied"}
+    allowing = [d for h in good.all_hops if h.outcome == "allowed" for d in h.deciders if h.step in denied_at]
+    if not allowing:
+        allowing = [d for h in good.all_hops if h.outcome == "allowed" for d in h.deciders]
+    deciders = tuple(allowing) + tuple(d for h in bad.all_hops if h.outcome == "denied" for d in h.deciders)
     return Counterexample(
         summary=f"{source.ref} -> {target} {port_v}/{proto_v} works over {works} but not over {fails}",
         pods=(source.ref,) + ((dest.ref,) if kind == "pods" else ()),
         objects=tuple(dict.fromkeys(deciders)),
         traces=(t4, t6),
-        allocation={ref: str(ip) for (ref, _f), ip in alloc.items() if ref == source.ref},
+        allocation=_both_families(alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())),
     )
+
+
+def _both_families(alloc, refs: set[str]) -> dict[str, str]:
+    """``{pod: "10.244.0.5, fd00:10:244::5"}``: the addresses netverify chose, IPv4 first."""
+    out: dict[str, str] = {}
+    for (ref, _family), ip in sorted(alloc.items(), key=lambda item: item[0][1]):
+        if ref in refs:
+            out[ref] = f"{out[ref]}, {ip}" if ref in out else str(ip)
+    return out
 
