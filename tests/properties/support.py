@@ -28,13 +28,13 @@ FIXTURES = REPO / "fixtures" / "tests"
 DEMO = REPO / "fixtures" / "demo"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_fixture(name: str) -> Cluster:
     """``fixtures/tests/<name>`` (a file or directory), loaded once per test session."""
     return load(FIXTURES / name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load_demo(which: str = "") -> Cluster:
     """The demo: ``""`` is base + change, ``"base"`` the cluster before the change."""
     return load(DEMO / which if which else DEMO)
