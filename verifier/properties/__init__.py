@@ -228,9 +228,9 @@ def load_invariants(path: str) -> tuple[Any, ...]:
 
 def _invariants_module() -> ModuleType:
     # Imported on demand, like the properties: a cluster check without invariants
-    # must not depend on that module.
+    # must not depend on that module. Looked up in sys.modules like the properties
+    # (``from . import`` would prefer the package attribute once it was imported).
     try:
-        from . import invariants
+        return importlib.import_module(f"{__name__}.invariants")
     except ImportError as e:
         raise PropertyUnavailable(f"invariants are not available: cannot import {__name__}.invariants ({e})") from e
-    return invariants
