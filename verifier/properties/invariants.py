@@ -32,8 +32,9 @@ NetworkPolicy can block it (kubelet probes, node daemons; semantics.md §3.4,
 §3.9). A hostNetwork pod *is* its node for policy, so a hostNetwork source
 reaching a destination pod on its own node is no counterexample (otherwise no
 ``only`` invariant could hold on a cluster with a hostNetwork DaemonSet). The
-same hostNetwork pod reaching pods on *other* nodes is ordinary traffic from a
-node address (matchable by ipBlock only) and is checked like any other source.
+same hostNetwork pod reaching pods on *other* nodes (or its own node's pods
+through another node's NodePort) is ordinary traffic from a node address,
+matchable by ipBlock only, and is checked like any other source.
 """
 
 from __future__ import annotations
@@ -320,10 +321,19 @@ def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
         pod_sources = [c for c in src_classes if not c[0].host_network]
         cases = flows.flow_cases(enc, packet, pod_sources, dst_classes, packet_condition=cond)
         for hn in (c for c in src_classes if c[0].host_network):
-            # The node exception (module docstring): a hostNetwork class is one node's pods,
-            # checked against the destinations on every other node only.
-            elsewhere = [[p for p in d if p.node_name != hn[0].node_name] for d in dst_classes]
+            # The node exception (module docstring): a hostNetwork class is one node's pods.
+            node = hn[0].node_name
+            elsewhere = [[p for p in d if p.node_name != node] for d in dst_classes]
             cases += flows.flow_cases(enc, packet, [hn], [d for d in elsewhere if d], packet_condition=cond)
+            # Pods on its own node only count when the packet comes back from another node
+            # (a remote NodePort or hostPort), not from this one.
+            here = [[p for p in d if p.node_name == node] for d in dst_classes]
+            cases += flows.flow_cases(
+                enc, packet, [hn], [d for d in here if d], packet_condition=cond,
+                extra=lambda _s, _d, path, allowed, node=node: (
+                    allowed if path.dnat_node is not None and path.dnat_node.name != node else False
+                ),
+            )
         cases += _external_cases(cluster, enc, inv, packet, cond, dst_classes, fam_pods)
         result = search(enc.solver(timeout), cases, limit - len(found))
         if result.status is SolverStatus.UNKNOWN:
@@ -392,17 +402,19 @@ def _explain_flow(cluster, enc, inv, case, model, packet) -> Counterexample:
         t = replay_connection(inst, concrete.src_ip, w.target, w.target_port, concrete.protocol, expect_allowed=True,
                               backend=dest.ref if path.frontend else None, what=f"invariant {inv.name!r}")
         who = f"outside host {concrete.src_ip}"
+        pods: tuple[str, ...] = (dest.ref,)
     else:
         w = flows.decode(enc, model, case.key, packet)
         _, t = flows.replay(cluster, w, what=f"invariant {inv.name!r}")
         who = w.source.ref
         dest = w.destination
+        pods = (w.source.ref, dest.ref)
     deciders = flows.allowing_deciders(t, dest.ref if w.path.frontend else None)
     because = f"; allowed by {', '.join(d.ref for d in deciders)}" if deciders else "; no policy isolates these pods"
     return Counterexample(
         summary=f"{who} reaches {dest.ref} on {w.packet.dst_port}/{w.packet.protocol} {w.path.describe()}{because}",
         packet=w.packet,
-        pods=tuple(p for p in (getattr(w.source, "ref", None), dest.ref) if p and "/" in p),
+        pods=pods,
         objects=deciders or (Decider.of(dest),),
         traces=(t,),
         allocation=flows.allocation_labels(w) if hasattr(w.source, "namespace") and w.source.namespace else {},
