@@ -190,6 +190,8 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
     for ns in namespaces:
         if ns not in known:
             raise UsageError(f"unknown namespace {ns!r} (namespaces: {', '.join(sorted(known)) or 'none'})")
+    if family and int(family) not in cluster.families:
+        raise UsageError(f"the cluster has no IPv{family} addresses (families: {', '.join(f'IPv{f}' for f in cluster.families)})")
     with _progress(len(cluster.pods), "matrix") as bar:
         m = compute(
             cluster,
