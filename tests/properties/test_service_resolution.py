@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.builders import cluster, node, pod, service
 from tests.properties.support import at, check, check_fixture, load_demo, refs, where
 from verifier.properties import Status
 from verifier.trace import Verdict
@@ -110,3 +111,28 @@ def test_the_demo_breaks_only_with_frontend_metrics():
         assert where(cx.location) == at("fixtures/demo/change/frontend-metrics.yaml", 28, "name: metrics")
         assert cx.pods == ("shop/frontend-0", "shop/frontend-1")
         assert cx.traces[0].verdict is Verdict.NO_ENDPOINTS
+
+
+def test_the_replay_client_has_an_address_of_the_frontends_family():
+    """A dual-stack Service with no endpoint, only IPv4 pods: its IPv6 ClusterIP is replayed from a node.
+
+    Found by tests/symbolic/test_soundness.py: the replay used to start at an IPv4-only pod, whose
+    connection to the IPv6 ClusterIP has no route, and raised SoundnessError instead of reporting.
+    """
+    c = cluster(
+        node("n1", ["192.168.0.1", "fd00:192::1"], pod_cidr="10.244.1.0/24"),
+        pod("x/a", ip="10.244.1.10", node="n1"),
+        service("x/web", ip=["10.96.0.10", "fd00:10:96::a"], ports=[("http", 80)]),
+        pod_cidrs=["10.244.0.0/16", "fd00:10:244::/48"],
+        service_cidrs=["10.96.0.0/12", "fd00:10:96::/112"],
+    )
+    result = check(c, PROP)
+    assert result.status is Status.VIOLATED
+    assert [(cx.summary, [(t.source, str(t.destination), t.verdict) for t in cx.traces]) for cx in result.counterexamples] == [
+        (
+            f"Service x/web port http:80/TCP (IPv{family}) has no usable endpoint: the selector app=web matches no "
+            f"running pod with an IPv{family} address in x",
+            [(client, vip, Verdict.NO_ENDPOINTS)],
+        )
+        for family, client, vip in ((4, "x/a", "10.96.0.10"), (6, "node/n1", "fd00:10:96::a"))
+    ]

@@ -110,13 +110,17 @@ def _target_port(pod: Pod, sp: ServicePort) -> int | None:
     return pod.named_port(sp.target, sp.protocol) if isinstance(sp.target, str) else sp.target
 
 
-def _client(cluster: Cluster, svc: Service):
-    """Who replays the connection: a pod of the Service's namespace, else any pod, else a node."""
-    pods = [p for p in cluster.live_pods if not p.host_network and p.ips]
+def _client(cluster: Cluster, svc: Service, family: int):
+    """Who replays the connection: a pod of the Service's namespace, else any pod, else a node.
+
+    It needs an address of ``family``: an IPv4-only pod has no route to an IPv6 ClusterIP.
+    """
+    pods = [p for p in cluster.live_pods if not p.host_network and p.ip(family) is not None]
     same = [p for p in pods if p.namespace == svc.namespace]
     if same or pods:
         return (same or pods)[0]
-    return f"node/{cluster.nodes[0].name}" if cluster.nodes else None
+    node = next((n for n in cluster.nodes if n.ip(family) is not None), None)
+    return f"node/{node.name}" if node is not None else None
 
 
 def _frontend(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
@@ -129,7 +133,7 @@ def _frontend(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
 def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
     from ..engine import trace
 
-    client = _client(cluster, svc)
+    client = _client(cluster, svc, family)
     front = _frontend(cluster, svc, sp, family)
     if client is None or front is None:
         return None
