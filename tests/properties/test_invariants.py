@@ -12,7 +12,7 @@ from textwrap import dedent
 
 import pytest
 
-from tests.builders import netpol, peer, rule
+from tests.builders import cluster, netpol, node, peer, pod, rule
 from tests.properties.support import DEMO, at, in_net, load_demo, load_fixture, refs, steps, where
 from verifier.cli import main
 from verifier.errors import InputError, UsageError
@@ -343,3 +343,26 @@ def test_reach_for_every_allocation(expect, half, verdict):
 def test_reach_from_an_unknown_pod_names_the_invariant():
     with pytest.raises(UsageError, match=r"invariant 'r': unknown pod 'dev/nobody'"):
         reach(load_fixture("isolation/violated.yaml"), "from: dev/nobody, to: prod/db, port: 5432")
+
+
+def test_pods_the_policies_cannot_tell_apart_still_differ_in_the_claim():
+    """No policy mentions ``app``, yet only x/a is a destination: x/b -> x/a is the counterexample.
+
+    Found by tests/symbolic/test_soundness.py: pod classes follow what policies tell
+    apart, so x/b and x/a were one class, judged by its first member x/b, which is no
+    destination: the claim HELD although x/b reaches x/a (or the counterexample named x/b).
+    """
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        pod("x/b", ip="10.244.1.11", node="n1", labels={}),
+        pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "web"}),
+    )
+    result = claim(c, "- name: web\n  isolated: {from: {namespace: x}, to: {pods: {app: web}}}\n")
+    assert result.status is VIOLATED
+    (cx,) = result.counterexamples
+    assert cx.pods == ("x/b", "x/a")
+    assert (str(cx.packet.src_ip), str(cx.packet.dst_ip)) == ("10.244.1.11", "10.244.1.10")
+    assert cx.summary.startswith("x/b reaches x/a on ") and cx.summary.endswith(
+        " directly to the pod IP; no policy isolates these pods"
+    )
+    assert cx.traces[0].verdict is Verdict.ALLOWED

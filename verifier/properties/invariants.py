@@ -295,6 +295,21 @@ def _matching(cluster: Cluster, selectors: Iterable[Selector], pods: Iterable[Po
     return [p for p in pods if any(s.matches_pod(cluster, p) for s in sels)]
 
 
+def _by_role(classes: list[list[Pod]], src_pods: set[int], dst_pods: set[int]) -> list[list[Pod]]:
+    """Split classes so every member plays the same role in the invariant (source, destination, both).
+
+    Classes follow what the *policies* tell apart; the invariant's own selectors
+    may split them further, and a class is judged by its first member.
+    """
+    out: list[list[Pod]] = []
+    for members in classes:
+        parts: dict[tuple[bool, bool], list[Pod]] = {}
+        for p in members:
+            parts.setdefault((id(p) in src_pods, id(p) in dst_pods), []).append(p)
+        out.extend(parts.values())
+    return out
+
+
 def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
     found: list[Counterexample] = []
     unknown: list[str] = []
@@ -311,7 +326,8 @@ def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
             src_pods = set(map(id, _matching(cluster, inv.sources, fam_pods)))
         else:
             src_pods = set(map(id, fam_pods)) - set(map(id, _matching(cluster, inv.sources, fam_pods)))
-        classes = pod_classes(cluster, [p for p in fam_pods if id(p) in src_pods | dst_pods])
+        involved = [p for p in fam_pods if id(p) in src_pods | dst_pods]
+        classes = _by_role(pod_classes(cluster, involved), src_pods, dst_pods)
         src_classes = [c for c in classes if id(c[0]) in src_pods]
         dst_classes = [c for c in classes if id(c[0]) in dst_pods]
         cond = alg.and_(
