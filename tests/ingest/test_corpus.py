@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
 import pytest
 
+from tests.corpus import CORPUS, folders, load_folder, needs_corpus, recipes
 from verifier.errors import InputError
 from verifier.ingest import load
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
-
-pytestmark = pytest.mark.corpus
-
-DUAL_STACK = """\
-apiVersion: netverify.dev/v1alpha1
-kind: ClusterNetwork
-metadata: {name: dual-stack}
-spec:
-  serviceCIDRs: [10.96.0.0/16, "fd00:10:96::/112"]
-  podCIDRs: [10.244.0.0/16, "fd00:10:244::/56"]
-"""
-
-
-def folders() -> list[str]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p.name for p in CORPUS.iterdir() if p.is_dir() and p.name != "netpol-recipes")
-
-
-def recipes() -> list[str]:
-    folder = CORPUS / "netpol-recipes"
-    return sorted(p.name for p in folder.glob("*.yaml")) if folder.is_dir() else []
-
-
-@pytest.fixture(autouse=True)
-def _needs_corpus():
-    if not CORPUS.is_dir():
-        pytest.skip(f"corpus not found at {CORPUS}")
-
-
-def load_folder(name: str):
-    sources: list = [CORPUS / name]
-    if name == "bookinfo-dualstack":
-        # Its Services are RequireDualStack: it is meant for a dual-stack cluster.
-        sources.append(io.StringIO(DUAL_STACK))
-    return load(*sources)
+pytestmark = [pytest.mark.corpus, needs_corpus]
 
 
 @pytest.mark.parametrize("folder", folders() or ["<none>"])
