@@ -1,0 +1,352 @@
+"""One semantics, three interpreters: on generated clusters, every packet gets one answer.
+
+For random small clusters (:mod:`tests.strategies`) and random packets from a
+pod to another pod's own address (or to an address no pod holds), the verdict
+of the direct path is the same in
+
+* the concrete engine: ``verifier.engine.trace(...).reachable``;
+* the Z3 encoding, built by ``Encoder.flow_allowed`` over ``Path("direct")``:
+  - with a fully symbolic packet, closed by substituting the packet's fields
+    and every allocated address (the closed term must simplify to a literal);
+  - with the packet's fields as constants, decided by the solver under the
+    encoder's allocation constraints: exactly one of "allowed" and "denied" is
+    satisfiable;
+* the port-set algebra: ``verifier.matrix.matrix(...).allowed(src, dst)`` (per
+  equivalence class) for pod destinations, ``flow`` with the
+  ``PortSetAlgebra`` for other destinations.
+
+Pod-to-pod packets are probed in every family the two pods share. The Z3
+formula and the port set are also compared on *every* port and protocol at once
+(the solver looks for a packet where they differ; the engine then replays it).
+
+Allocated addresses are unknowns in Z3. The engine and the port sets work on a
+concrete cluster: the loader's (``ip_allocated`` pods keep the IP the loader
+chose), or, in :func:`test_agreement_for_other_allocations`, the cluster with
+the allocated pods moved elsewhere in their ranges (:func:`verifier.symbolic.encoder.instantiate`,
+as the replay of a counterexample does); Z3's unknowns are pinned to the same
+addresses, so all sides judge the same packet.
+
+Packets to Service frontends and hostPorts are compared per backend between
+the engine's branches and the encoder's translated paths.
+
+A falsifying example prints the cluster, one object per line, and the packets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import z3
+from hypothesis import HealthCheck, given, settings
+
+from tests.engine.support import render
+from tests.strategies import Probe, Scenario, address, scenarios
+from verifier.engine import trace
+from verifier.matrix import Matrix, matrix
+from verifier.semantics.addressing import endpoint_for_ip, endpoint_of_pod
+from verifier.semantics.algebra import Packet
+from verifier.semantics.pipeline import Client, flow
+from verifier.semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
+from verifier.symbolic.algebra import PROTOCOL_CODES, width
+from verifier.symbolic.encoder import Encoder, Path, instantiate
+from verifier.symbolic.solver import Status
+
+SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _bv(ip, family: int) -> z3.BitVecNumRef:
+    return z3.BitVecVal(int(ip), width(family))
+
+
+def _port_and_protocol(packet: Packet, port: int, protocol: str) -> list[tuple]:
+    return [
+        (packet.dst_port, z3.BitVecVal(port, 16)),
+        (packet.protocol, z3.BitVecVal(PROTOCOL_CODES[protocol], 2)),
+    ]
+
+
+def _literal(term, what: str) -> bool:
+    closed = z3.simplify(term if not isinstance(term, bool) else z3.BoolVal(term))
+    assert z3.is_true(closed) or z3.is_false(closed), (
+        f"{what}: unknowns left besides the packet and the allocation: {closed}"
+    )
+    return z3.is_true(closed)
+
+
+def _as_z3(cell: PortSet, port, protocol):
+    """The port set as a formula over the packet's port and protocol."""
+    return z3.Or(
+        *(
+            z3.And(
+                protocol == PROTOCOL_CODES[name],
+                z3.Or(*(z3.And(z3.UGE(port, lo), z3.ULE(port, hi)) for lo, hi in ranges)),
+            )
+            for name, ranges in cell.items()
+        )
+    )
+
+
+class Interpreters:
+    """The three interpreters on one scenario.
+
+    ``model`` is the cluster as loaded (the encoder's view: allocated addresses
+    are unknowns); ``world`` is the concrete cluster the engine and the port
+    sets see, with the scenario's allocation filled in.
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.model = scenario.cluster
+        self.world = instantiate(self.model, scenario.allocation)
+        self._encoders: dict[int, Encoder] = {}
+        self._matrices: dict[int, Matrix] = {}
+
+    def encoder(self, family: int) -> Encoder:
+        if family not in self._encoders:
+            self._encoders[family] = Encoder(self.model, family)
+        return self._encoders[family]
+
+    def pins(self, family: int) -> list[tuple]:
+        """Every allocated address of ``family``, pinned to where the world has it."""
+        enc = self.encoder(family)
+        return [
+            (var, _bv(self.world.pod_by_ref[ref].ip(fam), fam))
+            for (ref, fam), var in enc.allocated.items()
+        ]
+
+    def client(self, probe: Probe) -> Client:
+        return Client.of_pod(self.model, self.model.pod_by_ref[probe.source])
+
+    def source_ip(self, probe: Probe):
+        return address(self.world, self.world.pod_by_ref[probe.source], probe.family)
+
+    def target(self, probe: Probe):
+        """(destination address in the world, destination endpoint as the encoder's callers build it)."""
+        if isinstance(probe.target, str):
+            ip = address(self.world, self.world.pod_by_ref[probe.target], probe.family)
+            return ip, endpoint_of_pod(self.model, self.model.pod_by_ref[probe.target])
+        return probe.target, endpoint_for_ip(self.world, probe.target)
+
+    # ----- the engine
+
+    def engine(self, probe: Probe):
+        ip, _ = self.target(probe)
+        t = trace(self.world, probe.source, ip, probe.port, probe.protocol)
+        assert len(t.branches) <= 1, f"{probe}: a direct path has one branch:\n{render(t)}"
+        return t.reachable, t
+
+    # ----- Z3
+
+    def z3_formula(self, probe: Probe) -> tuple[object, Packet]:
+        """The symbolic packet's formula with all but its port and protocol substituted."""
+        enc = self.encoder(probe.family)
+        ip, destination = self.target(probe)
+        packet = enc.packet("probe")
+        if not isinstance(probe.target, str):
+            # Outside destinations are constants wherever the product asks (who owns an
+            # address decides its route, which a symbolic address cannot say).
+            packet = packet.with_(dst_ip=ip)
+        term = enc.flow_allowed(self.client(probe), destination, packet, Path("direct"))
+        if isinstance(term, bool):
+            return z3.BoolVal(term), packet
+        pins = [(packet.src_ip, _bv(self.source_ip(probe), probe.family)), *self.pins(probe.family)]
+        if isinstance(probe.target, str):
+            pins.append((packet.dst_ip, _bv(ip, probe.family)))
+        return z3.substitute(term, *pins), packet
+
+    def z3_symbolic(self, probe: Probe) -> bool:
+        term, packet = self.z3_formula(probe)
+        return _literal(
+            z3.substitute(term, *_port_and_protocol(packet, probe.port, probe.protocol)), str(probe)
+        )
+
+    def z3_constant(self, probe: Probe) -> bool:
+        """The formula for the concrete packet, decided by the solver with the allocation pinned."""
+        enc = self.encoder(probe.family)
+        ip, destination = self.target(probe)
+        packet = Packet(probe.family, self.source_ip(probe), ip, probe.port, probe.protocol)
+        term = enc.flow_allowed(self.client(probe), destination, packet, Path("direct"))
+        solver = enc.solver(timeout=10)
+        solver.add(*(var == value for var, value in self.pins(probe.family)))
+        allowed = solver.check(term).status
+        denied = solver.check(z3.Not(term) if not isinstance(term, bool) else not term).status
+        assert {allowed, denied} == {Status.SAT, Status.UNSAT}, (
+            f"{probe}: with the allocation pinned the verdict must be determined, got allowed={allowed.name} "
+            f"denied={denied.name} (both UNSAT: the allocation breaks the encoder's allocation constraints)"
+        )
+        return allowed is Status.SAT
+
+    def z3_differs_from_port_set(self, probe: Probe) -> Probe | None:
+        """A packet between the probe's two ends where the Z3 formula and the port set disagree, if any."""
+        term, packet = self.z3_formula(probe)
+        port, proto = packet.dst_port, packet.protocol
+        solver = z3.Solver()
+        solver.add(
+            port != 0,
+            z3.ULE(proto, len(PROTOCOL_CODES) - 1),
+            z3.Xor(term, _as_z3(self.port_set_cell(probe), port, proto)),
+        )
+        if solver.check() != z3.sat:
+            return None
+        model = solver.model()
+        code = model.eval(proto, model_completion=True).as_long()
+        name = next(n for n, c in PROTOCOL_CODES.items() if c == code)
+        return replace(probe, port=model.eval(port, model_completion=True).as_long(), protocol=name)
+
+    # ----- the port-set algebra
+
+    def port_set_cell(self, probe: Probe) -> PortSet:
+        """Every (port, protocol) the port-set algebra allows between the probe's two ends."""
+        if isinstance(probe.target, str):
+            if probe.family not in self._matrices:
+                self._matrices[probe.family] = matrix(self.world, family=probe.family)
+            return self._matrices[probe.family].allowed(probe.source, probe.target)
+        alg = PortSetAlgebra()
+        client = Client.of_pod(self.world, self.world.pod_by_ref[probe.source])
+        packet = Packet(probe.family, self.source_ip(probe), probe.target, ANY_PORT, ANY_PROTOCOL)
+        return flow(
+            alg, self.world, client, endpoint_for_ip(self.world, probe.target), packet
+        ).allowed(alg)
+
+    def port_set(self, probe: Probe) -> bool:
+        return self.port_set_cell(probe).contains(probe.port, probe.protocol)
+
+
+def _agree_on(interpreters: Interpreters, probe: Probe) -> None:
+    engine, t = interpreters.engine(probe)
+    verdicts = {
+        "Z3, symbolic packet": interpreters.z3_symbolic(probe),
+        "Z3, constant packet": interpreters.z3_constant(probe),
+        "port-set algebra": interpreters.port_set(probe),
+    }
+    assert all(v == engine for v in verdicts.values()), (
+        f"interpreters disagree on {probe}: the engine says {t.verdict}, "
+        + ", ".join(f"{name} says {'allowed' if v else 'denied'}" for name, v in verdicts.items())
+        + f"\nengine trace:\n{render(t)}"
+    )
+
+
+def _shared_families(interpreters: Interpreters, probe: Probe) -> list[Probe]:
+    """The probe in every family both ends have (outside addresses have one)."""
+    if not isinstance(probe.target, str):
+        return [probe]
+    w = interpreters.world
+    src, dst = w.pod_by_ref[probe.source], w.pod_by_ref[probe.target]
+    return [
+        replace(probe, family=f)
+        for f in (4, 6)
+        if address(w, src, f) is not None and address(w, dst, f) is not None
+    ]
+
+
+def check_agreement(scenario: Scenario) -> None:
+    interpreters = Interpreters(scenario)
+    for drawn in scenario.probes:
+        for probe in _shared_families(interpreters, drawn):
+            _agree_on(interpreters, probe)
+            # Z3 and the port set each describe every port and protocol between the two ends:
+            # where they differ, the engine replays that packet too, naming the culprit.
+            other = interpreters.z3_differs_from_port_set(probe)
+            if other is not None:
+                _agree_on(interpreters, other)
+                raise AssertionError(
+                    f"Z3 and the port set disagree on {other}; the engine agrees with both?"
+                )
+
+
+@SETTINGS
+@given(scenarios(probes_per_cluster=3))
+def test_engine_z3_and_port_sets_agree_on_direct_packets(scenario):
+    check_agreement(scenario)
+
+
+@SETTINGS
+@given(scenarios(probes_per_cluster=2, outside=False))
+def test_agreement_between_pods(scenario):
+    """Pod to pod only: where classes, allocation and policy selectors all matter."""
+    check_agreement(scenario)
+
+
+@settings(SETTINGS, max_examples=200)
+@given(scenarios(probes_per_cluster=2, reallocate=True))
+def test_agreement_for_other_allocations(scenario):
+    """A proof covers every allocation: the encoder agrees with the engine wherever the allocated pods are."""
+    check_agreement(scenario)
+
+
+# --------------------------------------------------------------------------- translated paths
+
+
+def _translated_verdicts(interpreters: Interpreters, probe: Probe) -> dict[tuple, bool]:
+    """Z3's verdict per backend ``(ip, port)`` for a packet to a Service frontend or hostPort.
+
+    Each encoder path whose target is the probe's address, port and protocol is
+    evaluated on the post-DNAT packet (client address -> backend address and
+    port), with the allocation pinned; several paths to one backend are ORed.
+    """
+    model, family = interpreters.model, probe.family
+    enc = interpreters.encoder(family)
+    client = interpreters.client(probe)
+    out: dict[tuple, bool] = {}
+    for pod in model.live_pods:
+        for path in enc.paths(client, pod):
+            if (
+                path.target != (probe.target, probe.port)
+                or path.frontend.protocol != probe.protocol
+            ):
+                continue
+            packet = enc.packet("probe")
+            term = enc.flow_allowed(client, endpoint_of_pod(model, pod), packet, path)
+            backend_ip = address(interpreters.world, interpreters.world.pod_by_ref[pod.ref], family)
+            if not isinstance(term, bool):
+                pins = [
+                    (packet.src_ip, _bv(interpreters.source_ip(probe), family)),
+                    (packet.dst_ip, _bv(backend_ip, family)),
+                    *_port_and_protocol(packet, path.backend.port, probe.protocol),
+                    *interpreters.pins(family),
+                ]
+                term = z3.substitute(term, *pins)
+            key = (backend_ip, path.backend.port)
+            out[key] = out.get(key, False) or _literal(term, f"{probe} {path.describe()}")
+    return out
+
+
+def check_translated_agreement(scenario: Scenario) -> None:
+    interpreters = Interpreters(scenario)
+    for probe in scenario.probes:
+        t = trace(interpreters.world, probe.source, probe.target, probe.port, probe.protocol)
+        # A branch still addressed to the frontend was stopped before the DNAT (the client's
+        # egress to another node's address): it denies every backend at once.
+        before_dnat = [b for b in t.branches if (b.ip, b.port) == (probe.target, probe.port)]
+        engine: dict[tuple, bool] = {}
+        for b in t.branches:
+            if b not in before_dnat:
+                engine[(b.ip, b.port)] = engine.get((b.ip, b.port), False) or b.reachable
+        z3_side = _translated_verdicts(interpreters, probe)
+        if before_dnat:
+            assert not any(b.reachable for b in before_dnat) and not engine, render(t)
+            engine = dict.fromkeys(z3_side, False)
+
+        def show(verdicts: dict) -> str:
+            items = sorted(verdicts.items(), key=str)
+            return (
+                ", ".join(
+                    f"{ip}:{port} {'allowed' if ok else 'denied'}" for (ip, port), ok in items
+                )
+                or "no backend"
+            )
+
+        assert engine == z3_side, (
+            f"engine and Z3 disagree on {probe}: the engine says {show(engine)} ({t.verdict}), "
+            f"Z3's paths say {show(z3_side)}\nengine trace:\n{render(t)}"
+        )
+
+
+@settings(
+    SETTINGS,
+    max_examples=150,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(scenarios(probes_per_cluster=2, dnat=True))
+def test_engine_and_z3_agree_through_services_and_host_ports(scenario):
+    """Per backend, the engine's branch and the encoder's path for that frontend give one verdict."""
+    check_translated_agreement(scenario)
