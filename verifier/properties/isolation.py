@@ -26,6 +26,7 @@ import z3
 
 from ..model import Cluster, Pod
 from ..semantics import policy as policy_rules
+from ..semantics._cache import per_cluster
 from ..semantics.endpoint import PodEndpoint
 from ..semantics.pipeline import Client
 from ..semantics.selectors import matches
@@ -44,6 +45,17 @@ STATEMENT = (
 )
 
 
+@per_cluster
+def _pod_addresses(cluster: Cluster, family: int):
+    """The pod ranges of ``family`` (widest first, nested ones dropped) and the pod addresses outside them."""
+    ranges: list = []
+    for n in sorted((n for n in cluster.pod_cidrs if n.version == family), key=lambda n: n.prefixlen):
+        if not any(n.subnet_of(r) for r in ranges):
+            ranges.append(n)
+    strays = [ip for p in cluster.live_pods for ip in p.ips if ip.version == family and not any(ip in n for n in ranges)]
+    return ranges, strays
+
+
 def _has_pod_ipblocks(cluster: Cluster, pod: Pod, direction: str, family: int) -> bool:
     """Does an ipBlock of a policy isolating ``pod`` possibly hold some pod's address?
 
@@ -51,8 +63,7 @@ def _has_pod_ipblocks(cluster: Cluster, pod: Pod, direction: str, family: int) -
     outside them are checked one by one), so an ipBlock that misses every range,
     or whose excepts cover the ranges it meets, can never make a difference.
     """
-    ranges = [n for n in cluster.pod_cidrs if n.version == family]
-    strays = [ip for p in cluster.live_pods for ip in p.ips if ip.version == family and not any(ip in n for n in ranges)]
+    ranges, strays = _pod_addresses(cluster, family)
     for p in policy_rules.isolating_policies(cluster, pod, direction):
         for rule in p.rules(direction):
             for peer in rule.peers:
