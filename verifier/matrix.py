@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from .model import Cluster, Network, Pod
+from .model import Cluster, Pod
 from .semantics.addressing import endpoint_of_pod
 from .semantics.classes import pod_classes
 from .semantics.algebra import Packet

@@ -27,7 +27,7 @@ from ..symbolic.encoder import Encoder
 from ..symbolic.solver import Case, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
-from .result import Counterexample, PropertyResult, Status
+from .result import Counterexample, PropertyResult
 
 NAME = "dns-resolution"
 STATEMENT = (
@@ -58,11 +58,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
     result = search(enc.solver(timeout), cases, max_counterexamples)
     seconds = time.perf_counter() - start
     found = tuple(_explain(cluster, *case.key) for case, _m in result.hits)
-    if found:
-        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, found, seconds=seconds)
-    if result.status is SolverStatus.UNKNOWN:
-        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason=result.reason, seconds=seconds)
-    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, [result.reason] if result.status is SolverStatus.UNKNOWN else [], seconds)
 
 
 def _names(cluster: Cluster) -> list[_Name]:

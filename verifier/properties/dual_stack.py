@@ -60,11 +60,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
     result = search(solver, cases, max_counterexamples)
     found = tuple(_explain(cluster, enc4, enc6, case.key, model, port, proto) for case, model in result.hits)
     seconds = time.perf_counter() - start
-    if found:
-        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, found, seconds=seconds)
-    if result.status is SolverStatus.UNKNOWN:
-        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason=result.reason, seconds=seconds)
-    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, [result.reason] if result.status is SolverStatus.UNKNOWN else [], seconds)
 
 
 # --------------------------------------------------------------------------- 1. addresses

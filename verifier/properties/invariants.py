@@ -59,7 +59,7 @@ from ..symbolic.solver import Case, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
 from . import flows
-from .result import Counterexample, PropertyResult, Status
+from .result import Counterexample, PropertyResult
 
 __all__ = ["Selector", "Invariant", "load_invariants", "parse_invariants", "check_invariant"]
 
@@ -278,16 +278,7 @@ def check_invariant(cluster: Cluster, invariant: Invariant, *, timeout: float = 
         found, unknown = _check_flows(cluster, invariant, timeout, max_counterexamples)
     seconds = time.perf_counter() - start
     statement = invariant.describe()
-    if found:
-        status = Status.VIOLATED
-    elif unknown:
-        status = Status.UNKNOWN
-    else:
-        status = Status.HOLDS
-    return PropertyResult(
-        "invariant", invariant.name, status, statement, tuple(found),
-        reason="; ".join(unknown) or None, seconds=seconds, source=invariant.source,
-    )
+    return PropertyResult.decide("invariant", invariant.name, statement, found, unknown, seconds, source=invariant.source)
 
 
 def _matching(cluster: Cluster, selectors: Iterable[Selector], pods: Iterable[Pod]) -> list[Pod]:

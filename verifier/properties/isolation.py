@@ -36,7 +36,7 @@ from ..symbolic.solver import Status as SolverStatus
 from ..symbolic.solver import Case, search
 from ..trace import Decider
 from . import flows
-from .result import Counterexample, PropertyResult, Status
+from .result import Counterexample, PropertyResult
 
 NAME = "isolation"
 STATEMENT = (
@@ -95,11 +95,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
             if reason:
                 unknown.append(reason)
     seconds = time.perf_counter() - start
-    if found:
-        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, tuple(found), seconds=seconds)
-    if unknown:
-        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason="; ".join(unknown), seconds=seconds)
-    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
 
 
 # --------------------------------------------------------------------------- 1. hostNetwork pods

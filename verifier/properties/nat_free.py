@@ -25,7 +25,7 @@ from ..symbolic.solver import Status as SolverStatus
 from ..symbolic.solver import search
 from ..trace import Decider
 from . import flows
-from .result import Counterexample, PropertyResult, Status
+from .result import Counterexample, PropertyResult
 
 NAME = "nat-free-pod-to-pod"
 STATEMENT = "no node source-NATs a packet from a pod to another pod's IP, on any node, for any allocation"
@@ -93,11 +93,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
                 )
             )
     seconds = time.perf_counter() - start
-    if found:
-        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, tuple(found), seconds=seconds)
-    if unknown:
-        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason="; ".join(unknown), seconds=seconds)
-    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
 
 
 def _nat_deciders(cluster: Cluster, t) -> tuple[Decider, ...]:

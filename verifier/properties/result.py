@@ -94,6 +94,22 @@ class PropertyResult:
     def ok(self) -> bool:
         return self.status is Status.HOLDS
 
+    @classmethod
+    def decide(
+        cls, prop: str, name: str, statement: str, found, unknown, seconds: float, **extra: Any
+    ) -> "PropertyResult":
+        """VIOLATED when counterexamples were ``found``, else UNKNOWN when the solver gave
+        up (``unknown``: its reasons), else HOLDS: the one place the three are told apart.
+
+        >>> PropertyResult.decide("p", "p", "s", (), ["timeout"], 1.0).status.value
+        'unknown'
+        """
+        if found:
+            return cls(prop, name, Status.VIOLATED, statement, tuple(found), seconds=seconds, **extra)
+        if unknown:
+            return cls(prop, name, Status.UNKNOWN, statement, reason="; ".join(unknown), seconds=seconds, **extra)
+        return cls(prop, name, Status.HOLDS, statement, seconds=seconds, **extra)
+
     def _repr_html_(self) -> str:
         from ..report.html import property_result_html
 

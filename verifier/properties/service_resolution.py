@@ -27,7 +27,7 @@ from ..symbolic.encoder import Encoder
 from ..symbolic.solver import Case, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider, Verdict
-from .result import Counterexample, PropertyResult, Status
+from .result import Counterexample, PropertyResult
 
 NAME = "service-resolution"
 STATEMENT = (
@@ -51,11 +51,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
         if len(found) >= max_counterexamples:
             break
     seconds = time.perf_counter() - start
-    if found:
-        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, tuple(found), seconds=seconds)
-    if unknown:
-        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason="; ".join(unknown), seconds=seconds)
-    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
 
 
 def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:

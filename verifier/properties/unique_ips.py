@@ -24,7 +24,7 @@ from ..symbolic.encoder import Encoder, allocation_ranges
 from ..symbolic.solver import Case, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
-from .result import Counterexample, Finding, PropertyResult, Status
+from .result import Counterexample, Finding, PropertyResult
 
 NAME = "unique-pod-ips"
 STATEMENT = (
@@ -56,11 +56,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
         if cluster.pod_cidrs and not in_pod_ranges(cluster, ip)
     )
     seconds = time.perf_counter() - start
-    if found:
-        return PropertyResult(NAME, NAME, Status.VIOLATED, STATEMENT, tuple(found), seconds=seconds, findings=findings)
-    if unknown:
-        return PropertyResult(NAME, NAME, Status.UNKNOWN, STATEMENT, reason="; ".join(unknown), seconds=seconds, findings=findings)
-    return PropertyResult(NAME, NAME, Status.HOLDS, STATEMENT, seconds=seconds, findings=findings)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds, findings=findings)
 
 
 def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list[Case]:
