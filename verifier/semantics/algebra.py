@@ -27,7 +27,7 @@ from typing import Any, Iterable, Protocol
 
 from ..model import IP, Network, Pod
 
-__all__ = ["Algebra", "Concrete", "CONCRETE", "Packet"]
+__all__ = ["Algebra", "ConcreteAddresses", "Concrete", "CONCRETE", "Packet"]
 
 Term = Any  # a Python value (Concrete) or a Z3 expression (symbolic)
 
@@ -53,7 +53,23 @@ class Algebra(Protocol):
         ...
 
 
-class Concrete:
+class ConcreteAddresses:
+    """Constants are themselves and every pod has its loaded address (no unknowns)."""
+
+    def ip(self, value: IP) -> IP:
+        return value
+
+    def port(self, value: int) -> int:
+        return value
+
+    def protocol(self, value: str) -> str:
+        return value
+
+    def pod_ip(self, pod: Pod, family: int) -> IP | None:
+        return pod.ip(family)
+
+
+class Concrete(ConcreteAddresses):
     """The identity interpretation: terms are values, booleans are ``bool``."""
 
     true = True
@@ -79,18 +95,6 @@ class Concrete:
 
     def in_cidr(self, ip: IP, net: Network) -> bool:
         return ip.version == net.version and ip in net
-
-    def ip(self, value: IP) -> IP:
-        return value
-
-    def port(self, value: int) -> int:
-        return value
-
-    def protocol(self, value: str) -> str:
-        return value
-
-    def pod_ip(self, pod: Pod, family: int) -> IP | None:
-        return pod.ip(family)
 
     def any_(self, terms: Iterable[bool]) -> bool:
         return any(terms)
