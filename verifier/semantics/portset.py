@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from ..model import IP, PROTOCOLS, Network, Pod
+from ..model import IP, PROTOCOLS, Network
+from .algebra import ConcreteAddresses
 
 __all__ = ["PortSet", "PortSetAlgebra", "ANY_PORT", "ANY_PROTOCOL", "FULL", "EMPTY"]
 
@@ -128,7 +129,7 @@ def _lift(value: Any) -> PortSet:
     return FULL if value else EMPTY
 
 
-class PortSetAlgebra:
+class PortSetAlgebra(ConcreteAddresses):
     """Booleans are :class:`PortSet`; IPs must be concrete; port/protocol may be open."""
 
     true = FULL
@@ -184,15 +185,3 @@ class PortSetAlgebra:
 
     def in_cidr(self, ip: IP, net: Network) -> PortSet:
         return _lift(ip.version == net.version and ip in net)
-
-    def ip(self, value: IP) -> IP:
-        return value
-
-    def port(self, value: int) -> int:
-        return value
-
-    def protocol(self, value: str) -> str:
-        return value
-
-    def pod_ip(self, pod: Pod, family: int) -> IP | None:
-        return pod.ip(family)
