@@ -113,11 +113,12 @@ def direct(
 
 
 def allocation_of(cx, cluster: Cluster) -> dict:
-    """A counterexample's allocation (``{ref: "ip"}``) as :func:`instantiate` takes it."""
+    """A counterexample's allocation (``{ref: "ip"}`` or ``{ref: "ip4, ip6"}``) as :func:`instantiate` takes it."""
     return {
-        (ref, ip_address(v).version): ip_address(v)
-        for ref, v in cx.allocation.items()
+        (ref, ip.version): ip
+        for ref, text in cx.allocation.items()
         if ref in cluster.pod_by_ref
+        for ip in map(ip_address, text.split(", "))
     }
 
 
