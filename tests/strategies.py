@@ -121,6 +121,8 @@ OUTSIDE = {
     V4: ("203.0.113.5", "203.0.113.200", "8.8.8.8", "10.244.1.250", "10.96.0.250"),
     V6: ("2001:db8::5", "2001:db8:1::5", "fd00:10:244:1::fa", "fd00:10:96::fa"),
 }
+#: The outside host that connects to Service frontends and hostPorts.
+OUTSIDE_CLIENT = {V4: "203.0.113.9", V6: "2001:db8::9"}
 #: ip-masq-agent / kubelet non-masquerade CIDRs: the defaults, the pod network, too narrow a range.
 NON_MASQUERADE = (
     (),
@@ -494,28 +496,43 @@ def _calico_selector(labels: dict[str, str]) -> str:
 
 @st.composite
 def _calico_entity(draw, families, with_ports: bool) -> EntityRule:
+    """A rule's source or destination: selector or notSelector (maybe scoped by a namespaceSelector),
+    nets or notNets, and (with a port protocol) ports or notPorts, numbers, ranges or names."""
     fields: dict = {}
     if draw(st.booleans()):
         fields["selector"] = _calico_selector(draw(_labels(POD_LABELS)))
     elif draw(st.booleans()):
         fields["not_selector"] = _calico_selector(draw(_labels(POD_LABELS).filter(bool)))
+    if draw(st.integers(0, 3)) == 0:
+        names = draw(
+            st.lists(st.sampled_from(NAMESPACE_NAMES), min_size=1, max_size=2, unique=True)
+        )
+        fields["namespace_selector"] = " || ".join(
+            f"projectcalico.org/name == '{n}'" for n in names
+        )
     if draw(st.integers(0, 2)) == 0:
         family = draw(st.sampled_from(families))
-        fields["nets"] = _nets([draw(st.sampled_from([c for c, _ in IP_BLOCKS[family]]))])
+        nets = _nets([draw(st.sampled_from([c for c, _ in IP_BLOCKS[family]]))])
+        fields["not_nets" if draw(st.integers(0, 2)) == 0 else "nets"] = nets
     if with_ports and draw(st.booleans()):
         lo = draw(st.sampled_from(PORT_NUMBERS))
-        fields["ports"] = (draw(st.sampled_from(((lo, lo), (lo, lo + 100), "http", "dns"))),)
+        ports = (draw(st.sampled_from(((lo, lo), (lo, lo + 100), "http", "dns"))),)
+        fields["not_ports" if draw(st.integers(0, 2)) == 0 else "ports"] = ports
     return EntityRule(**fields)
 
 
 @st.composite
 def _calico_rule(draw, families) -> CalicoRule:
-    protocol = draw(st.sampled_from((None, *PROTOCOLS)))
+    protocol = draw(st.sampled_from((None, *PROTOCOLS, "ICMP")))
     return CalicoRule(
         draw(st.sampled_from(("Allow", "Deny", "Pass", "Log"))),
         protocol=protocol,
+        not_protocol=draw(st.sampled_from((None, None, None, *PROTOCOLS)))
+        if protocol is None
+        else None,
+        ip_version=draw(st.sampled_from((None, None, None, *families))),
         source_rule=draw(_calico_entity(families, False)),
-        destination=draw(_calico_entity(families, protocol is not None)),
+        destination=draw(_calico_entity(families, protocol in PROTOCOLS)),
     )
 
 
@@ -530,6 +547,9 @@ def _calico_policy(draw, index: int, namespaces, families) -> CalicoPolicy:
     return CalicoPolicy(
         f"cp{index}",
         ns,
+        namespace_selector=(
+            draw(st.sampled_from((None, None, "has(team)", "team == 'a'"))) if ns is None else None
+        ),
         tier=draw(st.sampled_from(("default", "security"))),
         order=draw(st.sampled_from((None, 10.0, 2000.0))),
         selector=_calico_selector(draw(_labels(POD_LABELS))),
@@ -653,9 +673,10 @@ def _clusters(draw, duplicates: bool, calico: bool) -> Cluster:
 
 @dataclass(frozen=True)
 class Probe:
-    """A connection to replay: from a pod to a pod's own address (``target`` a pod ref) or to an IP."""
+    """A connection to replay: from a pod (``source`` a pod ref) or an outside host (an IP),
+    to a pod's own address (``target`` a pod ref) or to an IP."""
 
-    source: str
+    source: str | IP
     target: str | IP
     port: int
     protocol: str
@@ -745,12 +766,14 @@ def probes(draw, cluster: Cluster, *, outside: bool = True) -> Probe:
 
 @st.composite
 def translated_probes(draw, cluster: Cluster) -> Probe:
-    """A packet from a live pod to something that DNATs it: a Service frontend (ClusterIP, a
-    NodePort on any node) or a hostPort. The cluster must have one (see :func:`translated`)."""
+    """A packet to something that DNATs it: a Service frontend (ClusterIP, a NodePort on any
+    node, an externalIP, a LoadBalancer IP) or a hostPort, from a live pod of that family or
+    (now and then) from an outside host. The cluster must have one (see :func:`translated`)."""
     ip, port, protocol = draw(st.sampled_from(translated(cluster)))
-    sources = [p for p in endpoint_pods(cluster) if address(cluster, p, ip.version) is not None]
-    src = draw(st.sampled_from(sources or endpoint_pods(cluster)))
-    return Probe(src.ref, ip, port, protocol, ip.version)
+    pods = [p.ref for p in endpoint_pods(cluster) if address(cluster, p, ip.version) is not None]
+    outside = [ip_address(OUTSIDE_CLIENT[ip.version])]
+    src = draw(st.sampled_from(pods * 3 + outside if pods else outside))
+    return Probe(src, ip, port, protocol, ip.version)
 
 
 @st.composite
@@ -920,11 +943,22 @@ def describe(cluster: Cluster) -> str:
     for cp in c.calico_policies:
         lines.append(
             f"{cp.kind} {cp.ref} tier {cp.tier} order {cp.order} selector {cp.selector!r} types {list(cp.types)}"
+            + (f" namespaceSelector {cp.namespace_selector!r}" if cp.namespace_selector else "")
         )
         for direction in ("ingress", "egress"):
             for i, r in enumerate(getattr(cp, direction)):
+                match = [
+                    f"{k} {v}"
+                    for k, v in (
+                        ("proto", r.protocol),
+                        ("notProto", r.not_protocol),
+                        ("ipVersion", r.ip_version),
+                    )
+                    if v
+                ]
                 lines.append(
-                    f"    {direction}[{i}]: {r.action} proto {r.protocol} from {_entity_text(r.source_rule)} to {_entity_text(r.destination)}"
+                    f"    {direction}[{i}]: {r.action} {' '.join(match)} "
+                    f"from {_entity_text(r.source_rule)} to {_entity_text(r.destination)}"
                 )
     return "\n".join(lines)
 
@@ -936,11 +970,13 @@ def _admin_port_text(p: AdminPort) -> str:
 
 
 def _entity_text(e: EntityRule) -> str:
-    parts = [
-        f"{k}={v}"
-        for k, v in (("selector", e.selector), ("notSelector", e.not_selector))
-        if v is not None
-    ]
-    parts += [f"nets={[str(n) for n in e.nets]}"] if e.nets else []
-    parts += [f"ports={list(e.ports)}"] if e.ports else []
-    return "{" + ", ".join(parts) + "}"
+    fields = (
+        ("selector", e.selector),
+        ("notSelector", e.not_selector),
+        ("namespaceSelector", e.namespace_selector),
+        ("nets", [str(n) for n in e.nets]),
+        ("notNets", [str(n) for n in e.not_nets]),
+        ("ports", list(e.ports)),
+        ("notPorts", list(e.not_ports)),
+    )
+    return "{" + ", ".join(f"{k}={v!r}" for k, v in fields if v) + "}"

@@ -45,6 +45,7 @@ from verifier.engine import trace
 from verifier.matrix import Matrix, matrix
 from verifier.semantics.addressing import endpoint_for_ip, endpoint_of_pod
 from verifier.semantics.algebra import Packet
+from verifier.semantics.endpoint import ExternalEndpoint
 from verifier.semantics.pipeline import Client, flow
 from verifier.semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from verifier.symbolic.algebra import PROTOCOL_CODES, width
@@ -114,9 +115,14 @@ class Interpreters:
         ]
 
     def client(self, probe: Probe) -> Client:
+        if not isinstance(probe.source, str):
+            # An outside host, as the invariants encode one: its address is the packet's source.
+            return Client("outside host", ExternalEndpoint(None), None, ())
         return Client.of_pod(self.model, self.model.pod_by_ref[probe.source])
 
     def source_ip(self, probe: Probe):
+        if not isinstance(probe.source, str):
+            return probe.source
         return address(self.world, self.world.pod_by_ref[probe.source], probe.family)
 
     def target(self, probe: Probe):
