@@ -13,6 +13,7 @@ For each size (``PODS:POLICIES``) the dump is generated once into
   distinct port any rule names, a lower bound on what a per-pair replay needs).
 
     python benchmarks/bench_check.py                      # 1k/200 and 5k/1000
+    python benchmarks/bench_check.py --sizes 2000:300:ds  # a dual-stack cluster
     python benchmarks/bench_check.py --sizes 10000:1000 --no-matrix
     python benchmarks/bench_check.py --json results.json
 
@@ -32,9 +33,24 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_load import _ensure_dump  # noqa: E402  (generates the dump once)
+from bench_load import OUT, _ensure_dump  # noqa: E402  (generates the dump once)
 
-DEFAULT_SIZES = ["1000:200", "5000:1000"]
+DEFAULT_SIZES = ["1000:200", "2000:300:ds", "5000:1000"]
+
+
+def _dump(size: str) -> Path:
+    """The dump for ``PODS:POLICIES`` (``PODS:POLICIES:ds`` for a dual-stack cluster), made once."""
+    if not size.endswith(":ds"):
+        return _ensure_dump(size, 0, "yaml")
+    pods, policies, _ = size.split(":")
+    path = OUT / f"cluster-{pods}p-{policies}np-ds-s0.yaml"
+    if not path.exists():
+        from generate import generate_cluster, write_list
+
+        OUT.mkdir(exist_ok=True)
+        with open(path, "w", encoding="utf-8") as f:
+            write_list(generate_cluster(pods=int(pods), policies=int(policies), dual_stack=True, seed=0), f, "yaml")
+    return path
 
 
 def _policy_ports(cluster) -> list[tuple[int, str]]:
@@ -54,7 +70,7 @@ def run(size: str, *, matrix: bool, timeout: float, sample: int) -> dict:
     from verifier.properties import PROPERTIES, PROPERTY_NAMES
     from verifier.semantics.classes import pod_classes
 
-    path = _ensure_dump(size, 0, "yaml")
+    path = _dump(size)
     t0 = time.perf_counter()
     cluster = load(path)
     load_s = time.perf_counter() - t0

@@ -20,7 +20,8 @@ from typing import Any, Callable, Iterable
 
 from .model import Cluster, Pod
 from .semantics.addressing import endpoint_of_pod
-from .semantics.classes import pod_classes
+from .semantics.classes import pod_classes, pod_snat_possible
+from .semantics.policy import applicable_tiers
 from .semantics.algebra import Packet
 from .semantics.pipeline import Client, flow
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, FULL, PortSet, PortSetAlgebra
@@ -121,9 +122,13 @@ def matrix(
     classes = pod_classes(cluster, pods, addresses=True)
     class_of = {p.ref: i for i, members in enumerate(classes) for p in members}
     cells: dict[tuple[int, int], PortSet] = {}
+    no_shortcut = pod_snat_possible(cluster) or cluster.config.endpoint_to_host == "Drop"
     for i, src_members in enumerate(classes):
         src = src_members[0]
         client = Client.of_pod(cluster, src)
+        # Without policy on either end and without NAT that could rewrite the
+        # source, every port is allowed: skip building the decision.
+        src_guarded = src.host_network or no_shortcut or bool(applicable_tiers(cluster, src, "Egress"))
         for j, dst_members in enumerate(classes):
             dst = dst_members[0]
             if i == j:
@@ -131,6 +136,9 @@ def matrix(
                     cells[(i, j)] = EMPTY  # never looked up: a pod with itself is _self
                     continue
                 dst = dst_members[1]
+            if not src_guarded and not applicable_tiers(cluster, dst, "Ingress") and not dst.host_network:
+                cells[(i, j)] = _restrict(FULL, port, protocol)  # no policy on either side: flow() would say so too
+                continue
             packet = Packet(fam, _ip(cluster, src, fam), _ip(cluster, dst, fam), ANY_PORT, ANY_PROTOCOL)
             decision = flow(_ALG, cluster, client, endpoint_of_pod(cluster, dst), packet)
             cells[(i, j)] = _restrict(decision.allowed(_ALG), port, protocol)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import Cluster, NetworkPolicy, Peer, PolicyPort, PolicyRule, Pod
+from ..model import AdminNetworkPolicy, Cluster, NetworkPolicy, Peer, PolicyPort, PolicyRule, Pod
 from . import admin_policy, calico_policy
 from ._cache import per_cluster
 from .algebra import CONCRETE, Algebra, Packet, Term
@@ -39,6 +39,7 @@ __all__ = [
     "Decision",
     "selects",
     "isolating_policies",
+    "applicable_tiers",
     "peer_matches",
     "port_matches",
     "rule_matches",
@@ -292,14 +293,33 @@ def _decide(
         return Decision(direction, pod, (), exemption)
     source, dest = (other, destination) if direction == INGRESS else (local, destination)
     tiers: list[TierDecision] = []
+    for name, default, policies in applicable_tiers(cluster, pod, direction):
+        clauses = []
+        for p in policies:
+            for i, r in enumerate(p.rules(direction)):
+                if isinstance(p, NetworkPolicy):
+                    cond = rule_matches(alg, cluster, p, r, other, other_ip, destination, packet)
+                    clauses.append(Clause(p, direction, i, r, cond))
+                elif isinstance(p, AdminNetworkPolicy):
+                    cond = admin_policy.rule_condition(alg, cluster, r, other, other_ip, destination, packet)
+                    clauses.append(Clause(p, direction, i, r, cond, r.action))
+                else:
+                    cond = calico_policy.rule_condition(alg, cluster, p, r, source, dest, packet)
+                    clauses.append(Clause(p, direction, i, r, cond, r.action))
+        tiers.append(TierDecision(name, policies, tuple(clauses), default))
+    return Decision(direction, pod, tuple(tiers))
+
+
+@per_cluster
+def applicable_tiers(cluster: Cluster, pod: Pod, direction: str) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
+    """The tiers with policies for ``pod`` in ``direction``, in evaluation order: (name, default action, policies).
+
+    Empty when no policy of any kind applies: the pod is not isolated in that direction.
+    """
+    out = []
     for name, _order, default in _tiers(cluster):
         if name == ADMIN_TIER[0] or name == BASELINE_TIER[0]:
             policies = admin_policy.applicable(cluster, pod, direction, baseline=name == BASELINE_TIER[0])
-            clauses = [
-                Clause(p, direction, i, r, admin_policy.rule_condition(alg, cluster, r, other, other_ip, destination, packet), r.action)
-                for p in policies
-                for i, r in enumerate(p.rules(direction))
-            ]
         else:
             ordered: list[tuple[float, str, Any]] = []
             if name == DEFAULT_TIER[0]:
@@ -311,18 +331,9 @@ def _decide(
             ]
             ordered.sort(key=lambda t: (t[0], t[1]))
             policies = tuple(p for _o, _n, p in ordered)
-            clauses = []
-            for p in policies:
-                for i, r in enumerate(p.rules(direction)):
-                    if isinstance(p, NetworkPolicy):
-                        cond = rule_matches(alg, cluster, p, r, other, other_ip, destination, packet)
-                        clauses.append(Clause(p, direction, i, r, cond))
-                    else:
-                        cond = calico_policy.rule_condition(alg, cluster, p, r, source, dest, packet)
-                        clauses.append(Clause(p, direction, i, r, cond, r.action))
         if policies:
-            tiers.append(TierDecision(name, tuple(policies), tuple(clauses), default))
-    return Decision(direction, pod, tuple(tiers))
+            out.append((name, default, tuple(policies)))
+    return tuple(out)
 
 
 def _same_pod(a: Endpoint, b: Endpoint) -> bool:
