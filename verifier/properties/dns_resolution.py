@@ -21,7 +21,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ..model import Cluster, Pod
+from ..model import Cluster, Pod, Service
 from ..semantics import dns as dns_rules
 from ..symbolic.encoder import Encoder
 from ..symbolic.solver import Case, search
@@ -85,7 +85,8 @@ def _names(cluster: Cluster) -> list[_Name]:
 def _queriers(cluster: Cluster) -> list[Pod]:
     """One pod per (namespace, resolv.conf): the search walk depends on nothing else."""
     seen: dict = {}
-    for pod in cluster.live_pods:
+    # Pod-network pods first: the example a finding shows is the most ordinary client.
+    for pod in sorted(cluster.live_pods, key=lambda p: p.host_network):
         conf = dns_rules.resolver_config(cluster, pod)
         if not conf.uses_cluster_dns:
             continue
@@ -149,6 +150,7 @@ def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: l
         summary=summary,
         pods=(pod.ref,),
         objects=tuple(dict.fromkeys(objects)),
+        traces=(_replay(cluster, pod, n, res),),
         details={
             "name": n.typed,
             "type": n.qtype,
@@ -159,6 +161,36 @@ def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: l
             "namespaces": sorted(set(namespaces)),
         },
     )
+
+
+def _replay(cluster: Cluster, pod: Pod, n: _Name, res):
+    """The engine's trace of a connection to the name: its resolve hop must tell the same story."""
+    from ..engine import trace
+    from ..errors import SoundnessError
+
+    port, protocol = _probe_port(n, res)
+    family = 6 if n.qtype == "AAAA" else 4
+    t = trace(cluster, pod, n.typed, port, protocol, family=family)
+    hop = next((h for h in t.hops if h.step == "resolve"), None)
+    agrees = hop is not None and (
+        (res.answered_by is not None and hop.outcome == "resolved" and res.answered_by in hop.detail)
+        or (res.answered_by is None and hop.outcome != "resolved")
+    )
+    if not agrees and not any(h.step == "dns-query" and h.outcome == "blocked" for h in t.hops):
+        raise SoundnessError(f"dns-resolution: the resolver says {n.typed!r} from {pod.ref} is answered by {res.answered_by}, the engine's trace disagrees")
+    return t
+
+
+def _probe_port(n: _Name, res) -> tuple[int, str]:
+    """A port worth connecting to: the answering Service's, the named object's, else HTTPS."""
+    for obj in [r.origin for r in res.answers] + [n.obj]:
+        if isinstance(obj, Service) and obj.ports:
+            return obj.ports[0].port, obj.ports[0].protocol
+        if isinstance(obj, Pod):
+            first = next(obj.ports, None)
+            if first is not None:
+                return first.container_port, first.protocol
+    return 443, "TCP"
 
 
 def _who(namespaces: list[str]) -> str:
