@@ -31,7 +31,8 @@ from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder, Path
-from ..semantics.classes import pod_classes
+from ..semantics.classes import pod_classes, pod_snat_possible
+from ..semantics.policy import applicable_tiers
 from ..symbolic.solver import Case, Solver, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
@@ -107,13 +108,18 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     alg = enc4.alg
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
     classes = pod_classes(cluster, pods)
+    nat = pod_snat_possible(cluster)
+    sends = [nat or _family_specific(cluster, c[0], "Egress") for c in classes]
+    accepts = [nat or _family_specific(cluster, c[0], "Ingress") for c in classes]
     cases = []
-    for src in classes:
+    for i, src in enumerate(classes):
         client = Client.of_pod(cluster, src[0])
-        for dst in classes:
+        for j, dst in enumerate(classes):
             same = src is dst
             if same and len(dst) < 2:
                 continue
+            if not (sends[i] or accepts[j]):
+                continue  # every rule on the way is blind to the family: both verdicts are one formula
             rep = dst[1] if same else dst[0]
             p4 = Packet(4, z3.BitVec("ds.src4", 32), z3.BitVec("ds.dst4", 32), port, proto)
             p6 = Packet(6, z3.BitVec("ds.src6", 128), z3.BitVec("ds.dst6", 128), port, proto)
@@ -130,6 +136,25 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             )
             cases.append(Case(("pods", tuple(src), tuple(dst), p4, p6), formula))
     return cases
+
+
+def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:
+    """Does a rule applying to ``pod`` name addresses (ipBlock, networks, nodes, nets, ipVersion)?
+
+    Selectors, ports and protocols read the same in both families; only address
+    rules (and NAT, checked by the caller) can make the IPv4 and IPv6 verdicts differ.
+    """
+    for _name, _default, policies in applicable_tiers(cluster, pod, direction):
+        for p in policies:
+            for rule in p.rules(direction):
+                if any(getattr(peer, "ip_block", None) is not None or getattr(peer, "networks", ()) or getattr(peer, "nodes", None) is not None for peer in getattr(rule, "peers", ())):
+                    return True
+                if getattr(rule, "ip_version", None) is not None:
+                    return True
+                for e in (getattr(rule, "source_rule", None), getattr(rule, "destination", None)):
+                    if e is not None and (e.nets or e.not_nets):
+                        return True
+    return False
 
 
 def _b(t: Any) -> Any:
