@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from tests.builders import cluster, netpol, node, pod
 from tests.properties.support import (
     FIXTURES,
     at,
@@ -147,3 +148,28 @@ def test_the_demo_vpn_policy_lets_unisolated_pods_into_the_database():
         assert (cx.packet.dst_port, cx.packet.protocol) == (5432, "TCP")
         assert [t.verdict for t in cx.traces] == [Verdict.ALLOWED, Verdict.DENIED]
         assert steps(cx.traces[0])[-1] == ("deliver", "delivered")
+
+
+def test_a_host_network_pod_reached_from_another_node_under_drop():
+    """DefaultEndpointToHostAction=Drop stops x/a (on x/h's node), not x/b (n2), which reaches x/h.
+
+    Found by tests/symbolic/test_agreement.py: x/a and x/b were one class whose
+    representative x/a is blocked, so the property HELD.
+    """
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        node("n2", "192.168.0.2", pod_cidr="10.244.2.0/24"),
+        pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "web"}),
+        pod("x/b", ip="10.244.2.10", node="n2", labels={"app": "web"}),
+        pod("x/h", ip="192.168.0.1", node="n1", host_network=True, labels={"app": "h"}),
+        netpol("x/isolate-h", select={"app": "h"}, ingress=[]),
+        endpoint_to_host="Drop",
+    )
+    result = check(c, PROP)
+    assert result.status is VIOLATED
+    (cx,) = result.counterexamples
+    assert cx.pods == ("x/b", "x/h")
+    assert cx.summary.startswith(
+        "x/h runs on the host network, so NetworkPolicy x/isolate-h selects it but cannot isolate it: x/b reaches it on "
+    )
+    assert cx.traces[0].verdict is Verdict.ALLOWED

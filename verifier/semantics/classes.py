@@ -8,7 +8,9 @@ class. Two refinements keep classes exact:
 
 * the node matters only when a rule can tell nodes apart: a source-NAT rule that
   may rewrite pod-to-pod traffic, or a CIDR (ipBlock, ANP networks, Calico nets)
-  that contains a node address, or a hostNetwork pod (which *is* its node);
+  that contains a node address, or a hostNetwork pod (which *is* its node, and
+  which the node exception and DefaultEndpointToHostAction treat differently
+  depending on whether the other pod is on its node);
 * addresses matter only to CIDR rules: the matrix, which evaluates a
   representative's concrete address, adds each pod's membership in every CIDR a
   rule or pool names; the Z3 encoder instead pins the packet's address to "one of
@@ -28,7 +30,14 @@ from typing import Any, Iterable
 from ..model import PROTOCOLS, Cluster, LabelSelector, Labels, Network, Pod
 from ._cache import per_cluster
 
-__all__ = ["relevant_label_keys", "node_specific_rules", "pod_snat_possible", "pod_classes", "cidrs"]
+__all__ = [
+    "relevant_label_keys",
+    "node_specific_rules",
+    "host_network_nodes_matter",
+    "pod_snat_possible",
+    "pod_classes",
+    "cidrs",
+]
 
 
 @per_cluster
@@ -139,6 +148,21 @@ def node_specific_rules(cluster: Cluster) -> bool:
     return False
 
 
+@per_cluster
+def host_network_nodes_matter(cluster: Cluster) -> bool:
+    """Does a pod's node decide how it and a hostNetwork pod (its node, for policy) treat each other?
+
+    Two rules ask whether the two are on the same node: the node exception
+    (ingress from the pod's own node is always allowed, semantics.md §3.9), which
+    matters once some policy may isolate a pod, and Felix's
+    DefaultEndpointToHostAction=Drop (a pod cannot reach its own node, §5.6).
+    """
+    if not any(p.host_network for p in cluster.live_pods):
+        return False
+    policies = cluster.policies or cluster.admin_policies or cluster.calico_policies
+    return bool(policies) or cluster.config.endpoint_to_host == "Drop"
+
+
 def _signature(pod: Pod, nets: tuple[Network, ...]) -> tuple:
     return tuple(tuple(i for i, n in enumerate(nets) if ip.version == n.version and ip in n) for ip in pod.ips)
 
@@ -149,11 +173,12 @@ def pod_classes(
     """Partition ``pods`` into classes (see the module docstring), in first-seen order.
 
     ``by_node`` None decides from the cluster (:func:`pod_snat_possible`,
-    :func:`node_specific_rules`); ``addresses`` adds the CIDR membership
-    signature (for evaluation on a representative's concrete address).
+    :func:`node_specific_rules`, :func:`host_network_nodes_matter`); ``addresses``
+    adds the CIDR membership signature (for evaluation on a representative's
+    concrete address).
     """
     if by_node is None:
-        by_node = pod_snat_possible(cluster) or node_specific_rules(cluster)
+        by_node = pod_snat_possible(cluster) or node_specific_rules(cluster) or host_network_nodes_matter(cluster)
     keys = relevant_label_keys(cluster)
     port_names = referenced_port_names(cluster)
     backs = _backend_index(cluster, by_node)
