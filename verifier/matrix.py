@@ -20,11 +20,11 @@ from typing import Any, Callable, Iterable
 
 from .model import Cluster, Pod
 from .semantics.addressing import endpoint_of_pod
-from .semantics.classes import pod_classes, pod_snat_possible
+from .semantics.classes import pairs, pod_classes, pod_snat_possible
 from .semantics.policy import applicable_tiers
 from .semantics.algebra import Packet
 from .semantics.pipeline import Client, flow
-from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, FULL, PortSet, PortSetAlgebra
+from .semantics.portset import ANY_PORT, ANY_PROTOCOL, FULL, PortSet, PortSetAlgebra
 
 __all__ = ["Matrix", "matrix"]
 
@@ -41,14 +41,19 @@ class Matrix:
     protocol: str | None
     class_count: int
     _class_of: dict[str, int] = field(repr=False)
-    _cells: dict[tuple[int, int], PortSet] = field(repr=False)
+    _cells: dict[tuple, PortSet] = field(repr=False)
     _self: PortSet = field(default=FULL, repr=False)
+    _node_of: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def allowed(self, source: str, destination: str) -> PortSet:
         """What ``source`` may open to ``destination``'s pod IP."""
         if source == destination:
             return self._self
-        return self._cells[(self._class_of[source], self._class_of[destination])]
+        i, j = self._class_of[source], self._class_of[destination]
+        cell = self._cells.get((i, j))
+        if cell is None:  # a pair split by node (see semantics.classes.pairs)
+            cell = self._cells[(i, j, self._node_of[source] == self._node_of[destination])]
+        return cell
 
     def reachable(self, source: str, destination: str) -> bool:
         return bool(self.allowed(source, destination))
@@ -121,31 +126,26 @@ def matrix(
     pods = [p for p in pods if _ip(cluster, p, fam) is not None]
     classes = pod_classes(cluster, pods, addresses=True)
     class_of = {p.ref: i for i, members in enumerate(classes) for p in members}
-    cells: dict[tuple[int, int], PortSet] = {}
+    cells: dict[tuple, PortSet] = {}
     no_shortcut = pod_snat_possible(cluster) or cluster.config.endpoint_to_host == "Drop"
-    for i, src_members in enumerate(classes):
-        src = src_members[0]
-        client = Client.of_pod(cluster, src)
-        # Without policy on either end and without NAT that could rewrite the
-        # source, every port is allowed: skip building the decision.
-        src_guarded = src.host_network or no_shortcut or bool(applicable_tiers(cluster, src, "Egress"))
-        for j, dst_members in enumerate(classes):
-            dst = dst_members[0]
-            if i == j:
-                if len(dst_members) == 1:
-                    cells[(i, j)] = EMPTY  # never looked up: a pod with itself is _self
-                    continue
-                dst = dst_members[1]
-            if not src_guarded and not applicable_tiers(cluster, dst, "Ingress") and not dst.host_network:
-                cells[(i, j)] = _restrict(FULL, port, protocol)  # no policy on either side: flow() would say so too
-                continue
-            packet = Packet(fam, _ip(cluster, src, fam), _ip(cluster, dst, fam), ANY_PORT, ANY_PROTOCOL)
-            decision = flow(_ALG, cluster, client, endpoint_of_pod(cluster, dst), packet)
-            cells[(i, j)] = _restrict(decision.allowed(_ALG), port, protocol)
-        if progress is not None:
-            progress(len(classes))
+    guarded = {}  # class index -> does some policy (or NAT) apply to it as a source
+    for pair in pairs(cluster, classes, classes):
+        src, dst = pair.sources[0], pair.destinations[1 if pair.same_class else 0]
+        i, j = class_of[src.ref], class_of[dst.ref]
+        key = (i, j) if pair.same_node is None else (i, j, pair.same_node)
+        if i not in guarded:
+            guarded[i] = src.host_network or no_shortcut or bool(applicable_tiers(cluster, src, "Egress"))
+            if progress is not None:
+                progress(len(classes))
+        if not guarded[i] and not applicable_tiers(cluster, dst, "Ingress") and not dst.host_network:
+            cells[key] = _restrict(FULL, port, protocol)  # no policy on either side: flow() would say so too
+            continue
+        packet = Packet(fam, _ip(cluster, src, fam), _ip(cluster, dst, fam), ANY_PORT, ANY_PROTOCOL)
+        decision = flow(_ALG, cluster, Client.of_pod(cluster, src), endpoint_of_pod(cluster, dst), packet)
+        cells[key] = _restrict(decision.allowed(_ALG), port, protocol)
     return Matrix(
-        tuple(p.ref for p in pods), fam, port, protocol, len(classes), class_of, cells, _restrict(FULL, port, protocol)
+        tuple(p.ref for p in pods), fam, port, protocol, len(classes), class_of, cells,
+        _restrict(FULL, port, protocol), {p.ref: p.node_name for p in pods},
     )
 
 

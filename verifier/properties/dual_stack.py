@@ -31,7 +31,7 @@ from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder, Path
-from ..semantics.classes import pod_classes, pod_snat_possible
+from ..semantics.classes import pairs, pod_classes, pod_snat_possible
 from ..semantics.policy import applicable_tiers
 from ..symbolic.solver import Case, Solver, search
 from ..symbolic.solver import Status as SolverStatus
@@ -109,32 +109,34 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
     classes = pod_classes(cluster, pods)
     nat = pod_snat_possible(cluster)
-    sends = [nat or _family_specific(cluster, c[0], "Egress") for c in classes]
-    accepts = [nat or _family_specific(cluster, c[0], "Ingress") for c in classes]
+    specific: dict[tuple[str, str], bool] = {}
+
+    def family_specific(pod: Pod, direction: str) -> bool:
+        key = (pod.ref, direction)
+        if key not in specific:
+            specific[key] = nat or _family_specific(cluster, pod, direction)
+        return specific[key]
+
     cases = []
-    for i, src in enumerate(classes):
+    for pair in pairs(cluster, classes, classes):
+        src, dst, same = pair.sources, pair.destinations, pair.same_class
+        rep = dst[1] if same else dst[0]
+        if not (family_specific(src[0], "Egress") or family_specific(rep, "Ingress")):
+            continue  # every rule on the way is blind to the family: both verdicts are one formula
         client = Client.of_pod(cluster, src[0])
-        for j, dst in enumerate(classes):
-            same = src is dst
-            if same and len(dst) < 2:
-                continue
-            if not (sends[i] or accepts[j]):
-                continue  # every rule on the way is blind to the family: both verdicts are one formula
-            rep = dst[1] if same else dst[0]
-            p4 = Packet(4, z3.BitVec("ds.src4", 32), z3.BitVec("ds.dst4", 32), port, proto)
-            p6 = Packet(6, z3.BitVec("ds.src6", 128), z3.BitVec("ds.dst6", 128), port, proto)
-            a4 = _allowed(enc4, client, rep, p4)
-            a6 = _allowed(enc6, client, rep, p6)
-            if a4 is a6 or (isinstance(a4, bool) and isinstance(a6, bool) and a4 == a6):
-                continue
-            differ = z3.Xor(_b(a4), _b(a6))
-            formula = alg.and_(
-                _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src),
-                _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, dst),
-                alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else True,
-                differ,
-            )
-            cases.append(Case(("pods", tuple(src), tuple(dst), p4, p6), formula))
+        p4 = Packet(4, z3.BitVec("ds.src4", 32), z3.BitVec("ds.dst4", 32), port, proto)
+        p6 = Packet(6, z3.BitVec("ds.src6", 128), z3.BitVec("ds.dst6", 128), port, proto)
+        a4 = _allowed(enc4, client, rep, p4)
+        a6 = _allowed(enc6, client, rep, p6)
+        if a4 is a6 or (isinstance(a4, bool) and isinstance(a6, bool) and a4 == a6):
+            continue
+        formula = alg.and_(
+            _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src),
+            _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, dst),
+            alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else True,
+            z3.Xor(_b(a4), _b(a6)),
+        )
+        cases.append(Case(("pods", src, dst, p4, p6), formula))
     return cases
 
 

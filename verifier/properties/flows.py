@@ -18,6 +18,7 @@ from ..model import IP, Cluster, Pod
 from ..replay import replay_connection
 from ..semantics.addressing import endpoint_of_pod
 from ..semantics.algebra import Packet
+from ..semantics.classes import pairs
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import ConcretePacket, Encoder, Path, instantiate
 from ..symbolic.solver import Case
@@ -70,37 +71,30 @@ def flow_cases(
     """One case per (source class, destination class): some path carries ``packet`` and ``extra`` holds."""
     alg = enc.alg
     cases: list[Case] = []
-    dst_classes = list(destination_classes)
-    for src_class in source_classes:
-        src = tuple(src_class)
-        for dst_class in dst_classes:
-            # Callers take both sides from one partition, so a class meets itself by identity.
-            same = src_class is dst_class
-            dst = tuple(dst_class)
-            rep_src = src[0]
-            rep_dst = dst[1] if same and len(dst) > 1 else dst[0]
-            if same and len(dst) < 2:
-                continue
-            client = Client.of_pod(enc.cluster, rep_src)
-            dst_ep = endpoint_of_pod(enc.cluster, rep_dst)
-            path_terms = []
-            for path in enc.paths(client, rep_dst):
-                allowed = enc.flow_allowed(client, dst_ep, packet, path)
-                term = allowed if extra is None else extra(rep_src, rep_dst, path, allowed)
-                if term is not False:
-                    path_terms.append((path, term))
-            if not path_terms:
-                continue
-            src_pinned = alg.eq(packet.src_ip, client.ip(enc.family)) if rep_src.host_network else enc.one_of(packet.src_ip, src)
-            formula = alg.and_(
-                packet_condition,
-                src_pinned,
-                enc.one_of(packet.dst_ip, dst),
-                alg.not_(alg.eq(packet.src_ip, packet.dst_ip)) if same else True,
-                alg.or_(*(t for _, t in path_terms)),
-            )
-            if formula is not False:
-                cases.append(Case(FlowKey(src, dst, same, tuple(path_terms)), formula))
+    for pair in pairs(enc.cluster, list(source_classes), list(destination_classes)):
+        src, dst, same = pair.sources, pair.destinations, pair.same_class
+        rep_src = src[0]
+        rep_dst = dst[1] if same else dst[0]
+        client = Client.of_pod(enc.cluster, rep_src)
+        dst_ep = endpoint_of_pod(enc.cluster, rep_dst)
+        path_terms = []
+        for path in enc.paths(client, rep_dst):
+            allowed = enc.flow_allowed(client, dst_ep, packet, path)
+            term = allowed if extra is None else extra(rep_src, rep_dst, path, allowed)
+            if term is not False:
+                path_terms.append((path, term))
+        if not path_terms:
+            continue
+        src_pinned = alg.eq(packet.src_ip, client.ip(enc.family)) if rep_src.host_network else enc.one_of(packet.src_ip, src)
+        formula = alg.and_(
+            packet_condition,
+            src_pinned,
+            enc.one_of(packet.dst_ip, dst),
+            alg.not_(alg.eq(packet.src_ip, packet.dst_ip)) if same else True,
+            alg.or_(*(t for _, t in path_terms)),
+        )
+        if formula is not False:
+            cases.append(Case(FlowKey(src, dst, same, tuple(path_terms)), formula))
     return cases
 
 

@@ -25,12 +25,16 @@ class. Two refinements keep classes exact:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..model import PROTOCOLS, Cluster, LabelSelector, Labels, Network, Pod
 from ._cache import per_cluster
 
 __all__ = [
+    "ClassPair",
+    "pairs",
     "relevant_label_keys",
     "node_specific_rules",
     "host_network_nodes_matter",
@@ -178,7 +182,7 @@ def pod_classes(
     concrete address).
     """
     if by_node is None:
-        by_node = pod_snat_possible(cluster) or node_specific_rules(cluster) or host_network_nodes_matter(cluster)
+        by_node = pod_snat_possible(cluster) or node_specific_rules(cluster)
     keys = relevant_label_keys(cluster)
     port_names = referenced_port_names(cluster)
     backs = _backend_index(cluster, by_node)
@@ -213,3 +217,49 @@ def _backend_index(cluster: Cluster, by_node: bool) -> dict[str, frozenset]:
                     node = ep.node_name if by_node else None
                     out.setdefault(ep.pod.ref, set()).add((svc.ref, fam, ep.ports, ep.ready, ep.serving, ep.terminating, node))
     return {k: frozenset(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class ClassPair:
+    """Sources and destinations one formula covers; ``same_class`` when the two are one class
+    (a pod never pairs with itself), ``same_node`` when the split below put them on one node."""
+
+    sources: tuple[Pod, ...]
+    destinations: tuple[Pod, ...]
+    same_class: bool = False
+    same_node: bool | None = None
+
+
+def _split(members: Sequence[Pod], node: str | None) -> list[tuple[tuple[Pod, ...], bool]]:
+    here = tuple(p for p in members if p.node_name == node)
+    there = tuple(p for p in members if p.node_name != node)
+    return [(part, flag) for part, flag in ((here, True), (there, False)) if part]
+
+
+def pairs(cluster: Cluster, sources: Sequence[Sequence[Pod]], destinations: Sequence[Sequence[Pod]]) -> Iterator[ClassPair]:
+    """Every (source class, destination class) pair, split where a node decides.
+
+    A hostNetwork pod *is* its node for policy: a pod on that node admits it past
+    ingress isolation (the node exception, semantics.md §3.9), and under
+    DefaultEndpointToHostAction=Drop a pod cannot reach its own node (§5.6). So
+    for a hostNetwork source the destination class is split into the pods on its
+    node and the others (likewise the source class for a hostNetwork destination
+    under Drop). Classes themselves stay coarse: only these pairs pay for nodes.
+    Callers take both sides from one partition, so a class meets itself by identity.
+    """
+    split = host_network_nodes_matter(cluster)
+    drop = cluster.config.endpoint_to_host == "Drop"
+    for src in sources:
+        for dst in destinations:
+            same = src is dst
+            if same and len(dst) < 2:
+                continue
+            s0, d0 = src[0], dst[0]
+            if split and s0.host_network and not d0.host_network:
+                for part, flag in _split(dst, s0.node_name):
+                    yield ClassPair(tuple(src), part, False, flag)
+            elif split and drop and d0.host_network and not s0.host_network:
+                for part, flag in _split(src, d0.node_name):
+                    yield ClassPair(part, tuple(dst), False, flag)
+            else:
+                yield ClassPair(tuple(src), tuple(dst), same)
