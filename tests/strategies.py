@@ -28,6 +28,7 @@ falsifying example prints: one line per object.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
 from ipaddress import ip_address, ip_network
 
@@ -66,6 +67,7 @@ __all__ = [
     "clusters",
     "describe",
     "endpoint_pods",
+    "examples",
     "interesting_ports",
     "probes",
     "scenarios",
@@ -73,6 +75,15 @@ __all__ = [
     "translated",
     "translated_probes",
 ]
+
+
+def examples(n: int) -> int:
+    """``n`` examples, times ``$NETVERIFY_HYPOTHESIS_SCALE`` (default 1) for a deeper run::
+
+    NETVERIFY_HYPOTHESIS_SCALE=10 pytest tests/symbolic
+    """
+    return n * int(os.environ.get("NETVERIFY_HYPOTHESIS_SCALE", "1"))
+
 
 # --------------------------------------------------------------------------- vocabulary
 

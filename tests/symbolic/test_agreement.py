@@ -40,7 +40,7 @@ import z3
 from hypothesis import HealthCheck, given, settings
 
 from tests.engine.support import render
-from tests.strategies import Probe, Scenario, address, scenarios
+from tests.strategies import Probe, Scenario, address, examples, scenarios
 from verifier.engine import trace
 from verifier.matrix import Matrix, matrix
 from verifier.semantics.addressing import endpoint_for_ip, endpoint_of_pod
@@ -52,7 +52,9 @@ from verifier.symbolic.algebra import PROTOCOL_CODES, width
 from verifier.symbolic.encoder import Encoder, Path, instantiate
 from verifier.symbolic.solver import Status
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _bv(ip, family: int) -> z3.BitVecNumRef:
@@ -272,7 +274,7 @@ def test_agreement_between_pods(scenario):
     check_agreement(scenario)
 
 
-@settings(SETTINGS, max_examples=200)
+@settings(SETTINGS, max_examples=examples(200))
 @given(scenarios(probes_per_cluster=2, reallocate=True))
 def test_agreement_for_other_allocations(scenario):
     """A proof covers every allocation: the encoder agrees with the engine wherever the allocated pods are."""
@@ -349,7 +351,7 @@ def check_translated_agreement(scenario: Scenario) -> None:
 
 @settings(
     SETTINGS,
-    max_examples=150,
+    max_examples=examples(150),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 @given(scenarios(probes_per_cluster=2, dnat=True))

@@ -33,6 +33,7 @@ from tests.strategies import (
     Scenario,
     address,
     endpoint_pods,
+    examples,
     interesting_ports,
     scenarios,
     translated,
@@ -62,7 +63,7 @@ from verifier.trace import Trace, Verdict
 
 TIMEOUT = 10.0
 SETTINGS = settings(
-    max_examples=60,
+    max_examples=examples(60),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
