@@ -7,7 +7,7 @@ demo, whose ``invariants.yaml`` states what must hold before and after the chang
 from __future__ import annotations
 
 from dataclasses import replace
-from ipaddress import ip_network
+from ipaddress import ip_address, ip_network
 from textwrap import dedent
 
 import pytest
@@ -15,10 +15,12 @@ import pytest
 from tests.builders import cluster, netpol, node, peer, pod, rule
 from tests.properties.support import DEMO, at, in_net, load_demo, load_fixture, refs, steps, where
 from verifier.cli import main
+from verifier.engine import trace
 from verifier.errors import InputError, UsageError
 from verifier.model import IPBlock, Labels, Source
 from verifier.properties import Status, load_invariants
 from verifier.properties.invariants import Invariant, Selector, check_invariant, parse_invariants
+from verifier.symbolic.encoder import instantiate
 from verifier.trace import Verdict
 
 HOLDS, VIOLATED = Status.HOLDS, Status.VIOLATED
@@ -366,3 +368,40 @@ def test_pods_the_policies_cannot_tell_apart_still_differ_in_the_claim():
         " directly to the pod IP; no policy isolates these pods"
     )
     assert cx.traces[0].verdict is Verdict.ALLOWED
+
+
+def test_an_outside_host_counterexample_names_the_allocated_destinations_address():
+    """An outside host reaches x/a, whose address netverify allocated: the counterexample says where x/a is."""
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        pod("x/a", ip="10.244.1.1", node="n1", ip_allocated=True),
+        encapsulation="routed",
+    )
+    result = claim(c, "- name: internet\n  isolated: {from: {ipBlock: 203.0.113.0/24}, to: {namespace: x}}\n")
+    (cx,) = result.counterexamples
+    assert in_net(cx.packet.src_ip, "203.0.113.0/24") and in_net(cx.packet.dst_ip, "10.244.1.0/24")
+    assert cx.allocation == {"x/a": str(cx.packet.dst_ip)}
+    assert cx.pods == ("x/a",)
+
+
+def test_a_counterexample_lists_the_pods_it_moves_out_of_the_way():
+    """y/c may only reach 10.244.1.1, the loader's address for x/a: the counterexample puts x/b there, so x/a moves.
+
+    With only x/b's address, the cluster with the counterexample's allocation filled in would hold
+    10.244.1.1 twice and replay to x/a.
+    """
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        pod("x/a", ip="10.244.1.1", node="n1", ip_allocated=True),
+        pod("x/b", ip="10.244.1.2", node="n1", ip_allocated=True),
+        pod("y/c", ip="10.244.1.10", node="n1"),
+        netpol("y/c-out", select={"app": "c"}, egress=[rule(peer(cidr="10.244.1.1/32"))], types=["Egress"]),
+    )
+    result = claim(c, "- name: c\n  isolated: {from: {namespace: y}, to: {pods: {app: b}}}\n")
+    (cx,) = result.counterexamples
+    assert (cx.pods, str(cx.packet.dst_ip)) == (("y/c", "x/b"), "10.244.1.1")
+    assert sorted(cx.allocation) == ["x/a", "x/b"]
+    assert cx.allocation["x/b"] == "10.244.1.1" and in_net(cx.allocation["x/a"], "10.244.1.0/24")
+    moved = {(ref, 4): ip_address(ip) for ref, ip in cx.allocation.items()}
+    again = trace(instantiate(c, moved), "y/c", ip_address("10.244.1.1"), cx.packet.dst_port, cx.packet.protocol)
+    assert (again.verdict, again.branches[0].pod) == (Verdict.ALLOWED, "x/b")

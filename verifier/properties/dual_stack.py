@@ -36,6 +36,7 @@ from ..semantics.policy import applicable_tiers
 from ..symbolic.solver import Case, Solver, search
 from ..symbolic.solver import Status as SolverStatus
 from ..trace import Decider
+from .flows import allocation_for
 from .result import Counterexample, PropertyResult, Status
 
 NAME = "dual-stack-coverage"
@@ -254,15 +255,5 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         pods=(source.ref,) + ((dest.ref,) if kind == "pods" else ()),
         objects=tuple(dict.fromkeys(deciders)),
         traces=(t4, t6),
-        allocation=_both_families(alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())),
+        allocation=allocation_for(cluster, alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())),
     )
-
-
-def _both_families(alloc, refs: set[str]) -> dict[str, str]:
-    """``{pod: "10.244.0.5, fd00:10:244::5"}``: the addresses netverify chose, IPv4 first."""
-    out: dict[str, str] = {}
-    for (ref, _family), ip in sorted(alloc.items(), key=lambda item: item[0][1]):
-        if ref in refs:
-            out[ref] = f"{out[ref]}, {ip}" if ref in out else str(ip)
-    return out
-

@@ -24,7 +24,16 @@ from ..symbolic.encoder import ConcretePacket, Encoder, Path, instantiate
 from ..symbolic.solver import Case
 from ..trace import Decider, Trace
 
-__all__ = ["FlowKey", "FlowWitness", "flow_cases", "decode", "replay", "allowing_deciders"]
+__all__ = [
+    "FlowKey",
+    "FlowWitness",
+    "flow_cases",
+    "decode",
+    "replay",
+    "allowing_deciders",
+    "allocation_labels",
+    "allocation_for",
+]
 
 #: extra(rep_src, rep_dst, path, allowed_term) -> the case's formula for that path
 Extra = Callable[[Pod, Pod, Path, Any], Any]
@@ -141,6 +150,33 @@ def allowing_deciders(t: Trace, backend: str | None = None) -> tuple[Decider, ..
     return tuple(d for h in hops if h.step in ("egress", "ingress") and h.outcome == "allowed" for d in h.deciders)
 
 
-def allocation_labels(witness: FlowWitness) -> dict[str, str]:
-    wanted = {witness.source.ref, witness.destination.ref}
-    return {ref: str(ip) for (ref, _fam), ip in witness.allocation.items() if ref in wanted}
+def allocation_labels(witness: FlowWitness, cluster: Cluster) -> dict[str, str]:
+    """The addresses a flow counterexample gives allocated pods (see :func:`allocation_for`)."""
+    ends = {p.ref for p in (witness.source, witness.destination) if p.ref in cluster.pod_by_ref}
+    return allocation_for(cluster, witness.allocation, ends)
+
+
+def allocation_for(cluster: Cluster, allocation: dict[tuple[str, int], IP], refs: set[str]) -> dict[str, str]:
+    """``{pod: "10.244.0.5, fd00:10:244::5"}`` for the pods ``refs`` and every pod moved out of their way.
+
+    A model may give a pod an address the loader gave another allocated pod
+    (which the model puts elsewhere): that pod is listed too, so the cluster
+    with these addresses filled in (:func:`~verifier.symbolic.encoder.instantiate`)
+    replays the counterexample. Addresses are listed IPv4 first.
+    """
+    chosen = set(refs)
+    while True:
+        taken = {ip for (ref, _f), ip in allocation.items() if ref in chosen}
+        moved = {
+            ref
+            for (ref, family), _ip in allocation.items()
+            if ref not in chosen and ref in cluster.pod_by_ref and cluster.pod_by_ref[ref].ip(family) in taken
+        }
+        if not moved:
+            break
+        chosen |= moved
+    out: dict[str, str] = {}
+    for (ref, _family), ip in sorted(allocation.items(), key=lambda item: item[0][1]):
+        if ref in chosen:
+            out[ref] = f"{out[ref]}, {ip}" if ref in out else str(ip)
+    return out

@@ -424,7 +424,7 @@ def _explain_flow(cluster, enc, inv, case, model, packet) -> Counterexample:
         pods=pods,
         objects=deciders or (Decider.of(dest),),
         traces=(t,),
-        allocation=flows.allocation_labels(w) if hasattr(w.source, "namespace") and w.source.namespace else {},
+        allocation=flows.allocation_labels(w, cluster),
         details={"invariant": inv.name, "path": w.path.describe()},
     )
 

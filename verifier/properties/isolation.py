@@ -151,7 +151,7 @@ def _host_network_selected(cluster, enc, classes, pods, timeout, limit):
                 pods=(w.source.ref, w.destination.ref),
                 objects=(Decider.of(pol, part="spec.podSelector"), Decider.of(w.destination)),
                 traces=(t,),
-                allocation=flows.allocation_labels(w),
+                allocation=flows.allocation_labels(w, cluster),
             )
         )
     return out, _unknown(result)
@@ -204,7 +204,7 @@ def _ipblock_dependent(cluster, enc, classes, pods, timeout, limit):
                 pods=(w.source.ref, w.destination.ref),
                 objects=deciders,
                 traces=(t, t_strict),
-                allocation=flows.allocation_labels(w),
+                allocation=flows.allocation_labels(w, cluster),
                 details={"path": w.path.describe(), "profile": "ipBlock matches pod IPs (Calico)"},
             )
         )

@@ -89,7 +89,7 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
                     pods=(w.source.ref, w.destination.ref),
                     objects=_nat_deciders(cluster, t),
                     traces=(t,),
-                    allocation=flows.allocation_labels(w),
+                    allocation=flows.allocation_labels(w, cluster),
                 )
             )
     seconds = time.perf_counter() - start
