@@ -31,7 +31,7 @@ from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder, Path
-from ..semantics.classes import pairs, pod_classes, pod_snat_possible
+from ..semantics.classes import may_hold_pod_address, pairs, pod_classes, pod_snat_possible
 from ..semantics.policy import applicable_tiers
 from ..symbolic.solver import Case, Solver, search
 from ..symbolic.solver import Status as SolverStatus
@@ -142,20 +142,25 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
 
 
 def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:
-    """Does a rule applying to ``pod`` name addresses (ipBlock, networks, nodes, nets, ipVersion)?
+    """Can a rule applying to ``pod`` treat a pod's IPv4 and IPv6 addresses differently?
 
     Selectors, ports and protocols read the same in both families; only address
-    rules (and NAT, checked by the caller) can make the IPv4 and IPv6 verdicts differ.
+    rules that may hold a pod's address (ipBlocks, ANP networks, Calico nets and
+    notNets) or an ``ipVersion`` can, and NAT (checked by the caller).
     """
     for _name, _default, policies in applicable_tiers(cluster, pod, direction):
         for p in policies:
             for rule in p.rules(direction):
-                if any(getattr(peer, "ip_block", None) is not None or getattr(peer, "networks", ()) or getattr(peer, "nodes", None) is not None for peer in getattr(rule, "peers", ())):
-                    return True
+                for peer in getattr(rule, "peers", ()):
+                    block = getattr(peer, "ip_block", None)
+                    if block is not None and may_hold_pod_address(cluster, block.cidr, block.except_):
+                        return True
+                    if any(may_hold_pod_address(cluster, n) for n in getattr(peer, "networks", ())):
+                        return True
                 if getattr(rule, "ip_version", None) is not None:
                     return True
                 for e in (getattr(rule, "source_rule", None), getattr(rule, "destination", None)):
-                    if e is not None and (e.nets or e.not_nets):
+                    if e is not None and any(may_hold_pod_address(cluster, n) for n in e.nets + e.not_nets):
                         return True
     return False
 

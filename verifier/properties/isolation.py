@@ -26,12 +26,11 @@ import z3
 
 from ..model import Cluster, Pod
 from ..semantics import policy as policy_rules
-from ..semantics._cache import per_cluster
 from ..semantics.endpoint import PodEndpoint
 from ..semantics.pipeline import Client
 from ..semantics.selectors import matches
 from ..symbolic.encoder import Encoder
-from ..semantics.classes import pod_classes
+from ..semantics.classes import may_hold_pod_address, pod_classes
 from ..symbolic.solver import Status as SolverStatus
 from ..symbolic.solver import Case, search
 from ..trace import Decider
@@ -45,37 +44,16 @@ STATEMENT = (
 )
 
 
-@per_cluster
-def _pod_addresses(cluster: Cluster, family: int):
-    """The pod ranges of ``family`` (widest first, nested ones dropped) and the pod addresses outside them."""
-    ranges: list = []
-    for n in sorted((n for n in cluster.pod_cidrs if n.version == family), key=lambda n: n.prefixlen):
-        if not any(n.subnet_of(r) for r in ranges):
-            ranges.append(n)
-    strays = [ip for p in cluster.live_pods for ip in p.ips if ip.version == family and not any(ip in n for n in ranges)]
-    return ranges, strays
-
-
 def _has_pod_ipblocks(cluster: Cluster, pod: Pod, direction: str, family: int) -> bool:
-    """Does an ipBlock of a policy isolating ``pod`` possibly hold some pod's address?
-
-    Pod addresses lie in the pod ranges (allocated ones always do; concrete ones
-    outside them are checked one by one), so an ipBlock that misses every range,
-    or whose excepts cover the ranges it meets, can never make a difference.
-    """
-    ranges, strays = _pod_addresses(cluster, family)
-    for p in policy_rules.isolating_policies(cluster, pod, direction):
-        for rule in p.rules(direction):
-            for peer in rule.peers:
-                b = peer.ip_block
-                if b is None or b.cidr.version != family:
-                    continue
-                for r in ranges:
-                    if b.cidr.overlaps(r) and not any(r.subnet_of(e) for e in b.except_ if e.version == family):
-                        return True
-                if any(ip in b.cidr and not any(ip in e for e in b.except_) for ip in strays):
-                    return True
-    return False
+    """Does an ipBlock of a policy isolating ``pod`` possibly hold some pod's address?"""
+    return any(
+        peer.ip_block is not None
+        and peer.ip_block.cidr.version == family
+        and may_hold_pod_address(cluster, peer.ip_block.cidr, peer.ip_block.except_)
+        for p in policy_rules.isolating_policies(cluster, pod, direction)
+        for rule in p.rules(direction)
+        for peer in rule.peers
+    )
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:

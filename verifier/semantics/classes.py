@@ -41,6 +41,7 @@ __all__ = [
     "pod_snat_possible",
     "pod_classes",
     "cidrs",
+    "may_hold_pod_address",
 ]
 
 
@@ -165,6 +166,36 @@ def host_network_nodes_matter(cluster: Cluster) -> bool:
         return False
     policies = cluster.policies or cluster.admin_policies or cluster.calico_policies
     return bool(policies) or cluster.config.endpoint_to_host == "Drop"
+
+
+@per_cluster
+def _pod_addresses(cluster: Cluster, family: int):
+    """The pod ranges of ``family`` (widest first, nested ones dropped) and the live pod addresses outside them."""
+    ranges: list[Network] = []
+    for n in sorted((n for n in cluster.pod_cidrs if n.version == family), key=lambda n: n.prefixlen):
+        if not any(n.subnet_of(r) for r in ranges):
+            ranges.append(n)
+    strays = [ip for p in cluster.live_pods for ip in p.ips if ip.version == family and not any(ip in n for n in ranges)]
+    return tuple(ranges), tuple(strays)
+
+
+def may_hold_pod_address(cluster: Cluster, net: Network, excepts: Iterable[Network] = ()) -> bool:
+    """Can ``net`` minus ``excepts`` contain some pod's address, for any allocation?
+
+    Pod addresses lie in the pod ranges (allocated ones always do) or are listed
+    concretely; a CIDR that misses every range, or whose excepts cover each range
+    it meets, never matches a pod. (Conservative: True when unsure.)
+
+    >>> from verifier.model import ClusterNetwork, ip_network
+    >>> c = Cluster(config=ClusterNetwork(pod_cidrs=(ip_network("10.244.0.0/16"),)))
+    >>> may_hold_pod_address(c, ip_network("0.0.0.0/0"), [ip_network("10.0.0.0/8")])
+    False
+    """
+    excepts = [e for e in excepts if e.version == net.version]
+    ranges, strays = _pod_addresses(cluster, net.version)
+    if any(net.overlaps(r) and not any(r.subnet_of(e) for e in excepts) for r in ranges):
+        return True
+    return any(ip in net and not any(ip in e for e in excepts) for ip in strays)
 
 
 def _signature(pod: Pod, nets: tuple[Network, ...]) -> tuple:
