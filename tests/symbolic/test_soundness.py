@@ -63,7 +63,7 @@ from verifier.trace import Trace, Verdict
 
 TIMEOUT = 10.0
 SETTINGS = settings(
-    max_examples=examples(60),
+    max_examples=examples(100),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
