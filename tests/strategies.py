@@ -745,7 +745,9 @@ def _not_translated(cluster: Cluster, ip: IP, port: int, protocol: str) -> bool:
 
 @st.composite
 def probes(draw, cluster: Cluster, *, outside: bool = True) -> Probe:
-    """A packet from a live pod to another live pod's address or (``outside``) to an address no pod holds.
+    """A packet from a live pod to a live pod's own address (now and then its own), or
+    (``outside``) to an address no pod holds: an outside host, an empty spot of a pod
+    range, an unused Service address, a node.
 
     The port is one a rule or container names (or a range edge) most of the
     time, else any port. Destinations that are node addresses never get a
