@@ -5,8 +5,9 @@ service port sp, with R(s, f) the live pods of s's namespace its selector
 matches (for selector-less Services: the endpoints written by hand), and every
 allocation of the addresses netverify allocated:
 
-1. s has a usable endpoint for sp (kube-proxy does not REJECT or DROP it and,
-   for headless Services, DNS has an answer);
+1. s has a usable endpoint for sp somewhere in the cluster (kube-proxy does
+   not REJECT connections to it); a Local traffic policy that DROPs clients on
+   nodes without a local endpoint is by design and not reported;
 2. a named ``targetPort`` resolves on every ready pod of R(s, f): a pod that
    lacks the name silently receives no traffic for that port;
 3. every ``ip:port`` a frontend of s (ClusterIP, NodePort, externalIP,
