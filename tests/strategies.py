@@ -800,7 +800,7 @@ def allocations(draw, cluster: Cluster) -> dict[tuple[str, int], IP]:
     unknowns range over).
     """
     from verifier.semantics.classes import cidrs
-    from verifier.symbolic.encoder import allocation_ranges
+    from verifier.symbolic.encoder import allocation_ranges, reserved_addresses
 
     held = {ip for p in cluster.pods for ip in p.ips} | {ip for n in cluster.nodes for ip in n.ips}
     held |= {ip_address(t) for f in (V4, V6) for t in OUTSIDE[f]}
@@ -810,6 +810,7 @@ def allocations(draw, cluster: Cluster) -> dict[tuple[str, int], IP]:
             continue
         for ip in p.ips:
             nets = allocation_ranges(cluster, p, ip.version)
+            held |= {a for n in nets for a in reserved_addresses(cluster, n)}
             edges = {
                 type(ip)(v)
                 for c in cidrs(cluster)

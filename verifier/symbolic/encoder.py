@@ -33,7 +33,7 @@ from ..semantics.pipeline import Client, flow
 from .algebra import PROTOCOL_CODES, Z3Algebra, ip_value, protocol_name, width
 from .solver import DEFAULT_TIMEOUT, Solver
 
-__all__ = ["Encoder", "ConcretePacket", "Path", "allocation_ranges", "instantiate"]
+__all__ = ["Encoder", "ConcretePacket", "Path", "allocation_ranges", "reserved_addresses", "instantiate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +110,19 @@ def allocation_ranges(cluster: Cluster, pod: Pod, family: int) -> tuple[Network,
     return tuple(c for c in cluster.config.pod_cidrs if c.version == family)
 
 
+def reserved_addresses(cluster: Cluster, net: Network) -> tuple[IP, ...]:
+    """Addresses of an allocation range no IPAM hands to a pod.
+
+    host-local IPAM (a node's podCIDR) never allocates the network address, nor
+    the IPv4 broadcast address; Calico pools use every address of their blocks.
+    """
+    if any(pool.cidr == net for pool in cluster.ip_pools) or net.num_addresses <= 2:
+        return ()
+    if net.version == 4:
+        return (net.network_address, net.broadcast_address)
+    return (net.network_address,)
+
+
 def _pool_selects(pool, node: Node | None) -> bool:
     if pool.node_selector in ("", "all()") or node is None:
         return True
@@ -169,6 +182,9 @@ class Encoder:
             variables.append(var)
             ranges = allocation_ranges(self.cluster, p, fam)
             self.constraints.append(z3.Or(*[self.alg_in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False))
+            for net in ranges:
+                for ip in reserved_addresses(self.cluster, net):
+                    self.constraints.append(var != int(ip))
             for ip in concrete:
                 if any(ip in n for n in ranges):
                     self.constraints.append(var != int(ip))
