@@ -30,7 +30,7 @@ from .semantics.algebra import Packet
 from .semantics.pipeline import Client, flow
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from .symbolic.algebra import protocol_name
-from .semantics.classes import pod_classes
+from .semantics.classes import host_network_nodes_matter, node_specific_rules, pairs, pod_classes, pod_snat_possible
 from .symbolic.encoder import Encoder, Path, allocation_ranges
 from .symbolic.solver import Case, Solver, search
 from .symbolic.solver import Status as SolverStatus
@@ -125,10 +125,15 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
 def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, timeout: float, limit: int):
     enc_old, enc_new = Encoder(old, family, prefix="old."), Encoder(new, family, prefix="new.")
     pods_new = [new.pod_by_ref[r] for r in common if new.pod_by_ref[r].ip(family) and old.pod_by_ref[r].ip(family)]
-    # A class must be uniform in both states: key it by its class in each.
-    old_class = {p.ref: i for i, c in enumerate(pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=True)) for p in c}
+    # A class must be uniform in both states: key it by its class in each (nodes
+    # split classes if they matter in either state).
+    by_node = _nodes_matter(old) or _nodes_matter(new)
+    moved = any(old.pod_by_ref[p.ref].node_name != p.node_name for p in pods_new)
+    if moved and (host_network_nodes_matter(old) or host_network_nodes_matter(new)):
+        by_node = True  # pairs() splits by the new state's nodes: only right if nobody moved
+    old_class = {p.ref: i for i, c in enumerate(pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=by_node)) for p in c}
     groups: dict[Any, list[Pod]] = {}
-    for i, c in enumerate(pod_classes(new, pods_new, by_node=True)):
+    for i, c in enumerate(pod_classes(new, pods_new, by_node=by_node)):
         for p in c:
             # Changes are reported per workload pair, so a class never spans two workloads.
             groups.setdefault((old_class[p.ref], i, workload(p)), []).append(p)
@@ -139,22 +144,21 @@ def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, tim
     proto = z3.BitVec("diff.proto", 2)
     solver.add(port != 0, z3.ULE(proto, 2))
     cases = []
-    for src in classes:
-        for dst in classes:
-            same = src is dst
-            if same and len(dst) < 2:
-                continue
-            rep_dst = dst[1] if same else dst[0]
-            po = Packet(family, z3.BitVec("diff.osrc", enc_old.width), z3.BitVec("diff.odst", enc_old.width), port, proto)
-            pn = Packet(family, z3.BitVec("diff.nsrc", enc_new.width), z3.BitVec("diff.ndst", enc_new.width), port, proto)
-            a_old = _allowed(enc_old, old, src[0], rep_dst, po)
-            a_new = _allowed(enc_new, new, src[0], rep_dst, pn)
-            pinned = z3.And(_pin(enc_old, enc_new, po.src_ip, pn.src_ip, src), _pin(enc_old, enc_new, po.dst_ip, pn.dst_ip, dst))
-            if same:
-                pinned = z3.And(pinned, po.src_ip != po.dst_ip)
-            for change, formula in (("allowed", _and(a_new, _not(a_old))), ("denied", _and(a_old, _not(a_new)))):
-                if formula is not False:
-                    cases.append(Case((change, tuple(src), tuple(dst), same, po, pn), z3.And(pinned, _b(formula))))
+    # A hostNetwork pod's node decides in either state: split pairs where it does in one.
+    splitter = new if host_network_nodes_matter(new) else old
+    for pair in pairs(splitter, classes, classes):
+        src, dst, same = pair.sources, pair.destinations, pair.same_class
+        rep_dst = dst[1] if same else dst[0]
+        po = Packet(family, z3.BitVec("diff.osrc", enc_old.width), z3.BitVec("diff.odst", enc_old.width), port, proto)
+        pn = Packet(family, z3.BitVec("diff.nsrc", enc_new.width), z3.BitVec("diff.ndst", enc_new.width), port, proto)
+        a_old = _allowed(enc_old, old, src[0], rep_dst, po)
+        a_new = _allowed(enc_new, new, src[0], rep_dst, pn)
+        pinned = z3.And(_pin(enc_old, enc_new, po.src_ip, pn.src_ip, src), _pin(enc_old, enc_new, po.dst_ip, pn.dst_ip, dst))
+        if same:
+            pinned = z3.And(pinned, po.src_ip != po.dst_ip)
+        for change, formula in (("allowed", _and(a_new, _not(a_old))), ("denied", _and(a_old, _not(a_new)))):
+            if formula is not False:
+                cases.append(Case((change, tuple(src), tuple(dst), same, po, pn), z3.And(pinned, _b(formula))))
     result = search(solver, cases, limit)
     out = [_explain(old, new, enc_old, enc_new, case.key, model, port, proto) for case, model in result.hits]
     reason = result.reason if result.status is SolverStatus.UNKNOWN else None
@@ -178,6 +182,10 @@ def _same_addresses(enc_old: Encoder, enc_new: Encoder) -> list[Any]:
         if ranges_old == ranges_new:
             same.append(var_old == var_new)
     return same
+
+
+def _nodes_matter(cluster: Cluster) -> bool:
+    return pod_snat_possible(cluster) or node_specific_rules(cluster)
 
 
 def _allowed(enc: Encoder, cluster: Cluster, src: Pod, dst: Pod, packet: Packet) -> Any:
