@@ -59,6 +59,43 @@ class Response:
         self.data = json.dumps(payload).encode()
 
 
+#: Custom resources the fake cluster serves, by (group, version, plural); others answer 404.
+CUSTOM = {
+    ("crd.projectcalico.org", "v1", "ippools"): [
+        {"metadata": {"name": "default-ipv4-ippool"}, "spec": {"cidr": "10.244.0.0/16", "natOutgoing": True}}
+    ],
+    ("crd.projectcalico.org", "v1", "globalnetworkpolicies"): [
+        {"metadata": {"name": "deny-b"}, "spec": {"selector": "app == 'web'", "ingress": [{"action": "Deny"}]}}
+    ],
+}
+
+
+def custom_objects(calls: list):
+    """The generic custom-objects API: serves :data:`CUSTOM`, 404 for CRDs the cluster lacks."""
+
+    def answer(group, version, plural, namespace=None, **kwargs):
+        assert kwargs.get("_preload_content") is False and kwargs.get("limit") == PAGE_SIZE
+        calls.append(("custom", (group, version, plural, namespace), kwargs.get("_continue")))
+        items = CUSTOM.get((group, version, plural))
+        if items is None:
+            error = Exception("Not Found")
+            error.status, error.reason = 404, "Not Found"
+            raise error
+        return Response({"items": [o for o in items if namespace is None or o["metadata"].get("namespace") == namespace]})
+
+    class Api:
+        def __init__(self, api_client):
+            assert api_client == "client"
+
+        def list_cluster_custom_object(self, group, version, plural, **kwargs):
+            return answer(group, version, plural, **kwargs)
+
+        def list_namespaced_custom_object(self, group, version, namespace, plural, **kwargs):
+            return answer(group, version, plural, namespace, **kwargs)
+
+    return Api
+
+
 def make_kubernetes(calls: list, page: int = 2, fail: str | None = None):
     """A stand-in for the ``kubernetes`` package recording every list call."""
 
@@ -118,6 +155,7 @@ def make_kubernetes(calls: list, page: int = 2, fail: str | None = None):
                 "list_namespaced_network_policy": ("networkpolicies", "NetworkPolicyList"),
             }
         ),
+        CustomObjectsApi=custom_objects(calls),
         ApiClient=lambda: "client",
     )
     seen_config = {}
@@ -233,11 +271,41 @@ def test_invalid_objects_from_the_api_are_input_errors():
 
 
 def test_resources_cover_the_model():
-    assert {r.list_kind for r in live.RESOURCES} == {
-        "NamespaceList",
-        "NodeList",
-        "PodList",
-        "ServiceList",
-        "EndpointSliceList",
-        "NetworkPolicyList",
+    assert {(r.list_kind, r.api_version) for r in live.RESOURCES} == {
+        ("NamespaceList", "v1"),
+        ("NodeList", "v1"),
+        ("PodList", "v1"),
+        ("ServiceList", "v1"),
+        ("EndpointSliceList", "discovery.k8s.io/v1"),
+        ("NetworkPolicyList", "networking.k8s.io/v1"),
+        ("ServiceCIDRList", "networking.k8s.io/v1"),
+        ("AdminNetworkPolicyList", "policy.networking.k8s.io/v1alpha1"),
+        ("BaselineAdminNetworkPolicyList", "policy.networking.k8s.io/v1alpha1"),
+        ("IPPoolList", "crd.projectcalico.org/v1"),
+        ("TierList", "crd.projectcalico.org/v1"),
+        ("GlobalNetworkPolicyList", "crd.projectcalico.org/v1"),
+        ("NetworkPolicyList", "crd.projectcalico.org/v1"),
     }
+
+
+def test_custom_resources_load_and_missing_crds_are_skipped(fake_kubernetes):
+    """Calico's IPPool and GlobalNetworkPolicy come through the custom-objects API; a 404 CRD is no error."""
+    cluster = load_live()
+    assert [(p.name, str(p.cidr), p.nat_outgoing) for p in cluster.ip_pools] == [("default-ipv4-ippool", "10.244.0.0/16", True)]
+    assert [(p.name, p.namespace, p.ingress[0].action) for p in cluster.calico_policies] == [("deny-b", None, "Deny")]
+    assert cluster.admin_policies == () and cluster.tiers == ()
+    asked = {args[2] for m, args, _ in fake_kubernetes.calls if m == "custom"}
+    assert {"adminnetworkpolicies", "tiers", "servicecidrs", "networkpolicies"} <= asked
+
+
+def test_a_forbidden_custom_resource_is_an_error(fake_kubernetes, monkeypatch):
+    """Only "not served" (404) is skipped: a refusal would silently drop policy."""
+
+    def forbidden(*args, **kwargs):
+        error = Exception("Forbidden")
+        error.status, error.reason = 403, "Forbidden"
+        raise error
+
+    monkeypatch.setattr(fake_kubernetes.client.CustomObjectsApi, "list_cluster_custom_object", lambda self, *a, **k: forbidden())
+    with pytest.raises(InputError, match="cannot list ServiceCIDRList from the cluster: 403 Forbidden"):
+        load_live()

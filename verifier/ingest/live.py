@@ -1,7 +1,9 @@
 """The state of a running cluster, read through the API server (optional extra ``netverify[kube]``).
 
-Lists namespaces, nodes, pods, services, EndpointSlices and NetworkPolicies
-with the official ``kubernetes`` client in raw mode (``_preload_content=False``:
+Lists namespaces, nodes, pods, services, EndpointSlices and NetworkPolicies,
+and where the cluster serves them ServiceCIDRs, AdminNetworkPolicies and the
+BaselineAdminNetworkPolicy, and Calico's IPPools, Tiers and policies, with the
+official ``kubernetes`` client in raw mode (``_preload_content=False``:
 the typed models fail on ``endpoints: null``, kubernetes-client/python#2423)
 and in pages of :data:`PAGE_SIZE` (``limit`` / ``_continue``), then feeds the
 API's JSON to the same converter as files, with sources named ``<cluster>``.
@@ -46,7 +48,12 @@ SOURCE = "<cluster>"
 
 @dataclass(frozen=True)
 class Resource:
-    """One listed resource and the client methods that list it."""
+    """One listed resource and the client methods that list it.
+
+    Resources that a cluster may not serve (ServiceCIDR before Kubernetes 1.33,
+    Calico's and the network-policy API's CRDs) are listed through the generic
+    custom-objects API by ``plural`` and are ``optional``: a 404 skips them.
+    """
 
     list_kind: str
     api_version: str
@@ -54,6 +61,20 @@ class Resource:
     list_all: str
     #: The per-namespace method; None for cluster-scoped resources.
     list_namespaced: str | None
+    plural: str | None = None
+    optional: bool = False
+
+
+def _custom(list_kind: str, api_version: str, plural: str, *, namespaced: bool = False) -> Resource:
+    return Resource(
+        list_kind,
+        api_version,
+        "CustomObjectsApi",
+        "list_cluster_custom_object",
+        "list_namespaced_custom_object" if namespaced else None,
+        plural,
+        optional=True,
+    )
 
 
 RESOURCES = (
@@ -81,6 +102,13 @@ RESOURCES = (
         "list_network_policy_for_all_namespaces",
         "list_namespaced_network_policy",
     ),
+    _custom("ServiceCIDRList", "networking.k8s.io/v1", "servicecidrs"),
+    _custom("AdminNetworkPolicyList", "policy.networking.k8s.io/v1alpha1", "adminnetworkpolicies"),
+    _custom("BaselineAdminNetworkPolicyList", "policy.networking.k8s.io/v1alpha1", "baselineadminnetworkpolicies"),
+    _custom("IPPoolList", "crd.projectcalico.org/v1", "ippools"),
+    _custom("TierList", "crd.projectcalico.org/v1", "tiers"),
+    _custom("GlobalNetworkPolicyList", "crd.projectcalico.org/v1", "globalnetworkpolicies"),
+    _custom("NetworkPolicyList", "crd.projectcalico.org/v1", "networkpolicies", namespaced=True),
 )
 
 
@@ -161,14 +189,25 @@ class KubernetesApi:
         kwargs: dict[str, Any] = {"limit": limit, "_preload_content": False}
         if token:
             kwargs["_continue"] = token
+        args: tuple[Any, ...] = ()
+        if resource.plural is not None:
+            group, _, version = resource.api_version.rpartition("/")
+            args = (group, version)
         try:
             if namespace is not None and resource.list_namespaced:
-                response = getattr(api, resource.list_namespaced)(namespace, **kwargs)
+                if resource.plural is not None:
+                    response = getattr(api, resource.list_namespaced)(*args, namespace, resource.plural, **kwargs)
+                else:
+                    response = getattr(api, resource.list_namespaced)(namespace, **kwargs)
+            elif resource.plural is not None:
+                response = getattr(api, resource.list_all)(*args, resource.plural, **kwargs)
             else:
                 response = getattr(api, resource.list_all)(**kwargs)
             return json.loads(response.data)
         except Exception as exc:  # ApiException, urllib3 connection errors, bad JSON
             status = getattr(exc, "status", None)
+            if resource.optional and status == 404:
+                return {"kind": resource.list_kind, "apiVersion": resource.api_version, "items": []}
             reason = getattr(exc, "reason", None) or exc
             detail = f"{status} {reason}" if status else str(reason)
             raise InputError(
