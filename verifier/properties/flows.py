@@ -107,6 +107,23 @@ def flow_cases(
     return cases
 
 
+def prefer_declared_ports(enc: Encoder, packet: Packet) -> Callable[[Case], Any]:
+    """A preference for :func:`~verifier.symbolic.solver.search`: examples on a port the destination
+    declares (with its protocol), so a counterexample reads "reaches db on 5432/TCP", not "on 1/TCP"."""
+    alg = enc.alg
+
+    def wish(case: Case) -> Any:
+        key = case.key if isinstance(case.key, FlowKey) else None
+        if key is None:
+            return None
+        ports = [(p.container_port, p.protocol) for p in key.destinations[0].ports]
+        if not ports:
+            return alg.eq(packet.protocol, "TCP")
+        return alg.or_(*(alg.and_(alg.eq(packet.dst_port, n), alg.eq(packet.protocol, proto)) for n, proto in ports))
+
+    return wish
+
+
 def decode(enc: Encoder, model: z3.ModelRef, key: FlowKey, packet: Packet) -> FlowWitness:
     """The pods, path and packet a model picked for a flow case."""
     concrete = enc.concrete_packet(model, packet)

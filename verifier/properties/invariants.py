@@ -342,7 +342,7 @@ def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
                 ),
             )
         cases += _external_cases(cluster, enc, inv, packet, cond, dst_classes, fam_pods)
-        result = search(enc.solver(timeout), cases, limit - len(found))
+        result = search(enc.solver(timeout), cases, limit - len(found), prefer=flows.prefer_declared_ports(enc, packet))
         if result.status is SolverStatus.UNKNOWN:
             unknown.append(f"IPv{family}: {result.reason}")
         for case, model in result.hits:

@@ -112,7 +112,8 @@ def _host_network_selected(cluster, enc, classes, pods, timeout, limit):
                 cases.append(Case((pol, sub), alg.or_(*(c.formula for c in sub))))
     if not cases:
         return [], None
-    result = search(enc.solver(timeout), cases, limit)
+    wish = flows.prefer_declared_ports(enc, packet)
+    result = search(enc.solver(timeout), cases, limit, prefer=lambda case: wish(case.key[1][0]))
     out = []
     for case, model in result.hits:
         pol, sub = case.key
@@ -163,7 +164,7 @@ def _ipblock_dependent(cluster, enc, classes, pods, timeout, limit):
     cases += flows.flow_cases(enc, packet, out_of, rest, extra=extra)
     if not cases:
         return [], None
-    result = search(enc.solver(timeout), cases, limit)
+    result = search(enc.solver(timeout), cases, limit, prefer=flows.prefer_declared_ports(enc, packet))
     found = []
     for case, model in result.hits:
         w = flows.decode(enc, model, case.key, packet)

@@ -19,7 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import z3
 
@@ -102,7 +102,7 @@ class Search:
     seconds: float
 
 
-def search(solver: Solver, cases: list[Case], limit: int) -> Search:
+def search(solver: Solver, cases: list[Case], limit: int, *, prefer: Callable[[Case], Any] | None = None) -> Search:
     """Find up to ``limit`` cases that can happen, each with a model.
 
     Asks Z3 for the disjunction of the cases; every model found names one
@@ -112,6 +112,11 @@ def search(solver: Solver, cases: list[Case], limit: int) -> Search:
     The hits come in the order of ``cases`` (not the order Z3 happened to find
     them in, which depends on what the process solved before), so one input
     always gives one report.
+
+    ``prefer(case)`` may name a condition that makes a better example (a port
+    the destination declares, say); each hit's model is re-solved under it and
+    kept only if the preference can hold. It never decides *whether* a case
+    happens, only which example of it is shown.
     """
     remaining = [c for c in cases if c.formula is not False]
     hits: list[tuple[Case, z3.ModelRef]] = []
@@ -138,5 +143,12 @@ def search(solver: Solver, cases: list[Case], limit: int) -> Search:
         )
         if hit is None:  # pragma: no cover - a model of the disjunction satisfies some disjunct
             raise AssertionError("Z3 model satisfies no case of the disjunction")
+        if prefer is not None:
+            wish = prefer(hit)
+            if wish is not None and wish is not True:
+                better = solver.check(hit.formula if hit.formula is not True else z3.BoolVal(True), wish)
+                seconds += better.seconds
+                if better.status is Status.SAT:
+                    model = better.model
         hits.append((hit, model))
         remaining = [c for c in remaining if c is not hit]
