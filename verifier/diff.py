@@ -83,6 +83,28 @@ class Diff:
     def newly_denied(self) -> tuple[FlowChange, ...]:
         return tuple(c for c in self.changes if c.change == "denied")
 
+    def frame(self):
+        """One row per changed workload pair: change, source, destination, ports, an example (pandas)."""
+        import pandas as pd
+
+        columns = ["change", "source", "destination", "ports", "example", "before", "after"]
+        rows = [
+            [
+                "newly allowed" if c.change == "allowed" else "newly denied",
+                c.source,
+                c.destination,
+                str(c.ports),
+                f"{c.example_pods[0]} -> {c.example_pods[1]} {c.example.dst_port}/{c.example.protocol}",
+                c.old_trace,
+                c.new_trace,
+            ]
+            for c in self.changes
+        ]
+        return pd.DataFrame(rows, columns=columns, dtype=object)
+
+    def _repr_html_(self) -> str:
+        return self.frame().drop(columns=["before", "after"]).to_html()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "newly_allowed": [c.to_dict() for c in self.newly_allowed],
