@@ -41,10 +41,13 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
     start = time.perf_counter()
     found: list[Counterexample] = []
     unknown: list[str] = []
+    reported: set = set()
     for family in cluster.families:
         enc = Encoder(cluster, family)
-        cases = _cases(cluster, enc, family)
+        # A Service port empty (or a pod lacking the named port) in both families is one finding.
+        cases = [c for c in _cases(cluster, enc, family) if _identity(c.key) not in reported]
         result = search(enc.solver(timeout), cases, max_counterexamples - len(found))
+        reported.update(_identity(c.key) for c, _m in result.hits)
         if result.status is SolverStatus.UNKNOWN:
             unknown.append(f"IPv{family}: {result.reason}")
         for case, _model in result.hits:
@@ -53,6 +56,13 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
             break
     seconds = time.perf_counter() - start
     return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
+
+
+def _identity(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """What a finding is about, whatever the family it was found in."""
+    if key[0] in ("empty", "unresolved"):
+        return (key[0], key[1].ref, key[2], *(p.ref for p in key[4:]))
+    return (id(key),)
 
 
 def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:
@@ -153,19 +163,22 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
             details={"frontend": f"{f.ip}:{f.port}/{f.protocol}"},
         )
     svc, sp, family = key[1], key[2], key[3]
-    t = _trace_to(cluster, svc, sp, family)
-    traces = (t,) if t is not None else ()
     if kind == "empty":
-        why = _why_empty(cluster, svc, sp, family)
-        if t is not None and t.verdict is not Verdict.NO_ENDPOINTS:
-            raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
+        empty = [f for f in svc_rules.families_of(svc) if not svc_rules.candidates(cluster, svc, sp, f)] or [family]
+        traces = tuple(t for f in empty if (t := _trace_to(cluster, svc, sp, f)) is not None)
+        for t in traces:
+            if t.verdict is not Verdict.NO_ENDPOINTS:
+                raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
         lacking = _lacking(cluster, svc, sp, family)
+        families = " and ".join(f"IPv{f}" for f in empty)
         return Counterexample(
-            summary=f"Service {svc.ref} port {sp} (IPv{family}) has no usable endpoint: {why}",
+            summary=f"Service {svc.ref} port {sp} ({families}) has no usable endpoint: {_why_empty(cluster, svc, sp, empty)}",
             pods=tuple(p.ref for p in lacking),
             objects=(_port_decider(svc, sp, f"port {sp}" + (" targetPort" if lacking else "")),),
             traces=traces,
         )
+    t = _trace_to(cluster, svc, sp, family)
+    traces = (t,) if t is not None else ()
     if kind == "unresolved":
         pod = key[4]
         if t is not None and any(b.pod == pod.ref for b in t.branches):
@@ -197,16 +210,17 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
     )
 
 
-def _why_empty(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> str:
+def _why_empty(cluster: Cluster, svc: Service, sp: ServicePort, families: list[int]) -> str:
     if not svc.selector:
-        if svc_rules.service_endpoints(cluster, svc, family):
+        if any(svc_rules.service_endpoints(cluster, svc, f) for f in families):
             return "its EndpointSlices have no ready address with this port"
         return "it has no selector and no EndpointSlice"
-    pods = _selected(cluster, svc, family)
+    pods = list({p.ref: p for f in families for p in _selected(cluster, svc, f)}.values())
     if not pods:
         sel = ",".join(f"{k}={v}" for k, v in sorted(svc.selector.items()))
-        return f"the selector {sel} matches no running pod with an IPv{family} address in {svc.namespace}"
-    if _lacking(cluster, svc, sp, family):
+        which = " or ".join(f"IPv{f}" for f in families)
+        return f"the selector {sel} matches no running pod with an {which} address in {svc.namespace}"
+    if all(_lacking(cluster, svc, sp, f) for f in families):
         names = ", ".join(p.ref for p in pods)
         return f"no selected pod ({names}) declares a {sp.protocol} container port named {sp.target!r}"
     return "none of the selected pods is ready"
