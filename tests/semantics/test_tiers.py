@@ -224,3 +224,16 @@ def test_item_47_not_selector_admits_outside_and_unlabelled():
     assert verdict(c, "8.8.8.8", "10.244.1.10").verdict is Verdict.ALLOWED
     assert verdict(c, "x/b", "x/a").verdict is Verdict.ALLOWED
     assert verdict(c, "x/bad", "x/a").verdict is Verdict.DENIED
+
+
+def test_item_37_the_isolation_property_reports_the_priority_tie():
+    """Same priority, different actions, one pod: reported as a finding (the order is the implementation's)."""
+    from verifier.properties import isolation
+
+    a = anp("a-allow", 7, ingress=[AdminRule("Allow", (from_ns("y"),))])
+    b = anp("b-deny", 7, ingress=[AdminRule("Deny", (from_ns("y"),))])
+    result = isolation.check(world(b, a), timeout=10)
+    assert [f.message.split(":")[0] for f in result.findings] == [
+        "AdminNetworkPolicies a-allow and b-deny share priority 7 and both apply to x/a (ingress) with different actions"
+    ]
+    assert isolation.check(world(a), timeout=10).findings == ()

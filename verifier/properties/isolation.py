@@ -35,7 +35,7 @@ from ..symbolic.solver import Status as SolverStatus
 from ..symbolic.solver import Case, search
 from ..trace import Decider
 from . import flows
-from .result import Counterexample, PropertyResult
+from .result import Counterexample, Finding, PropertyResult
 
 NAME = "isolation"
 STATEMENT = (
@@ -73,7 +73,33 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
             if reason:
                 unknown.append(reason)
     seconds = time.perf_counter() - start
-    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
+    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds, findings=_priority_ties(cluster))
+
+
+def _priority_ties(cluster: Cluster) -> tuple[Finding, ...]:
+    """AdminNetworkPolicies of one priority that apply to one pod with different actions (semantics.md §4.5).
+
+    Upstream leaves their order to the implementation; netverify orders them by
+    name, and says so here rather than pretend the answer is certain.
+    """
+    from ..semantics import admin_policy
+
+    out: dict[tuple[str, str], Finding] = {}
+    for pod in cluster.live_pods:
+        for direction in ("Ingress", "Egress"):
+            anps = admin_policy.applicable(cluster, pod, direction, baseline=False)
+            for a, b in zip(anps, anps[1:]):
+                actions_a = {r.action for r in a.rules(direction)}
+                actions_b = {r.action for r in b.rules(direction)}
+                if a.priority == b.priority and actions_a | actions_b != actions_a & actions_b:
+                    key = tuple(sorted((a.name, b.name)))
+                    out.setdefault(key, Finding(
+                        f"AdminNetworkPolicies {a.name} and {b.name} share priority {a.priority} and both apply to "
+                        f"{pod.ref} ({direction.lower()}) with different actions: the implementation may evaluate "
+                        "either first (netverify takes them by name)",
+                        (Decider.of(a, part="spec.priority"), Decider.of(b, part="spec.priority")),
+                    ))
+    return tuple(out.values())
 
 
 # --------------------------------------------------------------------------- 1. hostNetwork pods
