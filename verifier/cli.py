@@ -152,7 +152,9 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
     from .report.text import format_resolution
     from .semantics.dns import resolve
 
-    pod = cluster.pod(source)
+    from .engine import pod_or_workload
+
+    pod = pod_or_workload(cluster, source)
     res = resolve(cluster, pod, name, qtype.upper())
     if output == "json":
         _echo_json(

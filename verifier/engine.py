@@ -38,6 +38,20 @@ __all__ = ["client_for", "trace", "resolve_port"]
 # --------------------------------------------------------------------------- the client
 
 
+def pod_or_workload(cluster: Cluster, ref: str) -> Pod:
+    """The pod ``ns/name``; or, when no pod has that name, the first pod of the workload ``ns/name``.
+
+    So ``--from shop/frontend`` works for a Deployment ``frontend`` (its pod
+    ``shop/frontend-0`` is used, and the trace says so).
+    """
+    if ref in cluster.pod_by_ref:
+        return cluster.pod_by_ref[ref]
+    pods = cluster.workload_pods(ref)
+    if pods:
+        return pods[0]
+    return cluster.pod(ref)  # raises UsageError listing what exists
+
+
 def client_for(cluster: Cluster, source: str | Pod | Node | IP) -> Client:
     """A client from ``ns/pod``, ``node/NAME``, an IP literal, or a model object."""
     if isinstance(source, Pod):
@@ -56,7 +70,7 @@ def client_for(cluster: Cluster, source: str | Pod | Node | IP) -> Client:
     ip = ip_literal(text)
     if ip is not None:
         return Client.of_ip(cluster, ip)
-    return Client.of_pod(cluster, cluster.pod(text))
+    return Client.of_pod(cluster, pod_or_workload(cluster, text))
 
 
 def _looks_like_ip(text: str) -> bool:
@@ -134,6 +148,11 @@ def trace(
     client = client_for(cluster, source)
     hops: list[Hop] = []
     notes: list[str] = []
+    for given in (source, destination):
+        if isinstance(given, str) and "/" in given and not given.startswith("node/") and given not in cluster.pod_by_ref:
+            pods = cluster.workload_pods(given)
+            if pods:
+                notes.append(f"{given} is a workload: using its pod {pods[0].ref}")
     dst_label = destination.ref if isinstance(destination, Pod) else str(destination)
 
     def finish(verdict: Verdict, branches: tuple[Branch, ...] = (), fam: int | None = family, p=port) -> Trace:
@@ -150,7 +169,7 @@ def trace(
         text = str(destination)
         dst_ip = ip_literal(text)
         if dst_ip is None and "/" in text:
-            target_pod = cluster.pod(text)
+            target_pod = pod_or_workload(cluster, text)
     if target_pod is not None:
         fam = family or next((f for f in client.families if target_pod.ip(f) is not None), None)
         if fam is None or target_pod.ip(fam) is None:

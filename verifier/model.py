@@ -929,6 +929,21 @@ class Cluster:
 
         return matrix(self, namespaces, **kwargs)
 
+    def workload_pods(self, ref: str) -> tuple[Pod, ...]:
+        """The live pods of the workload ``"ns/name"`` (Deployment, StatefulSet, DaemonSet, ...), by name.
+
+        Matches pods owned by ``<Kind>/name`` or by a ReplicaSet ``name-<hash>``.
+        """
+        ns, _, name = ref.partition("/")
+        out = []
+        for p in self.pods_by_namespace.get(ns, ()):
+            kind, _, owner = (p.owner or "").partition("/")
+            if p.terminal or not owner:
+                continue
+            if owner == name or (kind == "ReplicaSet" and owner.rsplit("-", 1)[0] == name):
+                out.append(p)
+        return tuple(sorted(out, key=lambda p: p.name))
+
     def pod(self, ref: str) -> Pod:
         """The pod ``"namespace/name"``; raises :class:`~verifier.errors.UsageError`."""
         from .errors import UsageError

@@ -144,3 +144,14 @@ def test_a_malformed_manifest_is_reported_at_its_line(capsys, tmp_path):
         "netverify: the cluster state has 1 error(s):",
         f"  {bad}:5: Pod default/a: spec.containers[0].ports[0].containerPort: must be between 1 and 65535, got 99999",
     ]
+
+
+def test_a_workload_name_stands_for_its_first_pod(capsys):
+    """``--from shop/frontend`` (a Deployment) uses shop/frontend-0, and the trace says so."""
+    from verifier.cli import main
+
+    code = main(["reach", "-f", "fixtures/demo", "--from", "shop/frontend", "--to", "cartservice.shop", "--port", "7070"])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.splitlines()[0].startswith("ALLOWED  shop/frontend-0 -> cartservice.shop:7070/TCP")
+    assert "note: shop/frontend is a workload: using its pod shop/frontend-0" in out
