@@ -458,7 +458,7 @@ def _check_reach(cluster: Cluster, inv: Invariant, timeout: float):
             continue
         dst_pod = cluster.pod_by_ref[b.pod]
         dst_ep = flows.endpoint_of_pod(cluster, dst_pod)
-        packet = Packet(family, enc._client_ip(client, client_pod), enc.pod_ip(dst_pod), b.port, protocol)
+        packet = Packet(family, enc.client_ip(client, client_pod), enc.pod_ip(dst_pod), b.port, protocol)
         if svc_hop is None:
             ways = [FlowPath("direct")]
         else:

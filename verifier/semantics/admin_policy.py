@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from ..model import AdminNetworkPolicy, AdminPeer, AdminPort, AdminRule, Cluster, Pod
 from .algebra import Algebra, Packet, Term
-from .endpoint import Endpoint, NodeEndpoint, PodEndpoint
+from .endpoint import Endpoint, PodEndpoint
 from .selectors import matches, namespace_labels
 
 __all__ = ["subject_selects", "applicable", "rule_condition", "peer_condition", "port_condition"]
@@ -95,6 +95,3 @@ def rule_condition(
         return peers
     return alg.and_(peers, alg.or_(*(port_condition(alg, p, destination, packet) for p in rule.ports)))
 
-
-def is_node(endpoint: Endpoint) -> bool:
-    return isinstance(endpoint, NodeEndpoint)

@@ -23,7 +23,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 from ..model import IP, Network, Pod
 
@@ -95,9 +95,6 @@ class Concrete(ConcreteAddresses):
 
     def in_cidr(self, ip: IP, net: Network) -> bool:
         return ip.version == net.version and ip in net
-
-    def any_(self, terms: Iterable[bool]) -> bool:
-        return any(terms)
 
 
 CONCRETE = Concrete()

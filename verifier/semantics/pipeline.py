@@ -24,7 +24,7 @@ from ..model import IP, Cluster, Node, Pod
 from . import policy
 from .addressing import endpoint_for_ip, endpoint_of_pod, route, snat_applies, Route
 from .algebra import Algebra, Packet, Term
-from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
+from .endpoint import Endpoint, NodeEndpoint, PodEndpoint
 
 __all__ = ["Client", "FlowDecision", "flow"]
 
@@ -183,6 +183,3 @@ def _route_symbolic(cluster: Cluster, start: str | None, destination: Endpoint) 
         return Route("node", destination.node.name)
     return Route("external")
 
-
-def is_external(endpoint: Endpoint) -> bool:
-    return isinstance(endpoint, ExternalEndpoint)

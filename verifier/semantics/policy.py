@@ -28,7 +28,7 @@ from ..model import AdminNetworkPolicy, Cluster, NetworkPolicy, Peer, PolicyPort
 from . import admin_policy, calico_policy
 from ._cache import per_cluster
 from .algebra import CONCRETE, Algebra, Packet, Term
-from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
+from .endpoint import Endpoint, NodeEndpoint, PodEndpoint
 from .selectors import matches, namespace_labels
 
 __all__ = [
@@ -45,7 +45,6 @@ __all__ = [
     "rule_matches",
     "ingress",
     "egress",
-    "connection_allowed",
     "ipblock_assumption",
 ]
 
@@ -108,10 +107,6 @@ class Decision:
     @property
     def clauses(self) -> tuple[Clause, ...]:
         return tuple(c for t in self.tiers for c in t.clauses)
-
-    @property
-    def isolated(self) -> bool:
-        return bool(self.tiers) and self.exemption is None
 
     def allowed(self, alg: Algebra) -> Term:
         """The tier walk as one term: ``ite`` chains, folded into and/or for Allow and Deny."""
@@ -372,17 +367,6 @@ def ingress(
     return _decide(alg, cluster, INGRESS, destination, source, packet.src_ip, destination, packet, exemption)
 
 
-def connection_allowed(
-    alg: Algebra, cluster: Cluster, source: Endpoint, destination: Endpoint, packet: Packet, *, seen_source: Endpoint | None = None, via_service: bool = False
-) -> Term:
-    """Both ends must allow: the source's egress and the destination's ingress (§3.4)."""
-    seen = source if seen_source is None else seen_source
-    return alg.and_(
-        egress(alg, cluster, source, destination, packet, via_service=via_service).allowed(alg),
-        ingress(alg, cluster, seen, destination, packet, via_service=via_service).allowed(alg),
-    )
-
-
 def ipblock_assumption(cluster: Cluster, clause: Clause, other: Endpoint, other_ip, family: int) -> Peer | None:
     """The ipBlock peer through which a NetworkPolicy ``clause`` matched a *pod*, if nothing else matched it.
 
@@ -400,7 +384,3 @@ def ipblock_assumption(cluster: Cluster, clause: Clause, other: Endpoint, other_
     if not hits or any(p.ip_block is None for p in hits):
         return None
     return hits[0]
-
-
-def is_external(endpoint: Endpoint) -> bool:
-    return isinstance(endpoint, ExternalEndpoint)

@@ -14,7 +14,7 @@ pod pair, every allowed port in one pass instead of 3 x 65,535 replays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..model import IP, PROTOCOLS, Network
 from .algebra import ConcreteAddresses
@@ -160,8 +160,6 @@ class PortSetAlgebra(ConcreteAddresses):
             out = t if out is EMPTY else PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges)))
         return out
 
-    def any_(self, terms: Iterable[Any]) -> PortSet:
-        return self.or_(*terms)
 
     def not_(self, term: Any) -> PortSet:
         return PortSet(tuple(_complement(r) for r in _lift(term).ranges))

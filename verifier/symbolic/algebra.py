@@ -18,7 +18,7 @@ False
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable
+from typing import Any
 
 import z3
 
@@ -87,8 +87,6 @@ class Z3Algebra:
             return False
         return rest[0] if len(rest) == 1 else z3.Or(*rest)
 
-    def any_(self, terms: Iterable[Any]) -> Any:
-        return self.or_(*terms)
 
     def not_(self, term: Any) -> Any:
         if isinstance(term, bool):
@@ -106,8 +104,6 @@ class Z3Algebra:
             return cond if then else z3.Not(cond)
         return z3.If(cond, self._bool(then), self._bool(other))
 
-    def implies(self, a: Any, b: Any) -> Any:
-        return self.or_(self.not_(a), b)
 
     @staticmethod
     def _bool(t: Any) -> Any:

@@ -11,21 +11,21 @@ allocated) and how a Z3 model maps back to pods, ports and protocols.
 >>> b = Pod(namespace="x", name="b", ips=(ip_address("10.244.0.6"),), node_name="n1")
 >>> enc = Encoder(Cluster(pods=(a, b)), family=4)
 >>> pkt = enc.packet("q")
->>> s = enc.solver(timeout=10)
->>> s.check(enc.pod_to_pod(a, b, pkt)).status.name
+>>> client = Client.of_pod(enc.cluster, a)
+>>> allowed = enc.flow_allowed(client, PodEndpoint(b), pkt, Path("direct"))
+>>> enc.solver(timeout=10).check(allowed, pkt.dst_port == 80).status.name
 'SAT'
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 
 import z3
 
 from ..model import IP, Cluster, Network, Node, Pod
 from ..semantics import services as service_rules
-from ..semantics.addressing import endpoint_of_pod
 from ..semantics.algebra import Packet
 from ..semantics import policy as policy_rules
 from ..semantics.endpoint import Endpoint, NodeEndpoint, PodEndpoint
@@ -163,8 +163,8 @@ class Encoder:
         self.width = width(family)
         self.allocated: dict[tuple[str, int], z3.BitVecRef] = {}
         self.constraints: list[Any] = []
+        self.alg = Z3Algebra(self.allocated)  # shares the dict _allocate fills
         self._allocate()
-        self.alg = Z3Algebra(self.allocated)
         self._paths: dict[tuple[str, str | None], dict[str, list[Path]]] = {}
         self._one_of: dict[tuple, Any] = {}
 
@@ -181,7 +181,7 @@ class Encoder:
             self.allocated[(p.ref, fam)] = var
             variables.append(var)
             ranges = allocation_ranges(self.cluster, p, fam)
-            self.constraints.append(z3.Or(*[self.alg_in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False))
+            self.constraints.append(z3.Or(*[self.alg.in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False))
             for net in ranges:
                 for ip in reserved_addresses(self.cluster, net):
                     self.constraints.append(var != int(ip))
@@ -190,10 +190,6 @@ class Encoder:
                     self.constraints.append(var != int(ip))
         if len(variables) > 1:
             self.constraints.append(z3.Distinct(*variables))
-
-    @staticmethod
-    def alg_in_cidr(var: z3.BitVecRef, net: Network) -> Any:
-        return Z3Algebra().in_cidr(var, net)
 
     def pod_ip(self, pod: Pod) -> Any:
         """The pod's address of this family: a constant, or its allocation unknown."""
@@ -306,18 +302,8 @@ class Encoder:
         )
         return alg.and_(packet_ok, egress_first, decision.allowed(alg))
 
-    def pod_to_pod(self, source: Pod, destination: Pod, packet: Packet, *, paths: Sequence[Path] | None = None) -> Any:
-        """``source`` can open ``packet`` to ``destination`` (by any path); addresses pinned to the pods."""
-        client = Client.of_pod(self.cluster, source)
-        dst = endpoint_of_pod(self.cluster, destination)
-        pinned = self.alg.and_(
-            self.alg.eq(packet.src_ip, self._client_ip(client, source)),
-            self.alg.eq(packet.dst_ip, self.pod_ip(destination)),
-        )
-        ways = paths if paths is not None else self.paths(client, destination)
-        return self.alg.and_(pinned, self.alg.or_(*(self.flow_allowed(client, dst, packet, p) for p in ways)))
-
-    def _client_ip(self, client: Client, pod: Pod) -> Any:
+    def client_ip(self, client: Client, pod: Pod) -> Any:
+        """The address ``pod`` sends from: its node's for a hostNetwork pod, else its own (maybe an unknown)."""
         if pod.host_network:
             return client.ip(self.family)
         return self.pod_ip(pod)
