@@ -52,7 +52,7 @@ from ..model import PROTOCOLS, Cluster, IPBlock, Labels, Pod, Source, ip_network
 from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
-from ..semantics.selectors import namespace_labels
+from ..semantics.selectors import matches, namespace_labels, selector_from_labels
 from ..symbolic.encoder import Encoder, Path as FlowPath
 from ..semantics.classes import pod_classes
 from ..symbolic.solver import Case, search
@@ -80,13 +80,9 @@ class Selector:
             return False
         if self.namespace is not None and pod.namespace != self.namespace:
             return False
-        if self.namespaces is not None:
-            ns = namespace_labels(cluster, pod.namespace)
-            if any(ns.get(k) != v for k, v in self.namespaces.items()):
-                return False
-        if self.pods is not None and any(pod.labels.get(k) != v for k, v in self.pods.items()):
+        if self.namespaces is not None and not matches(selector_from_labels(self.namespaces), namespace_labels(cluster, pod.namespace)):
             return False
-        return True
+        return self.pods is None or matches(selector_from_labels(self.pods), pod.labels)
 
     def __str__(self) -> str:
         if self.ip_block is not None:
