@@ -201,7 +201,7 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
             port=port,
             protocol=protocol.upper() if protocol else None,
             family=int(family) if family else None,
-            progress=(lambda n: bar.update(1)) if bar else None,
+            progress=(lambda n: _advance(bar, n)) if bar else None,
         )
     if output == "json":
         _echo_json(m.to_dict())
@@ -333,38 +333,44 @@ def _check_exit_code(report: CheckReport, soft_fail: bool) -> int:
 
 @contextlib.contextmanager
 def _check_progress(total: int):
-    """A progress callback for ``check`` driving a tqdm bar on stderr, or None when stderr is no terminal."""
+    """A progress callback for ``check`` driving a bar on stderr, or None when stderr is no terminal."""
     if total == 0 or not sys.stderr.isatty():
         yield None
         return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc="netverify check", unit="check", file=sys.stderr, leave=False) as bar:
+    with click.progressbar(
+        length=total,
+        label="netverify check",
+        file=sys.stderr,
+        show_pos=True,
+        show_percent=True,
+        item_show_func=lambda name: name,
+    ) as bar:
 
         def progress(name: str, result) -> None:
-            if result is None:
-                bar.set_description(name)
+            if result is None:  # a check starts: name it on the bar
+                bar.current_item = name
+                bar.render_progress()
             else:
                 bar.update(1)
 
         yield progress
 
 
-class _NoBar:
-    def __enter__(self):
-        return None
-
-    def __exit__(self, *exc):
-        return False
+def _advance(bar, total: int) -> None:
+    """One more class done, out of ``total`` (the matrix learns its class count as it goes)."""
+    bar.length = total
+    bar.update(1)
 
 
+@contextlib.contextmanager
 def _progress(size: int, what: str):
-    """A tqdm bar on stderr for big clusters, when stderr is a terminal."""
+    """A bar on stderr for big clusters (``bar.update(n)``), when stderr is a terminal; else None."""
     if size < 500 or not sys.stderr.isatty():
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(desc=what, unit="class", file=sys.stderr, leave=False)
+        yield None
+        return
+    # The number of classes is known only once the computation has grouped the pods.
+    with click.progressbar(length=size, label=what, file=sys.stderr, show_pos=True) as bar:
+        yield bar
 
 
 # --------------------------------------------------------------------------- entry point

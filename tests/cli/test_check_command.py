@@ -231,7 +231,7 @@ def test_unwritable_output_file_exits_2(monkeypatch, loaded, capsys, tmp_path):
 
 
 class _Terminal:
-    """A stderr that says it is a terminal and keeps what tqdm writes."""
+    """A stderr that says it is a terminal and keeps what the progress bar writes."""
 
     def __init__(self):
         self.text = ""
@@ -258,4 +258,20 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         progress("isolation", None)
         progress("isolation", PropertyResult("isolation", "isolation", Status.HOLDS, "s"))
         progress("dns-resolution", None)  # the bar redraws when the next check starts
-    assert "isolation:   0%" in tty.text and "dns-resolution:  50%" in tty.text and "1/2" in tty.text
+    assert "0/2    0%  isolation" in tty.text and "1/2   50%  isolation" in tty.text
+    assert "1/2   50%  dns-resolution" in tty.text  # the bar redrawn with the next check's name
+
+
+def test_matrix_progress_bar_only_on_a_terminal_for_big_clusters(monkeypatch):
+    from verifier.cli import _advance, _progress
+
+    with _progress(600, "matrix") as bar:
+        assert bar is None  # pytest's stderr is no terminal
+    tty = _Terminal()
+    monkeypatch.setattr(sys, "stderr", tty)
+    with _progress(10, "matrix") as bar:
+        assert bar is None  # small clusters: no bar
+    with _progress(600, "matrix") as bar:
+        _advance(bar, 3)  # the class count is learnt as the matrix goes
+        _advance(bar, 3)
+    assert tty.text.startswith("\r") and "matrix" in tty.text and "2/3" in tty.text
