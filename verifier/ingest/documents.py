@@ -12,6 +12,8 @@ and builds a node tree we would then convert again, which made a 40 MB
 ``kubectl get -A -o yaml`` dump take 20 s. The event loop below does it in a
 quarter of that. Nothing but dicts, lists, strings, numbers, booleans and
 ``None`` is ever constructed: tags are never used to build Python objects.
+Where PyYAML was built without libyaml, the same events come from PyYAML's
+pure-Python parser (slower, same values and line numbers).
 
 JSON is validated with :mod:`json` (precise error positions) and then read with
 the same event loop (JSON is a subset of the YAML that libyaml reads), so both
@@ -34,7 +36,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
-from yaml import _yaml  # the libyaml binding; PyYAML is a hard dependency
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
@@ -341,6 +342,30 @@ def _resolve_json(value: str) -> Any:
         return value
 
 
+def _libyaml() -> Any:
+    """PyYAML's libyaml binding (``yaml._yaml``), or None when PyYAML was built without it."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    try:
+        from yaml import _yaml
+    except ImportError:
+        return None
+    return _yaml if hasattr(_yaml, "CParser") else None
+
+
+def _event_parser(text: str) -> Any:
+    """A YAML event source for ``text``: libyaml's when available, else PyYAML's pure-Python parser.
+
+    Both give the same events with the same marks; neither constructs objects
+    (the composer below builds only plain values). The pure-Python reader checks
+    the text when it is created, so this may raise a ``yaml.YAMLError``.
+    """
+    binding = _libyaml()
+    if binding is not None:
+        return binding.CParser(text)
+    return yaml.SafeLoader(text)  # used for its Reader/Scanner/Parser only: get_event()
+
+
 def _compose(
     text: str, file: str, problems: list[Problem], *, json_mode: bool
 ) -> list[tuple[int, Any]]:
@@ -349,8 +374,7 @@ def _compose(
     Written as closures over local names because this loop runs once per YAML
     event (millions for a cluster dump) and attribute lookups dominate its cost.
     """
-    parser = _yaml.CParser(text)
-    get = parser.get_event
+    get: Any = None  # the event source's get_event, set in the try below
     cache: dict[str, Any] = {}
     anchors: dict[str, Any] = {}
     building: set[str] = set()
@@ -510,6 +534,7 @@ def _compose(
     docs: list[tuple[int, Any]] = []
     index = -1
     try:
+        get = _event_parser(text).get_event
         while True:
             e = get()
             if e is None:
