@@ -26,7 +26,6 @@ __all__ = [
     "Network",
     "ip_address",
     "ip_network",
-    "family_of",
     "PROTOCOLS",
     "Source",
     "Labels",
@@ -78,11 +77,6 @@ def ip_address(text: str | int | IP) -> IP:
 def ip_network(text: str | Network) -> Network:
     """A network; host bits must be zero (Kubernetes validation rejects them)."""
     return ipaddress.ip_network(text, strict=True)
-
-
-def family_of(value: IP | Network) -> int:
-    """4 or 6."""
-    return value.version
 
 
 # --------------------------------------------------------------------------- provenance
@@ -401,9 +395,6 @@ class Service:
     @property
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}"
-
-    def cluster_ip(self, family: int) -> IP | None:
-        return next((a for a in self.cluster_ips if a.version == family), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,9 +46,8 @@ from .objects import Header, read_cidrs
 from .reader import Reader, one_of
 from .syntax import dns_subdomain_error, ip_error, parse_ip
 
-__all__ = ["API_VERSION", "KIND", "read_cluster_network"]
+__all__ = ["KIND", "read_cluster_network"]
 
-API_VERSION = "netverify.dev/v1alpha1"
 KIND = "ClusterNetwork"
 
 MASQUERADE_MODES = ("calico", "ip-masq-agent", "non-masquerade-cidr", "pod-network", "none")
