@@ -1,4 +1,4 @@
-"""The reachability heatmap and the trace diagram, checked on the Figure's artists."""
+"""The reachability heatmap, checked on the Figure's artists."""
 
 from __future__ import annotations
 
@@ -14,14 +14,12 @@ from matplotlib.figure import Figure
 from tests.builders import cluster as build_cluster
 from tests.builders import pod
 from tests.report.clusters import shop
-from verifier.engine import trace
 from verifier.matrix import matrix
 from verifier.report.plots import (
     CATEGORY_COLOURS,
     MATRIX_CMAP,
     MATRIX_NORM,
     plot_matrix,
-    plot_trace,
 )
 from verifier.report.views import ALL_PORTS, CATEGORY_LABELS, DENIED, SELF, SOME_PORTS
 
@@ -160,15 +158,3 @@ def test_empty_matrix_draws():
     ax = plot_matrix(matrix(Cluster())).axes[0]
     assert ax.get_title().startswith("Reachability: 0 pods")
     assert [t.get_text() for t in ax.texts] == ["no pods"]
-
-
-def test_plot_trace_marks_where_the_connection_stops():
-    t = trace(shop(), "dev/tool", "shop/db-0", 5432)
-    fig = plot_trace(t)
-    ax = fig.axes[0]
-    steps = [x.get_text() for x in ax.texts if x.get_fontweight() == "bold"]
-    assert steps == ["egress", "route", "snat", "ingress"]
-    colours = [to_hex(p.get_facecolor()) for p in ax.patches]
-    assert colours[-1] != colours[0]  # the denying hop stands out
-    assert len(set(colours[:-1])) == 1
-    assert ax.get_title() == str(t)

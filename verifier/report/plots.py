@@ -1,4 +1,4 @@
-"""matplotlib figures: the reachability heatmap (and a small trace diagram).
+"""matplotlib figures: the reachability heatmap.
 
 This is the only module that imports matplotlib. Functions return the
 ``Figure``; a figure they create themselves is closed in pyplot first, so a
@@ -41,7 +41,6 @@ if TYPE_CHECKING:  # annotations only
     from matplotlib.figure import Figure
 
     from ..matrix import Matrix
-    from ..trace import Trace
 
 __all__ = [
     "AGGREGATE_ABOVE",
@@ -50,7 +49,6 @@ __all__ = [
     "MATRIX_CMAP",
     "MATRIX_NORM",
     "plot_matrix",
-    "plot_trace",
 ]
 
 #: One colour per views.CATEGORY_LABELS entry: denied, some ports, all ports, self.
@@ -186,31 +184,3 @@ def plot_matrix(matrix: Matrix, ax: Axes | None = None, *, aggregate: bool | Non
     if aggregate is None:
         aggregate = len(matrix.pods) > AGGREGATE_ABOVE
     return _namespace_matrix(matrix, ax) if aggregate else _pod_matrix(matrix, ax)
-
-
-def plot_trace(trace: Trace, ax: Axes | None = None) -> Figure:
-    """The decisive path of a trace as a row of boxes, one per hop; returns the Figure.
-
-    A glance at *where* a connection stops: when the verdict is not ALLOWED the
-    last hop (the one that ended the path) is red, the others green. The hop
-    texts are in ``trace_frame`` and the HTML repr.
-    """
-    hops = trace.all_hops
-    fig, ax = _new_axes(ax, max(4.0, 1.6 * len(hops) + 1), 1.8)
-    for i, hop in enumerate(hops):
-        stopped_here = not trace.reachable and i == len(hops) - 1
-        colour = "#f4c7c3" if stopped_here else "#c6e6c6"
-        ax.add_patch(plt.Rectangle((i * 1.6, 0), 1.3, 1, facecolor=colour, edgecolor="grey"))
-        ax.text(
-            i * 1.6 + 0.65, 0.62, hop.step, ha="center", va="center", fontsize=8, fontweight="bold"
-        )
-        ax.text(i * 1.6 + 0.65, 0.32, hop.outcome, ha="center", va="center", fontsize=7)
-        if i:
-            ax.annotate(
-                "", xy=(i * 1.6, 0.5), xytext=(i * 1.6 - 0.3, 0.5), arrowprops={"arrowstyle": "->"}
-            )
-    ax.set_xlim(-0.2, max(1, len(hops)) * 1.6)
-    ax.set_ylim(-0.2, 1.2)
-    ax.set_axis_off()
-    ax.set_title(str(trace), fontsize=9)
-    return fig
