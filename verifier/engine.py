@@ -23,13 +23,12 @@ from dataclasses import replace
 
 from .errors import UsageError
 from .model import IP, PROTOCOLS, Cluster, Node, Pod
-from .semantics import hostports as hostport_rules
+from .semantics import journey
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
-from .semantics.addressing import endpoint_for_ip
 from .semantics.algebra import CONCRETE, Packet
 from .semantics.endpoint import NodeEndpoint, PodEndpoint
-from .semantics.pipeline import Client, flow
+from .semantics.pipeline import Client
 from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
 
 __all__ = ["client_for", "trace", "resolve_port"]
@@ -306,92 +305,62 @@ def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: li
 
 
 def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str, hops: list[Hop]) -> tuple[Branch, ...] | Verdict:
-    """Service translation at the first kube-proxy hop, then one branch per backend."""
-    fam = dst_ip.version
-    src_ip = client.ip(fam)
-    node_name = client.node.name if client.node else None
-    first_hop_node = node_name
-    if client.kind == "external":
-        owner = cluster.node_by_ip.get(dst_ip)
-        first_hop_node = owner.name if owner else None
-    t = service_rules.translate(cluster, client.kind, first_hop_node, dst_ip, port, protocol, client_ip=src_ip)
-    if t is None:
-        remote = _remote_node_port(cluster, client, dst_ip, port, protocol)
-        if remote is not None:
-            return _via_remote_node_port(cluster, client, remote, dst_ip, port, protocol, hops)
-        mapping = hostport_rules.match_host_port(cluster, dst_ip, port, protocol)
-        if mapping is not None:
-            return _via_host_port(cluster, client, mapping, hops)
-        return (_path(cluster, client, src_ip, dst_ip, port, protocol, via=None),)
-    deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=_port_source(t)),)
+    """The journey (semantics.journey.plan) turned into hops: the translation, then one branch per path."""
+    src_ip = client.ip(dst_ip.version)
     before = PacketView(src_ip, dst_ip, port, protocol)
+    j = journey.plan(cluster, client, dst_ip, port, protocol)
+    if j.entry is None:
+        p = j.paths[0]
+        if p.outcome != journey.FORWARD:
+            return (Branch((Hop("route", "no route", p.reason or "no route", (), before),), Verdict.NO_ROUTE, None, dst_ip, port),)
+        return (_path(cluster, client, src_ip, p, protocol),)
+    first = j.paths[0]
+    if first.pre_dnat:
+        # Translated on arrival at another node: the client's egress policy saw the node's
+        # address (the same packet for every path through this entry).
+        pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
+        decision = policy_rules.egress(CONCRETE, cluster, client.endpoint, NodeEndpoint(first.dnat_node), pkt)
+        hop = _policy_hop(decision, before)
+        if hop is not None:
+            hops.append(hop)
+        if not decision.allowed(CONCRETE):
+            return (Branch((), Verdict.DENIED, None, dst_ip, port),)
+    shared = len(j.translations) == 1
+    # Say where the translation happened unless it is the client's own node.
+    elsewhere = client.node is None or first.dnat_node is None or first.dnat_node.name != client.node.name
+    if shared:
+        hops.append(_translation_hop(j.entry, *j.translations[0], before, elsewhere))
+        if j.outcome != journey.FORWARD:
+            return Verdict.NO_ENDPOINTS
+    branches = []
+    for p in j.paths:
+        prefix = () if shared else (_translation_hop(j.entry, p.dnat_node, p.translation or j.entry.target, before, True),)
+        if p.outcome != journey.FORWARD:
+            branches.append(Branch(prefix, Verdict.NO_ENDPOINTS, None, dst_ip, port, _node_name(p.dnat_node)))
+            continue
+        b = _path(cluster, client, src_ip, p, protocol)
+        branches.append(replace(b, hops=prefix + b.hops))
+    return tuple(branches)
+
+
+def _node_name(node: Node | None) -> str | None:
+    return node.name if node is not None else None
+
+
+def _translation_hop(entry: journey.Entry, node: Node | None, translation, before: PacketView, show_node: bool) -> Hop:
+    """The hop saying what kube-proxy (or portmap) on ``node`` did with the packet."""
+    where = f" on node {node.name}" if node is not None and show_node else ""
+    if entry.kind == journey.HOST_PORT:
+        m = entry.target
+        decider = Decider.of(m.pod, part=f"hostPort {m.host_port}/{m.protocol}")
+        return Hop("service", "dnat", f"{m}{where}", (decider,), before)
+    t = translation
+    deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=service_rules.port_source(t.service, t.service_port)),)
     if t.outcome != "DNAT":
-        hops.append(Hop("service", t.outcome.lower(), t.reason, deciders, before))
-        return Verdict.NO_ENDPOINTS
+        return Hop("service", t.outcome.lower(), t.reason + where, deciders, before)
     targets = ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends)
-    hops.append(Hop("service", "dnat", f"{t.frontend.kind} {dst_ip}:{port}/{protocol} of Service {t.service.ref} -> {targets}", deciders, before))
-    # The packet continues from the node whose kube-proxy translated it (the
-    # receiving node for an outside client): it masquerades there and routes from there.
-    return tuple(
-        _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b, dnat_node=t.node)
-        for b in t.backends
-    )
-
-
-def _port_source(t):
-    srcs = getattr(t.service, "port_sources", ())
-    try:
-        return srcs[t.service.ports.index(t.service_port)]
-    except (ValueError, IndexError):
-        return t.service.source
-
-
-def _remote_node_port(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str):
-    """A NodePort on another node's address: DNATed there, not on the client's node."""
-    node = cluster.node_by_ip.get(dst_ip)
-    if node is None or client.kind == "external" or (client.node is not None and client.node.name == node.name):
-        return None
-    return service_rules.translate(cluster, "external" if client.kind == "external" else "remote", node.name, dst_ip, port, protocol, client_ip=client.ip(dst_ip.version))
-
-
-def _egress_to_node(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str, hops: list[Hop]) -> bool:
-    """The client's egress policy on a packet to another node's address (DNATed only on arrival)."""
-    src_ip = client.ip(dst_ip.version)
-    pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
-    decision = policy_rules.egress(CONCRETE, cluster, client.endpoint, endpoint_for_ip(cluster, dst_ip), pkt)
-    hop = _policy_hop(decision, PacketView(src_ip, dst_ip, port, protocol))
-    if hop is not None:
-        hops.append(hop)
-    return bool(decision.allowed(CONCRETE))
-
-
-def _via_remote_node_port(cluster, client, t, dst_ip, port, protocol, hops):
-    src_ip = client.ip(dst_ip.version)
-    if not _egress_to_node(cluster, client, dst_ip, port, protocol, hops):
-        return (Branch((), Verdict.DENIED, None, dst_ip, port),)
-    deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=_port_source(t)),)
-    if t.outcome != "DNAT":
-        hops.append(Hop("service", t.outcome.lower(), t.reason, deciders))
-        return Verdict.NO_ENDPOINTS
-    hops.append(Hop("service", "dnat", f"NodePort {dst_ip}:{port} on node {t.frontend.node} -> " + ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends), deciders))
-    return tuple(
-        _path(cluster, client, src_ip, b.ip, b.port, protocol, via=t, backend=b, egress_done=True, dnat_node=t.frontend.node)
-        for b in t.backends
-    )
-
-
-def _via_host_port(cluster: Cluster, client: Client, m: hostport_rules.HostPortMapping, hops: list[Hop]) -> tuple[Branch, ...]:
-    """portmap's DNAT on ``m.node`` (semantics.md §1.5): before the client's egress policy when the
-    client is on that node, on arrival for clients elsewhere; the source is preserved."""
-    dst_ip, port, protocol = m.node_ip, m.host_port, m.protocol
-    src_ip = client.ip(dst_ip.version)
-    on_arrival = client.kind != "external" and (client.node is None or client.node.name != m.node)
-    if on_arrival and not _egress_to_node(cluster, client, dst_ip, port, protocol, hops):
-        return (Branch((), Verdict.DENIED, None, dst_ip, port),)
-    ip, target_port = m.target
-    decider = Decider.of(m.pod, part=f"hostPort {m.host_port}/{m.protocol}")
-    hops.append(Hop("service", "dnat", f"{m} on node {m.node}", (decider,), PacketView(src_ip, dst_ip, port, protocol)))
-    return (_path(cluster, client, src_ip, ip, target_port, protocol, egress_done=on_arrival, dnat_node=m.node),)
+    ip = f"[{entry.ip}]" if entry.ip.version == 6 else str(entry.ip)
+    return Hop("service", "dnat", f"{t.frontend.kind} {ip}:{entry.port}/{entry.protocol} of Service {t.service.ref}{where} -> {targets}", deciders, before)
 
 
 def _with_assumption(cluster: Cluster, hop: Hop | None, decision: policy_rules.Decision, other, other_ip: IP) -> Hop | None:
@@ -442,39 +411,23 @@ def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | No
     return Hop(step, "allowed", f"{where}: every applicable tier ({passed}) passed; the namespace profile allows", (), packet)
 
 
-def _path(
-    cluster: Cluster,
-    client: Client,
-    src_ip: IP,
-    dst_ip: IP,
-    port: int,
-    protocol: str,
-    *,
-    via=None,
-    backend=None,
-    egress_done: bool = False,
-    dnat_node: str | None = None,
-) -> Branch:
-    """Egress policy -> route -> SNAT -> ingress policy -> delivery for one destination."""
+def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protocol: str) -> Branch:
+    """Egress policy -> route -> SNAT -> ingress policy -> delivery along one path (semantics.journey.evaluate)."""
     hops: list[Hop] = []
-    destination = endpoint_for_ip(cluster, dst_ip)
-    pod_label = destination.pod.ref if isinstance(destination, PodEndpoint) else None
+    destination = p.destination
+    dst_ip, port = p.dst_ip, p.dst_port
+    backend = p.backend
+    pod = p.backend_pod
+    pod_label = pod.ref if pod is not None else None
     pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
     view = PacketView(src_ip, dst_ip, port, protocol)
-    masq_at = dnat_node or (client.node.name if client.node else None)
-    masquerade_node = cluster.node_by_name.get(masq_at or "") if getattr(backend, "masquerade", False) else None
-    f = flow(
-        CONCRETE, cluster, client, destination, pkt,
-        via_service=via is not None,
-        masquerade_node=masquerade_node,
-        egress_checked=egress_done,
-        from_node=cluster.node_by_name.get(dnat_node or ""),
-    )
+    decision = journey.evaluate(CONCRETE, cluster, client, p, pkt)
+    f = decision.flow
 
     def done(verdict: Verdict) -> Branch:
-        if verdict.reachable != f.allowed(CONCRETE):  # the hops and the rule must agree
-            raise AssertionError(f"engine pipeline disagrees with semantics.pipeline for {view}")
-        return Branch(tuple(hops), verdict, pod_label, dst_ip, port)
+        if verdict.reachable != decision.allowed(CONCRETE):  # the hops and the rule must agree
+            raise AssertionError(f"engine hops disagree with semantics.journey.evaluate for {view}")
+        return Branch(tuple(hops), verdict, pod_label, dst_ip, port, _node_name(p.dnat_node))
 
     if f.egress is not None:
         hop = _with_assumption(cluster, _policy_hop(f.egress, view), f.egress, destination, dst_ip)
@@ -490,8 +443,8 @@ def _path(
     if r.kind == "none":
         hops.append(Hop("route", "no route", f"{dst_ip} is in a pod range but no running pod holds it", (), view))
         return done(Verdict.NO_ROUTE)
-    from_name = dnat_node or (client.node.name if client.node else None)
-    hops.append(Hop("route", r.kind, _route_detail(r, from_name, destination), tuple(Decider.of(p) for p in [r.pool] if p), view))
+    from_node = p.route_from or client.node
+    hops.append(Hop("route", r.kind, _route_detail(r, _node_name(from_node), destination), tuple(Decider.of(x) for x in [r.pool] if x), view))
 
     seen_ip = src_ip
     if f.snat is True and f.snat_node is not None:
@@ -503,25 +456,26 @@ def _path(
         else:
             why = f"NAT outgoing ({cluster.config.masquerade.mode})"
         hops.append(Hop("snat", "masquerade", f"{why}: source becomes node {f.snat_node.name} {seen_ip}", tuple(_nat_deciders(cluster, client, src_ip))))
-    elif masquerade_node is not None:
-        hops.append(Hop("snat", "masquerade-after-policy", f"kube-proxy masquerades ({backend.masquerade_reason}) after policy on node {masquerade_node.name}: the backend there sees the original source"))
+    elif p.masquerade_node is not None:
+        hops.append(Hop("snat", "masquerade-after-policy", f"kube-proxy masquerades ({backend.masquerade_reason}) after policy on node {p.masquerade_node.name}: the backend there sees the original source"))
     else:
         hops.append(Hop("snat", "none", "source address preserved"))
 
-    decision = f.ingress_natted if (f.snat is True and f.ingress_natted is not None) else f.ingress
-    if decision is not None:
+    ingress = f.ingress_natted if (f.snat is True and f.ingress_natted is not None) else f.ingress
+    if ingress is not None:
         seen = client.endpoint if seen_ip == src_ip else None  # a node address after SNAT
-        hop = _with_assumption(cluster, _policy_hop(decision, PacketView(seen_ip, dst_ip, port, protocol)), decision, seen, seen_ip)
+        hop = _with_assumption(cluster, _policy_hop(ingress, PacketView(seen_ip, dst_ip, port, protocol)), ingress, seen, seen_ip)
         if hop is not None:
             hops.append(hop)
-        if not decision.allowed(CONCRETE):
+        if not ingress.allowed(CONCRETE):
             return done(Verdict.DENIED)
     if isinstance(destination, PodEndpoint):
-        pod = destination.pod
-        listening = "" if pod.declares_port(port, protocol) else f" (note: no container of {pod.ref} declares {port}/{protocol})"
-        hops.append(Hop("deliver", "delivered", f"delivered to {pod.ref} {dst_ip}:{port}/{protocol}{listening}", (Decider.of(pod),)))
+        target = destination.pod
+        listening = "" if target.declares_port(port, protocol) else f" (note: no container of {target.ref} declares {port}/{protocol})"
+        hops.append(Hop("deliver", "delivered", f"delivered to {target.ref} {dst_ip}:{port}/{protocol}{listening}", (Decider.of(target),)))
     elif isinstance(destination, NodeEndpoint):
-        hops.append(Hop("deliver", "delivered", f"delivered to the host network of node {destination.node.name}"))
+        who = f" ({pod.ref}, hostNetwork)" if pod is not None else ""
+        hops.append(Hop("deliver", "delivered", f"delivered to the host network of node {destination.node.name}{who}"))
     else:
         hops.append(Hop("deliver", "left cluster", f"leaves the cluster towards {dst_ip}"))
     return done(Verdict.ALLOWED)

@@ -753,6 +753,8 @@ class ClusterNetwork:
     pod_cidrs: tuple[Network, ...] = (ip_network("10.244.0.0/16"),)
     #: "overlay" or "routed" when no IPPool says.
     encapsulation: str = "overlay"
+    #: Can hosts outside the cluster route to pod IPs? None: decided by the pools/encapsulation.
+    pods_routable_from_outside: bool | None = None
     masquerade: MasqueradeConfig = MasqueradeConfig()
     #: kubelet clusterDNS; empty = the ClusterIPs of kube-system/kube-dns when present.
     cluster_dns: tuple[IP, ...] = ()

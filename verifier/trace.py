@@ -150,6 +150,8 @@ class Branch:
     pod: str | None = None
     ip: IP | None = None
     port: int | None = None
+    #: The node that translated the packet (Service or hostPort), when one did.
+    node: str | None = None
 
     @property
     def reachable(self) -> bool:
@@ -160,6 +162,7 @@ class Branch:
             "pod": self.pod,
             "ip": None if self.ip is None else str(self.ip),
             "port": self.port,
+            "node": self.node,
             "verdict": self.verdict.value,
             "reachable": self.reachable,
             "trace": [h.to_dict() for h in self.hops],

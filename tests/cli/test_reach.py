@@ -77,7 +77,7 @@ def test_json_has_the_documented_keys(capsys):
     )
     assert (data["port"], data["protocol"], data["family"], data["notes"]) == (7070, "TCP", 4, [])
     first = data["backends"][0]
-    assert list(first) == ["pod", "ip", "port", "verdict", "reachable", "trace"]
+    assert list(first) == ["pod", "ip", "port", "node", "verdict", "reachable", "trace"]
     assert (first["pod"], first["ip"], first["port"], first["verdict"], first["reachable"]) == (
         "shop/cartservice-0", "10.244.0.65", 7070, "ALLOWED", True,
     )

@@ -65,8 +65,11 @@ def world(*objects, pods: Iterable[Pod] | None = None, check_ips: bool = True, *
 
     A Pod among ``objects`` replaces the standard pod with the same ``ns/name``.
     Config keywords go to :func:`tests.builders.cluster`. Unless ``check_ips`` is
-    False, two live pod-network pods with one IP are a mistake in the test.
+    False, two live pod-network pods with one IP are a mistake in the test. Outside
+    hosts (203.0.113.9) reach pod IPs, as the checklist's items assume, unless a
+    test says ``pods_routable_from_outside=False``.
     """
+    config.setdefault("pods_routable_from_outside", True)
     flat = [o for obj in objects for o in (obj if isinstance(obj, (list, tuple)) else [obj])]
     given = {o.ref for o in flat if isinstance(o, Pod)}
     standard = [p for p in (grid_pods() if pods is None else pods) if p.ref not in given]

@@ -253,7 +253,7 @@ TRACE_KEYS = {
     "trace",
     "notes",
 }
-BACKEND_KEYS = {"pod", "ip", "port", "verdict", "reachable", "trace"}
+BACKEND_KEYS = {"pod", "ip", "port", "node", "verdict", "reachable", "trace"}
 HOP_KEYS = {"step", "outcome", "detail", "deciders", "packet"}
 DECIDER_KEYS = {"kind", "namespace", "name", "part", "file", "line"}
 PACKET_KEYS = {"src_ip", "dst_ip", "dst_port", "protocol"}

@@ -56,7 +56,8 @@ def world(*objects):
         pod("z/c", ip="10.244.2.11", node="n2"),
         pod("monitoring/prom", ip="10.244.2.12", node="n2"),
     ]
-    return cluster(*NODES, *pods, namespace("monitoring"), *objects)
+    # Outside clients (8.8.8.8) reach pod IPs: a routed pod network, as the items assume.
+    return cluster(*NODES, *pods, namespace("monitoring"), *objects, pods_routable_from_outside=True)
 
 
 def verdict(c, src, dst, port=80, proto="TCP"):

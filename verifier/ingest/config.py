@@ -12,6 +12,8 @@ field is optional and defaults to a kubeadm + Calico cluster::
                                             # the first is the primary family
       podCIDRs: [10.244.0.0/16]             # --cluster-cidr: the cluster's pod ranges
       encapsulation: overlay                # overlay | routed (when no IPPool says)
+      podsRoutableFromOutside: null         # can outside hosts route to pod IPs? null: routed
+                                            # pod networks yes, overlays no (per IPPool)
       masquerade:
         mode: calico                        # calico | ip-masq-agent | non-masquerade-cidr
                                             # | pod-network | none
@@ -63,6 +65,7 @@ _SPEC_FIELDS = (
     "serviceCIDRs",
     "podCIDRs",
     "encapsulation",
+    "podsRoutableFromOutside",
     "masquerade",
     "clusterDNS",
     "nodeSearch",
@@ -106,6 +109,7 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
         pod_cidrs=pod_cidrs,
         encapsulation=spec.str("encapsulation", default="overlay", choices=("overlay", "routed"))
         or "overlay",
+        pods_routable_from_outside=spec.bool("podsRoutableFromOutside", None),  # type: ignore[arg-type]
         masquerade=_read_masquerade(spec),
         cluster_dns=_ips(spec, "clusterDNS"),
         node_search=tuple(v for v, _, _ in spec.strs("nodeSearch", check=_domain_error)),

@@ -28,6 +28,10 @@ __all__ = [
     "IP_MASQ_AGENT_DEFAULTS",
     "LINK_LOCAL",
     "endpoint_of_pod",
+    "endpoint_of_backend",
+    "host_address",
+    "outside_reaches_pods",
+    "outside_region",
     "encapsulation",
     "endpoint_for_ip",
     "in_pod_ranges",
@@ -65,6 +69,57 @@ def endpoint_of_pod(cluster: Cluster, pod: Pod) -> Endpoint:
             node = Node(name=pod.node_name or "<unscheduled>")
         return NodeEndpoint(node, pod)
     return PodEndpoint(pod)
+
+
+def endpoint_of_backend(cluster: Cluster, pod: Pod | None, ip: IP) -> Endpoint:
+    """Who receives a packet DNATed to a Service endpoint: its pod (a hostNetwork one is its node), else the address's owner."""
+    if pod is not None:
+        return endpoint_of_pod(cluster, pod)
+    return endpoint_for_ip(cluster, ip)
+
+
+def host_address(cluster: Cluster, pod: Pod, family: int) -> IP | None:
+    """The address ``pod`` sends from and is reached at: its node's for a hostNetwork pod (§1.3)."""
+    if pod.host_network:
+        node = cluster.node_by_name.get(pod.node_name or "")
+        if node is not None and node.ip(family) is not None:
+            return node.ip(family)
+    return pod.ip(family)
+
+
+def outside_reaches_pods(cluster: Cluster, pod: Pod) -> bool:
+    """Can a host outside the cluster route to ``pod``'s own address?
+
+    ``ClusterNetwork.podsRoutableFromOutside`` decides when set; otherwise a pod
+    in a Calico pool is reachable when the pool is not encapsulated (its routes
+    are BGP-advertised), and a cluster without pools when its pod network is
+    ``routed`` rather than an ``overlay``.
+    """
+    setting = cluster.config.pods_routable_from_outside
+    if setting is not None:
+        return setting
+    for ip in pod.ips:
+        pool = pool_of(cluster, ip)
+        if pool is not None:
+            return pool.ipip_mode == "Never" and pool.vxlan_mode == "Never"
+    return cluster.config.encapsulation == "routed"
+
+
+def outside_region(alg: Algebra, cluster: Cluster, ip: Term, family: int) -> Term:
+    """``ip`` lies outside the cluster: in no pod range, Service range or node address.
+
+    The region outside hosts range over, as sources and as destinations.
+    """
+    from .services import service_ranges
+
+    nets = [n for n in cluster.pod_cidrs if n.version == family]
+    nets += [n for n in service_ranges(cluster) if n.version == family]
+    strays = [a for p in cluster.live_pods for a in p.ips if a.version == family and not any(a in n for n in nets)]
+    nodes = [a for n in cluster.nodes for a in n.ips if a.version == family]
+    return alg.and_(
+        *(alg.not_(alg.in_cidr(ip, n)) for n in nets),
+        *(alg.not_(alg.eq(ip, alg.ip(a))) for a in dict.fromkeys(strays + nodes)),
+    )
 
 
 def in_pod_ranges(cluster: Cluster, ip: IP) -> bool:

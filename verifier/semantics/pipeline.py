@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 from ..model import IP, Cluster, Node, Pod
 from . import policy
-from .addressing import endpoint_for_ip, endpoint_of_pod, route, snat_applies, Route
+from .addressing import Route, endpoint_for_ip, endpoint_of_pod, host_address, route, snat_applies
 from .algebra import Algebra, Packet, Term
-from .endpoint import Endpoint, NodeEndpoint, PodEndpoint
+from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 
 __all__ = ["Client", "FlowDecision", "flow"]
 
@@ -59,12 +59,20 @@ class Client:
     def of_pod(cls, cluster: Cluster, pod: Pod) -> "Client":
         endpoint = endpoint_of_pod(cluster, pod)
         node = cluster.node_by_name.get(pod.node_name or "")
-        ips = (node.ips or pod.ips) if (pod.host_network and node is not None) else pod.ips
+        ips = tuple(ip for f in pod.families if (ip := host_address(cluster, pod, f)) is not None)
+        if pod.host_network and node is not None:
+            ips = node.ips or ips
         return cls(pod.ref, endpoint, node, ips, pod)
 
     @classmethod
     def of_node(cls, node: Node) -> "Client":
         return cls(f"node/{node.name}", NodeEndpoint(node), node, node.ips)
+
+    @classmethod
+    def outside(cls, ip: IP | None = None) -> "Client":
+        """A host outside the cluster; ``ip`` None when its address is symbolic."""
+        label = "outside host" if ip is None else str(ip)
+        return cls(label, ExternalEndpoint(ip), None, () if ip is None else (ip,))
 
     @classmethod
     def of_ip(cls, cluster: Cluster, ip: IP) -> "Client":
@@ -73,7 +81,7 @@ class Client:
             return cls.of_pod(cluster, endpoint.pod)
         if isinstance(endpoint, NodeEndpoint):
             return cls(f"node/{endpoint.node.name}", endpoint, endpoint.node, (ip,))
-        return cls(str(ip), endpoint, None, (ip,))
+        return cls.outside(ip)
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,6 +60,7 @@ __all__ = [
     "service_endpoints",
     "service_for_ip",
     "service_ports_by_name",
+    "service_ranges",
     "translate",
     "translate_at",
 ]
@@ -756,6 +757,19 @@ def is_service_ip(cluster: Cluster, ip: IP) -> bool:
     return ip in _vip_index(cluster)
 
 
+@per_cluster
+def service_ranges(cluster: Cluster) -> tuple:
+    """The Service CIDRs, plus (as single addresses) every ClusterIP that lies outside them."""
+    import ipaddress
+
+    nets = list(cluster.service_cidrs)
+    for svc in cluster.services:
+        for ip in svc.cluster_ips:
+            if not any(ip.version == n.version and ip in n for n in nets):
+                nets.append(ipaddress.ip_network(ip))
+    return tuple(nets)
+
+
 def in_service_range(cluster: Cluster, ip: IP) -> bool:
     """Is ``ip`` inside the Service CIDRs, allocated or not?
 
@@ -763,7 +777,7 @@ def in_service_range(cluster: Cluster, ip: IP) -> bool:
     >>> in_service_range(Cluster(), ip_address("10.96.0.5"))
     True
     """
-    return any(ip.version == net.version and ip in net for net in cluster.service_cidrs)
+    return any(ip.version == net.version and ip in net for net in service_ranges(cluster))
 
 
 def service_ports_by_name(service: Service) -> dict[str, ServicePort]:

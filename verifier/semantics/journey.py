@@ -1,0 +1,401 @@
+"""The journey of a packet: every way a client's connection can go, written once (semantics.md §10).
+
+A client (a pod, a hostNetwork pod, a node, or an outside host) sends to an
+address, port and protocol. What happens next is decided here and nowhere else:
+
+* which **entry** the packet hits (:func:`entries`): a Service frontend
+  (ClusterIP, NodePort, externalIP, LoadBalancer IP) or a hostPort, with the
+  Service first where both claim one ``ip:port/protocol``; or none, and the
+  packet goes to its destination address directly;
+* which node **translates** it: the client's own node for what the client's
+  kube-proxy (or portmap) captures; the node owning the address for another
+  node's NodePort or hostPort, translated on arrival after the client's egress
+  policy saw the untranslated packet; for an outside host reaching an
+  externalIP or LoadBalancer IP, *any* node the network delivers it to (a
+  nondeterministic choice, one path per node);
+* the translation's outcome (REJECT, DROP or DNAT to each candidate backend),
+  the node that **masquerades** (kube-proxy) and the node the packet is routed
+  from afterwards;
+* whether the destination can be **routed to** at all: outside hosts never
+  reach ClusterIPs, and reach pod IPs only when the pod network is routed
+  (:func:`~verifier.semantics.addressing.outside_reaches_pods`); an address in a
+  Service range that no frontend answers is never delivered.
+
+:func:`plan` answers for one concrete destination (the engine's question);
+:func:`entries` lists what a client can address, so the Z3 encoder and the
+properties enumerate the same paths; :func:`evaluate` runs the rules along one
+path (the client's egress policy on the untranslated packet where it applies,
+then :func:`~verifier.semantics.pipeline.flow`) in any algebra; and
+:func:`direct_guard` says, in the algebra, when a packet to a symbolic address
+hits no entry and goes directly.
+
+>>> from verifier.model import Cluster, Pod, Service, ServicePort, Labels, ip_address
+>>> web = Pod(namespace="x", name="web", labels=Labels({"app": "web"}), node_name="n1",
+...           ips=(ip_address("10.244.1.5"),))
+>>> a = Pod(namespace="x", name="a", node_name="n1", ips=(ip_address("10.244.1.6"),))
+>>> svc = Service(namespace="x", name="web", selector=Labels({"app": "web"}),
+...               cluster_ips=(ip_address("10.96.0.20"),), ip_families=(4,),
+...               ports=(ServicePort(80, target_port=8080),))
+>>> c = Cluster(pods=(web, a), services=(svc,))
+>>> j = plan(c, Client.of_pod(c, a), ip_address("10.96.0.20"), 80, "TCP")
+>>> j.outcome, [(str(p.dst_ip), p.dst_port, str(p.destination)) for p in j.paths]
+('forward', [('10.244.1.5', 8080, 'x/web')])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Union
+
+from ..model import IP, Cluster, Node
+from . import policy
+from ._cache import per_cluster
+from .addressing import endpoint_for_ip, endpoint_of_backend, outside_reaches_pods
+from .algebra import Algebra, Packet, Term
+from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
+from .hostports import HostPortMapping, host_ports
+from .pipeline import Client, FlowDecision, flow
+from .services import (
+    CLUSTER_IP,
+    DNAT,
+    NODE_PORT,
+    Backend,
+    Frontend,
+    Translation,
+    frontend_index,
+    in_service_range,
+    translate,
+)
+
+__all__ = [
+    "FORWARD",
+    "NO_ROUTE",
+    "HOST_PORT",
+    "Entry",
+    "Path",
+    "Journey",
+    "PathDecision",
+    "entries",
+    "plan",
+    "evaluate",
+    "direct_guard",
+    "translated_paths",
+]
+
+#: Journey outcomes besides the Service ones (services.REJECT, services.DROP).
+FORWARD = "forward"
+NO_ROUTE = "NO_ROUTE"
+#: Entry kind of a hostPort (Service entries use the frontend kinds).
+HOST_PORT = "hostPort"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An ``ip:port/protocol`` that some node translates: a Service frontend or a hostPort."""
+
+    ip: IP
+    port: int
+    protocol: str
+    #: ClusterIP, NodePort, ExternalIP, LoadBalancer or hostPort.
+    kind: str
+    #: The Service frontend, or the hostPort mapping.
+    target: Union[Frontend, HostPortMapping]
+    #: The node owning the address (NodePort and hostPort), else None.
+    node: str | None = None
+
+    @property
+    def family(self) -> int:
+        return self.ip.version
+
+    def __str__(self) -> str:
+        if self.kind == HOST_PORT:
+            return str(self.target)
+        return str(self.target)
+
+
+@dataclass(frozen=True, slots=True)
+class Path:
+    """One way a packet goes: what the client addressed, where it was translated, who receives it.
+
+    ``dst_ip``/``dst_port`` are the destination after translation (the
+    backend; for a direct path the address itself, or None when the caller's
+    destination is symbolic).
+    """
+
+    destination: Endpoint
+    dst_ip: IP | None
+    dst_port: int | None
+    #: None for a direct path.
+    entry: Entry | None = None
+    #: kube-proxy's decision (Service entries), for the explanation.
+    translation: Translation | None = None
+    backend: Backend | None = None
+    #: The node that translated (None: a direct path).
+    dnat_node: Node | None = None
+    #: Translated on arrival at another node: the client's egress policy saw the entry address.
+    pre_dnat: bool = False
+    #: kube-proxy masquerades here (the destination sees this node unless it runs on it).
+    masquerade_node: Node | None = None
+    #: Where the (translated) packet is routed from; None: the client's own node.
+    route_from: Node | None = None
+    #: FORWARD, or why the packet stops (services.REJECT, services.DROP, NO_ROUTE).
+    outcome: str = FORWARD
+    reason: str | None = None
+
+    @property
+    def via_service(self) -> bool:
+        return self.entry is not None and self.entry.kind != HOST_PORT
+
+    @property
+    def kind(self) -> str:
+        return "direct" if self.entry is None else self.entry.kind
+
+    @property
+    def backend_pod(self):
+        return self.backend.pod if self.backend is not None else getattr(self.destination, "pod", None)
+
+    def describe(self) -> str:
+        if self.entry is None:
+            return "directly to the destination address"
+        e = self.entry
+        ip = f"[{e.ip}]" if e.ip.version == 6 else str(e.ip)
+        if e.kind == HOST_PORT:
+            return f"through hostPort {ip}:{e.port}/{e.protocol} on node {e.node}"
+        where = f" (translated on node {self.dnat_node.name})" if self.dnat_node is not None else ""
+        return f"through {e.kind} {ip}:{e.port}/{e.protocol} of Service {e.target.service.ref}{where}"
+
+
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """Every path a client's packet to one ``ip:port/protocol`` may take."""
+
+    entry: Entry | None
+    #: FORWARD when some path carries the packet on; else the reason it stops everywhere.
+    outcome: str
+    paths: tuple[Path, ...]
+    #: (translating node, kube-proxy's Translation or the hostPort mapping), in path order.
+    translations: tuple[tuple[Node | None, Any], ...] = ()
+    reason: str | None = None
+
+
+# --------------------------------------------------------------------------- what a client can address
+
+
+@per_cluster
+def _service_entries(cluster: Cluster, family: int) -> dict[tuple[IP, int, str], Entry]:
+    """Every Service entry of ``family``: a VIP kind before a NodePort on the same address."""
+    out: dict[tuple[IP, int, str], Entry] = {}
+    for key, fronts in frontend_index(cluster).items():
+        if key[0].version != family:
+            continue
+        vips = [f for f in fronts if f.kind != NODE_PORT]
+        first = vips[0] if vips else fronts[0]
+        out[key] = Entry(first.ip, first.port, first.protocol, first.kind, first, first.node)
+    return out
+
+
+@per_cluster
+def _host_port_entries(cluster: Cluster, family: int) -> dict[tuple[IP, int, str], Entry]:
+    out: dict[tuple[IP, int, str], Entry] = {}
+    for m in host_ports(cluster):
+        if m.node_ip.version == family:
+            # The scheduler keeps (hostIP, hostPort, protocol) unique per node; if the
+            # input breaks that, the first pod's rule wins (hostports.match_host_port).
+            out.setdefault((m.node_ip, m.host_port, m.protocol), Entry(m.node_ip, m.host_port, m.protocol, HOST_PORT, m, m.node))
+    return out
+
+
+def entries(cluster: Cluster, client: Client, family: int) -> dict[tuple[IP, int, str], Entry]:
+    """What ``client`` can address that some node translates, keyed by ``(ip, port, protocol)``.
+
+    Services win over hostPorts on the same address (kube-proxy's chains come
+    first). Outside hosts have no route to ClusterIPs, so those are not theirs.
+
+    >>> from verifier.model import Cluster
+    >>> entries(Cluster(), Client.outside(), 4)
+    {}
+    """
+    return _entries(cluster, family, client.kind == "external")
+
+
+@per_cluster
+def _entries(cluster: Cluster, family: int, outside: bool) -> dict[tuple[IP, int, str], Entry]:
+    out = dict(_host_port_entries(cluster, family))
+    for key, e in _service_entries(cluster, family).items():
+        if outside and e.kind == CLUSTER_IP:
+            continue
+        out[key] = e
+    return out
+
+
+# --------------------------------------------------------------------------- one destination
+
+
+def _no_route(destination: Endpoint, ip: IP, port: int, reason: str) -> Journey:
+    path = Path(destination, ip, port, outcome=NO_ROUTE, reason=reason)
+    return Journey(None, NO_ROUTE, (path,), reason=reason)
+
+
+def plan(cluster: Cluster, client: Client, dst_ip: IP, dst_port: int, protocol: str) -> Journey:
+    """Every path a packet from ``client`` to ``dst_ip:dst_port/protocol`` may take (concrete).
+
+    >>> from verifier.model import Cluster, ip_address
+    >>> plan(Cluster(), Client.outside(ip_address("203.0.113.9")), ip_address("10.96.0.1"), 443, "TCP").outcome
+    'NO_ROUTE'
+    """
+    entry = entries(cluster, client, dst_ip.version).get((dst_ip, dst_port, protocol))
+    if entry is not None:
+        return _translated(cluster, client, entry)
+    destination = endpoint_for_ip(cluster, dst_ip)
+    if client.kind == "external":
+        if in_service_range(cluster, dst_ip):
+            return _no_route(destination, dst_ip, dst_port, f"{dst_ip} is a Service address: outside hosts have no route to ClusterIPs")
+        if isinstance(destination, PodEndpoint) and not outside_reaches_pods(cluster, destination.pod):
+            return _no_route(
+                destination, dst_ip, dst_port,
+                f"{dst_ip} is a pod address on an overlay network: hosts outside the cluster have no route to it",
+            )
+    elif isinstance(destination, ExternalEndpoint) and in_service_range(cluster, dst_ip):
+        return _no_route(
+            destination, dst_ip, dst_port,
+            f"{dst_ip} is in a Service range but no Service answers on {dst_port}/{protocol}: never delivered",
+        )
+    return Journey(None, FORWARD, (Path(destination, dst_ip, dst_port),))
+
+
+def _translating_nodes(cluster: Cluster, client: Client, entry: Entry) -> list[Node | None]:
+    """Where the packet is translated: the client's node, the entry's node, or any receiving node."""
+    if entry.node is not None:  # NodePort, hostPort: the node owning the address
+        return [cluster.node_by_name.get(entry.node) or Node(entry.node)]
+    if client.node is not None:
+        return [client.node]
+    # An outside host reaching an externalIP or LoadBalancer IP: whichever node the
+    # network hands it to. A load balancer of an eTP=Local Service health-checks the
+    # nodes and only sends to those with local endpoints (translate() drops at the others).
+    return list(cluster.nodes) or [None]
+
+
+def _translated(cluster: Cluster, client: Client, entry: Entry) -> Journey:
+    family = entry.family
+    paths: list[Path] = []
+    translations: list[tuple[Node | None, Any]] = []
+    for at in _translating_nodes(cluster, client, entry):
+        here = client.node is not None and at is not None and at.name == client.node.name
+        pre_dnat = not here and client.kind != "external"
+        if entry.kind == HOST_PORT:
+            m: HostPortMapping = entry.target
+            ip, port = m.target
+            translations.append((at, m))
+            paths.append(
+                Path(
+                    PodEndpoint(m.pod), ip, port, entry, None, None, at, pre_dnat, None, at,
+                )
+            )
+            continue
+        kind = client.kind if here or client.kind == "external" else "remote"
+        t = translate(
+            cluster, kind, at.name if at is not None else None, entry.ip, entry.port, entry.protocol,
+            client_ip=client.ip(family),
+        )
+        if t is None:  # pragma: no cover - entries() only lists what translate() matches
+            raise AssertionError(f"no translation for {entry} on {at}")
+        if entry.kind == "LoadBalancer" and client.kind == "external" and t.policy == "Local" and t.outcome != DNAT:
+            continue  # the load balancer does not send to nodes without local endpoints
+        translations.append((at, t))
+        if t.outcome != DNAT:
+            paths.append(Path(endpoint_for_ip(cluster, entry.ip), entry.ip, entry.port, entry, t, None, at, pre_dnat, outcome=t.outcome, reason=t.reason))
+            continue
+        for b in t.backends:
+            destination = endpoint_of_backend(cluster, b.pod, b.ip)
+            paths.append(
+                Path(
+                    destination, b.ip, b.port, entry, t, b, at, pre_dnat,
+                    at if b.masquerade else None, at,
+                )
+            )
+    if not translations:  # an eTP=Local load balancer with no local endpoint anywhere
+        t = translate(cluster, "external", None, entry.ip, entry.port, entry.protocol)
+        translations.append((None, t))
+        paths.append(Path(endpoint_for_ip(cluster, entry.ip), entry.ip, entry.port, entry, t, outcome=t.outcome, reason=t.reason))
+    outcome = FORWARD if any(p.outcome == FORWARD for p in paths) else paths[0].outcome
+    return Journey(entry, outcome, tuple(paths), tuple(translations), None if outcome == FORWARD else paths[0].reason)
+
+
+def translated_paths(cluster: Cluster, client: Client, family: int) -> tuple[Path, ...]:
+    """Every path through an entry ``client`` can address that carries the packet on (computed once
+    per kind of client, node and address)."""
+    memo = _paths_memo(cluster)
+    key = (client.kind, client.node.name if client.node else None, client.ip(family), family)
+    found = memo.get(key)
+    if found is None:
+        out: list[Path] = []
+        for entry in entries(cluster, client, family).values():
+            out.extend(p for p in _translated(cluster, client, entry).paths if p.outcome == FORWARD)
+        found = memo[key] = tuple(out)
+    return found
+
+
+@per_cluster
+def _paths_memo(cluster: Cluster) -> dict:
+    return {}
+
+
+# --------------------------------------------------------------------------- the rules along a path
+
+
+@dataclass(frozen=True, slots=True)
+class PathDecision:
+    """Every rule's say along one path: the egress policy on the untranslated packet, then the flow."""
+
+    path: Path
+    #: The client's egress decision on the packet to the entry (translated on arrival elsewhere).
+    pre_dnat_egress: policy.Decision | None
+    flow: FlowDecision | None
+
+    def allowed(self, alg: Algebra) -> Term:
+        if self.path.outcome != FORWARD or self.flow is None:
+            return alg.false
+        first = alg.true if self.pre_dnat_egress is None else self.pre_dnat_egress.allowed(alg)
+        return alg.and_(first, self.flow.allowed(alg))
+
+
+def pre_dnat_packet(path: Path, packet: Packet, alg: Algebra) -> Packet:
+    """The packet as the client sent it: to the entry's address and port."""
+    assert path.entry is not None
+    return packet.with_(dst_ip=alg.ip(path.entry.ip), dst_port=alg.port(path.entry.port))
+
+
+def evaluate(alg: Algebra, cluster: Cluster, client: Client, path: Path, packet: Packet) -> PathDecision:
+    """The rules along ``path`` for the post-translation ``packet`` (its ``dst_ip``/``dst_port``
+    are the backend's on a translated path)."""
+    if path.outcome != FORWARD:
+        return PathDecision(path, None, None)
+    pre = None
+    if path.pre_dnat:
+        node = path.dnat_node
+        pre = policy.egress(
+            alg, cluster, client.endpoint, NodeEndpoint(node) if node is not None else path.destination,
+            pre_dnat_packet(path, packet, alg),
+        )
+    decision = flow(
+        alg, cluster, client, path.destination, packet,
+        via_service=path.via_service,
+        masquerade_node=path.masquerade_node,
+        egress_checked=path.pre_dnat,
+        from_node=path.route_from,
+    )
+    return PathDecision(path, pre, decision)
+
+
+def direct_guard(alg: Algebra, cluster: Cluster, client: Client, packet: Packet, candidates=None) -> Term:
+    """The packet hits no entry of ``client``: it goes to its destination address directly.
+
+    ``candidates`` limits the entries considered to those whose address the
+    destination may have (an optimisation; None: all of them).
+    """
+    terms = []
+    for (ip, port, protocol), _e in entries(cluster, client, packet.family).items():
+        if candidates is not None and ip not in candidates:
+            continue
+        terms.append(alg.and_(alg.eq(packet.dst_ip, alg.ip(ip)), alg.eq(packet.dst_port, alg.port(port)), alg.eq(packet.protocol, alg.protocol(protocol))))
+    return alg.not_(alg.or_(*terms))
