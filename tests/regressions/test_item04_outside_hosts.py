@@ -1,0 +1,126 @@
+"""Issue 7 item 4: ipBlock invariants count outside hosts on every path the engine knows.
+
+On fixtures/demo (base + change) the engine shows
+
+* ``shop/emailservice-0 -> 203.0.113.10:443`` ALLOWED (egress to the internet), and
+* ``10.50.0.5 -> payments/payments-db-0:5432`` ALLOWED (the VPN policy's 10.0.0.0/8),
+
+so "emailservice never reaches 203.0.113.0/24" and "10.50.0.0/16 cannot reach
+payments-db" are false. On an overlay cluster an outside host reaching a pod IP is
+ALLOWED by the engine; the invariants must agree with it, whichever way the fix
+decides that rule.
+
+Observed on the code the issue was filed against: both demo invariants HOLD
+(`check --invariants` exits 0); on the overlay cluster the engine says ALLOWED and
+the ipBlock / ``only`` invariants HOLD (on a routed cluster they agree: VIOLATED).
+"""
+
+from __future__ import annotations
+
+import functools
+from ipaddress import ip_address, ip_network
+
+import pytest
+
+import verifier
+from tests.builders import cluster, pod
+from verifier.engine import trace
+from verifier.properties.invariants import check_invariant, parse_invariants
+
+from .support import DEMO, N1, N2, TIMEOUT, UNKNOWN, VIOLATED, fixture, netverify, show, xfail
+
+INVARIANTS = fixture("invariants/demo-outside.yaml")
+EMAIL_TO_INTERNET, OUTSIDE_TO_DB = parse_invariants(open(INVARIANTS, encoding="utf-8").read(), INVARIANTS)
+
+
+@functools.cache
+def demo():
+    return verifier.load(DEMO)
+
+
+# --------------------------------------------------------------------------- the premise (passes today)
+
+
+def test_the_engine_lets_emailservice_reach_the_internet_and_the_vpn_reach_the_database():
+    c = demo()
+    assert trace(c, "shop/emailservice-0", "203.0.113.10", 443).verdict.value == "ALLOWED"
+    assert trace(c, "10.50.0.5", "payments/payments-db-0", 5432).verdict.value == "ALLOWED"
+    assert trace(c, "10.50.0.5", "payments/payments-db-1", 5432).verdict.value == "ALLOWED"
+
+
+def test_cli_reach_from_emailservice_to_the_internet_exits_0(capsys):
+    run = netverify(capsys, "reach", "-f", str(DEMO), "--from", "shop/emailservice-0", "--to", "203.0.113.10", "--port", "443")
+    assert run.code == 0, run.out + run.err
+
+
+# --------------------------------------------------------------------------- the demo invariants
+
+
+@xfail(4, "a pod source to an ipBlock destination: the invariant HOLDS while the engine says ALLOWED")
+def test_emailservice_never_reaches_203_0_113_0_24_is_violated():
+    result = check_invariant(demo(), EMAIL_TO_INTERNET, timeout=TIMEOUT)
+    assert result.status is VIOLATED, show(result)
+    for cx in result.counterexamples:
+        assert cx.pods[0] == "shop/emailservice-0", show(result)
+        assert ip_address(str(cx.packet.dst_ip)) in ip_network("203.0.113.0/24"), show(result)
+        (t,) = cx.traces
+        assert t.reachable, show(result)
+
+
+@xfail(4, "an ipBlock source straight to a pod IP (no NodePort/LB): the invariant HOLDS while the engine says ALLOWED")
+def test_10_50_0_0_16_cannot_reach_payments_db_is_violated():
+    result = check_invariant(demo(), OUTSIDE_TO_DB, timeout=TIMEOUT)
+    assert result.status is VIOLATED, show(result)
+    for cx in result.counterexamples:
+        assert cx.pods[-1] in ("payments/payments-db-0", "payments/payments-db-1"), show(result)
+        assert ip_address(str(cx.packet.src_ip)) in ip_network("10.50.0.0/16"), show(result)
+        (t,) = cx.traces
+        assert t.reachable, show(result)
+
+
+@xfail(4, "outside-host invariants on the demo: `check --invariants` exits 0 (both HOLD)")
+def test_cli_check_of_the_outside_invariants_exits_1(capsys):
+    run = netverify(
+        capsys, "check", "-f", str(DEMO), "--invariants", INVARIANTS, "--property", "unique-pod-ips", "-o", "json"
+    )
+    assert run.code == 1, run.err
+    statuses = {r["name"]: r["status"] for r in run.json["results"] if r["property"] == "invariant"}
+    assert statuses == {
+        "emailservice never reaches 203.0.113.0/24": "violated",
+        "10.50.0.0/16 cannot reach payments-db": "violated",
+    }
+
+
+# --------------------------------------------------------------------------- overlay vs routed: one rule
+
+
+def outside_to_b(encapsulation: str):
+    c = cluster(
+        N1,
+        N2,
+        pod("x/a", ip="10.244.1.10", node="n1"),
+        pod("x/b", ip="10.244.2.20", node="n2", ports=[("http", 80)]),
+        encapsulation=encapsulation,
+    )
+    return c, trace(c, "203.0.113.9", "10.244.2.20", 80)
+
+
+ISOLATED = {"name": "the internet never reaches b", "isolated": {"from": {"ipBlock": "203.0.113.0/24"}, "to": {"pods": {"app": "b"}}}}
+ONLY = {"name": "only a reaches b", "only": {"from": [{"pods": {"app": "a"}}], "to": {"pods": {"app": "b"}}, "port": 80}}
+
+
+def agree(c, t, claim) -> None:
+    (result,) = c.check(properties=[], invariants=[claim], timeout=TIMEOUT).results
+    assert result.status is not UNKNOWN, show(result)
+    assert (result.status is VIOLATED) == t.reachable, f"engine: {t.verdict}; invariant: {show(result)}"
+
+
+@pytest.mark.parametrize("claim", [ISOLATED, ONLY], ids=["isolated", "only"])
+def test_on_a_routed_cluster_the_engine_and_the_invariants_agree_on_outside_hosts(claim):
+    agree(*outside_to_b("routed"), claim)
+
+
+@pytest.mark.parametrize("claim", [ISOLATED, ONLY], ids=["isolated", "only"])
+@xfail(4, "overlay: the engine says an outside host reaches a pod IP (ALLOWED), the invariant HOLDS")
+def test_on_an_overlay_cluster_the_engine_and_the_invariants_agree_on_outside_hosts(claim):
+    agree(*outside_to_b("overlay"), claim)
