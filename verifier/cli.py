@@ -8,6 +8,7 @@ the answer. Exit codes are decided here and only here:
 1      not reachable / a property is violated
 2      bad input or usage (unparseable manifest, unknown pod, bad flag)
 3      nothing violated, but the solver could not decide something
+70     internal error: a bug in netverify (traceback with ``-v``)
 =====  ==========================================================
 """
 
@@ -17,6 +18,7 @@ import contextlib
 import functools
 import json
 import sys
+import traceback
 from typing import Any, Callable
 
 import click
@@ -30,9 +32,31 @@ from .report.ci import FORMATS
 __all__ = ["main", "cli"]
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+#: A bug in netverify (sysexits' EX_SOFTWARE): never a verdict, never bad input.
+EXIT_INTERNAL = 70
 
 
 # --------------------------------------------------------------------------- shared options
+
+#: The ``-v`` count of the running command, for :func:`main`'s internal-error report.
+_verbosity = 0
+
+
+def _remember_verbosity(_ctx: click.Context, _param: click.Parameter, value: int) -> int:
+    global _verbosity
+    _verbosity = value or 0
+    return value
+
+
+def _verbose_option() -> Callable:
+    return click.option(
+        "-v",
+        "--verbose",
+        count=True,
+        callback=_remember_verbosity,
+        help="List skipped objects and loader warnings (and an internal error's traceback).",
+    )
+
 
 
 def _cluster_options(f: Callable) -> Callable:
@@ -49,7 +73,7 @@ def _cluster_options(f: Callable) -> Callable:
     @click.option("--live", is_flag=True, help="Read the cluster state from the API server (needs netverify[kube]).")
     @click.option("--kubeconfig", metavar="FILE", help="kubeconfig for --live.")
     @click.option("--context", metavar="NAME", help="kubeconfig context for --live.")
-    @click.option("-v", "--verbose", count=True, help="List skipped objects and loader warnings.")
+    @_verbose_option()
     @functools.wraps(f)
     def wrapper(*args: Any, filenames, live, kubeconfig, context, verbose, **kwargs: Any):
         cluster = load_cluster(filenames, live=live, kubeconfig=kubeconfig, context=context, verbose=verbose)
@@ -220,7 +244,7 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
 @click.option("--fail-on-new-allow", is_flag=True, help="Exit 1 only when the change newly allows a flow (a pull-request gate).")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per solver query.")
 @click.option("-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True)
-@click.option("-v", "--verbose", count=True, help="List skipped objects and loader warnings.")
+@_verbose_option()
 def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, output, verbose) -> None:
     """What does a change open up? The flows newly allowed and newly denied between two states.
 
@@ -377,7 +401,14 @@ def _progress(size: int, what: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; map every error to its exit code. Only this function exits."""
+    """Run the CLI; map every error to its exit code. Only this function exits.
+
+    An exception that is no :class:`VerifierError` is a bug in netverify, never a
+    verdict and never bad input: it exits 70 (``EX_SOFTWARE``) with "internal
+    error, please report", and its traceback with ``-v``.
+    """
+    global _verbosity
+    _verbosity = 0
     err = sys.stderr
     try:
         cli.main(args=argv, prog_name="netverify", standalone_mode=False)
@@ -397,13 +428,26 @@ def main(argv: list[str] | None = None) -> int:
         for p in e.problems:
             click.echo(f"  {p}", file=err)
         return _exit(argv, EXIT_USAGE)
-    except SoundnessError as e:
-        click.echo(f"netverify: internal error (please report): {e}", file=err)
-        return _exit(argv, 70)
+    except SoundnessError as e:  # the solver and the engine disagree: a bug, not a verdict
+        _internal_error(e)
+        return _exit(argv, EXIT_INTERNAL)
     except (UsageError, VerifierError) as e:
         click.echo(f"netverify: error: {e}", file=err)
         return _exit(argv, EXIT_USAGE)
+    except Exception as e:  # noqa: BLE001 - anything else is a bug, reported as one
+        _internal_error(e)
+        return _exit(argv, EXIT_INTERNAL)
     return _exit(argv, EXIT_OK)
+
+
+def _internal_error(e: Exception) -> None:
+    """``netverify: internal error, please report: Type: message``; the traceback with -v."""
+    err = sys.stderr
+    click.echo(f"netverify: internal error, please report: {type(e).__name__}: {e}", file=err)
+    if _verbosity:
+        click.echo("".join(traceback.format_exception(e)).rstrip("\n"), file=err)
+    else:
+        click.echo("netverify: rerun with -v to see the traceback, and include it in the report", file=err)
 
 
 def _exit(argv: list[str] | None, code: int) -> int:

@@ -96,7 +96,12 @@ def _load_objects(objects: list[RawObject], problems: list[Problem]) -> Cluster:
 
 
 def _guarded(run) -> Cluster:
-    """Run a load; anything but an InputError escaping is a netverify bug, reported as such.
+    """Run a load. Only problems with the input become an :class:`InputError`.
+
+    Any other exception is a bug in netverify and propagates as it is (the
+    CLI reports it as an internal error, exit 70): it must never look like
+    bad input. Input nested deeper than Python's recursion limit is the one
+    exception turned into an input problem here.
 
     The cyclic garbage collector is paused meanwhile: loading creates millions
     of small acyclic containers, and the collector's repeated full scans of
@@ -106,18 +111,8 @@ def _guarded(run) -> Cluster:
     gc.disable()
     try:
         return run()
-    except InputError:
-        raise
     except RecursionError:
         raise InputError("the input is nested too deeply to be a Kubernetes object") from None
-    except Exception as exc:
-        raise InputError(
-            [
-                Problem(
-                    f"internal error while loading ({type(exc).__name__}: {exc}); this is a bug in netverify, please report it"
-                )
-            ]
-        ) from exc
     finally:
         if was_enabled:
             gc.enable()

@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import yaml
+
 from ..errors import InputError
 from ..model import Cluster
 
@@ -177,7 +179,7 @@ class KubernetesApi:
             api_client = kubernetes.config.new_client_from_config(
                 config_file=kubeconfig, context=context
             )
-        except Exception as exc:  # the client raises ConfigException, OSError, yaml errors...
+        except _CONFIG_ERRORS + _client_errors(kubernetes.config, "ConfigException") as exc:
             where = kubeconfig or "the default kubeconfig"
             raise InputError(f"cannot load {where}: {exc}") from exc
         return cls(kubernetes, api_client)
@@ -204,7 +206,9 @@ class KubernetesApi:
             else:
                 response = getattr(api, resource.list_all)(**kwargs)
             return json.loads(response.data)
-        except Exception as exc:  # ApiException, urllib3 connection errors, bad JSON
+        except Exception as exc:
+            if not _cluster_failure(exc, self._kubernetes):
+                raise  # a bug in netverify, not an unreadable cluster
             status = getattr(exc, "status", None)
             if resource.optional and status == 404:
                 return {"kind": resource.list_kind, "apiVersion": resource.api_version, "items": []}
@@ -213,6 +217,36 @@ class KubernetesApi:
             raise InputError(
                 f"cannot list {resource.list_kind} from the cluster: {detail}"
             ) from exc
+
+
+#: What reading a kubeconfig raises besides the client's ConfigException: an unreadable
+#: file, bad YAML, bad base64 or certificate data (ValueError).
+_CONFIG_ERRORS: tuple[type[BaseException], ...] = (OSError, ValueError, yaml.YAMLError)
+
+
+def _client_errors(module: Any, *names: str) -> tuple[type[BaseException], ...]:
+    """The exception classes ``module`` defines under ``names`` (a fake client may define none)."""
+    found = (getattr(module, name, None) for name in names)
+    return tuple(c for c in found if isinstance(c, type) and issubclass(c, BaseException))
+
+
+def _cluster_failure(exc: BaseException, kubernetes: Any) -> bool:
+    """Does ``exc`` say the cluster could not be read, rather than that netverify is wrong?
+
+    The API server answered with an error (``ApiException`` and anything else
+    carrying an HTTP ``status``), the connection failed (``urllib3`` errors,
+    ``OSError``), or the answer was no JSON (``ValueError``).
+    """
+    if getattr(exc, "status", None) is not None:
+        return True
+    known = (OSError, ValueError) + _client_errors(kubernetes.client, "ApiException")
+    try:
+        import urllib3
+
+        known += (urllib3.exceptions.HTTPError,)
+    except ImportError:
+        pass
+    return isinstance(exc, known)
 
 
 def _import_client() -> Any:
