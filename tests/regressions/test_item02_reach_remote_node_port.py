@@ -7,7 +7,8 @@ sees n2's address and denies: the engine says DENIED.
 Observed on the code the issue was filed against: ``expect: allow`` HOLDS (the
 invariant evaluates the direct x/a -> x/b flow, allowed); ``expect: deny`` raises
 SoundnessError ("Z3 says x/a -> 192.168.0.2:30080/TCP is allowed, the engine says
-DENIED"); ``netverify check --invariants`` exits 70.
+DENIED"); ``netverify check --invariants`` exits 70. Fixed by c6c0103 ("One
+journey"): these tests fail on d7fb6f3 and pass since, so they carry no xfail marker.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import verifier
 from verifier.engine import trace
 
-from .support import HOLDS, TIMEOUT, VIOLATED, fixture, netverify, show, xfail
+from .support import HOLDS, TIMEOUT, VIOLATED, fixture, netverify, show
 
 CLUSTER = fixture("remote-nodeport.yaml")
 INVARIANTS = fixture("invariants/remote-nodeport.yaml")
@@ -42,7 +43,6 @@ def test_the_local_node_port_invariants_agree_with_the_engine():
     assert check("deny", "192.168.0.1").status is VIOLATED
 
 
-@xfail(2, "reach expect: allow through a remote NodePort HOLDS (the direct pod flow is evaluated)")
 def test_expect_allow_through_the_remote_node_port_is_violated():
     result = check("allow")
     assert result.status is VIOLATED, show(result)
@@ -52,13 +52,11 @@ def test_expect_allow_through_the_remote_node_port_is_violated():
     assert cx.pods == ("x/a",)
 
 
-@xfail(2, "reach expect: deny through a remote NodePort raises SoundnessError")
 def test_expect_deny_through_the_remote_node_port_holds():
     result = check("deny")
     assert result.status is HOLDS, show(result)
 
 
-@xfail(2, "`check --invariants` with a remote-NodePort reach exits 70 (internal error)")
 def test_cli_exits_1_with_the_allow_claim_violated_and_the_deny_claim_holding(capsys):
     run = netverify(
         capsys, "check", "-f", CLUSTER, "--invariants", INVARIANTS, "--property", "unique-pod-ips", "-o", "json"
