@@ -243,15 +243,18 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
 @click.option("--new", "new_paths", multiple=True, metavar="PATH", help="The cluster state after the change (repeatable).")
 @click.option("--fail-on-new-allow", is_flag=True, help="Exit 1 only when the change newly allows a flow (a pull-request gate).")
 @click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per solver query.")
+@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, metavar="N", help="Stop after N changes (the result is then marked truncated, exit 3 if nothing else fails).")
 @click.option("-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True)
 @_verbose_option()
-def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, output, verbose) -> None:
+def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, limit, output, verbose) -> None:
     """What does a change open up? The flows newly allowed and newly denied between two states.
 
     \b
     netverify diff -f old/ -f new/
     netverify diff --old main/ --new pr/ --fail-on-new-allow
-    Exit 0: no difference; 1: some difference (with --fail-on-new-allow: a newly allowed flow).
+    Exit 0: no difference; 1: some difference (with --fail-on-new-allow: a newly allowed flow);
+    3: no such difference found, but the search is incomplete (the solver gave up, or --limit
+    was reached), so one may exist; 2: bad input or usage.
     """
     from .diff import diff as compute
     from .report.text import format_diff
@@ -265,14 +268,26 @@ def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, output, ve
         raise click.UsageError("give the two states as -f OLD -f NEW, or --old OLD --new NEW")
     old = load_cluster(old_paths, verbose=verbose)
     new = load_cluster(new_paths, verbose=verbose)
-    result = compute(old, new, timeout=timeout)
+    result = compute(old, new, timeout=timeout, limit=limit)
     if output == "json":
         _echo_json(result.to_dict())
     else:
         click.echo(format_diff(result, wide=output == "wide"))
-    if fail_on_new_allow:
-        sys.exit(EXIT_FAIL if result.newly_allowed else EXIT_OK)
-    sys.exit(EXIT_FAIL if result.changes else EXIT_OK)
+    if result.status != "complete":
+        click.echo(f"netverify: the diff is incomplete ({result.status})", err=True)
+    sys.exit(_diff_exit_code(result, fail_on_new_allow))
+
+
+def _diff_exit_code(result, fail_on_new_allow: bool) -> int:
+    """1 for a difference that fails (any, or a newly allowed flow with the gate), else 3 if incomplete, else 0.
+
+    As in ``check``, a violation outranks an unknown: a difference found is
+    reported whether or not the search finished.
+    """
+    failing = result.newly_allowed if fail_on_new_allow else result.changes
+    if failing:
+        return EXIT_FAIL
+    return EXIT_OK if result.status == "complete" else EXIT_UNKNOWN
 
 
 @cli.command("check")

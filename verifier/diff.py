@@ -122,18 +122,38 @@ def workload(pod: Pod) -> str:
 
 
 def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200) -> Diff:
-    """The flows between pods present in both states that changed verdict."""
+    """The flows between pods present in both states that changed verdict.
+
+    ``status`` says whether the list is the whole answer: ``"complete"``;
+    ``"unknown: <reason>"`` when the solver gave up (a timeout...), so changes
+    may be missing; ``"truncated: ..."`` when the search stopped at ``limit``
+    changes (class-pair witnesses, before they are merged per workload pair).
+    An unknown outranks a truncation.
+    """
     start = time.perf_counter()
     old_refs = {p.ref for p in old.live_pods}
     new_refs = {p.ref for p in new.live_pods}
     common = sorted(old_refs & new_refs)
     changes: list[FlowChange] = []
-    status = "complete"
+    unknown: str | None = None
+    truncated = False
     for family in sorted(set(old.families) & set(new.families)):
-        found, reason = _family_diff(old, new, common, family, timeout, limit - len(changes))
+        room = limit - len(changes)
+        if room <= 0:  # the limit is reached: this family is not searched at all
+            truncated = True
+            break
+        found, reason = _family_diff(old, new, common, family, timeout, room)
         changes.extend(found)
-        if reason:
-            status = f"unknown: {reason}"
+        if reason and unknown is None:
+            unknown = reason
+        if len(found) >= room:  # the search stopped at the limit: there may be more
+            truncated = True
+    if unknown is not None:
+        status = f"unknown: {unknown}"
+    elif truncated:
+        status = f"truncated: stopped after {len(changes)} changes (--limit {limit}); there may be more"
+    else:
+        status = "complete"
     merged = _merge(changes)
     return Diff(
         tuple(merged),

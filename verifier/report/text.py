@@ -79,8 +79,20 @@ def format_table(rows: list[list[str]], header: list[str]) -> str:
 
 
 def format_diff(d, *, wide: bool = False) -> str:
-    """``netverify diff`` text: newly allowed first (what a reviewer must look at), then newly denied."""
-    lines = []
+    """``netverify diff`` text: newly allowed first (what a reviewer must look at), then newly denied.
+
+    An incomplete search (the solver gave up, or the change limit was reached)
+    says so on the first line and again in the summary, changes or not:
+
+    >>> from verifier.diff import Diff
+    >>> print(format_diff(Diff((), status="unknown: timeout")))
+    INCOMPLETE (unknown: timeout): changes may be missing from this list
+    no flow changes found, but the search is incomplete (unknown: timeout)
+    >>> print(format_diff(Diff(())))
+    no flow changes between the two states
+    """
+    complete = d.status == "complete"
+    lines = [] if complete else [f"INCOMPLETE ({d.status}): changes may be missing from this list"]
     for c in d.changes:
         sign = "+ newly allowed" if c.change == "allowed" else "- newly denied "
         lines.append(f"{sign}  {c.source} -> {c.destination}  {c.ports}")
@@ -96,8 +108,11 @@ def format_diff(d, *, wide: bool = False) -> str:
     if d.removed_pods:
         lines.append(f"pods only in the old state: {', '.join(d.removed_pods)}")
     allowed, denied = len(d.newly_allowed), len(d.newly_denied)
-    summary = f"{allowed} newly allowed, {denied} newly denied workload pair(s)"
-    if d.status != "complete":
-        summary += f" ({d.status}: the list may be incomplete)"
-    lines.append(summary if lines else "no flow changes between the two states")
+    if not (d.changes or d.added_pods or d.removed_pods):
+        summary = "no flow changes between the two states" if complete else f"no flow changes found, but the search is incomplete ({d.status})"
+    else:
+        summary = f"{allowed} newly allowed, {denied} newly denied workload pair(s)"
+        if not complete:
+            summary += f" ({d.status}: the list may be incomplete)"
+    lines.append(summary)
     return "\n".join(lines)
