@@ -67,3 +67,26 @@ def netverify(capsys, *args: str) -> Run:
     code = main(list(args))
     captured = capsys.readouterr()
     return Run(code, captured.out, captured.err)
+
+
+def forge_engine(monkeypatch, fake) -> None:
+    """Make every replay go through ``fake(real_trace, *args, **kwargs)`` instead of the engine's ``trace``.
+
+    Every loaded ``verifier.*`` module that holds the engine's ``trace`` under that
+    name is patched (``verifier.engine`` itself included, so later ``from ..engine
+    import trace`` get the fake too), as tests/symbolic/test_soundness.py's ``lie`` does.
+    """
+    import sys
+
+    import verifier.engine
+    import verifier.properties  # noqa: F401
+    import verifier.replay  # noqa: F401
+
+    real = verifier.engine.trace
+
+    def engine(*args, **kwargs):
+        return fake(real, *args, **kwargs)
+
+    for name, module in list(sys.modules.items()):
+        if (name == "verifier" or name.startswith("verifier.")) and getattr(module, "trace", None) is real:
+            monkeypatch.setattr(module, "trace", engine)
