@@ -154,8 +154,13 @@ def trace(
                 notes.append(f"{given} is a workload: using its pod {pods[0].ref}")
     dst_label = destination.ref if isinstance(destination, Pod) else str(destination)
 
+    seen: dict = {}  # the address the client sends to, and the nameserver its lookup went to
+
     def finish(verdict: Verdict, branches: tuple[Branch, ...] = (), fam: int | None = family, p=port) -> Trace:
-        return Trace(client.label, dst_label, p, protocol, fam, tuple(hops), branches, verdict, tuple(notes))
+        return Trace(
+            client.label, dst_label, p, protocol, fam, tuple(hops), branches, verdict, tuple(notes),
+            seen.get("address"), seen.get("nameserver"), seen.get("resolved_by"),
+        )
 
     # 1. what address does the client use?
     target_pod: Pod | None = None
@@ -176,10 +181,11 @@ def trace(
             return finish(Verdict.NO_ROUTE)
         dst_ip = target_pod.ip(fam)
     elif dst_ip is None:
-        resolved = _resolve_name(cluster, client, str(destination), family, protocol, hops, notes)
+        resolved = _resolve_name(cluster, client, str(destination), family, protocol, hops, notes, seen)
         if isinstance(resolved, Verdict):
             return finish(resolved)
         dst_ip = resolved
+    seen["address"] = dst_ip
     fam = dst_ip.version
     if client.ip(fam) is None:
         hops.append(Hop("route", "no address", f"{client.label} has no IPv{fam} address"))
@@ -228,7 +234,8 @@ def _port_number(cluster: Cluster, port: int | str | None, protocol: str, dst_ip
 
 
 def _resolve_name(
-    cluster: Cluster, client: Client, name: str, family: int | None, protocol: str, hops: list[Hop], notes: list[str]
+    cluster: Cluster, client: Client, name: str, family: int | None, protocol: str, hops: list[Hop], notes: list[str],
+    seen: dict,
 ) -> IP | Verdict:
     """Resolve ``name`` as the client's stub resolver would, checking the DNS flow itself."""
     from .semantics import dns as dns_rules
@@ -237,7 +244,7 @@ def _resolve_name(
         raise UsageError("only pods resolve names; give an IP for node or external clients")
     conf = dns_rules.resolver_config(cluster, client.pod)
     if conf.uses_cluster_dns and conf.nameservers:
-        blocked = _dns_flow(cluster, client, conf, hops, notes)
+        blocked = _dns_flow(cluster, client, conf, hops, notes, seen)
         if blocked is not None:
             return blocked
     families = (family,) if family else client.families
@@ -248,6 +255,7 @@ def _resolve_name(
         last = res
         addresses = [r for r in res.answers if r.type == qtype]
         if addresses:
+            seen["resolved_by"] = res.answered_by
             ip = ipaddress.ip_address(addresses[0].data)
             hops.append(
                 Hop(
@@ -273,17 +281,19 @@ def _record_deciders(res) -> list[Decider]:
     return list(dict.fromkeys(Decider.of(r.origin, source=r.source) for r in res.answers if r.origin is not None))
 
 
-def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str]) -> Verdict | None:
+def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str], seen: dict) -> Verdict | None:
     """The DNS query is a flow client -> nameserver:53/UDP; policy must allow it."""
     server = ipaddress.ip_address(conf.nameservers[0])
     server_ok = server.version in client.families
-    translation = service_rules.translate(cluster, client.kind, client.node.name if client.node else None, server, 53, "UDP", client_ip=client.ip(server.version))
-    has_dns_pods = translation is not None and translation.outcome == "DNAT" and any(b.pod is not None for b in translation.backends)
-    if not server_ok or not has_dns_pods:
+    has_dns_pods = server_ok and any(
+        p.backend_pod is not None for p in journey.plan(cluster, client, server, 53, "UDP").paths if p.entry is not None
+    )
+    if not has_dns_pods:
         note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
         notes.append(note)
         hops.append(Hop("dns-query", "assumed", note))
         return None
+    seen["nameserver"] = server
     sub: list[Hop] = []
     branches = _connect(cluster, client, server, 53, "UDP", sub)
     if isinstance(branches, Verdict) or not any(b.reachable for b in branches):

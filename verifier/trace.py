@@ -187,6 +187,12 @@ class Trace:
     branches: tuple[Branch, ...]
     verdict: Verdict
     notes: tuple[str, ...] = field(default=())
+    #: The address the client sends to (a name resolved), None when it never got one.
+    address: IP | None = None
+    #: The nameserver whose DNS query was checked as a flow, when the lookup went through one.
+    nameserver: IP | None = None
+    #: The absolute name whose records answered the lookup (a name destination), if any did.
+    resolved_by: str | None = None
 
     @property
     def reachable(self) -> bool:

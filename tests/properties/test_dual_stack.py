@@ -53,7 +53,7 @@ def test_an_ipv4_only_ipblock_between_pods():
         assert refs(cx.objects) == ["NetworkPolicy x/web-from-n1 ingress[0]", "NetworkPolicy x/web-from-n1"]
         assert where(cx.location) == at("dual-stack/violated-pods.yaml", 138, "- from:")
         v6 = cx.traces[1]
-        assert [(t.verdict, t.family, t.source, t.destination, t.port) for t in cx.traces] == [
+        assert [(t.verdict, t.family, t.source, t.decisive_branch.pod, t.port) for t in cx.traces] == [
             (Verdict.ALLOWED, 4, src, dst, 8080),
             (Verdict.DENIED, 6, src, dst, 8080),
         ]

@@ -123,7 +123,7 @@ def test_a_policy_selecting_host_network_pods_isolates_nothing():
         assert (port, protocol) != (9100, "TCP")  # the one packet the policy does allow
     assert str(cx.packet.dst_ip) == node_ip
     assert cx.summary == (
-        f"{exporter} runs on the host network, so NetworkPolicy monitoring/node-exporter selects it but cannot "
+        f"{exporter} runs on the host network, so NetworkPolicy monitoring/node-exporter selects it for Ingress but cannot "
         f"isolate it: {source} reaches it on {port}/{protocol}, which the policy does not allow"
     )
     assert refs(cx.objects) == ["NetworkPolicy monitoring/node-exporter spec.podSelector", f"Pod {exporter}"]
@@ -170,6 +170,6 @@ def test_a_host_network_pod_reached_from_another_node_under_drop():
     (cx,) = result.counterexamples
     assert cx.pods == ("x/b", "x/h")
     assert cx.summary.startswith(
-        "x/h runs on the host network, so NetworkPolicy x/isolate-h selects it but cannot isolate it: x/b reaches it on "
+        "x/h runs on the host network, so NetworkPolicy x/isolate-h selects it for Ingress but cannot isolate it: x/b reaches it on "
     )
     assert cx.traces[0].verdict is Verdict.ALLOWED

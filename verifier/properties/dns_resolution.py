@@ -12,21 +12,25 @@ name's own record set E(n) (and if E(n) has no records, no candidate answers):
 * every name the upstream resolver knows (``ClusterNetwork.externalNames``):
   the name as written; E = the name itself (an in-cluster name must not capture it).
 
-A violation is a name answered by the wrong candidate (shadowing, §7.7), or not
-answered at all although its own record set exists.
+Every name is checked for each record type its owner has (A for IPv4, AAAA for
+IPv6: both on a dual-stack cluster). A violation is a name answered by the wrong
+candidate (shadowing, §7.7), or not answered at all although its own record set
+exists. Each counterexample is replayed by the engine (on the cluster without
+its policies, so a blocked lookup does not hide the answer): the name it
+resolves, the candidate that answered and the address it connects to must be
+the ones shown.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from ..model import Cluster, Pod, Service
 from ..semantics import dns as dns_rules
 from ..symbolic.encoder import Encoder
-from ..symbolic.solver import Case, search
-from ..symbolic.solver import Status as SolverStatus
+from ..symbolic.solver import Case
 from ..trace import Decider
+from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
 NAME = "dns-resolution"
@@ -48,17 +52,18 @@ class _Name:
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
-    start = time.perf_counter()
+    # The walk is over names, not packets: every case is decided here, and the
+    # driver only orders, limits and explains them.
+    def cases() -> list[Case]:
+        # One finding per (name, type, wrong answer): the namespaces that see it are listed together.
+        grouped: dict = {}
+        for kind, pod, n, res in _mismatches(cluster):
+            grouped.setdefault((kind, n.typed, n.qtype, n.expected, res.answered_by), (kind, pod, n, res, []))[4].append(pod.namespace)
+        return [Case(key, True) for key in grouped.values()]
+
     enc = Encoder(cluster, cluster.families[0])
-    # One finding per (name, wrong answer): the namespaces that see it are listed together.
-    grouped: dict = {}
-    for kind, pod, n, res in _mismatches(cluster):
-        grouped.setdefault((kind, n.typed, n.expected, res.answered_by), (kind, pod, n, res, []))[4].append(pod.namespace)
-    cases = [Case(key, True) for key in grouped.values()]
-    result = search(enc.solver(timeout), cases, max_counterexamples)
-    seconds = time.perf_counter() - start
-    found = tuple(_explain(cluster, *case.key) for case, _m in result.hits)
-    return PropertyResult.decide(NAME, NAME, STATEMENT, found, [result.reason] if result.status is SolverStatus.UNKNOWN else [], seconds)
+    query = Query("names", (enc,), cases, lambda case, _model: _explain(cluster, *case.key))
+    return prove(NAME, NAME, STATEMENT, [query], timeout=timeout, limit=max_counterexamples)
 
 
 def _names(cluster: Cluster) -> list[_Name]:
@@ -66,20 +71,24 @@ def _names(cluster: Cluster) -> list[_Name]:
     out: list[_Name] = []
     for svc in cluster.services:
         fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}.".lower()
-        qtype = "AAAA" if svc.cluster_ips and svc.cluster_ips[0].version == 6 else "A"
-        if svc.headless and svc.ip_families and svc.ip_families[0] == 6:
-            qtype = "AAAA"
-        for typed, ns in ((f"{svc.name}.{svc.namespace}", None), (f"{svc.name}.{svc.namespace}.svc", None), (svc.name, svc.namespace)):
-            out.append(_Name(typed, fqdn, ns, svc, qtype))
+        families = [ip.version for ip in svc.cluster_ips] or list(svc.ip_families) or [cluster.families[0]]
+        for qtype in _qtypes(families):
+            for typed, ns in ((f"{svc.name}.{svc.namespace}", None), (f"{svc.name}.{svc.namespace}.svc", None), (svc.name, svc.namespace)):
+                out.append(_Name(typed, fqdn, ns, svc, qtype))
     for pod in cluster.live_pods:
         if pod.hostname and pod.subdomain and pod.ips:
             fqdn = f"{pod.hostname}.{pod.subdomain}.{pod.namespace}.svc.{zone}.".lower()
-            qtype = "A" if pod.ips[0].version == 4 else "AAAA"
-            out.append(_Name(f"{pod.hostname}.{pod.subdomain}", fqdn, pod.namespace, pod, qtype))
+            for qtype in _qtypes(pod.families):
+                out.append(_Name(f"{pod.hostname}.{pod.subdomain}", fqdn, pod.namespace, pod, qtype))
     for name, ips in cluster.config.external_names:
-        qtype = "A" if any(ip.version == 4 for ip in ips) else "AAAA"
-        out.append(_Name(name.rstrip("."), name.rstrip(".").lower() + ".", None, cluster.config, qtype))
+        for qtype in _qtypes([ip.version for ip in ips]):
+            out.append(_Name(name.rstrip("."), name.rstrip(".").lower() + ".", None, cluster.config, qtype))
     return out
+
+
+def _qtypes(families) -> list[str]:
+    """A for IPv4, AAAA for IPv6, in the order the families come."""
+    return [{4: "A", 6: "AAAA"}[f] for f in dict.fromkeys(families)]
 
 
 def _queriers(cluster: Cluster) -> list[Pod]:
@@ -127,7 +136,7 @@ def _own_answer(cluster: Cluster, n: _Name):
 
 
 def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: list[str]) -> Counterexample:
-    what = _describe(cluster, n)
+    what = _describe(cluster, n) + (", AAAA" if n.qtype == "AAAA" else "")
     who = _who(namespaces)
     if kind == "shadowed":
         got = ", ".join(r.data for r in res.answers)
@@ -164,20 +173,28 @@ def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: l
 
 
 def _replay(cluster: Cluster, pod: Pod, n: _Name, res):
-    """The engine's trace of a connection to the name: its resolve hop must tell the same story."""
+    """The engine's trace of a connection to the name, on the cluster without its policies (the
+    walk does not depend on them): it must be answered by the same name, with one of the same
+    addresses, or not at all."""
+    from dataclasses import replace
+
     from ..engine import trace
     from ..errors import SoundnessError
 
     port, protocol = _probe_port(n, res)
     family = 6 if n.qtype == "AAAA" else 4
-    t = trace(cluster, pod, n.typed, port, protocol, family=family)
-    hop = next((h for h in t.hops if h.step == "resolve"), None)
-    agrees = hop is not None and (
-        (res.answered_by is not None and hop.outcome == "resolved" and res.answered_by in hop.detail)
-        or (res.answered_by is None and hop.outcome != "resolved")
-    )
-    if not agrees and not any(h.step == "dns-query" and h.outcome == "blocked" for h in t.hops):
-        raise SoundnessError(f"dns-resolution: the resolver says {n.typed!r} from {pod.ref} is answered by {res.answered_by}, the engine's trace disagrees")
+    open_cluster = replace(cluster, policies=(), admin_policies=(), calico_policies=())
+    t = trace(open_cluster, pod, n.typed, port, protocol, family=family)
+    addresses = {r.data for r in res.answers if r.type == n.qtype}
+    if addresses:
+        agrees = t.resolved_by == res.answered_by and t.address is not None and str(t.address) in addresses
+    else:
+        agrees = t.address is None
+    if not agrees:
+        raise SoundnessError(
+            f"dns-resolution: the resolver says {n.typed!r} {n.qtype} from {pod.ref} is answered by "
+            f"{res.answered_by} with {sorted(addresses)}, the engine resolves it by {t.resolved_by} to {t.address}"
+        )
     return t
 
 

@@ -6,9 +6,10 @@ Only checked when the cluster runs both IPv4 and IPv6. Formally:
    podCIDRs has one of each family; every PreferDualStack/RequireDualStack
    Service has a cluster IP of each family (unless headless), and its IPv6
    endpoints cover the same pods as its IPv4 endpoints;
-2. for every pair of dual-stack pods p != q, every port and protocol:
-   allowed_4(p -> q) <=> allowed_6(p -> q) to q's own address of each family,
-   for every allocation;
+2. for every pair of dual-stack pods p != q, every port and protocol, and every
+   way p addresses q that exists in both families (q's own address, the same
+   port of a dual-stack Service through the same kind of frontend and node, a
+   hostPort): allowed_4(p -> q) <=> allowed_6(p -> q), for every allocation;
 3. for every pod p and every outside host known with both families
    (``ClusterNetwork.externalNames``), every port and protocol:
    allowed_4(p -> host) <=> allowed_6(p -> host).
@@ -19,50 +20,48 @@ one family and not in the other (typically an ipBlock for one family only).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import z3
-
+from ..errors import SoundnessError
 from ..model import Cluster, Pod
+from ..semantics import journey
 from ..semantics import services as svc_rules
-from ..semantics.addressing import endpoint_of_pod
 from ..semantics.algebra import Packet
+from ..semantics.classes import pod_classes
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
-from ..symbolic.encoder import Encoder, Path
-from ..semantics.classes import may_hold_pod_address, pairs, pod_classes, pod_snat_possible
-from ..semantics.policy import applicable_tiers
-from ..symbolic.solver import Case, Solver, search
-from ..symbolic.solver import Status as SolverStatus
+from ..symbolic.encoder import Encoder, fresh, instantiate, is_true
+from ..symbolic.solver import Case
 from ..trace import Decider
-from .flows import allocation_for
+from . import flows
+from .driver import Query, prove
 from .result import Counterexample, PropertyResult, Status
 
 NAME = "dual-stack-coverage"
 STATEMENT = (
     "every pod, node and dual-stack Service has both address families, and every flow allowed in one "
-    "family is allowed in the other (pod to pod, and to dual-stack outside hosts)"
+    "family is allowed in the other (pod to pod, directly and through dual-stack Services, and to "
+    "dual-stack outside hosts)"
 )
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
-    start = time.perf_counter()
     if not cluster.dual_stack:
-        return PropertyResult(NAME, NAME, Status.HOLDS, "single-stack cluster: nothing to cover", seconds=time.perf_counter() - start)
+        return PropertyResult(NAME, NAME, Status.HOLDS, "single-stack cluster: nothing to cover")
     enc4, enc6 = Encoder(cluster, 4), Encoder(cluster, 6)
-    solver = Solver(timeout=timeout)
-    solver.add(*enc4.constraints, *enc6.constraints)
-    port = z3.BitVec("ds.dport", 16)
-    proto = z3.BitVec("ds.proto", 2)
-    solver.add(port != 0, z3.ULE(proto, 2))
-    cases = _coverage_cases(cluster)
-    cases += _pod_twins(cluster, enc4, enc6, port, proto)
-    cases += _external_twins(cluster, enc4, enc6, port, proto)
-    result = search(solver, cases, max_counterexamples)
-    found = tuple(_explain(cluster, enc4, enc6, case.key, model, port, proto) for case, model in result.hits)
-    seconds = time.perf_counter() - start
-    return PropertyResult.decide(NAME, NAME, STATEMENT, found, [result.reason] if result.status is SolverStatus.UNKNOWN else [], seconds)
+    port, proto = fresh("ds.dport", 16), fresh("ds.proto", 2)
+    alg = enc4.alg
+    background = (alg.not_(alg.eq(port, 0)), alg.in_range(proto, 0, 2))
+
+    def cases() -> list[Case]:
+        return _coverage_cases(cluster) + _pod_twins(cluster, enc4, enc6, port, proto) + _external_twins(cluster, enc4, enc6, port, proto)
+
+    query = Query(
+        "IPv4/IPv6", (enc4, enc6), cases,
+        lambda case, model: _explain(cluster, enc4, enc6, case.key, model, port, proto),
+        background=background,
+    )
+    return prove(NAME, NAME, STATEMENT, [query], timeout=timeout, limit=max_counterexamples)
 
 
 # --------------------------------------------------------------------------- 1. addresses
@@ -94,9 +93,8 @@ def _coverage_cases(cluster: Cluster) -> list[Case]:
 # --------------------------------------------------------------------------- 2. pod-to-pod twins
 
 
-def _allowed(enc: Encoder, client: Client, dst_pod: Pod, packet: Packet) -> Any:
-    """The flow to the pod's own address of that family (Service VIPs have their own families)."""
-    return enc.flow_allowed(client, endpoint_of_pod(enc.cluster, dst_pod), packet, Path("direct"))
+def _xor(alg, a: Any, b: Any) -> Any:
+    return alg.or_(alg.and_(a, alg.not_(b)), alg.and_(alg.not_(a), b))
 
 
 def _same_pod(enc4: Encoder, enc6: Encoder, ip4, ip6, pods) -> Any:
@@ -105,68 +103,52 @@ def _same_pod(enc4: Encoder, enc6: Encoder, ip4, ip6, pods) -> Any:
     return alg.or_(*(alg.and_(alg.eq(ip4, enc4.pod_ip(p)), alg.eq(ip6, enc6.pod_ip(p))) for p in pods))
 
 
+def _route(path: journey.Path) -> tuple:
+    """What a path is, whatever its family: the same route in the other family is its twin."""
+    e = path.entry
+    if e is None:
+        return ("direct",)
+    if e.kind == journey.HOST_PORT:
+        return (e.kind, e.target.pod.ref, e.port, e.protocol, e.node)
+    t = e.target
+    return (e.kind, t.service.ref, t.service_port, e.node, path.dnat_node.name if path.dnat_node else None)
+
+
 def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     alg = enc4.alg
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
-    classes = pod_classes(cluster, pods)
-    nat = pod_snat_possible(cluster)
-    specific: dict[tuple[str, str], bool] = {}
-
-    def family_specific(pod: Pod, direction: str) -> bool:
-        key = (pod.ref, direction)
-        if key not in specific:
-            specific[key] = nat or _family_specific(cluster, pod, direction)
-        return specific[key]
-
+    parties = flows.pod_parties(cluster, pod_classes(cluster, pods))
+    p4 = Packet(4, fresh("ds.src4", 32), fresh("ds.dst4", 32), port, proto)
+    p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port, proto)
     cases = []
-    for pair in pairs(cluster, classes, classes):
-        src, dst, same = pair.sources, pair.destinations, pair.same_class
-        rep = dst[1] if same else dst[0]
-        if not (family_specific(src[0], "Egress") or family_specific(rep, "Ingress")):
-            continue  # every rule on the way is blind to the family: both verdicts are one formula
-        client = Client.of_pod(cluster, src[0])
-        p4 = Packet(4, z3.BitVec("ds.src4", 32), z3.BitVec("ds.dst4", 32), port, proto)
-        p6 = Packet(6, z3.BitVec("ds.src6", 128), z3.BitVec("ds.dst6", 128), port, proto)
-        a4 = _allowed(enc4, client, rep, p4)
-        a6 = _allowed(enc6, client, rep, p6)
-        if a4 is a6 or (isinstance(a4, bool) and isinstance(a6, bool) and a4 == a6):
+    for src, dst, same in flows.split_pairs(cluster, parties, parties):
+        client = src.client(cluster)
+        rep = dst.pods[1] if same else dst.pods[0]
+        by_route6 = {}
+        for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
+            by_route6.setdefault(_route(path), (path, alg.and_(cond, enc6.allowed(client, path, p6))))
+        # One case per pair: the routes on which the families differ, the direct one first.
+        routes = []
+        for path4, cond in flows.paths_to(enc4, client, dst, rep, p4):
+            twin = by_route6.get(_route(path4))
+            if twin is None:
+                continue
+            path6, a6 = twin
+            a4 = alg.and_(cond, enc4.allowed(client, path4, p4))
+            differ = _xor(alg, a4, a6)
+            if differ is not False:
+                routes.append((path4, path6, a4, differ))
+        if not routes:
             continue
         formula = alg.and_(
-            _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src),
-            _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, dst),
-            alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else True,
-            z3.Xor(_b(a4), _b(a6)),
+            _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src.pods),
+            _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, dst.pods),
+            alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else alg.true,
+            alg.or_(*(r[3] for r in routes)),
         )
-        cases.append(Case(("pods", src, dst, p4, p6), formula))
+        if formula is not False:
+            cases.append(Case(("pods", src, dst, same, p4, p6, tuple(routes)), formula))
     return cases
-
-
-def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:
-    """Can a rule applying to ``pod`` treat a pod's IPv4 and IPv6 addresses differently?
-
-    Selectors, ports and protocols read the same in both families; only address
-    rules that may hold a pod's address (ipBlocks, ANP networks, Calico nets and
-    notNets) or an ``ipVersion`` can, and NAT (checked by the caller).
-    """
-    for _name, _default, policies in applicable_tiers(cluster, pod, direction):
-        for p in policies:
-            for rule in p.rules(direction):
-                for peer in getattr(rule, "peers", ()):
-                    block = getattr(peer, "ip_block", None)
-                    if block is not None and may_hold_pod_address(cluster, block.cidr, block.except_):
-                        return True
-                    if any(may_hold_pod_address(cluster, n) for n in getattr(peer, "networks", ())):
-                        return True
-                if getattr(rule, "ip_version", None) is not None:
-                    return True
-                for e in (getattr(rule, "source_rule", None), getattr(rule, "destination", None)):
-                    if e is not None and any(may_hold_pod_address(cluster, n) for n in e.nets + e.not_nets):
-                        return True
-    return False
-
-
-def _b(t: Any) -> Any:
-    return z3.BoolVal(t) if isinstance(t, bool) else t
 
 
 # --------------------------------------------------------------------------- 3. outside twins
@@ -185,14 +167,17 @@ def _external_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         ip6 = next(ip for ip in ips if ip.version == 6)
         for src in classes:
             client = Client.of_pod(cluster, src[0])
-            p4 = Packet(4, z3.BitVec("dx.src4", 32), ip4, port, proto)
-            p6 = Packet(6, z3.BitVec("dx.src6", 128), ip6, port, proto)
-            a4 = enc4.flow_allowed(client, ExternalEndpoint(ip4), p4, Path("direct"))
-            a6 = enc6.flow_allowed(client, ExternalEndpoint(ip6), p6, Path("direct"))
+            p4 = Packet(4, fresh("dx.src4", 32), ip4, port, proto)
+            p6 = Packet(6, fresh("dx.src6", 128), ip6, port, proto)
+            path4 = journey.Path(ExternalEndpoint(ip4), ip4, None)
+            path6 = journey.Path(ExternalEndpoint(ip6), ip6, None)
+            a4 = alg.and_(journey.direct_guard(alg, cluster, client, p4), enc4.allowed(client, path4, p4))
+            a6 = alg.and_(journey.direct_guard(alg, cluster, client, p6), enc6.allowed(client, path6, p6))
             if isinstance(a4, bool) and isinstance(a6, bool) and a4 == a6:
                 continue
-            formula = alg.and_(_same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src), z3.Xor(_b(a4), _b(a6)))
-            cases.append(Case(("external", name, ip4, ip6, tuple(src), p4, p6), formula))
+            formula = alg.and_(_same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src), _xor(alg, a4, a6))
+            if formula is not False:
+                cases.append(Case(("external", name, ip4, ip6, tuple(src), p4, p6), formula))
     return cases
 
 
@@ -219,34 +204,38 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         only4 = [m for m in missing if m in by_family[4]]
         detail = f"{', '.join(only4)} only in its IPv4 endpoints" if only4 else f"{', '.join(missing)} only in its IPv6 endpoints"
         return Counterexample(f"Service {svc.ref} ({svc.ip_family_policy}) reaches {detail}: its two families lead to different pods", pods=tuple(missing), objects=(Decider.of(svc),))
-    port_v = model.eval(port, model_completion=True).as_long()
-    proto_v = ("TCP", "UDP", "SCTP")[model.eval(proto, model_completion=True).as_long()]
     from ..engine import trace
-    from ..errors import SoundnessError
-    from ..symbolic.encoder import instantiate
 
     alloc = {**enc4.allocation(model), **enc6.allocation(model)}
     concrete = instantiate(cluster, alloc)
     if kind == "pods":
-        _, src, dst, p4, p6 = key
-        s4 = enc4.concrete_packet(model, p4)
-        source = enc4.pod_at(model, s4.src_ip, src) or src[0]
-        dest = enc4.pod_at(model, s4.dst_ip, [d for d in dst if d is not source]) or dst[0]
-        t4 = trace(concrete, source.ref, dest.ref, port_v, proto_v, family=4)
-        t6 = trace(concrete, source.ref, dest.ref, port_v, proto_v, family=6)
-        target = dest.ref
+        _, src, dst, same, p4, p6, routes = key
+        path4, path6, a4, _differ = next(r for r in routes if is_true(model, r[3]))
+        s4, s6 = enc4.concrete_packet(model, p4), enc6.concrete_packet(model, p6)
+        port_v, proto_v = s4.dst_port, s4.protocol
+        source = enc4.pod_at(model, s4.src_ip, src.pods) or src.pods[0]
+        dest = enc4.pod_at(model, s4.dst_ip, [d for d in dst.pods if d is not source]) or dst.pods[0]
+        w4 = flows.Witness(source, dest, path4, s4, alloc)
+        w6 = flows.Witness(source, dest, path6, s6, alloc)
+        works4 = is_true(model, a4)
+        t4 = flows.replay(cluster, w4, expect_allowed=works4, what="dual-stack (IPv4)")[1]
+        t6 = flows.replay(cluster, w6, expect_allowed=not works4, what="dual-stack (IPv6)")[1]
+        target = dest.ref if path4.entry is None else f"{dest.ref} {path4.describe()}"
+        ok4 = works4
     else:
         _, name, ip4, ip6, src, p4, p6 = key
         s4 = enc4.concrete_packet(model, p4)
+        port_v, proto_v = s4.dst_port, s4.protocol
         source = enc4.pod_at(model, s4.src_ip, src) or src[0]
         t4 = trace(concrete, source.ref, ip4, port_v, proto_v)
         t6 = trace(concrete, source.ref, ip6, port_v, proto_v)
         target = f"{name} ({ip4} / {ip6})"
-    if t4.reachable == t6.reachable:
-        raise SoundnessError(f"dual-stack: Z3 says {source.ref} -> {target} differs by family, the engine says {t4.verdict} / {t6.verdict}")
-    works, fails = ("IPv4", "IPv6") if t4.reachable else ("IPv6", "IPv4")
-    bad = t6 if t4.reachable else t4
-    good = t4 if t4.reachable else t6
+        if t4.reachable == t6.reachable:
+            raise SoundnessError(f"dual-stack: Z3 says {source.ref} -> {target} differs by family, the engine says {t4.verdict} / {t6.verdict}")
+        ok4 = t4.reachable
+    works, fails = ("IPv4", "IPv6") if ok4 else ("IPv6", "IPv4")
+    bad = t6 if ok4 else t4
+    good = t4 if ok4 else t6
     # At fault (first, where CI annotations point): the rule that allows the flow in one
     # family only, at the step that denies the other family (the rule that needs its
     # twin); then what denies the other family.
@@ -260,5 +249,5 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         pods=(source.ref,) + ((dest.ref,) if kind == "pods" else ()),
         objects=tuple(dict.fromkeys(deciders)),
         traces=(t4, t6),
-        allocation=allocation_for(cluster, alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())),
+        allocation=flows.allocation_for(cluster, alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())),
     )

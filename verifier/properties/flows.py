@@ -1,110 +1,293 @@
-"""Shared machinery for properties about flows between pod classes.
+"""Flows between parties: what every property about connections shares.
 
-A *flow case* is "some pod of class S can open a packet to some pod of class D
-along some path" (optionally with an extra condition, e.g. "and that packet
-would be denied under another profile"). Properties build cases, hand them to
-:func:`~verifier.symbolic.solver.search`, and decode each model into a
-:class:`FlowWitness` that the engine replays.
+A :class:`Party` is a set of sources or destinations that one formula covers:
+a class of pods (:func:`~verifier.semantics.classes.pod_classes`), the
+hostNetwork pods of one node, a node's host network, or the hosts outside the
+cluster (within some ipBlocks, or anywhere). A *flow case* says "some member of
+S opens a connection that some member of D receives, along some path": the
+paths are the journey's (:mod:`verifier.semantics.journey`), the same the engine
+walks, and each path's verdict is :func:`~verifier.semantics.journey.evaluate`
+in the Z3 algebra. :func:`decode` reads a model back into a :class:`Witness`
+and :func:`replay` has the engine walk it, branch by branch: a missing branch or
+a different verdict is a :class:`~verifier.errors.SoundnessError`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-import z3
-
-from ..model import IP, Cluster, Pod
-from ..replay import replay_connection
-from ..semantics.addressing import endpoint_of_pod
+from ..errors import SoundnessError
+from ..model import IP, Cluster, IPBlock, Node, Pod
+from ..semantics import journey
+from ..semantics.addressing import host_address, outside_reaches_pods, outside_region
 from ..semantics.algebra import Packet
-from ..semantics.classes import pairs
+from ..semantics.endpoint import ExternalEndpoint, NodeEndpoint, PodEndpoint
+from ..semantics.journey import Path
 from ..semantics.pipeline import Client
-from ..symbolic.encoder import ConcretePacket, Encoder, Path, instantiate
+from ..symbolic.encoder import ConcretePacket, Encoder, instantiate, is_true
 from ..symbolic.solver import Case
-from ..trace import Decider, Trace
+from ..trace import Branch, Decider, Trace
 
 __all__ = [
+    "POD",
+    "NODE",
+    "OUTSIDE",
+    "Party",
     "FlowKey",
-    "FlowWitness",
-    "flow_cases",
+    "Witness",
+    "pod_parties",
+    "node_parties",
+    "outside_party",
+    "split_pairs",
+    "address",
+    "paths_to",
+    "flow_case",
+    "prefer_declared_ports",
     "decode",
     "replay",
+    "branch_of",
     "allowing_deciders",
     "allocation_labels",
     "allocation_for",
+    "in_block",
 ]
 
-#: extra(rep_src, rep_dst, path, allowed_term) -> the case's formula for that path
-Extra = Callable[[Pod, Pod, Path, Any], Any]
+POD = "pods"
+NODE = "node"
+OUTSIDE = "outside"
+
+
+@dataclass(frozen=True, eq=False)
+class Party:
+    """Sources or destinations one formula covers.
+
+    ``pods``: a class of pods the rules treat alike (pod-network pods, or the
+    hostNetwork pods of one node); ``node``: one node's host network (kubelet,
+    node daemons); ``outside``: hosts outside the cluster, within ``blocks``
+    (None: anywhere outside) and not within ``excluded``.
+    """
+
+    kind: str
+    pods: tuple[Pod, ...] = ()
+    node: Node | None = None
+    blocks: tuple[IPBlock, ...] | None = None
+    excluded: tuple[IPBlock, ...] = ()
+
+    @property
+    def host_network(self) -> bool:
+        return self.kind == POD and self.pods[0].host_network
+
+    @property
+    def node_name(self) -> str | None:
+        """The node of a node party or of hostNetwork pods (None otherwise)."""
+        if self.kind == NODE:
+            return self.node.name
+        if self.host_network:
+            return self.pods[0].node_name
+        return None
+
+    def client(self, cluster: Cluster) -> Client:
+        if self.kind == POD:
+            return Client.of_pod(cluster, self.pods[0])
+        if self.kind == NODE:
+            return Client.of_node(self.node)
+        return Client.outside()
+
+    def __str__(self) -> str:
+        if self.kind == POD:
+            return ", ".join(p.ref for p in self.pods[:3]) + (" ..." if len(self.pods) > 3 else "")
+        if self.kind == NODE:
+            return f"node/{self.node.name}"
+        inside = "anywhere" if self.blocks is None else " or ".join(map(str, self.blocks))
+        return f"outside hosts ({inside})"
+
+
+def pod_parties(cluster: Cluster, classes: Iterable[Sequence[Pod]]) -> list[Party]:
+    """One party per class; a class mixing pods outside hosts can and cannot route to is split."""
+    out = []
+    for members in classes:
+        groups: dict[bool, list[Pod]] = {}
+        for p in members:
+            groups.setdefault(p.host_network or outside_reaches_pods(cluster, p), []).append(p)
+        out.extend(Party(POD, tuple(g)) for g in groups.values())
+    return out
+
+
+def node_parties(cluster: Cluster, family: int) -> list[Party]:
+    return [Party(NODE, node=n) for n in cluster.nodes if n.ip(family) is not None]
+
+
+def outside_party(blocks: Sequence[IPBlock] | None = None, excluded: Sequence[IPBlock] = ()) -> Party:
+    return Party(OUTSIDE, blocks=None if blocks is None else tuple(blocks), excluded=tuple(excluded))
+
+
+def split_pairs(cluster: Cluster, sources: Sequence[Party], destinations: Sequence[Party]) -> Iterator[tuple[Party, Party, bool]]:
+    """Every (source, destination, same) pair, split where a node decides.
+
+    A node (or a hostNetwork pod, which is its node for policy) reaching a pod
+    on its own node is exempt from the pod's ingress policy (semantics.md §3.9),
+    so a pod class is split into the pods on that node and the others; under
+    DefaultEndpointToHostAction=Drop a pod cannot reach its own node (§5.6), so a
+    source class is split likewise. ``same`` when the two are one class: a pod
+    never pairs with itself.
+    """
+    drop = cluster.config.endpoint_to_host == "Drop"
+    for src in sources:
+        for dst in destinations:
+            same = src is dst
+            if same and len(dst.pods) < 2:
+                continue
+            node = src.node_name
+            if node is not None and dst.kind == POD and not dst.host_network:
+                for part in _by_node(dst, node):
+                    yield src, part, False
+            elif drop and dst.node_name is not None and src.kind == POD and not src.host_network:
+                for part in _by_node(src, dst.node_name):
+                    yield part, dst, False
+            else:
+                yield src, dst, same
+
+
+def _by_node(party: Party, node: str) -> list[Party]:
+    here = tuple(p for p in party.pods if p.node_name == node)
+    there = tuple(p for p in party.pods if p.node_name != node)
+    if not here or not there:
+        return [party]
+    return [Party(POD, here), Party(POD, there)]
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def in_block(alg, ip, block: IPBlock):
+    return alg.and_(alg.in_cidr(ip, block.cidr), *(alg.not_(alg.in_cidr(ip, e)) for e in block.except_))
+
+
+def address(enc: Encoder, party: Party, ip: Any) -> Any:
+    """``ip`` is the address of a member of ``party``."""
+    alg = enc.alg
+    if party.kind == POD and not party.host_network:
+        return enc.one_of(ip, party.pods)
+    if party.kind in (POD, NODE):
+        node = party.node if party.kind == NODE else enc.cluster.node_by_name.get(party.node_name or "")
+        own = node.ip(enc.family) if node is not None else host_address(enc.cluster, party.pods[0], enc.family)
+        return alg.false if own is None else alg.eq(ip, alg.ip(own))
+    fam = [b for b in (party.blocks or ()) if b.cidr.version == enc.family]
+    if party.blocks is not None and not fam:
+        return alg.false
+    return alg.and_(
+        outside_region(alg, enc.cluster, ip, enc.family),
+        alg.true if party.blocks is None else alg.or_(*(in_block(alg, ip, b) for b in fam)),
+        *(alg.not_(in_block(alg, ip, b)) for b in party.excluded if b.cidr.version == enc.family),
+    )
+
+
+def _direct_candidates(enc: Encoder, party: Party) -> set[IP] | None:
+    """The addresses a direct packet to ``party`` may have (None: too many to list)."""
+    if party.kind == POD and not party.host_network:
+        if any(p.ip_allocated for p in party.pods):
+            return None
+        return {ip for p in party.pods if (ip := p.ip(enc.family)) is not None}
+    if party.kind in (POD, NODE):
+        node = party.node if party.kind == NODE else enc.cluster.node_by_name.get(party.node_name or "")
+        return {ip for ip in (node.ips if node else ()) if ip.version == enc.family}
+    return None
+
+
+def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: Packet) -> list[tuple[Path, Any]]:
+    """Every path ``client`` has to a member of ``dst`` (``rep`` stands for a pod class), with the
+    condition on the post-translation ``packet`` that selects it."""
+    alg, cluster = enc.alg, enc.cluster
+    out: list[tuple[Path, Any]] = []
+    guard = journey.direct_guard(alg, cluster, client, packet, _direct_candidates(enc, dst))
+    if dst.kind == POD and not dst.host_network:
+        if client.kind != "external" or outside_reaches_pods(cluster, rep):
+            out.append((Path(PodEndpoint(rep), None, None), guard))
+    elif dst.kind == POD:
+        node = cluster.node_by_name.get(rep.node_name or "") or Node(rep.node_name or "<unscheduled>")
+        out.append((Path(NodeEndpoint(node, rep), None, None), guard))
+    elif dst.kind == NODE:
+        out.append((Path(NodeEndpoint(dst.node), None, None), guard))
+    else:
+        out.append((Path(ExternalEndpoint(None), None, None), guard))
+    for p in journey.translated_paths(cluster, client, enc.family):
+        d = p.destination
+        if dst.kind == POD and not dst.host_network:
+            pod = p.backend_pod
+            if not isinstance(d, PodEndpoint) or pod is None or pod.ref != rep.ref:
+                continue
+            pin: Any = alg.true  # address() pins the packet to a member of the class
+        elif dst.kind in (POD, NODE):
+            # A node's host network, where its hostNetwork pods listen.
+            if not isinstance(d, NodeEndpoint) or d.node.name != dst.node_name:
+                continue
+            pin = alg.eq(packet.dst_ip, alg.ip(p.dst_ip))
+        else:
+            if not isinstance(d, ExternalEndpoint):
+                continue
+            pin = alg.eq(packet.dst_ip, alg.ip(p.dst_ip))
+        cond = alg.and_(pin, alg.eq(packet.dst_port, alg.port(p.dst_port)), alg.eq(packet.protocol, alg.protocol(p.entry.protocol)))
+        out.append((p, cond))
+    return out
 
 
 @dataclass(frozen=True, eq=False)
 class FlowKey:
-    sources: tuple[Pod, ...]
-    destinations: tuple[Pod, ...]
-    same_class: bool
+    """What a flow case covers; ``paths`` hold each path's term, to tell which one a model took."""
+
+    source: Party
+    destination: Party
+    same: bool
     paths: tuple[tuple[Path, Any], ...] = field(repr=False)
+    #: Anything the property wants back with the witness.
+    tag: Any = None
 
 
-@dataclass(frozen=True)
-class FlowWitness:
-    source: Pod
-    destination: Pod
-    path: Path
-    packet: ConcretePacket
-    allocation: dict[tuple[str, int], IP]
-
-    @property
-    def target(self) -> IP:
-        """What the client addresses: the pod IP, a Service frontend or a hostPort."""
-        return self.packet.dst_ip if self.path.target is None else self.path.target[0]
-
-    @property
-    def target_port(self) -> int:
-        return self.packet.dst_port if self.path.target is None else self.path.target[1]
-
-    def describe(self) -> str:
-        return f"{self.source.ref} -> {self.destination.ref} {self.packet.dst_port}/{self.packet.protocol} {self.path.describe()}"
+#: extra(path, term) -> the case's term for that path (e.g. "allowed, and not by N's rules")
+Extra = Callable[[Path, Any], Any]
 
 
-def flow_cases(
+def flow_case(
     enc: Encoder,
     packet: Packet,
-    source_classes: Iterable[Sequence[Pod]],
-    destination_classes: Iterable[Sequence[Pod]],
+    src: Party,
+    dst: Party,
+    same: bool = False,
     *,
+    condition: Any = True,
     extra: Extra | None = None,
-    packet_condition: Any = True,
-) -> list[Case]:
-    """One case per (source class, destination class): some path carries ``packet`` and ``extra`` holds."""
+    paths: Callable[[Path], bool] | None = None,
+    tag: Any = None,
+) -> Case | None:
+    """The case "a member of ``src`` opens ``packet`` to a member of ``dst`` along some path and
+    ``extra`` holds", or None when it cannot happen on any path."""
     alg = enc.alg
-    cases: list[Case] = []
-    for pair in pairs(enc.cluster, list(source_classes), list(destination_classes)):
-        src, dst, same = pair.sources, pair.destinations, pair.same_class
-        rep_src = src[0]
-        rep_dst = dst[1] if same else dst[0]
-        client = Client.of_pod(enc.cluster, rep_src)
-        dst_ep = endpoint_of_pod(enc.cluster, rep_dst)
-        path_terms = []
-        for path in enc.paths(client, rep_dst):
-            allowed = enc.flow_allowed(client, dst_ep, packet, path)
-            term = allowed if extra is None else extra(rep_src, rep_dst, path, allowed)
-            if term is not False:
-                path_terms.append((path, term))
-        if not path_terms:
+    rep = (dst.pods[1] if same else dst.pods[0]) if dst.kind == POD else None
+    client = src.client(enc.cluster)
+    terms = []
+    for path, cond in paths_to(enc, client, dst, rep, packet):
+        if paths is not None and not paths(path):
             continue
-        src_pinned = alg.eq(packet.src_ip, client.ip(enc.family)) if rep_src.host_network else enc.one_of(packet.src_ip, src)
-        formula = alg.and_(
-            packet_condition,
-            src_pinned,
-            enc.one_of(packet.dst_ip, dst),
-            alg.not_(alg.eq(packet.src_ip, packet.dst_ip)) if same else True,
-            alg.or_(*(t for _, t in path_terms)),
-        )
-        if formula is not False:
-            cases.append(Case(FlowKey(src, dst, same, tuple(path_terms)), formula))
-    return cases
+        if cond is False:
+            continue
+        term = alg.and_(cond, enc.allowed(client, path, packet))
+        if extra is not None and term is not False:
+            term = extra(path, term)
+        if term is not False:
+            terms.append((path, term))
+    if not terms:
+        return None
+    formula = alg.and_(
+        condition,
+        address(enc, src, packet.src_ip),
+        address(enc, dst, packet.dst_ip),
+        alg.not_(alg.eq(packet.src_ip, packet.dst_ip)) if same else alg.true,
+        alg.or_(*(t for _, t in terms)),
+    )
+    if formula is False:
+        return None
+    return Case(FlowKey(src, dst, same, tuple(terms), tag), formula)
 
 
 def prefer_declared_ports(enc: Encoder, packet: Packet) -> Callable[[Case], Any]:
@@ -116,7 +299,8 @@ def prefer_declared_ports(enc: Encoder, packet: Packet) -> Callable[[Case], Any]
         key = case.key if isinstance(case.key, FlowKey) else None
         if key is None:
             return None
-        ports = [(p.container_port, p.protocol) for p in key.destinations[0].ports]
+        dst = key.destination
+        ports = [(p.container_port, p.protocol) for p in dst.pods[0].ports] if dst.kind == POD else []
         if not ports:
             return alg.eq(packet.protocol, "TCP")
         return alg.or_(*(alg.and_(alg.eq(packet.dst_port, n), alg.eq(packet.protocol, proto)) for n, proto in ports))
@@ -124,53 +308,130 @@ def prefer_declared_ports(enc: Encoder, packet: Packet) -> Callable[[Case], Any]
     return wish
 
 
-def decode(enc: Encoder, model: z3.ModelRef, key: FlowKey, packet: Packet) -> FlowWitness:
-    """The pods, path and packet a model picked for a flow case."""
+# --------------------------------------------------------------------------- witnesses
+
+
+@dataclass(frozen=True)
+class Witness:
+    """One concrete flow a model picked: who sent what to whom, along which path."""
+
+    #: The sending pod, node, or outside address.
+    source: Pod | Node | IP
+    #: The receiving pod or node, or the outside address.
+    destination: Pod | Node | IP
+    path: Path
+    #: The packet after translation (what the destination receives).
+    packet: ConcretePacket
+    allocation: dict[tuple[str, int], IP]
+
+    @property
+    def target(self) -> IP:
+        """What the client addresses: the destination address, a Service frontend or a hostPort."""
+        return self.packet.dst_ip if self.path.entry is None else self.path.entry.ip
+
+    @property
+    def target_port(self) -> int:
+        return self.packet.dst_port if self.path.entry is None else self.path.entry.port
+
+    @property
+    def source_label(self) -> str:
+        return _label(self.source)
+
+    @property
+    def destination_label(self) -> str:
+        return _label(self.destination)
+
+    @property
+    def pods(self) -> tuple[str, ...]:
+        return tuple(x.ref for x in (self.source, self.destination) if isinstance(x, Pod))
+
+    def describe(self) -> str:
+        return (
+            f"{self.source_label} -> {self.destination_label} "
+            f"{self.packet.dst_port}/{self.packet.protocol} {self.path.describe()}"
+        )
+
+
+def _label(x: Pod | Node | IP) -> str:
+    if isinstance(x, Pod):
+        return x.ref
+    if isinstance(x, Node):
+        return f"node/{x.name}"
+    return f"outside host {x}"
+
+
+def _member(enc: Encoder, model, party: Party, ip: IP, exclude: Pod | None = None) -> Pod | Node | IP:
+    if party.kind == OUTSIDE:
+        return ip
+    if party.kind == NODE:
+        return party.node
+    pods = [p for p in party.pods if p is not exclude]
+    found = enc.pod_at(model, ip, pods)
+    return found if found is not None else pods[0]  # hostNetwork pods share their node's address
+
+
+def decode(enc: Encoder, model, key: FlowKey, packet: Packet) -> Witness:
+    """The members, path and packet a model picked for a flow case."""
     concrete = enc.concrete_packet(model, packet)
-    source = _member(enc, model, concrete.src_ip, key.sources)
-    destination = _member(enc, model, concrete.dst_ip, key.destinations, exclude=source if key.same_class else None)
-    path = next(p for p, t in key.paths if t is True or z3.is_true(model.eval(t, model_completion=True)))
-    return FlowWitness(source, destination, path, concrete, enc.allocation(model))
+    source = _member(enc, model, key.source, concrete.src_ip)
+    exclude = source if key.same and isinstance(source, Pod) else None
+    destination = _member(enc, model, key.destination, concrete.dst_ip, exclude)
+    path = next(p for p, t in key.paths if is_true(model, t))
+    return Witness(source, destination, path, concrete, enc.allocation(model))
 
 
-def _member(enc: Encoder, model: z3.ModelRef, ip: IP, pods: Sequence[Pod], exclude: Pod | None = None) -> Pod:
-    found = enc.pod_at(model, ip, [p for p in pods if p is not exclude])
-    if found is None:  # hostNetwork classes share their node's address
-        found = next(p for p in pods if p is not exclude)
-    return found
+def _source_arg(source: Pod | Node | IP):
+    if isinstance(source, Pod):
+        return source.ref
+    if isinstance(source, Node):
+        return f"node/{source.name}"
+    return source
 
 
-def replay(cluster: Cluster, witness: FlowWitness, *, expect_allowed: bool = True, what: str = "counterexample") -> tuple[Cluster, Trace]:
-    """The engine's trace of the witness on the cluster with the witness's allocation."""
-    concrete = instantiate(cluster, witness.allocation)
-    source = concrete.pod_by_ref[witness.source.ref]
-    t = replay_connection(
-        concrete,
-        source,
-        witness.target,
-        witness.target_port,
-        witness.packet.protocol,
-        expect_allowed=expect_allowed,
-        backend=witness.destination.ref if witness.path.frontend is not None else None,
-        family=witness.packet.family,
-        what=what,
-    )
+def branch_of(t: Trace, path: Path, dst_ip: IP, dst_port: int) -> Branch | None:
+    """The branch of the engine's trace that walks ``path`` (to ``dst_ip:dst_port`` after translation)."""
+    node = path.dnat_node.name if path.dnat_node is not None else None
+    for b in t.branches:
+        if b.node == node and b.ip == dst_ip and b.port == dst_port:
+            return b
+    return None
+
+
+def replay(
+    cluster: Cluster, w: Witness, *, expect_allowed: bool = True, what: str = "counterexample"
+) -> tuple[Cluster, Trace]:
+    """The engine's trace of the witness (on the cluster with the witness's allocation), checked
+    branch by branch: the branch that walks the witness's path must exist and agree."""
+    from ..engine import trace
+
+    concrete = instantiate(cluster, w.allocation)
+    t = trace(concrete, _source_arg(w.source), w.target, w.target_port, w.packet.protocol, family=w.packet.family)
+    branch = branch_of(t, w.path, w.packet.dst_ip, w.packet.dst_port)
+    flow = f"{w.source_label} -> {w.target}:{w.target_port}/{w.packet.protocol}"
+    if branch is None:
+        raise SoundnessError(
+            f"{what}: Z3 says {flow} reaches {w.packet.dst_ip}:{w.packet.dst_port} {w.path.describe()}, "
+            f"the engine has no such path ({t.verdict}: {', '.join(f'{b.pod or b.ip} via {b.node}' for b in t.branches)})"
+        )
+    if branch.reachable != expect_allowed:
+        raise SoundnessError(
+            f"{what}: Z3 says {flow} {w.path.describe()} is {'allowed' if expect_allowed else 'denied'}, "
+            f"the engine says {branch.verdict}"
+        )
     return concrete, t
 
 
-def allowing_deciders(t: Trace, backend: str | None = None) -> tuple[Decider, ...]:
+def allowing_deciders(t: Trace, w: Witness | None = None) -> tuple[Decider, ...]:
     """The policy rules that let the traced connection through (the objects at fault)."""
-    from ..replay import branch_for
-
-    branch = branch_for(t, backend)
+    branch = branch_of(t, w.path, w.packet.dst_ip, w.packet.dst_port) if w is not None else t.decisive_branch
     hops = t.hops + (branch.hops if branch else ())
     return tuple(d for h in hops if h.step in ("egress", "ingress") and h.outcome == "allowed" for d in h.deciders)
 
 
-def allocation_labels(witness: FlowWitness, cluster: Cluster) -> dict[str, str]:
+def allocation_labels(w: Witness, cluster: Cluster) -> dict[str, str]:
     """The addresses a flow counterexample gives allocated pods (see :func:`allocation_for`)."""
-    ends = {p.ref for p in (witness.source, witness.destination) if p.ref in cluster.pod_by_ref}
-    return allocation_for(cluster, witness.allocation, ends)
+    ends = {p for p in w.pods if p in cluster.pod_by_ref}
+    return allocation_for(cluster, w.allocation, ends)
 
 
 def allocation_for(cluster: Cluster, allocation: dict[tuple[str, int], IP], refs: set[str]) -> dict[str, str]:

@@ -1,280 +1,66 @@
 """User invariants: what a team declares its policies must guarantee, checked with Z3.
 
-The file format (``--invariants FILE``, or ``cluster.check(invariants=[...])``)::
+The file format is :mod:`verifier.ingest.invariants`. Meaning, for every
+address family, every packet and every allocation of the addresses netverify
+chose:
 
-    invariants:
-      - name: dev cannot reach prod
-        isolated: {from: {namespace: dev}, to: {namespace: prod}}
-      - name: only api reaches the database
-        only: {to: {namespace: prod, pods: {app: db}}, port: 5432, protocol: TCP,
-               from: [{namespace: prod, pods: {app: api}}]}
-      - name: frontend reaches the cart
-        reach: {from: shop/frontend-0, to: cartservice.shop, port: 7070, expect: allow}
+* ``isolated {from: S, to: D}``: no source in S opens a connection that a
+  destination in D receives, directly or through any Service frontend or
+  hostPort, from wherever the packet is translated;
+* ``only {from: S, to: D, port, protocol}``: no source outside S does so on
+  ``port``/``protocol``;
+* ``reach``: the connection from one pod (or ``node/NAME``, or an IP) to a pod,
+  IP or DNS name is allowed (``expect: allow``) or denied (``expect: deny``).
 
-A selector is a mapping with any of ``namespace`` (a name), ``namespaces``
-(namespace labels), ``pods`` (pod labels) -- all must hold -- or else an
-``ipBlock`` (a CIDR, or ``{cidr, except}``) for hosts outside the cluster.
-``from``/``to`` take one selector or a list (any of them). ``port`` and
-``protocol`` are optional for ``isolated`` (default: every port and protocol).
+Sources and destinations: the pods a pod selector matches (hostNetwork pods
+too: a hostNetwork pod is reached on its node's host network); for an
+``ipBlock`` selector, the hosts outside the cluster whose address lies in it and
+the nodes whose address does. The sources of ``only`` are everything S does not
+list: the other pods, every node, and every outside host outside S's ipBlocks.
+``port``/``protocol`` are those the destination receives (after a Service's
+translation, as NetworkPolicy ports are).
 
-Meaning, for every address family, every packet and every allocation:
-
-* ``isolated``: no source matching ``from`` opens a connection to a
-  destination matching ``to`` (directly or through any Service frontend);
-* ``only``: no source that matches none of ``from`` (pods, and outside hosts
-  unless an ipBlock lists them) opens a connection to ``to`` on ``port``/``protocol``;
-* ``reach``: the connection from one pod to a pod, IP or DNS name is allowed
-  (``expect: allow``) or denied (``expect: deny``) for every allocation.
-
-The node exception is not counted against ``isolated`` or ``only``: a
-connection from a pod's own node into the pod is always allowed and no
-NetworkPolicy can block it (kubelet probes, node daemons; semantics.md §3.4,
-§3.9). A hostNetwork pod *is* its node for policy, so a hostNetwork source
-reaching a destination pod on its own node is no counterexample (otherwise no
-``only`` invariant could hold on a cluster with a hostNetwork DaemonSet). The
-same hostNetwork pod reaching pods on *other* nodes (or its own node's pods
-through another node's NodePort) is ordinary traffic from a node address,
-matchable by ipBlock only, and is checked like any other source.
+Not counted: a pod reaching itself; and a node (or a hostNetwork pod, which *is*
+its node for policy) reaching a pod or the host network of its own node,
+unless the packet comes back from another node (another node's NodePort or
+hostPort): no NetworkPolicy can block a node's own traffic to its pods
+(kubelet probes, node daemons; semantics.md §3.4, §3.9).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Iterable
 
-import z3
-
-from ..errors import InputError, Problem, UsageError
-from ..model import PROTOCOLS, Cluster, IPBlock, Labels, Pod, Source, ip_network
+from ..errors import UsageError
+from ..ingest.invariants import KINDS, Invariant, Selector, load_invariants, parse_invariants
+from ..model import Cluster, IPBlock, Node, Pod
+from ..semantics import journey
 from ..semantics.algebra import Packet
-from ..semantics.endpoint import ExternalEndpoint
-from ..semantics.pipeline import Client
-from ..semantics.selectors import matches, namespace_labels, selector_from_labels
-from ..symbolic.encoder import Encoder, Path as FlowPath
 from ..semantics.classes import pod_classes
-from ..symbolic.solver import Case, search
-from ..symbolic.solver import Status as SolverStatus
+from ..semantics.endpoint import PodEndpoint
+from ..symbolic.encoder import Encoder, instantiate
+from ..symbolic.solver import Case
 from ..trace import Decider
 from . import flows
+from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
-__all__ = ["Selector", "Invariant", "load_invariants", "parse_invariants", "check_invariant"]
-
-KINDS = ("isolated", "only", "reach")
-
-
-@dataclass(frozen=True)
-class Selector:
-    """Pods by namespace name / namespace labels / pod labels (ANDed), or outside hosts by ipBlock."""
-
-    namespace: str | None = None
-    namespaces: Labels | None = None
-    pods: Labels | None = None
-    ip_block: IPBlock | None = None
-
-    def matches_pod(self, cluster: Cluster, pod: Pod) -> bool:
-        if self.ip_block is not None:
-            return False
-        if self.namespace is not None and pod.namespace != self.namespace:
-            return False
-        if self.namespaces is not None and not matches(selector_from_labels(self.namespaces), namespace_labels(cluster, pod.namespace)):
-            return False
-        return self.pods is None or matches(selector_from_labels(self.pods), pod.labels)
-
-    def __str__(self) -> str:
-        if self.ip_block is not None:
-            return f"ipBlock {self.ip_block}"
-        parts = []
-        if self.namespace:
-            parts.append(f"namespace {self.namespace}")
-        if self.namespaces:
-            parts.append(f"namespaces [{self.namespaces}]")
-        if self.pods:
-            parts.append(f"pods [{self.pods}]")
-        return " and ".join(parts) or "every pod"
-
-
-@dataclass(frozen=True)
-class Invariant:
-    name: str
-    kind: str
-    sources: tuple[Selector, ...] = ()
-    destinations: tuple[Selector, ...] = ()
-    port: int | None = None
-    protocol: str | None = None
-    #: reach: the client pod, the target as typed, and the expected outcome.
-    client: str | None = None
-    target: str | None = None
-    expect_allow: bool = True
-    source: Source | None = None
-
-    def describe(self) -> str:
-        if self.kind == "reach":
-            return f"{self.client} {'reaches' if self.expect_allow else 'does not reach'} {self.target}:{self.port}/{self.protocol or 'TCP'}"
-        what = f" on {self.port or '*'}/{self.protocol or '*'}" if (self.port or self.protocol) else ""
-        src = " or ".join(map(str, self.sources))
-        dst = " or ".join(map(str, self.destinations))
-        if self.kind == "isolated":
-            return f"nothing in {src} reaches {dst}{what}"
-        return f"only {src} reach {dst}{what}"
-
-
-# --------------------------------------------------------------------------- parsing
-
-
-def load_invariants(path: str | Path) -> tuple[Invariant, ...]:
-    """Read an invariants file; every mistake is reported with its line (:class:`InputError`)."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as e:
-        raise InputError([Problem(f"cannot read invariants file: {e.strerror or e}", file=file)]) from None
-    return parse_invariants(text, file)
-
-
-def parse_invariants(data: str | Mapping | Sequence, file: str = "<invariants>") -> tuple[Invariant, ...]:
-    """Invariants from YAML text, or from plain Python data (a list of mappings, or ``{"invariants": [...]}``)."""
-    from ..ingest.documents import parse_text
-    from ..ingest.reader import Origin, Reader
-
-    if isinstance(data, str):
-        objs, problems = parse_text(data, file)
-        if problems:
-            raise InputError(problems)
-        if not objs:
-            raise InputError([Problem("no invariants in the file", file=file)])
-        body = objs[0].body
-    else:
-        body = _to_map({"invariants": list(data)} if not isinstance(data, Mapping) else data)
-    origin = Origin(file, "Invariants")
-    top = Reader(body, "", origin)
-    out = []
-    entries = top.maps("invariants")
-    if not entries and "invariants" not in body:
-        top.error("invariants", "missing required field")
-    for entry in entries:
-        inv = _parse_one(entry, file)
-        if inv is not None:
-            out.append(inv)
-    errors = [p for p in origin.problems if p.severity == "error"]
-    if errors:
-        raise InputError(origin.problems)
-    return tuple(out)
-
-
-def _to_map(value: Any):
-    from ..ingest.documents import Map, Seq
-
-    if isinstance(value, Mapping):
-        return Map.new({k: _to_map(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        s = Seq(_to_map(v) for v in value)
-        s.line = None
-        s.item_lines = [None] * len(s)
-        return s
-    return value
-
-
-#: The fields of an invariant, and of each kind's body: anything else is a typo, and a
-#: typo must not silently widen or narrow a claim (``ports: 80`` for ``port: 80``).
-_ENTRY_FIELDS = ("name",) + KINDS
-_BODY_FIELDS = {
-    "isolated": ("from", "to", "port", "protocol"),
-    "only": ("from", "to", "port", "protocol"),
-    "reach": ("from", "to", "port", "protocol", "expect"),
-}
-
-
-def _parse_one(r, file: str) -> Invariant | None:
-    from ..ingest.policies import reject_unknown
-
-    reject_unknown(r, _ENTRY_FIELDS, "an invariant has")
-    name = r.str("name", required=True) or f"invariant at line {r.line}"
-    kinds = [k for k in KINDS if r.has(k)]
-    if len(kinds) != 1:
-        r.error(None, f"give exactly one of {', '.join(KINDS)}" + (f" (got {', '.join(kinds)})" if kinds else ""))
-        return None
-    kind = kinds[0]
-    body = r.map(kind)
-    if body is None:
-        return None
-    reject_unknown(body, _BODY_FIELDS[kind], f"{kind} has")
-    src = Source(file, r.line)
-    protocol = body.str("protocol", choices=PROTOCOLS)
-    port = body.port("port")
-    if kind == "reach":
-        client = body.str("from", required=True)
-        target = body.get("to")
-        if target is None:
-            body.error("to", "missing required field")
-        elif not isinstance(target, (str, int)):
-            body.error("to", "expected a pod (ns/name), an IP or a DNS name")
-        expect = body.str("expect", default="allow", choices=("allow", "deny"))
-        if port is None and not body.has("port"):
-            body.error("port", "missing required field")
-        return Invariant(name, kind, port=port, protocol=protocol or "TCP", client=client, target=str(target), expect_allow=expect == "allow", source=src)
-    sources = _selectors(body, "from", required=True)
-    destinations = _selectors(body, "to", required=True)
-    if kind == "only" and port is None:
-        body.error("port", "missing required field")
-    return Invariant(name, kind, sources, destinations, port, protocol, source=src)
-
-
-def _selectors(r, key: str, *, required: bool) -> tuple[Selector, ...]:
-    value = r.get(key)
-    if value is None:
-        if required:
-            r.error(key, "missing required field")
-        return ()
-    if isinstance(value, list):
-        readers = r.maps(key)
-    else:
-        one = r.map(key)
-        readers = [one] if one is not None else []
-    return tuple(s for s in (_selector(x) for x in readers) if s is not None)
-
-
-def _selector(r) -> Selector | None:
-    from ..ingest.policies import read_ip_block
-    from ..ingest.syntax import cidr_error
-
-    known = {"namespace", "namespaces", "pods", "ipBlock"}
-    for k in r.data:
-        if k not in known:
-            r.error(k, f"unknown selector field (use {', '.join(sorted(known))})")
-    if r.has("ipBlock"):
-        if any(r.has(k) for k in ("namespace", "namespaces", "pods")):
-            r.error("ipBlock", "an ipBlock cannot be combined with namespace or pod selectors")
-        raw = r.get("ipBlock")
-        if isinstance(raw, str):
-            err = cidr_error(raw)
-            if err:
-                r.error("ipBlock", err)
-                return None
-            return Selector(ip_block=IPBlock(ip_network(raw)))
-        block = read_ip_block(r)  # {cidr, except}: validated as in a NetworkPolicy (§3.6)
-        return Selector(ip_block=block) if block is not None else None
-    namespaces = r.str_map("namespaces") if r.has("namespaces") else None
-    pods = r.str_map("pods") if r.has("pods") else None
-    return Selector(r.str("namespace"), Labels(namespaces) if namespaces is not None else None, Labels(pods) if pods is not None else None)
-
-
-# --------------------------------------------------------------------------- checking
+__all__ = ["KINDS", "Selector", "Invariant", "load_invariants", "parse_invariants", "check_invariant"]
 
 
 def check_invariant(cluster: Cluster, invariant: Invariant, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
     """Prove one invariant, or find up to ``max_counterexamples`` flows that break it."""
-    start = time.perf_counter()
     if invariant.kind == "reach":
-        found, unknown = _check_reach(cluster, invariant, timeout)
+        queries = [_reach_query(cluster, invariant)]
     else:
-        found, unknown = _check_flows(cluster, invariant, timeout, max_counterexamples)
-    seconds = time.perf_counter() - start
-    statement = invariant.describe()
-    return PropertyResult.decide("invariant", invariant.name, statement, found, unknown, seconds, source=invariant.source)
+        queries = [_flows_query(cluster, invariant, family) for family in cluster.families]
+    return prove(
+        "invariant", invariant.name, invariant.describe(), queries,
+        timeout=timeout, limit=1 if invariant.kind == "reach" else max_counterexamples, source=invariant.source,
+    )
+
+
+# --------------------------------------------------------------------------- isolated / only
 
 
 def _matching(cluster: Cluster, selectors: Iterable[Selector], pods: Iterable[Pod]) -> list[Pod]:
@@ -283,11 +69,7 @@ def _matching(cluster: Cluster, selectors: Iterable[Selector], pods: Iterable[Po
 
 
 def _by_role(classes: list[list[Pod]], src_pods: set[int], dst_pods: set[int]) -> list[list[Pod]]:
-    """Split classes so every member plays the same role in the invariant (source, destination, both).
-
-    Classes follow what the *policies* tell apart; the invariant's own selectors
-    may split them further, and a class is judged by its first member.
-    """
+    """Split classes so every member plays the same role in the invariant (source, destination, both)."""
     out: list[list[Pod]] = []
     for members in classes:
         parts: dict[tuple[bool, bool], list[Pod]] = {}
@@ -297,199 +79,154 @@ def _by_role(classes: list[list[Pod]], src_pods: set[int], dst_pods: set[int]) -
     return out
 
 
-def _check_flows(cluster: Cluster, inv: Invariant, timeout: float, limit: int):
-    found: list[Counterexample] = []
-    unknown: list[str] = []
-    live = [p for p in cluster.live_pods if p.ips]
-    for family in cluster.families:
-        if len(found) >= limit:
-            break
-        enc = Encoder(cluster, family)
+def _blocks(selectors: Iterable[Selector], family: int) -> list[IPBlock]:
+    return [s.ip_block for s in selectors if s.ip_block is not None and s.ip_block.cidr.version == family]
+
+
+def _in_blocks(ip, blocks: list[IPBlock]) -> bool:
+    return any(ip in b.cidr and not any(ip in e for e in b.except_) for b in blocks)
+
+
+def _flows_query(cluster: Cluster, inv: Invariant, family: int) -> Query:
+    enc = Encoder(cluster, family)
+    packet = enc.packet("inv")
+
+    def cases() -> list[Case]:
         alg = enc.alg
-        packet = enc.packet("inv")
-        fam_pods = [p for p in live if p.ip(family) is not None]
-        dst_pods = set(map(id, _matching(cluster, inv.destinations, fam_pods)))
+        live = [p for p in cluster.live_pods if p.ip(family) is not None]
+        dst_pods = set(map(id, _matching(cluster, inv.destinations, live)))
+        listed = set(map(id, _matching(cluster, inv.sources, live)))
+        src_pods = listed if inv.kind == "isolated" else set(map(id, live)) - listed
+        involved = [p for p in live if id(p) in src_pods | dst_pods]
+        parties = flows.pod_parties(cluster, _by_role(pod_classes(cluster, involved), src_pods, dst_pods))
+        sources = [c for c in parties if id(c.pods[0]) in src_pods]
+        destinations = [c for c in parties if id(c.pods[0]) in dst_pods]
+        src_blocks, dst_blocks = _blocks(inv.sources, family), _blocks(inv.destinations, family)
+        nodes = [n for n in cluster.nodes if n.ip(family) is not None]
         if inv.kind == "isolated":
-            src_pods = set(map(id, _matching(cluster, inv.sources, fam_pods)))
+            sources += [flows.Party(flows.NODE, node=n) for n in nodes if _in_blocks(n.ip(family), src_blocks)]
+            if src_blocks:
+                sources.append(flows.outside_party(src_blocks))
         else:
-            src_pods = set(map(id, fam_pods)) - set(map(id, _matching(cluster, inv.sources, fam_pods)))
-        involved = [p for p in fam_pods if id(p) in src_pods | dst_pods]
-        classes = _by_role(pod_classes(cluster, involved), src_pods, dst_pods)
-        src_classes = [c for c in classes if id(c[0]) in src_pods]
-        dst_classes = [c for c in classes if id(c[0]) in dst_pods]
+            sources += [flows.Party(flows.NODE, node=n) for n in nodes if not _in_blocks(n.ip(family), src_blocks)]
+            sources.append(flows.outside_party(None, src_blocks))
+        destinations += [flows.Party(flows.NODE, node=n) for n in nodes if _in_blocks(n.ip(family), dst_blocks)]
+        if dst_blocks:
+            destinations.append(flows.outside_party(dst_blocks))
         cond = alg.and_(
-            True if inv.port is None else alg.eq(packet.dst_port, inv.port),
-            True if inv.protocol is None else alg.eq(packet.protocol, inv.protocol),
+            alg.true if inv.port is None else alg.eq(packet.dst_port, alg.port(inv.port)),
+            alg.true if inv.protocol is None else alg.eq(packet.protocol, alg.protocol(inv.protocol)),
         )
-        pod_sources = [c for c in src_classes if not c[0].host_network]
-        cases = flows.flow_cases(enc, packet, pod_sources, dst_classes, packet_condition=cond)
-        for hn in (c for c in src_classes if c[0].host_network):
-            # The node exception (module docstring): a hostNetwork class is one node's pods.
-            node = hn[0].node_name
-            elsewhere = [[p for p in d if p.node_name != node] for d in dst_classes]
-            cases += flows.flow_cases(enc, packet, [hn], [d for d in elsewhere if d], packet_condition=cond)
-            # Pods on its own node only count when the packet comes back from another node
-            # (a remote NodePort or hostPort), not from this one.
-            here = [[p for p in d if p.node_name == node] for d in dst_classes]
-            cases += flows.flow_cases(
-                enc, packet, [hn], [d for d in here if d], packet_condition=cond,
-                extra=lambda _s, _d, path, allowed, node=node: (
-                    allowed if path.dnat_node is not None and path.dnat_node.name != node else False
-                ),
-            )
-        cases += _external_cases(cluster, enc, inv, packet, cond, dst_classes, fam_pods)
-        result = search(enc.solver(timeout), cases, limit - len(found), prefer=flows.prefer_declared_ports(enc, packet))
-        if result.status is SolverStatus.UNKNOWN:
-            unknown.append(f"IPv{family}: {result.reason}")
-        for case, model in result.hits:
-            found.append(_explain_flow(cluster, enc, inv, case, model, packet))
-    return found, unknown
+        out = []
+        for src, dst, same in flows.split_pairs(cluster, sources, destinations):
+            keep = _not_own_node(src, dst)
+            case = flows.flow_case(enc, packet, src, dst, same, condition=cond, paths=keep)
+            if case is not None:
+                out.append(case)
+        return out
 
-
-def _external_cases(cluster, enc, inv, packet, cond, dst_classes, pods) -> list[Case]:
-    """Outside hosts as sources: ``isolated`` with an ipBlock source, or ``only`` (anyone not listed)."""
-    alg = enc.alg
-    blocks = [s.ip_block for s in inv.sources if s.ip_block is not None and s.ip_block.cidr.version == enc.family]
-    if inv.kind == "isolated":
-        if not blocks:
-            return []
-        where = alg.or_(*(_in_block(alg, packet.src_ip, b) for b in blocks))
-    else:
-        where = alg.not_(alg.or_(*(_in_block(alg, packet.src_ip, b) for b in blocks)))
-    outside = alg.and_(
-        where,
-        *(alg.not_(alg.in_cidr(packet.src_ip, n)) for n in cluster.pod_cidrs if n.version == enc.family),
-        *(alg.not_(alg.eq(packet.src_ip, ip)) for n in cluster.nodes for ip in n.ips if ip.version == enc.family),
-        *(alg.not_(alg.in_cidr(packet.src_ip, n)) for n in cluster.service_cidrs if n.version == enc.family),
-    )
-    client = Client("outside host", ExternalEndpoint(None), None, ())
-    cases = []
-    for dst in dst_classes:
-        rep = dst[0]
-        dst_ep = flows.endpoint_of_pod(enc.cluster, rep)
-        paths = [p for p in enc.paths(client, rep) if p.kind != "ClusterIP"]
-        if not _routed(cluster):
-            paths = [p for p in paths if p.frontend is not None]
-        terms = [(p, enc.flow_allowed(client, dst_ep, packet, p)) for p in paths]
-        terms = [(p, t) for p, t in terms if t is not False]
-        if not terms:
-            continue
-        formula = alg.and_(cond, outside, enc.one_of(packet.dst_ip, dst), alg.or_(*(t for _, t in terms)))
-        if formula is not False:
-            cases.append(Case(("external", tuple(dst), tuple(terms)), formula))
-    return cases
-
-
-def _routed(cluster: Cluster) -> bool:
-    """Can an outside host address pod IPs directly (BGP-routed pod network, no overlay)?"""
-    if cluster.ip_pools:
-        return all(p.ipip_mode == "Never" and p.vxlan_mode == "Never" for p in cluster.ip_pools)
-    return cluster.config.encapsulation == "routed"
-
-
-def _in_block(alg, ip, block: IPBlock):
-    return alg.and_(alg.in_cidr(ip, block.cidr), *(alg.not_(alg.in_cidr(ip, e)) for e in block.except_))
-
-
-def _explain_flow(cluster, enc, inv, case, model, packet) -> Counterexample:
-    if isinstance(case.key, tuple) and case.key and case.key[0] == "external":
-        _, dst, terms = case.key
-        concrete = enc.concrete_packet(model, packet)
-        dest = enc.pod_at(model, concrete.dst_ip, dst) or dst[0]
-        path = next(p for p, t in terms if t is True or z3.is_true(model.eval(t, model_completion=True)))
-        w = flows.FlowWitness(_outside_pod(concrete.src_ip), dest, path, concrete, enc.allocation(model))
-        from ..replay import replay_connection
-        from ..symbolic.encoder import instantiate
-
-        inst = instantiate(cluster, w.allocation)
-        t = replay_connection(inst, concrete.src_ip, w.target, w.target_port, concrete.protocol, expect_allowed=True,
-                              backend=dest.ref if path.frontend else None, what=f"invariant {inv.name!r}")
-        who = f"outside host {concrete.src_ip}"
-        pods: tuple[str, ...] = (dest.ref,)
-    else:
+    def explain(case: Case, model) -> Counterexample:
         w = flows.decode(enc, model, case.key, packet)
         _, t = flows.replay(cluster, w, what=f"invariant {inv.name!r}")
-        who = w.source.ref
-        dest = w.destination
-        pods = (w.source.ref, dest.ref)
-    deciders = flows.allowing_deciders(t, dest.ref if w.path.frontend else None)
-    because = f"; allowed by {', '.join(d.ref for d in deciders)}" if deciders else "; no policy isolates these pods"
-    return Counterexample(
-        summary=f"{who} reaches {dest.ref} on {w.packet.dst_port}/{w.packet.protocol} {w.path.describe()}{because}",
-        packet=w.packet,
-        pods=pods,
-        objects=deciders or (Decider.of(dest),),
-        traces=(t,),
-        allocation=flows.allocation_labels(w, cluster),
-        details={"invariant": inv.name, "path": w.path.describe()},
-    )
+        deciders = flows.allowing_deciders(t, w)
+        both_pods = len(w.pods) == 2
+        because = f"; allowed by {', '.join(d.ref for d in deciders)}" if deciders else (
+            "; no policy isolates these pods" if both_pods else "; no policy applies"
+        )
+        fallback = Decider.of(w.destination) if isinstance(w.destination, (Pod, Node)) else Decider("Invariant", inv.name, source=inv.source)
+        return Counterexample(
+            summary=f"{w.source_label} reaches {w.destination_label} on {w.packet.dst_port}/{w.packet.protocol} {w.path.describe()}{because}",
+            packet=w.packet,
+            pods=w.pods,
+            objects=deciders or (fallback,),
+            traces=(t,),
+            allocation=flows.allocation_labels(w, cluster),
+            details={"invariant": inv.name, "path": w.path.describe()},
+        )
+
+    return Query(f"IPv{family}", (enc,), cases, explain, flows.prefer_declared_ports(enc, packet))
 
 
-def _outside_pod(ip) -> Pod:
-    return Pod(namespace="", name=str(ip))
+def _not_own_node(src: flows.Party, dst: flows.Party):
+    """The node exception: a node reaching its own pods or host network counts only from elsewhere."""
+    node = src.node_name
+    if node is None:
+        return None
+    if dst.kind == flows.POD and not dst.host_network:
+        if not all(p.node_name == node for p in dst.pods):
+            return None
+    elif dst.node_name != node:
+        return None
+    return lambda path: path.dnat_node is not None and path.dnat_node.name != node
 
 
-def _check_reach(cluster: Cluster, inv: Invariant, timeout: float):
-    """``reach``: Z3 decides the (possibly allocation-dependent) flow; DNS is concrete."""
-    from ..engine import trace
+# --------------------------------------------------------------------------- reach
 
+
+def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
+    """``reach``: the engine plans the connection (DNS is concrete); Z3 decides each path for every allocation."""
+    from ..engine import client_for, trace
+
+    protocol = inv.protocol or "TCP"
     try:
-        t = trace(cluster, inv.client, inv.target, inv.port, inv.protocol or "TCP")
+        t = trace(cluster, inv.client, inv.target, inv.port, protocol)
+        client = client_for(cluster, inv.client)
     except UsageError as e:
         raise UsageError(f"invariant {inv.name!r}: {e}") from None
-    client_pod = cluster.pod(inv.client)
-    family = t.family or (client_pod.families[0] if client_pod.families else 4)
+    family = t.family or (client.families[0] if client.families else 4)
     enc = Encoder(cluster, family)
     alg = enc.alg
-    client = Client.of_pod(cluster, client_pod)
-    # The packet is fixed (client address, backend address, port, protocol);
-    # only the addresses netverify allocated remain unknown.
-    protocol = inv.protocol or "TCP"
-    terms = []
-    resolved = all(h.outcome not in ("nxdomain", "blocked") for h in t.hops if h.step in ("resolve", "dns-query"))
-    svc_hop = next((h for h in t.hops if h.step == "service" and h.packet is not None), None)
-    for b in t.branches if resolved else ():
-        if b.pod is None:
-            terms.append(b.reachable)  # a plain address outside the pods: the engine's concrete verdict
-            continue
-        dst_pod = cluster.pod_by_ref[b.pod]
-        dst_ep = flows.endpoint_of_pod(cluster, dst_pod)
-        packet = Packet(family, enc.client_ip(client, client_pod), enc.pod_ip(dst_pod), b.port, protocol)
-        if svc_hop is None:
-            ways = [FlowPath("direct")]
-        else:
-            ways = [
-                p
-                for p in enc.paths(client, dst_pod)
-                if p.target == (svc_hop.packet.dst_ip, svc_hop.packet.dst_port)
-            ]
-        terms.extend(enc.flow_allowed(client, dst_ep, packet, path) for path in ways)
-    reachable = alg.or_(*terms)
-    query = alg.not_(reachable) if inv.expect_allow else reachable
-    result = search(enc.solver(timeout), [Case("reach", query)], 1)
-    if result.status is SolverStatus.UNKNOWN:
-        return [], [f"solver: {result.reason}"]
-    if not result.hits:
-        return [], []
-    model = result.hits[0][1]
-    allocation = enc.allocation(model)
-    from ..replay import replay_connection
-    from ..symbolic.encoder import instantiate
 
-    inst = instantiate(cluster, allocation)
-    t2 = replay_connection(inst, inv.client, inv.target, inv.port, inv.protocol or "TCP", expect_allowed=not inv.expect_allow, what=f"invariant {inv.name!r}")
-    verdict = "is not reachable" if inv.expect_allow else "is reachable"
-    if inv.expect_allow:
-        deciders = tuple(d for h in t2.all_hops if h.outcome in ("denied", "nxdomain", "blocked", "reject", "drop") for d in h.deciders)
-    else:
-        deciders = flows.allowing_deciders(t2)
-    return [
-        Counterexample(
-            summary=f"{inv.target}:{inv.port}/{inv.protocol or 'TCP'} {verdict} from {inv.client} ({t2.verdict})",
-            pods=(inv.client,),
+    def reachable():
+        if t.address is None or t.port is None or not isinstance(t.port, int):
+            return alg.false  # the name does not resolve, or no such port: the same in every allocation
+        terms = [_connects(enc, client, t.address, t.port, protocol)]
+        if t.nameserver is not None:
+            terms.append(_connects(enc, client, t.nameserver, 53, "UDP"))
+        return alg.and_(*terms)
+
+    def cases() -> list[Case]:
+        ok = reachable()
+        return [Case("reach", alg.not_(ok) if inv.expect_allow else ok)]
+
+    def explain(case: Case, model) -> Counterexample:
+        from ..errors import SoundnessError
+
+        allocation = enc.allocation(model)
+        concrete = instantiate(cluster, allocation)
+        t2 = trace(concrete, inv.client, inv.target, inv.port, protocol)
+        if t2.reachable == inv.expect_allow:
+            raise SoundnessError(
+                f"invariant {inv.name!r}: Z3 says {inv.client} -> {inv.target}:{inv.port}/{protocol} is "
+                f"{'not ' if inv.expect_allow else ''}reachable, the engine says {t2.verdict}"
+            )
+        verdict = "is not reachable" if inv.expect_allow else "is reachable"
+        if inv.expect_allow:
+            deciders = tuple(d for h in t2.all_hops if h.outcome in ("denied", "nxdomain", "blocked", "reject", "drop") for d in h.deciders)
+        else:
+            deciders = flows.allowing_deciders(t2)
+        return Counterexample(
+            summary=f"{inv.target}:{inv.port}/{protocol} {verdict} from {inv.client} ({t2.verdict})",
+            pods=(inv.client,) if inv.client in cluster.pod_by_ref else (),
             objects=deciders,
             traces=(t2,),
-            allocation={ref: str(ip) for (ref, _f), ip in allocation.items() if ref == inv.client},
+            allocation=flows.allocation_for(cluster, allocation, {inv.client} & set(cluster.pod_by_ref)),
             details={"invariant": inv.name},
         )
-    ], []
+
+    return Query(f"IPv{family}", (enc,), cases, explain)
+
+
+def _connects(enc: Encoder, client, address, port: int, protocol: str):
+    """Some path of the journey to ``address:port/protocol`` delivers, for the encoder's unknowns."""
+    alg = enc.alg
+    terms = []
+    for path in journey.plan(enc.cluster, client, address, port, protocol).paths:
+        if path.outcome != journey.FORWARD:
+            continue
+        dst = path.destination
+        src_ip = enc.client_ip(client, client.pod) if client.pod is not None else alg.ip(client.ip(enc.family))
+        dst_ip = enc.pod_ip(dst.pod) if isinstance(dst, PodEndpoint) else alg.ip(path.dst_ip)
+        packet = Packet(enc.family, src_ip, dst_ip, alg.port(path.dst_port), alg.protocol(protocol))
+        terms.append(enc.allowed(client, path, packet))
+    return alg.or_(*terms)

@@ -8,23 +8,26 @@ Formally, for each family f and every pair of live pod-network pods p != q
 where ``snat`` is the node's source-NAT rule for pod traffic (Calico
 natOutgoing, ip-masq-agent, kubelet's non-masquerade CIDR or a flannel-style
 rule: :func:`verifier.semantics.addressing.snat_applies`), so q always sees
-p's own address. kube-proxy's Service masquerades are not pod-to-pod traffic.
+p's own address, whatever the policies allow. kube-proxy's Service masquerades
+are not pod-to-pod traffic. Each counterexample is replayed by the engine on the
+cluster without its policies, whose trace must show the masquerade.
 """
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
+from ..errors import SoundnessError
 from ..model import Cluster, Pod
+from ..semantics import journey
 from ..semantics.classes import cidrs
 from ..semantics.endpoint import PodEndpoint
-from ..semantics.pipeline import Client, flow
-from ..symbolic.encoder import Encoder, Path, allocation_ranges
+from ..semantics.pipeline import Client
+from ..symbolic.encoder import Encoder, allocation_ranges, instantiate
 from ..symbolic.solver import Case
-from ..symbolic.solver import Status as SolverStatus
-from ..symbolic.solver import search
 from ..trace import Decider
 from . import flows
+from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
 NAME = "nat-free-pod-to-pod"
@@ -50,50 +53,48 @@ def _groups(cluster: Cluster, pods: list[Pod], family: int) -> list[list[Pod]]:
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
-    start = time.perf_counter()
-    found: list[Counterexample] = []
-    unknown: list[str] = []
-    pods = [p for p in cluster.live_pods if not p.host_network and p.ips]
-    for family in cluster.families:
-        if len(found) >= max_counterexamples:
-            break
-        enc = Encoder(cluster, family)
-        alg = enc.alg
-        packet = enc.packet("nat")
-        groups = _groups(cluster, [p for p in pods if p.ip(family) is not None], family)
-        cases = []
+    return prove(NAME, NAME, STATEMENT, [_query(cluster, f) for f in cluster.families], timeout=timeout, limit=max_counterexamples)
+
+
+def _query(cluster: Cluster, family: int) -> Query:
+    enc = Encoder(cluster, family)
+    alg = enc.alg
+    packet = enc.packet("nat")
+
+    def cases() -> list[Case]:
+        pods = [p for p in cluster.live_pods if not p.host_network and p.ip(family) is not None]
+        groups = _groups(cluster, pods, family)
+        out = []
         for src in groups:
             client = Client.of_pod(cluster, src[0])
             for dst in groups:
                 if src[0].node_name == dst[0].node_name:
                     continue  # delivered on the node's bridge: no NAT rule is on that path
-                decision = flow(alg, cluster, client, PodEndpoint(dst[0]), packet)
+                path = journey.Path(PodEndpoint(dst[0]), None, None)
+                decision = journey.evaluate(alg, cluster, client, path, packet).flow
                 if decision.snat is False:
                     continue
                 formula = alg.and_(enc.one_of(packet.src_ip, src), enc.one_of(packet.dst_ip, dst), decision.snat)
-                cases.append(Case((tuple(src), tuple(dst)), formula))
-        result = search(enc.solver(timeout), cases, max_counterexamples - len(found))
-        if result.status is SolverStatus.UNKNOWN:
-            unknown.append(f"IPv{family}: {result.reason}")
-        for case, model in result.hits:
-            src, dst = case.key
-            concrete = enc.concrete_packet(model, packet)
-            source = enc.pod_at(model, concrete.src_ip, src) or src[0]
-            dest = enc.pod_at(model, concrete.dst_ip, dst) or dst[0]
-            w = flows.FlowWitness(source, dest, Path("direct"), concrete, enc.allocation(model))
-            t, nat = _replay(cluster, w)
-            found.append(
-                Counterexample(
-                    summary=f"{w.source.ref} -> {w.destination.ref}: {nat}",
-                    packet=w.packet,
-                    pods=(w.source.ref, w.destination.ref),
-                    objects=_nat_deciders(cluster, t),
-                    traces=(t,),
-                    allocation=flows.allocation_labels(w, cluster),
-                )
-            )
-    seconds = time.perf_counter() - start
-    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
+                out.append(Case((tuple(src), tuple(dst)), formula))
+        return out
+
+    def explain(case: Case, model) -> Counterexample:
+        src, dst = case.key
+        concrete = enc.concrete_packet(model, packet)
+        source = enc.pod_at(model, concrete.src_ip, src) or src[0]
+        dest = enc.pod_at(model, concrete.dst_ip, dst) or dst[0]
+        w = flows.Witness(source, dest, journey.Path(PodEndpoint(dest), None, None), concrete, enc.allocation(model))
+        t, nat = _replay(cluster, w)
+        return Counterexample(
+            summary=f"{w.source_label} -> {w.destination_label}: {nat}",
+            packet=w.packet,
+            pods=w.pods,
+            objects=_nat_deciders(cluster, t),
+            traces=(t,),
+            allocation=flows.allocation_labels(w, cluster),
+        )
+
+    return Query(f"IPv{family}", (enc,), cases, explain)
 
 
 def _nat_deciders(cluster: Cluster, t) -> tuple[Decider, ...]:
@@ -105,23 +106,23 @@ def _config_decider(cluster: Cluster) -> Decider:
     return Decider("ClusterNetwork", "cluster", part="spec.masquerade", source=cluster.config.source)
 
 
-def _replay(cluster: Cluster, w: flows.FlowWitness):
-    """The pipeline must NAT the witness on the concrete cluster; the engine's trace shows where."""
+def _replay(cluster: Cluster, w: flows.Witness):
+    """The engine must NAT the witness: traced on the cluster without its policies (NAT does not
+    depend on them, and a denied packet never reaches the NAT step), the trace shows where."""
     from ..engine import trace
-    from ..errors import SoundnessError
-    from ..semantics.algebra import CONCRETE, Packet
-    from ..symbolic.encoder import instantiate
 
     concrete = instantiate(cluster, w.allocation)
-    src, dst = concrete.pod_by_ref[w.source.ref], concrete.pod_by_ref[w.destination.ref]
-    pkt = Packet(w.packet.family, w.packet.src_ip, w.packet.dst_ip, w.packet.dst_port, w.packet.protocol)
-    decision = flow(CONCRETE, concrete, Client.of_pod(concrete, src), PodEndpoint(dst), pkt)
-    if decision.snat is not True:
-        raise SoundnessError(f"nat-free-pod-to-pod: Z3 says {src.ref} -> {w.packet.dst_ip} is source-NATed, the pipeline says not")
-    t = trace(concrete, src, w.packet.dst_ip, w.packet.dst_port, w.packet.protocol)
-    node = decision.snat_node
+    open_cluster = replace(concrete, policies=(), admin_policies=(), calico_policies=())
+    t = trace(open_cluster, w.source.ref, w.packet.dst_ip, w.packet.dst_port, w.packet.protocol)
+    hop = next((h for h in t.all_hops if h.step == "snat" and h.outcome == "masquerade"), None)
+    if hop is None:
+        raise SoundnessError(
+            f"nat-free-pod-to-pod: Z3 says {w.source.ref} -> {w.packet.dst_ip} is source-NATed, the engine's trace shows no masquerade"
+        )
+    node = open_cluster.node_by_name.get(w.source.node_name or "")
     how = f"node {node.name} rewrites the source to {node.ip(w.packet.family)}" if node else "the source is rewritten"
     why = f" ({cluster.config.masquerade.mode} masquerade: {w.packet.dst_ip} is not exempt)"
-    if not any(h.step == "snat" and h.outcome == "masquerade" for h in t.all_hops):
-        why += f"; today {t.verdict} by policy before the NAT step"
+    policed = trace(concrete, w.source.ref, w.packet.dst_ip, w.packet.dst_port, w.packet.protocol)
+    if not policed.reachable:
+        why += f"; today {policed.verdict} by policy before the NAT step"
     return t, how + why

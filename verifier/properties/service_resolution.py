@@ -18,16 +18,17 @@ allocation of the addresses netverify allocated:
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from ..errors import SoundnessError
-from ..model import Cluster, Pod, Service, ServicePort
+from ..model import Cluster, Node, Pod, Service, ServicePort
+from ..semantics import journey
 from ..semantics import services as svc_rules
+from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder
-from ..symbolic.solver import Case, search
-from ..symbolic.solver import Status as SolverStatus
-from ..trace import Decider, Verdict
+from ..symbolic.solver import Case
+from ..trace import Decider, Trace, Verdict
+from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
 NAME = "service-resolution"
@@ -38,24 +39,21 @@ STATEMENT = (
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
-    start = time.perf_counter()
-    found: list[Counterexample] = []
-    unknown: list[str] = []
     reported: set = set()
+    queries = []
     for family in cluster.families:
         enc = Encoder(cluster, family)
-        # A Service port empty (or a pod lacking the named port) in both families is one finding.
-        cases = [c for c in _cases(cluster, enc, family) if _identity(c.key) not in reported]
-        result = search(enc.solver(timeout), cases, max_counterexamples - len(found))
-        reported.update(_identity(c.key) for c, _m in result.hits)
-        if result.status is SolverStatus.UNKNOWN:
-            unknown.append(f"IPv{family}: {result.reason}")
-        for case, _model in result.hits:
-            found.append(_explain(cluster, case.key))
-        if len(found) >= max_counterexamples:
-            break
-    seconds = time.perf_counter() - start
-    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds)
+
+        def cases(enc=enc, family=family) -> list[Case]:
+            # A Service port empty (or a pod lacking the named port) in both families is one finding.
+            return [c for c in _cases(cluster, enc, family) if _identity(c.key) not in reported]
+
+        def explain(case: Case, model) -> Counterexample:
+            reported.add(_identity(case.key))
+            return _explain(cluster, case.key)
+
+        queries.append(Query(f"IPv{family}", (enc,), cases, explain))
+    return prove(NAME, NAME, STATEMENT, queries, timeout=timeout, limit=max_counterexamples)
 
 
 def _identity(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -70,6 +68,37 @@ def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:
     return [e.pod for e in svc_rules.generated_endpoints(cluster, svc, family) if e.pod is not None]
 
 
+def _clients(cluster: Cluster, family: int) -> list[Client]:
+    """Who may connect: a pod-network pod on each node (if any), each node, and an outside host.
+
+    Which backends a frontend DNATs to depends only on the kind of client and its node.
+    """
+    out: list[Client] = []
+    for node in cluster.nodes:
+        pod = next((p for p in cluster.live_pods if p.node_name == node.name and not p.host_network and p.ip(family) is not None), None)
+        if pod is not None:
+            out.append(Client.of_pod(cluster, pod))
+        if node.ip(family) is not None:
+            out.append(Client.of_node(node))
+    out.append(Client.outside())
+    return out
+
+
+def _dnat_targets(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> dict[tuple, tuple[Client, journey.Path]]:
+    """Every backend ``ip:port`` some client is DNATed to through a frontend of this Service port,
+    with one client and path that show it (the journey, as the engine walks it)."""
+    out: dict[tuple, tuple[Client, journey.Path]] = {}
+    fronts = [f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family]
+    for client in _clients(cluster, family):
+        for f in fronts:
+            for p in journey.plan(cluster, client, f.ip, f.port, f.protocol).paths:
+                t = p.translation
+                if p.backend is None or t is None or t.service is not svc:
+                    continue
+                out.setdefault((p.backend.ip, p.backend.port), (client, p))
+    return out
+
+
 def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
     alg = enc.alg
     cases: list[Case] = []
@@ -81,30 +110,32 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
             usable = svc_rules.candidates(cluster, svc, sp, family)
             # 1. no usable endpoint at all
             cases.append(Case(("empty", svc, sp, family), not usable))
-            if selected is not None:
-                # 2. a ready selected pod on which the named targetPort does not resolve
-                # (when it resolves on none of them, case 1 already says so, naming them)
-                if isinstance(sp.target, str) and any(p.named_port(sp.target, sp.protocol) is not None for p in selected):
-                    for pod in selected:
-                        if pod.ready and pod.named_port(sp.target, sp.protocol) is None:
-                            cases.append(Case(("unresolved", svc, sp, family, pod), True))
-                # 3. a backend that is no selected pod at its resolved port
-                expected = {p.ref: _target_port(p, sp) for p in selected}
-                for b in usable:
-                    if b.endpoint.generated:
-                        # Generated from the selector: the backend *is* a selected pod.
-                        intended = b.pod is not None and expected.get(b.pod.ref) == b.port
-                    else:
-                        # Written in a slice: its address must be a selected pod's (an
-                        # allocated pod's address is an unknown), at the resolved port.
-                        intended = alg.or_(
-                            *(
-                                alg.eq(alg.ip(b.ip), enc.pod_ip(p))
-                                for p in selected
-                                if expected[p.ref] is not None and expected[p.ref] == b.port
-                            )
+            if selected is None:
+                continue
+            # 2. a ready selected pod on which the named targetPort does not resolve
+            # (when it resolves on none of them, case 1 already says so, naming them)
+            if isinstance(sp.target, str) and any(p.named_port(sp.target, sp.protocol) is not None for p in selected):
+                for pod in selected:
+                    if pod.ready and pod.named_port(sp.target, sp.protocol) is None:
+                        cases.append(Case(("unresolved", svc, sp, family, pod), True))
+            # 3. a backend some frontend DNATs to that is no selected pod at its resolved port
+            expected = {p.ref: _target_port(p, sp) for p in selected}
+            for (ip, port), (client, path) in _dnat_targets(cluster, svc, sp, family).items():
+                b = path.backend
+                if b.endpoint.generated:
+                    # Generated from the selector: the backend *is* a selected pod.
+                    intended = b.pod is not None and expected.get(b.pod.ref) == b.port
+                else:
+                    # Written in a slice: its address must be a selected pod's (an
+                    # allocated pod's address is an unknown), at the resolved port.
+                    intended = alg.or_(
+                        *(
+                            alg.eq(alg.ip(b.ip), enc.pod_ip(p))
+                            for p in selected
+                            if expected[p.ref] is not None and expected[p.ref] == b.port
                         )
-                    cases.append(Case(("foreign", svc, sp, family, b), alg.not_(intended)))
+                    )
+                cases.append(Case(("foreign", svc, sp, family, b, client, path), alg.not_(intended)))
     # 4. two Services on one frontend
     for (ip, port, proto), fronts in svc_rules.frontend_index(cluster).items():
         services = {f.service.ref for f in fronts}
@@ -117,33 +148,63 @@ def _target_port(pod: Pod, sp: ServicePort) -> int | None:
     return pod.named_port(sp.target, sp.protocol) if isinstance(sp.target, str) else sp.target
 
 
+def _outside_example(cluster: Cluster, family: int):
+    """A concrete outside address to replay an outside client with (documentation ranges first)."""
+    from ipaddress import ip_address
+
+    from ..semantics.addressing import outside_region
+    from ..semantics.algebra import CONCRETE
+
+    for text in (("203.0.113.10", "198.51.100.10", "192.0.2.10", "8.8.8.8") if family == 4 else ("2001:db8::10", "2001:4860::8888")):
+        ip = ip_address(text)
+        if outside_region(CONCRETE, cluster, ip, family):
+            return ip
+    raise SoundnessError(f"service-resolution: no outside address to replay with in IPv{family}")
+
+
+def _replay_client(cluster: Cluster, client: Client, family: int):
+    """``client`` as the engine's trace() takes it."""
+    if client.pod is not None:
+        return client.pod.ref
+    if client.node is not None:
+        return f"node/{client.node.name}"
+    return _outside_example(cluster, family)
+
+
 def _client(cluster: Cluster, svc: Service, family: int):
-    """Who replays the connection: a pod of the Service's namespace, else any pod, else a node.
+    """Who replays a connection to the Service: a pod of its namespace, else any pod, else a node.
 
     It needs an address of ``family``: an IPv4-only pod has no route to an IPv6 ClusterIP.
     """
     pods = [p for p in cluster.live_pods if not p.host_network and p.ip(family) is not None]
     same = [p for p in pods if p.namespace == svc.namespace]
     if same or pods:
-        return (same or pods)[0]
+        return (same or pods)[0].ref
     node = next((n for n in cluster.nodes if n.ip(family) is not None), None)
     return f"node/{node.name}" if node is not None else None
 
 
 def _frontend(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
-    return next(
-        (f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family and f.kind == "ClusterIP"),
-        None,
-    )
+    """The frontend to replay with: the ClusterIP of ``family``, else another of the Service's."""
+    fronts = [f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family]
+    return next((f for f in fronts if f.kind == svc_rules.CLUSTER_IP), fronts[0] if fronts else None)
 
 
-def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
+def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> Trace:
+    """The engine's trace of a connection to the Service port (its name, for a headless Service)."""
     from ..engine import trace
 
     client = _client(cluster, svc, family)
+    if svc.headless:
+        pod = client if client is not None and not client.startswith("node/") else None
+        if pod is None:
+            raise SoundnessError(f"service-resolution: no pod to resolve the headless Service {svc.ref} from")
+        return trace(cluster, pod, f"{svc.name}.{svc.namespace}", sp.port, sp.protocol, family=family)
     front = _frontend(cluster, svc, sp, family)
-    if client is None or front is None:
-        return None
+    if front is None:  # pragma: no cover - a non-headless Service port has a ClusterIP frontend
+        raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no frontend to replay")
+    if client is None:
+        client = _outside_example(cluster, family)
     return trace(cluster, client, front.ip, front.port, front.protocol)
 
 
@@ -165,9 +226,10 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
     svc, sp, family = key[1], key[2], key[3]
     if kind == "empty":
         empty = [f for f in svc_rules.families_of(svc) if not svc_rules.candidates(cluster, svc, sp, f)] or [family]
-        traces = tuple(t for f in empty if (t := _trace_to(cluster, svc, sp, f)) is not None)
+        traces = tuple(_trace_to(cluster, svc, sp, f) for f in empty)
+        wanted = Verdict.NXDOMAIN if svc.headless else Verdict.NO_ENDPOINTS
         for t in traces:
-            if t.verdict is not Verdict.NO_ENDPOINTS:
+            if t.verdict is not wanted:
                 raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
         lacking = _lacking(cluster, svc, sp, family)
         families = " and ".join(f"IPv{f}" for f in empty)
@@ -177,11 +239,11 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
             objects=(_port_decider(svc, sp, f"port {sp}" + (" targetPort" if lacking else "")),),
             traces=traces,
         )
-    t = _trace_to(cluster, svc, sp, family)
-    traces = (t,) if t is not None else ()
     if kind == "unresolved":
         pod = key[4]
-        if t is not None and any(b.pod == pod.ref for b in t.branches):
+        t = _trace_to(cluster, svc, sp, family)
+        traces = (t,)
+        if any(b.pod == pod.ref for b in t.branches):
             raise SoundnessError(f"service-resolution: {pod.ref} lacks {sp.target}, yet the engine DNATs to it")
         return Counterexample(
             summary=(
@@ -192,10 +254,15 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
             objects=(_port_decider(svc, sp, f"port {sp} targetPort"), Decider.of(pod)),
             traces=traces,
         )
-    backend = key[4]
+    from ..engine import trace
+    from .flows import branch_of
+
+    backend, client, path = key[4], key[5], key[6]
     where = backend.endpoint.origin
-    if t is not None and not any(b.ip == backend.ip and b.port == backend.port for b in t.branches):
-        raise SoundnessError(f"service-resolution: Z3 says {svc.ref} DNATs to {backend.ip}:{backend.port}, the engine does not")
+    t = trace(cluster, _replay_client(cluster, client, family), path.entry.ip, path.entry.port, path.entry.protocol)
+    traces = (t,)
+    if branch_of(t, path, backend.ip, backend.port) is None:
+        raise SoundnessError(f"service-resolution: Z3 says {svc.ref} DNATs to {backend.ip}:{backend.port} {path.describe()}, the engine does not")
     objects = [_port_decider(svc, sp, f"port {sp}")]
     if backend.endpoint.slice is not None:
         objects.insert(0, Decider.of(backend.endpoint.slice))

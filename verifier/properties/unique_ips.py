@@ -15,15 +15,14 @@ address outside every pod CIDR and pool is reported as an address-plan finding.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 
 from ..model import Cluster, Pod
 from ..semantics.addressing import in_pod_ranges
 from ..symbolic.encoder import Encoder, allocation_ranges
-from ..symbolic.solver import Case, search
-from ..symbolic.solver import Status as SolverStatus
+from ..symbolic.solver import Case
 from ..trace import Decider
+from .driver import Query, prove
 from .result import Counterexample, Finding, PropertyResult
 
 NAME = "unique-pod-ips"
@@ -34,20 +33,7 @@ STATEMENT = (
 
 
 def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
-    start = time.perf_counter()
-    found: list[Counterexample] = []
-    unknown: list[str] = []
     pods = [p for p in cluster.live_pods if not p.host_network]
-    for family in cluster.families:
-        enc = Encoder(cluster, family)
-        cases = _cases(cluster, enc, pods, family)
-        result = search(enc.solver(timeout), cases, max_counterexamples - len(found))
-        if result.status is SolverStatus.UNKNOWN:
-            unknown.append(f"IPv{family}: {result.reason}")
-        for case, model in result.hits:
-            found.append(_explain(cluster, enc, case.key, model, family))
-        if len(found) >= max_counterexamples:
-            break
     findings = tuple(
         Finding(f"{p.ref} has {ip}, outside every pod CIDR and IP pool of the cluster", (Decider.of(p),))
         for p in pods
@@ -55,8 +41,17 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
         for ip in p.ips
         if cluster.pod_cidrs and not in_pod_ranges(cluster, ip)
     )
-    seconds = time.perf_counter() - start
-    return PropertyResult.decide(NAME, NAME, STATEMENT, found, unknown, seconds, findings=findings)
+    queries = []
+    for family in cluster.families:
+        enc = Encoder(cluster, family)
+        queries.append(
+            Query(
+                f"IPv{family}", (enc,),
+                lambda enc=enc, family=family: _cases(cluster, enc, pods, family),
+                lambda case, model, enc=enc, family=family: _explain(cluster, enc, case.key, model, family),
+            )
+        )
+    return prove(NAME, NAME, STATEMENT, queries, timeout=timeout, limit=max_counterexamples, findings=findings)
 
 
 def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list[Case]:

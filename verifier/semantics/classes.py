@@ -7,8 +7,10 @@ so ``matrix``, the properties and ``diff`` evaluate one representative per
 class. Two refinements keep classes exact:
 
 * the node matters only when a rule can tell nodes apart: a source-NAT rule that
-  may rewrite pod-to-pod traffic, or a CIDR (ipBlock, ANP networks, Calico nets)
-  that contains a node address, or a hostNetwork pod (which *is* its node, and
+  may rewrite pod-to-pod traffic, a CIDR (ipBlock, ANP networks, Calico nets)
+  that contains a node address, a journey that depends on nodes (a NodePort,
+  hostPort, externalIP or LoadBalancer translated and masqueraded on some node,
+  a Local traffic policy), or a hostNetwork pod (which *is* its node, and
   which the node exception and DefaultEndpointToHostAction treat differently
   depending on whether the other pod is on its node);
 * addresses matter only to CIDR rules: the matrix, which evaluates a
@@ -37,6 +39,8 @@ __all__ = [
     "pairs",
     "relevant_label_keys",
     "node_specific_rules",
+    "nodes_matter",
+    "journey_nodes_matter",
     "host_network_nodes_matter",
     "pod_snat_possible",
     "pod_classes",
@@ -125,6 +129,11 @@ def cidrs(cluster: Cluster) -> tuple[Network, ...]:
     return tuple(sorted(nets, key=lambda n: (n.version, int(n.network_address), n.prefixlen)))
 
 
+def nodes_matter(cluster: Cluster) -> bool:
+    """Must classes keep pods of different nodes apart? (NAT, node-specific CIDRs, the journey)"""
+    return pod_snat_possible(cluster) or node_specific_rules(cluster) or journey_nodes_matter(cluster)
+
+
 @per_cluster
 def pod_snat_possible(cluster: Cluster) -> bool:
     """Could a node source-NAT pod-to-pod traffic (semantics.md §8.2)? Then nodes tell pods apart."""
@@ -137,6 +146,28 @@ def pod_snat_possible(cluster: Cluster) -> bool:
     if not any(p.nat_outgoing for p in cluster.ip_pools):
         return False
     return any(not any(ip in n for n in pools if n.version == ip.version) for p in cluster.live_pods for ip in p.ips)
+
+
+@per_cluster
+def journey_nodes_matter(cluster: Cluster) -> bool:
+    """Does a packet's journey depend on the nodes of its two ends? (semantics.journey)
+
+    A NodePort, hostPort, externalIP or LoadBalancer IP is translated on a node
+    that is not always the client's, and kube-proxy masquerades there: a backend
+    on that node sees the client, one elsewhere sees the node. A Local traffic
+    policy picks the backends on the client's (or receiving) node. ClusterIPs
+    reached from pods do neither.
+    """
+    from .hostports import host_ports
+    from .services import CLUSTER_IP, frontends
+
+    if host_ports(cluster):
+        return True
+    if any(f.kind != CLUSTER_IP for f in frontends(cluster)):
+        return True
+    return any(
+        s.internal_traffic_policy == "Local" or s.external_traffic_policy == "Local" for s in cluster.services
+    )
 
 
 @per_cluster
@@ -213,7 +244,7 @@ def pod_classes(
     concrete address).
     """
     if by_node is None:
-        by_node = pod_snat_possible(cluster) or node_specific_rules(cluster)
+        by_node = nodes_matter(cluster)
     keys = relevant_label_keys(cluster)
     port_names = referenced_port_names(cluster)
     backs = _backend_index(cluster, by_node)

@@ -156,12 +156,19 @@ class Path:
 
     def describe(self) -> str:
         if self.entry is None:
-            return "directly to the destination address"
+            d = self.destination
+            if isinstance(d, PodEndpoint):
+                return "directly to the pod IP"
+            if isinstance(d, NodeEndpoint):
+                return f"directly to node {d.node.name}'s address"
+            return "directly to the outside address"
         e = self.entry
         ip = f"[{e.ip}]" if e.ip.version == 6 else str(e.ip)
         if e.kind == HOST_PORT:
             return f"through hostPort {ip}:{e.port}/{e.protocol} on node {e.node}"
-        where = f" (translated on node {self.dnat_node.name})" if self.dnat_node is not None else ""
+        # A NodePort names its node; say where an externalIP or LB address was translated.
+        shown = self.dnat_node is not None and e.kind in ("ExternalIP", "LoadBalancer")
+        where = f" (translated on node {self.dnat_node.name})" if shown else ""
         return f"through {e.kind} {ip}:{e.port}/{e.protocol} of Service {e.target.service.ref}{where}"
 
 

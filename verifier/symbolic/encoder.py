@@ -1,18 +1,18 @@
-"""Compile the cluster's semantics into Z3: addresses, packets, pod classes and flows.
+"""Compile the cluster's semantics into Z3: addresses, packets and the journey's paths.
 
-Nothing here restates a Kubernetes rule. Flows are built by calling
-:func:`verifier.semantics.pipeline.flow` and the Service translation of
-:mod:`verifier.semantics.services` with the :class:`Z3Algebra`; this module
-only decides *what is unknown* (the packet, and the addresses netverify
+Nothing here restates a Kubernetes rule. A path's verdict is
+:func:`verifier.semantics.journey.evaluate` in the :class:`Z3Algebra`; this
+module only decides *what is unknown* (the packet, and the addresses netverify
 allocated) and how a Z3 model maps back to pods, ports and protocols.
 
 >>> from verifier.model import Cluster, Pod, Labels, ip_address
+>>> from verifier.semantics.journey import Path
+>>> from verifier.semantics.endpoint import PodEndpoint
 >>> a = Pod(namespace="x", name="a", ips=(ip_address("10.244.0.5"),), node_name="n1")
 >>> b = Pod(namespace="x", name="b", ips=(ip_address("10.244.0.6"),), node_name="n1")
 >>> enc = Encoder(Cluster(pods=(a, b)), family=4)
 >>> pkt = enc.packet("q")
->>> client = Client.of_pod(enc.cluster, a)
->>> allowed = enc.flow_allowed(client, PodEndpoint(b), pkt, Path("direct"))
+>>> allowed = enc.allowed(Client.of_pod(enc.cluster, a), Path(PodEndpoint(b), None, None), pkt)
 >>> enc.solver(timeout=10).check(allowed, pkt.dst_port == 80).status.name
 'SAT'
 """
@@ -25,15 +25,15 @@ from typing import Any, Iterable
 import z3
 
 from ..model import IP, Cluster, Network, Node, Pod
-from ..semantics import services as service_rules
+from ..semantics import journey
+from ..semantics.addressing import host_address
 from ..semantics.algebra import Packet
-from ..semantics import policy as policy_rules
-from ..semantics.endpoint import Endpoint, NodeEndpoint, PodEndpoint
-from ..semantics.pipeline import Client, flow
+from ..semantics.journey import Path
+from ..semantics.pipeline import Client
 from .algebra import PROTOCOL_CODES, Z3Algebra, ip_value, protocol_name, width
 from .solver import DEFAULT_TIMEOUT, Solver
 
-__all__ = ["Encoder", "ConcretePacket", "Path", "allocation_ranges", "reserved_addresses", "instantiate"]
+__all__ = ["Encoder", "ConcretePacket", "allocation_ranges", "reserved_addresses", "instantiate", "is_true", "fresh"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,42 +57,6 @@ class ConcretePacket:
             "dst_port": self.dst_port,
             "protocol": self.protocol,
         }
-
-
-@dataclass(frozen=True, slots=True)
-class Path:
-    """How a client's packet can reach a pod: directly, or through a Service frontend or a hostPort.
-
-    For a translated path, ``frontend`` is what the client addresses and the
-    packet's ``dst_ip``/``dst_port`` are the backend's (post-DNAT). When the
-    translation happens on another node (a remote NodePort or hostPort), the
-    client's egress policy sees ``pre_dnat`` (that node's address and port) and
-    the packet continues from ``dnat_node``.
-    """
-
-    kind: str  # "direct", a frontend kind (ClusterIP, NodePort, ExternalIP, LoadBalancer) or "hostPort"
-    frontend: Any = None
-    backend: Any = None
-    masquerade_node: Node | None = None
-    pre_dnat: tuple[IP, int] | None = None
-    dnat_node: Node | None = None
-
-    def describe(self) -> str:
-        if self.frontend is None:
-            return "directly to the pod IP"
-        f = self.frontend
-        if self.kind == "hostPort":
-            return f"through hostPort {f.node_ip}:{f.host_port}/{f.protocol} on node {f.node}"
-        return f"through {f.kind} {f.ip}:{f.port}/{f.protocol} of Service {f.service.ref}"
-
-    @property
-    def target(self) -> tuple[IP, int] | None:
-        """The address and port the client sends to (None for the direct path)."""
-        if self.frontend is None:
-            return None
-        if self.kind == "hostPort":
-            return self.frontend.node_ip, self.frontend.host_port
-        return self.frontend.ip, self.frontend.port
 
 
 def allocation_ranges(cluster: Cluster, pod: Pod, family: int) -> tuple[Network, ...]:
@@ -163,9 +127,10 @@ class Encoder:
         self.width = width(family)
         self.allocated: dict[tuple[str, int], z3.BitVecRef] = {}
         self.constraints: list[Any] = []
+        #: The allocation constraints by pod (None: the distinctness of all of them), for unsat cores.
+        self.tracked: list[tuple[Pod | None, list[Any]]] = []
         self.alg = Z3Algebra(self.allocated)  # shares the dict _allocate fills
         self._allocate()
-        self._paths: dict[tuple[str, str | None], dict[str, list[Path]]] = {}
         self._one_of: dict[tuple, Any] = {}
 
     # ----- addresses
@@ -181,15 +146,37 @@ class Encoder:
             self.allocated[(p.ref, fam)] = var
             variables.append(var)
             ranges = allocation_ranges(self.cluster, p, fam)
-            self.constraints.append(z3.Or(*[self.alg.in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False))
+            mine = [z3.Or(*[self.alg.in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False)]
             for net in ranges:
-                for ip in reserved_addresses(self.cluster, net):
-                    self.constraints.append(var != int(ip))
-            for ip in concrete:
-                if any(ip in n for n in ranges):
-                    self.constraints.append(var != int(ip))
+                mine.extend(var != int(ip) for ip in reserved_addresses(self.cluster, net))
+            mine.extend(var != int(ip) for ip in concrete if any(ip in n for n in ranges))
+            self.tracked.append((p, mine))
+            self.constraints.extend(mine)
         if len(variables) > 1:
-            self.constraints.append(z3.Distinct(*variables))
+            distinct = z3.Distinct(*variables)
+            self.tracked.append((None, [distinct]))
+            self.constraints.append(distinct)
+
+    def background_problems(self, timeout: float = DEFAULT_TIMEOUT) -> list[tuple[Pod | None, str]]:
+        """Why the allocation constraints cannot all hold: the pods whose address has no room.
+
+        Called when the background is unsatisfiable (a proof over it would be vacuous).
+        """
+        out: list[tuple[Pod | None, str]] = []
+        for pod, constraints in self.tracked:
+            if pod is None:
+                continue
+            ranges = allocation_ranges(self.cluster, pod, self.family)
+            if not ranges:
+                out.append((pod, f"no IPv{self.family} range its node's IP pools or podCIDR allow"))
+        if out:
+            return out
+        core = Solver(timeout=timeout).unsat_core([(str(i), c) for i, (_p, cs) in enumerate(self.tracked) for c in cs])
+        pods = [self.tracked[int(label)][0] for label in core]
+        for pod in dict.fromkeys(p for p in pods if p is not None):
+            ranges = ", ".join(map(str, allocation_ranges(self.cluster, pod, self.family)))
+            out.append((pod, f"no free IPv{self.family} address for it in {ranges} (the other pods' addresses fill it)"))
+        return out or [(None, "the address plan leaves no room for the pods netverify must allocate")]
 
     def pod_ip(self, pod: Pod) -> Any:
         """The pod's address of this family: a constant, or its allocation unknown."""
@@ -226,86 +213,14 @@ class Encoder:
 
     # ----- flows
 
-    def paths(self, client: Client, pod: Pod) -> list[Path]:
-        """Every way ``client`` can address ``pod``: its IP, each Service frontend and hostPort DNATed to it."""
-        node_name = client.node.name if client.node else None
-        key = (client.kind, node_name)
-        index = self._paths.get(key)
-        if index is None:
-            index = self._paths[key] = self._translated_paths(client.kind, node_name)
-        return [Path("direct"), *index.get(pod.ref, ())]
-
-    def _translated_paths(self, kind: str, node_name: str | None) -> dict[str, list[Path]]:
-        """pod ref -> the translated paths a client of ``kind`` on ``node_name`` has to it (computed once)."""
-        from ..semantics import hostports
-
-        cluster = self.cluster
-        out: dict[str, list[Path]] = {}
-        for frontend in service_rules.frontends(cluster):
-            if frontend.ip.version != self.family:
-                continue
-            remote = frontend.kind == "NodePort" and kind != "external" and frontend.node != node_name
-            if kind == "external" or remote:
-                # Translated where the packet arrives: the node owning the address.
-                at = frontend.node
-                as_kind = "pod" if kind == "pod" else "external"
-            else:
-                at, as_kind = node_name, kind
-            t = service_rules.translate(cluster, as_kind, at, frontend.ip, frontend.port, frontend.protocol)
-            if t is None or t.outcome != "DNAT":
-                continue
-            dnat_node = cluster.node_by_name.get(at or "")
-            for b in t.backends:
-                if b.pod is None:
-                    continue
-                masq = dnat_node if b.masquerade else None
-                pre = (frontend.ip, frontend.port) if remote else None
-                out.setdefault(b.pod.ref, []).append(
-                    Path(frontend.kind, frontend, b, masq, pre, dnat_node if (remote or kind == "external") else None)
-                )
-        for m in hostports.host_ports(cluster):
-            if m.node_ip.version != self.family:
-                continue
-            ip, port = m.target
-            backend = service_rules.Backend(ip, port, m.pod, m.node, None)
-            here = kind != "external" and m.node == node_name
-            pre = None if (here or kind == "external") else (m.node_ip, m.host_port)
-            at = cluster.node_by_name.get(m.node)
-            out.setdefault(m.pod.ref, []).append(Path("hostPort", m, backend, None, pre, None if here else at))
-        return out
-
-    def flow_allowed(self, client: Client, destination: Endpoint, packet: Packet, path: Path) -> Any:
-        """The pipeline's verdict on the post-DNAT ``packet`` along ``path``, as a Z3 term."""
-        alg = self.alg
-        egress_first: Any = True
-        if path.frontend is not None:
-            protocol = path.frontend.protocol
-            packet_ok = alg.and_(
-                alg.eq(packet.dst_ip, alg.ip(path.backend.ip)) if not isinstance(destination, PodEndpoint) else True,
-                alg.eq(packet.dst_port, path.backend.port),
-                alg.eq(packet.protocol, protocol),
-            )
-            if path.pre_dnat is not None:
-                # DNATed on arrival at another node: the client's egress policy saw that node's address.
-                ip, port = path.pre_dnat
-                seen = packet.with_(dst_ip=alg.ip(ip), dst_port=port)
-                node_end = NodeEndpoint(path.dnat_node) if path.dnat_node is not None else destination
-                egress_first = policy_rules.egress(alg, self.cluster, client.endpoint, node_end, seen).allowed(alg)
-        else:
-            packet_ok = True
-        decision = flow(
-            alg, self.cluster, client, destination, packet,
-            via_service=path.frontend is not None and path.kind != "hostPort",
-            masquerade_node=path.masquerade_node,
-            egress_checked=path.pre_dnat is not None,
-            from_node=path.dnat_node,
-        )
-        return alg.and_(packet_ok, egress_first, decision.allowed(alg))
+    def allowed(self, client: Client, path: Path, packet: Packet) -> Any:
+        """The journey's verdict along ``path`` for the post-translation ``packet``, as a Z3 term."""
+        return journey.evaluate(self.alg, self.cluster, client, path, packet).allowed(self.alg)
 
     def client_ip(self, client: Client, pod: Pod) -> Any:
         """The address ``pod`` sends from: its node's for a hostNetwork pod, else its own (maybe an unknown)."""
         if pod.host_network:
-            return client.ip(self.family)
+            return host_address(self.cluster, pod, self.family)
         return self.pod_ip(pod)
 
     # ----- reading models back
@@ -342,11 +257,20 @@ class Encoder:
         """Which of ``candidates`` holds ``ip`` in this model."""
         alloc = self.allocation(model)
         for p in candidates:
-            mine = alloc.get((p.ref, self.family), p.ip(self.family))
-            if p.host_network:
-                node = self.cluster.node_by_name.get(p.node_name or "")
-                mine = node.ip(self.family) if node else mine
+            mine = alloc.get((p.ref, self.family), host_address(self.cluster, p, self.family))
             if mine == ip:
                 return p
         return None
 
+
+
+def is_true(model: z3.ModelRef, term: Any) -> bool:
+    """Does ``term`` (a Z3 formula or a Python bool) hold in ``model``?"""
+    if isinstance(term, bool):
+        return term
+    return z3.is_true(model.eval(term, model_completion=True))
+
+
+def fresh(name: str, bits: int) -> z3.BitVecRef:
+    """A new bit-vector unknown (a packet field shared by two encoders)."""
+    return z3.BitVec(name, bits)

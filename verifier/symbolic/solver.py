@@ -61,6 +61,16 @@ class Solver:
                 continue
             self._solver.add(z3.BoolVal(False) if c is False else c)
 
+    def unsat_core(self, tracked: list[tuple[str, Any]]) -> list[str]:
+        """The labels of a subset of ``tracked`` constraints that cannot hold together (empty if they can)."""
+        s = z3.SolverFor("QF_BV")
+        s.set("timeout", max(1, int(self.timeout * 1000)))
+        for label, c in tracked:
+            s.assert_and_track(z3.BoolVal(c) if isinstance(c, bool) else c, z3.Bool(f"track:{label}:{id(c)}"))
+        if s.check() != z3.unsat:
+            return []
+        return [str(b).split(":")[1] for b in s.unsat_core()]
+
     @contextmanager
     def scope(self) -> Iterator["Solver"]:
         """Constraints added inside the block are dropped at its end."""
