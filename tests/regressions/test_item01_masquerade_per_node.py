@@ -10,17 +10,17 @@ VIOLATED by exactly that backend.
 Observed on the code the issue was filed against: the externalIP case HOLDS
 (exit 0); the NodePort case raises SoundnessError ("Z3 says x/a ->
 192.168.0.2:30080/TCP (backend x/b2) is allowed, the engine says ALLOWED"), exit 70.
+Fixed by 08cd08b ("One driver, one journey for every property"): the tests
+fail on d7fb6f3 and pass since, so they carry no xfail marker.
 """
 
 from __future__ import annotations
-
-import pytest
 
 import verifier
 from verifier.engine import trace
 from verifier.properties.invariants import check_invariant, parse_invariants
 
-from .support import TIMEOUT, VIOLATED, fixture, netverify, show, xfail
+from .support import TIMEOUT, VIOLATED, fixture, netverify, show
 
 EXTERNAL_IP = fixture("masquerade-externalip.yaml")
 NODE_PORT = fixture("masquerade-nodeport.yaml")
@@ -52,7 +52,6 @@ def test_the_engine_reaches_the_backend_on_the_other_node_through_either_node_po
 # --------------------------------------------------------------------------- the invariant
 
 
-@xfail(1, "externalIP masquerade by node: the class of b is judged by one member, the invariant HOLDS")
 def test_external_ip_invariant_is_violated_by_the_backend_on_the_other_node():
     c = verifier.load(EXTERNAL_IP)
     result = check_invariant(c, A_NEVER_REACHES_B, timeout=TIMEOUT, max_counterexamples=5)
@@ -76,7 +75,6 @@ def reversed_pods(path: str, tmp_path) -> str:
 LIMITS = (1, 2, 3, 5)
 
 
-@xfail(1, "NodePort masquerade by node: SoundnessError instead of VIOLATED (for some limits/orders)")
 def test_node_port_invariant_is_violated_and_each_counterexample_names_a_reachable_backend(tmp_path):
     # Through n1's NodePort only b2 is reachable, through n2's only b1.
     reachable_via = {"192.168.0.1": "x/b2", "192.168.0.2": "x/b1"}
@@ -93,7 +91,6 @@ def test_node_port_invariant_is_violated_and_each_counterexample_names_a_reachab
                     assert cx.pods[-1] == reachable_via[t.destination], show(result)
 
 
-@xfail(1, "externalIP masquerade by node: `check --invariants` exits 0 (HOLDS)")
 def test_cli_external_ip_invariant_exits_1(capsys):
     run = netverify(
         capsys, "check", "-f", EXTERNAL_IP, "--invariants", INVARIANTS,
@@ -105,7 +102,6 @@ def test_cli_external_ip_invariant_exits_1(capsys):
     assert {tuple(cx["pods"]) for cx in inv["counterexamples"]} == {("x/a", "x/b2")}
 
 
-@xfail(1, "NodePort masquerade by node: `check --invariants` exits 70 (internal error)")
 def test_cli_node_port_invariant_exits_1_not_70(capsys, tmp_path):
     for path in (NODE_PORT, reversed_pods(NODE_PORT, tmp_path)):
         for limit in LIMITS:

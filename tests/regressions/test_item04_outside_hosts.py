@@ -18,7 +18,7 @@ HOLD (``check --invariants`` exits 0) while the engine says ALLOWED for
 cluster the engine says ALLOWED and the ipBlock / ``only`` invariants HOLD.
 Since c6c0103 ("One journey") the engine says NO_ROUTE from outside to a pod IP on
 an overlay (the demo's CrossSubnet pools included), so the agreement tests pass;
-the emailservice ones still fail.
+the emailservice ones pass since 08cd08b ("One driver, one journey for every property").
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from tests.builders import cluster, pod
 from verifier.engine import trace
 from verifier.properties.invariants import check_invariant, parse_invariants
 
-from .support import DEMO, N1, N2, TIMEOUT, UNKNOWN, VIOLATED, fixture, netverify, show, xfail
+from .support import DEMO, N1, N2, TIMEOUT, UNKNOWN, VIOLATED, fixture, netverify, show
 
 INVARIANTS = fixture("invariants/demo-outside.yaml")
 EMAIL_TO_INTERNET, OUTSIDE_TO_DB = parse_invariants(open(INVARIANTS, encoding="utf-8").read(), INVARIANTS)
@@ -66,7 +66,6 @@ def test_cli_reach_from_emailservice_to_the_internet_exits_0(capsys):
     assert run.code == 0, run.out + run.err
 
 
-@xfail(4, "a pod source to an ipBlock destination: the invariant HOLDS while the engine says ALLOWED")
 def test_emailservice_never_reaches_203_0_113_0_24_is_violated():
     result = check_invariant(demo(), EMAIL_TO_INTERNET, timeout=TIMEOUT)
     assert result.status is VIOLATED, show(result)
@@ -87,7 +86,6 @@ def test_10_50_0_0_16_cannot_reach_payments_db_agrees_with_the_engine():
         assert t.reachable, show(result)
 
 
-@xfail(4, "outside-host invariants on the demo: `check --invariants` exits 0 (emailservice's HOLDS)")
 def test_cli_check_of_the_outside_invariants_exits_1(capsys):
     run = netverify(
         capsys, "check", "-f", str(DEMO), "--invariants", INVARIANTS, "--property", "unique-pod-ips", "-o", "json"
@@ -115,7 +113,11 @@ def outside_to_b(encapsulation: str):
 
 
 ISOLATED = {"name": "the internet never reaches b", "isolated": {"from": {"ipBlock": "203.0.113.0/24"}, "to": {"pods": {"app": "b"}}}}
-ONLY = {"name": "only a reaches b", "only": {"from": [{"pods": {"app": "a"}}], "to": {"pods": {"app": "b"}}, "port": 80}}
+#: Nodes are listed (by their ipBlock): they reach x/b on any cluster, and this is about outside hosts.
+ONLY = {
+    "name": "only a and the nodes reach b",
+    "only": {"from": [{"pods": {"app": "a"}}, {"ipBlock": "192.168.0.0/24"}], "to": {"pods": {"app": "b"}}, "port": 80},
+}
 
 
 @pytest.mark.parametrize("encapsulation", ["routed", "overlay"])

@@ -10,7 +10,8 @@ it (semantics.md §3.9), so a policy selecting it promises what does not exist:
 
 Both must be VIOLATED by a flow the engine allows. Observed on d7fb6f3 (and
 still at the time of writing): isolation HOLDS in both (only Ingress policies
-are looked at, and only with pod-network pods as sources).
+are looked at, and only with pod-network pods as sources). Fixed by 08cd08b ("One driver, one journey for every property"): the tests
+fail on d7fb6f3 and pass since, so they carry no xfail marker.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tests.builders import cluster, netpol, pod
 from verifier.engine import trace
 from verifier.properties import PROPERTIES
 
-from .support import N1, N2, TIMEOUT, VIOLATED, show, xfail
+from .support import N1, N2, TIMEOUT, VIOLATED, show
 
 H = pod("x/h", ip="192.168.0.2", node="n2", host_network=True, ports=[("metrics", 9100)])
 A = pod("x/a", ip="10.244.1.10", node="n1", ports=[("http", 80)])
@@ -50,7 +51,6 @@ def test_the_engine_lets_nodes_and_outside_hosts_in_but_no_pod():
         assert trace(INGRESS, source, "192.168.0.2", 9100).verdict.value == "ALLOWED", source
 
 
-@xfail(7, "an Egress policy selecting a hostNetwork pod is never examined: isolation HOLDS")
 def test_an_egress_policy_selecting_a_host_network_pod_is_violated():
     result = isolation(EGRESS)
     assert result.status is VIOLATED, show(result)
@@ -60,7 +60,6 @@ def test_an_egress_policy_selecting_a_host_network_pod_is_violated():
         assert "x/h-no-egress" in " ".join(o.ref for o in cx.objects) + cx.summary, show(result)
 
 
-@xfail(7, "an Ingress policy selecting a hostNetwork pod that only nodes/outside hosts reach: isolation HOLDS")
 def test_an_ingress_policy_selecting_a_host_network_pod_only_nodes_and_outside_hosts_reach_is_violated():
     result = isolation(INGRESS)
     assert result.status is VIOLATED, show(result)

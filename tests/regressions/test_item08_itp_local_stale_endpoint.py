@@ -9,6 +9,8 @@ that goes there (from n2), exit 1.
 Observed on d7fb6f3 (and still at the time of writing): SoundnessError
 "service-resolution: Z3 says x/web DNATs to 10.244.2.99:8080, the engine does
 not" (the replay client x/client sits on n1), exit 70.
+Fixed by 08cd08b ("One driver, one journey for every property"): the tests
+fail on d7fb6f3 and pass since, so they carry no xfail marker.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import verifier
 from verifier.engine import trace
 from verifier.properties import PROPERTIES
 
-from .support import TIMEOUT, VIOLATED, fixture, netverify, show, xfail
+from .support import TIMEOUT, VIOLATED, fixture, netverify, show
 
 CLUSTER = fixture("itp-local-stale-endpoint.yaml")
 STALE = ip_address("10.244.2.99")
@@ -35,7 +37,6 @@ def test_only_clients_on_n2_are_sent_to_the_stale_endpoint():
     assert backends(trace(c, "x/client2", "10.96.0.20", 80)) == {(None, "10.244.2.99", 8080)}
 
 
-@xfail(8, "iTP Local + stale endpoint on another node: SoundnessError (the replay client's node decides the Local set)")
 def test_the_stale_endpoint_is_a_violation_with_a_trace_that_reaches_it():
     result = PROPERTIES["service-resolution"].check(verifier.load(CLUSTER), timeout=TIMEOUT, max_counterexamples=5)
     assert result.status is VIOLATED, show(result)
@@ -48,7 +49,6 @@ def test_the_stale_endpoint_is_a_violation_with_a_trace_that_reaches_it():
     assert len(result.counterexamples) == 1, show(result)
 
 
-@xfail(8, "iTP Local + stale endpoint on another node: `check` exits 70 (internal error)")
 def test_cli_check_exits_1_not_70(capsys):
     run = netverify(capsys, "check", "-f", CLUSTER, "--property", "service-resolution", "-o", "json")
     assert "internal error" not in run.err

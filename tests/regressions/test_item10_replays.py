@@ -15,7 +15,8 @@
 Observed on d7fb6f3 (and still at the time of writing): no SoundnessError in
 either forged case; the nat-free counterexample "x/a -> x/b: ... today DENIED by
 policy before the NAT step" whose trace is [egress denied]; the headless
-Service's counterexample has no trace and no word about it.
+Service's counterexample has no trace and no word about it. Since 08cd08b ("One
+driver, one journey for every property") all but the nat-free policy case pass.
 """
 
 from __future__ import annotations
@@ -61,7 +62,6 @@ def test_dns_counterexample_traces_connect_to_the_answered_address():
         assert [str(resolved_address(t))] == cx.details["answers"], (cx.details, [str(h) for h in t.all_hops])
 
 
-@xfail(10, "dns-resolution's replay compares the answering name in hop text, not the records")
 def test_a_dns_replay_that_resolves_to_another_address_raises():
     c = verifier.load(DNS_VIOLATED)
     assert [str(ip) for s in c.services if s.ref == "com/example" for ip in s.cluster_ips] == ["10.96.0.30"]
@@ -89,7 +89,6 @@ def nat_cluster(*extra):
     return replace(c, policies=c.policies + tuple(extra))
 
 
-@xfail(10, "nat-free replays through the pipeline, not the engine: an engine without masquerade goes unnoticed")
 def test_a_nat_free_replay_through_an_engine_without_masquerade_raises():
     c = nat_cluster()
     assert check("nat-free-pod-to-pod", c).status is VIOLATED
@@ -126,7 +125,6 @@ def test_nat_free_counterexamples_show_the_masquerade_without_policies():
 # --------------------------------------------------------------------------- service-resolution, headless
 
 
-@xfail(10, "service-resolution skips the replay of a headless Service silently (no trace, no reason)")
 def test_an_empty_headless_service_counterexample_has_a_trace_or_says_why_not():
     c = cluster(
         N1,

@@ -13,7 +13,8 @@
 Observed on d7fb6f3: the ``only`` invariant HOLDS; dns-resolution HOLDS; the
 dual-stack coverage HOLDS; the loader's RuntimeError becomes an InputError
 ("internal error while loading (RuntimeError: ...)"), exit 2. The loader part is
-fixed by 037d188 (its tests carry no marker).
+fixed by 037d188, the rest by 08cd08b ("One driver, one journey for every
+property"): no test here carries an xfail marker any more.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from verifier.engine import trace
 from verifier.errors import InputError
 from verifier.properties import PROPERTIES
 
-from .support import N1, N2, TIMEOUT, VIOLATED, fixture, netverify, show, xfail
+from .support import N1, N2, TIMEOUT, VIOLATED, fixture, netverify, show
 
 # --------------------------------------------------------------------------- only: nodes are sources
 
@@ -48,7 +49,6 @@ def test_node_n1_reaches_the_database_and_web_does_not():
     assert trace(DB, "x/web", "x/db", 5432).verdict.value == "DENIED"
 
 
-@xfail(11, "`only` ignores nodes as sources: HOLDS although node n1 reaches x/db:5432")
 def test_only_is_violated_by_the_node_the_ipblock_admits():
     (result,) = DB.check(properties=[], invariants=[ONLY_API], timeout=TIMEOUT, max_counterexamples=5).results
     assert result.status is VIOLATED, show(result)
@@ -71,7 +71,6 @@ def test_the_aaaa_lookup_is_shadowed_and_the_a_lookup_is_not(capsys):
     assert "answered by example.com.)" in run.out
 
 
-@xfail(11, "dns-resolution checks the primary family only: an IPv6-only shadow HOLDS")
 def test_dns_resolution_finds_the_ipv6_only_shadow():
     result = PROPERTIES["dns-resolution"].check(verifier.load(DNS), timeout=TIMEOUT, max_counterexamples=5)
     assert result.status is VIOLATED, show(result)
@@ -81,7 +80,6 @@ def test_dns_resolution_finds_the_ipv6_only_shadow():
     assert cx.details["answers"] == ["fd00:10:96::30"]
 
 
-@xfail(11, "dns-resolution checks the primary family only: `check` exits 0")
 def test_cli_dns_resolution_exits_1(capsys):
     run = netverify(capsys, "check", "-f", DNS, "--property", "dns-resolution")
     assert run.code == 1, run.out + run.err
@@ -110,7 +108,6 @@ def test_the_node_port_twins_differ_and_the_direct_twins_do_not():
     assert trace(TWINS, "x/a", "x/b", 80, family=6).verdict.value == "DENIED"
 
 
-@xfail(11, "dual-stack twins are compared on the direct pod path only: HOLDS with a NodePort allowed in IPv4 only")
 def test_dual_stack_coverage_compares_twins_through_services():
     result = PROPERTIES["dual-stack-coverage"].check(TWINS, timeout=TIMEOUT, max_counterexamples=5)
     assert result.status is VIOLATED, show(result)
