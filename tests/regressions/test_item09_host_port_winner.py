@@ -11,6 +11,9 @@ isolation reports "x/a reaches x/second ... only because ipBlock 10.244.0.0/16"
 and the invariant (for some limits) "x/a reaches x/second on 80/TCP through
 hostPort 192.168.0.2:8080/TCP", each with a trace whose only branch is x/first
 (the replay falls back to the overall verdict when the named backend is missing).
+Since 08cd08b the replay notices: SoundnessError "Z3 says x/a -> 192.168.0.2:8080/TCP
+reaches 10.244.2.12:80 through hostPort 192.168.0.2:8080/TCP on node n2, the engine
+has no such path (ALLOWED: x/first via n2)" -- for both tests; still wrong.
 """
 
 from __future__ import annotations
