@@ -88,5 +88,7 @@ def forge_engine(monkeypatch, fake) -> None:
         return fake(real, *args, **kwargs)
 
     for name, module in list(sys.modules.items()):
-        if (name == "verifier" or name.startswith("verifier.")) and getattr(module, "trace", None) is real:
+        if (name == "verifier" or name.startswith("verifier.")) and getattr(
+            module, "trace", None
+        ) is real:
             monkeypatch.setattr(module, "trace", engine)

@@ -26,7 +26,12 @@ EXTERNAL_IP = fixture("masquerade-externalip.yaml")
 NODE_PORT = fixture("masquerade-nodeport.yaml")
 INVARIANTS = fixture("invariants/a-never-reaches-b.yaml")
 (A_NEVER_REACHES_B,) = parse_invariants(
-    [{"name": "a never reaches b", "isolated": {"from": {"pods": {"app": "a"}}, "to": {"pods": {"app": "b"}}}}]
+    [
+        {
+            "name": "a never reaches b",
+            "isolated": {"from": {"pods": {"app": "a"}}, "to": {"pods": {"app": "b"}}},
+        }
+    ]
 )
 
 
@@ -75,13 +80,17 @@ def reversed_pods(path: str, tmp_path) -> str:
 LIMITS = (1, 2, 3, 5)
 
 
-def test_node_port_invariant_is_violated_and_each_counterexample_names_a_reachable_backend(tmp_path):
+def test_node_port_invariant_is_violated_and_each_counterexample_names_a_reachable_backend(
+    tmp_path,
+):
     # Through n1's NodePort only b2 is reachable, through n2's only b1.
     reachable_via = {"192.168.0.1": "x/b2", "192.168.0.2": "x/b1"}
     for path in (NODE_PORT, reversed_pods(NODE_PORT, tmp_path)):
         c = verifier.load(path)
         for limit in LIMITS:
-            result = check_invariant(c, A_NEVER_REACHES_B, timeout=TIMEOUT, max_counterexamples=limit)
+            result = check_invariant(
+                c, A_NEVER_REACHES_B, timeout=TIMEOUT, max_counterexamples=limit
+            )
             assert result.status is VIOLATED, show(result)
             for cx in result.counterexamples:
                 assert cx.pods[0] == "x/a" and cx.pods[-1] in ("x/b1", "x/b2"), show(result)
@@ -93,8 +102,16 @@ def test_node_port_invariant_is_violated_and_each_counterexample_names_a_reachab
 
 def test_cli_external_ip_invariant_exits_1(capsys):
     run = netverify(
-        capsys, "check", "-f", EXTERNAL_IP, "--invariants", INVARIANTS,
-        "--property", "unique-pod-ips", "-o", "json",
+        capsys,
+        "check",
+        "-f",
+        EXTERNAL_IP,
+        "--invariants",
+        INVARIANTS,
+        "--property",
+        "unique-pod-ips",
+        "-o",
+        "json",
     )
     assert run.code == 1, run.err
     (inv,) = [r for r in run.json["results"] if r["property"] == "invariant"]
@@ -106,8 +123,18 @@ def test_cli_node_port_invariant_exits_1_not_70(capsys, tmp_path):
     for path in (NODE_PORT, reversed_pods(NODE_PORT, tmp_path)):
         for limit in LIMITS:
             run = netverify(
-                capsys, "check", "-f", path, "--invariants", INVARIANTS, "--property", "unique-pod-ips",
-                "--max-counterexamples", str(limit), "-o", "json",
+                capsys,
+                "check",
+                "-f",
+                path,
+                "--invariants",
+                INVARIANTS,
+                "--property",
+                "unique-pod-ips",
+                "--max-counterexamples",
+                str(limit),
+                "-o",
+                "json",
             )
             assert "internal error" not in run.err, (limit, path, run.err)
             assert run.code == 1, (limit, path, run.err)

@@ -23,18 +23,28 @@ INVARIANTS = fixture("invariants/remote-nodeport.yaml")
 
 
 def reach(expect: str, to: str = "192.168.0.2") -> dict:
-    return {"name": f"a {expect} b via {to}", "reach": {"from": "x/a", "to": to, "port": 30080, "expect": expect}}
+    return {
+        "name": f"a {expect} b via {to}",
+        "reach": {"from": "x/a", "to": to, "port": 30080, "expect": expect},
+    }
 
 
 def check(expect: str, to: str = "192.168.0.2"):
-    (result,) = verifier.load(CLUSTER).check(properties=[], invariants=[reach(expect, to)], timeout=TIMEOUT).results
+    (result,) = (
+        verifier.load(CLUSTER)
+        .check(properties=[], invariants=[reach(expect, to)], timeout=TIMEOUT)
+        .results
+    )
     return result
 
 
 def test_the_engine_denies_the_remote_node_port_and_allows_the_local_one():
     c = verifier.load(CLUSTER)
     remote = trace(c, "x/a", "192.168.0.2", 30080)
-    assert (remote.verdict.value, [(b.pod, b.verdict.value) for b in remote.branches]) == ("DENIED", [("x/b", "DENIED")])
+    assert (remote.verdict.value, [(b.pod, b.verdict.value) for b in remote.branches]) == (
+        "DENIED",
+        [("x/b", "DENIED")],
+    )
     assert trace(c, "x/a", "192.168.0.1", 30080).verdict.value == "ALLOWED"
 
 
@@ -59,9 +69,21 @@ def test_expect_deny_through_the_remote_node_port_holds():
 
 def test_cli_exits_1_with_the_allow_claim_violated_and_the_deny_claim_holding(capsys):
     run = netverify(
-        capsys, "check", "-f", CLUSTER, "--invariants", INVARIANTS, "--property", "unique-pod-ips", "-o", "json"
+        capsys,
+        "check",
+        "-f",
+        CLUSTER,
+        "--invariants",
+        INVARIANTS,
+        "--property",
+        "unique-pod-ips",
+        "-o",
+        "json",
     )
     assert "internal error" not in run.err
     assert run.code == 1, run.err
     statuses = {r["name"]: r["status"] for r in run.json["results"] if r["property"] == "invariant"}
-    assert statuses == {"a reaches b through n2": "violated", "a does not reach b through n2": "holds"}
+    assert statuses == {
+        "a reaches b through n2": "violated",
+        "a does not reach b through n2": "holds",
+    }

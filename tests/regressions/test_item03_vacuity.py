@@ -43,7 +43,10 @@ FALSE_INVARIANT = {
 def vacuous(variant: str) -> Cluster:
     if variant == "full":
         n3 = node("n3", "192.168.0.3", pod_cidr="10.244.3.0/30")
-        neighbours = [pod("x/a3", ip="10.244.3.1", node="n3"), pod("x/b3", ip="10.244.3.2", node="n3")]
+        neighbours = [
+            pod("x/a3", ip="10.244.3.1", node="n3"),
+            pod("x/b3", ip="10.244.3.2", node="n3"),
+        ]
         config = {}
     else:
         n3 = node("n3", "192.168.0.3")

@@ -36,7 +36,9 @@ from verifier.properties.invariants import check_invariant, parse_invariants
 from .support import DEMO, N1, N2, TIMEOUT, UNKNOWN, VIOLATED, fixture, netverify, show
 
 INVARIANTS = fixture("invariants/demo-outside.yaml")
-EMAIL_TO_INTERNET, OUTSIDE_TO_DB = parse_invariants(open(INVARIANTS, encoding="utf-8").read(), INVARIANTS)
+EMAIL_TO_INTERNET, OUTSIDE_TO_DB = parse_invariants(
+    open(INVARIANTS, encoding="utf-8").read(), INVARIANTS
+)
 
 
 @functools.cache
@@ -51,7 +53,9 @@ def vpn_reaches_the_database() -> bool:
 
 def agree(result, engine_allows: bool, what: str) -> None:
     assert result.status is not UNKNOWN, show(result)
-    assert (result.status is VIOLATED) == engine_allows, f"engine: {what} {'ALLOWED' if engine_allows else 'not allowed'}; invariant: {show(result)}"
+    assert (result.status is VIOLATED) == engine_allows, (
+        f"engine: {what} {'ALLOWED' if engine_allows else 'not allowed'}; invariant: {show(result)}"
+    )
 
 
 # --------------------------------------------------------------------------- the demo
@@ -62,7 +66,18 @@ def test_the_engine_lets_emailservice_reach_the_internet():
 
 
 def test_cli_reach_from_emailservice_to_the_internet_exits_0(capsys):
-    run = netverify(capsys, "reach", "-f", str(DEMO), "--from", "shop/emailservice-0", "--to", "203.0.113.10", "--port", "443")
+    run = netverify(
+        capsys,
+        "reach",
+        "-f",
+        str(DEMO),
+        "--from",
+        "shop/emailservice-0",
+        "--to",
+        "203.0.113.10",
+        "--port",
+        "443",
+    )
     assert run.code == 0, run.out + run.err
 
 
@@ -88,13 +103,24 @@ def test_10_50_0_0_16_cannot_reach_payments_db_agrees_with_the_engine():
 
 def test_cli_check_of_the_outside_invariants_exits_1(capsys):
     run = netverify(
-        capsys, "check", "-f", str(DEMO), "--invariants", INVARIANTS, "--property", "unique-pod-ips", "-o", "json"
+        capsys,
+        "check",
+        "-f",
+        str(DEMO),
+        "--invariants",
+        INVARIANTS,
+        "--property",
+        "unique-pod-ips",
+        "-o",
+        "json",
     )
     assert run.code == 1, run.err
     statuses = {r["name"]: r["status"] for r in run.json["results"] if r["property"] == "invariant"}
     assert statuses == {
         "emailservice never reaches 203.0.113.0/24": "violated",
-        "10.50.0.0/16 cannot reach payments-db": "violated" if vpn_reaches_the_database() else "holds",
+        "10.50.0.0/16 cannot reach payments-db": "violated"
+        if vpn_reaches_the_database()
+        else "holds",
     }
 
 
@@ -112,11 +138,18 @@ def outside_to_b(encapsulation: str):
     return c, trace(c, "203.0.113.9", "10.244.2.20", 80)
 
 
-ISOLATED = {"name": "the internet never reaches b", "isolated": {"from": {"ipBlock": "203.0.113.0/24"}, "to": {"pods": {"app": "b"}}}}
+ISOLATED = {
+    "name": "the internet never reaches b",
+    "isolated": {"from": {"ipBlock": "203.0.113.0/24"}, "to": {"pods": {"app": "b"}}},
+}
 #: Nodes are listed (by their ipBlock): they reach x/b on any cluster, and this is about outside hosts.
 ONLY = {
     "name": "only a and the nodes reach b",
-    "only": {"from": [{"pods": {"app": "a"}}, {"ipBlock": "192.168.0.0/24"}], "to": {"pods": {"app": "b"}}, "port": 80},
+    "only": {
+        "from": [{"pods": {"app": "a"}}, {"ipBlock": "192.168.0.0/24"}],
+        "to": {"pods": {"app": "b"}},
+        "port": 80,
+    },
 }
 
 

@@ -28,9 +28,15 @@ def pairs(d) -> set[tuple[str, str, str]]:
 
 def test_the_engine_sees_both_changes():
     old, new = verifier.load(EGRESS_OLD), verifier.load(EGRESS_NEW)
-    assert (trace(old, "x/a", "198.51.100.10", 443).verdict.value, trace(new, "x/a", "198.51.100.10", 443).verdict.value) == ("DENIED", "ALLOWED")
+    assert (
+        trace(old, "x/a", "198.51.100.10", 443).verdict.value,
+        trace(new, "x/a", "198.51.100.10", 443).verdict.value,
+    ) == ("DENIED", "ALLOWED")
     old, new = verifier.load(INGRESS_OLD), verifier.load(INGRESS_NEW)
-    assert (trace(old, "198.51.100.10", "x/b", 80).verdict.value, trace(new, "198.51.100.10", "x/b", 80).verdict.value) == ("DENIED", "ALLOWED")
+    assert (
+        trace(old, "198.51.100.10", "x/b", 80).verdict.value,
+        trace(new, "198.51.100.10", "x/b", 80).verdict.value,
+    ) == ("DENIED", "ALLOWED")
 
 
 def test_the_in_cluster_pair_opened_by_the_ingress_ipblock_is_listed():
@@ -50,9 +56,13 @@ def test_egress_to_the_internet_is_a_newly_allowed_flow_to_outside():
 
 @xfail(5, "egress to an ipBlock outside the cluster: `diff --fail-on-new-allow` exits 0")
 def test_cli_fail_on_new_allow_exits_1_for_egress_to_the_internet(capsys):
-    run = netverify(capsys, "diff", "-f", EGRESS_OLD, "-f", EGRESS_NEW, "--fail-on-new-allow", "-o", "json")
+    run = netverify(
+        capsys, "diff", "-f", EGRESS_OLD, "-f", EGRESS_NEW, "--fail-on-new-allow", "-o", "json"
+    )
     assert run.code == 1, run.out + run.err
-    assert [(c["source"], c["destination"]) for c in run.json["newly_allowed"]] == [("x/a", "outside")]
+    assert [(c["source"], c["destination"]) for c in run.json["newly_allowed"]] == [
+        ("x/a", "outside")
+    ]
 
 
 @xfail(5, "ingress ipBlock 0.0.0.0/0: diff lists only the in-cluster pair x/c -> x/b")
@@ -66,6 +76,10 @@ def test_ingress_from_everywhere_is_a_newly_allowed_flow_from_outside():
 
 @xfail(5, "ingress ipBlock 0.0.0.0/0: `netverify diff` lists no flow from outside")
 def test_cli_diff_lists_the_flow_from_outside(capsys):
-    run = netverify(capsys, "diff", "-f", INGRESS_OLD, "-f", INGRESS_NEW, "--fail-on-new-allow", "-o", "json")
+    run = netverify(
+        capsys, "diff", "-f", INGRESS_OLD, "-f", INGRESS_NEW, "--fail-on-new-allow", "-o", "json"
+    )
     assert run.code == 1, run.out + run.err
-    assert ("outside", "x/b") in [(c["source"], c["destination"]) for c in run.json["newly_allowed"]]
+    assert ("outside", "x/b") in [
+        (c["source"], c["destination"]) for c in run.json["newly_allowed"]
+    ]

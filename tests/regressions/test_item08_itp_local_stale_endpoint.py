@@ -38,7 +38,9 @@ def test_only_clients_on_n2_are_sent_to_the_stale_endpoint():
 
 
 def test_the_stale_endpoint_is_a_violation_with_a_trace_that_reaches_it():
-    result = PROPERTIES["service-resolution"].check(verifier.load(CLUSTER), timeout=TIMEOUT, max_counterexamples=5)
+    result = PROPERTIES["service-resolution"].check(
+        verifier.load(CLUSTER), timeout=TIMEOUT, max_counterexamples=5
+    )
     assert result.status is VIOLATED, show(result)
     stale = [cx for cx in result.counterexamples if "10.244.2.99:8080" in cx.summary]
     assert len(stale) == 1, show(result)
@@ -50,9 +52,13 @@ def test_the_stale_endpoint_is_a_violation_with_a_trace_that_reaches_it():
 
 
 def test_cli_check_exits_1_not_70(capsys):
-    run = netverify(capsys, "check", "-f", CLUSTER, "--property", "service-resolution", "-o", "json")
+    run = netverify(
+        capsys, "check", "-f", CLUSTER, "--property", "service-resolution", "-o", "json"
+    )
     assert "internal error" not in run.err
     assert run.code == 1, run.err
     (result,) = run.json["results"]
     assert result["status"] == "violated"
-    assert any("10.244.2.99:8080" in cx["summary"] and cx["traces"] for cx in result["counterexamples"])
+    assert any(
+        "10.244.2.99:8080" in cx["summary"] and cx["traces"] for cx in result["counterexamples"]
+    )

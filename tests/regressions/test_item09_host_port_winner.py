@@ -28,8 +28,20 @@ BASE = (
     N1,
     N2,
     pod("x/a", ip="10.244.1.10", node="n1"),
-    pod("x/first", ip="10.244.2.11", node="n2", labels={"app": "web"}, ports=[("http", 80, "TCP", 8080)]),
-    pod("x/second", ip="10.244.2.12", node="n2", labels={"app": "web"}, ports=[("http", 80, "TCP", 8080)]),
+    pod(
+        "x/first",
+        ip="10.244.2.11",
+        node="n2",
+        labels={"app": "web"},
+        ports=[("http", 80, "TCP", 8080)],
+    ),
+    pod(
+        "x/second",
+        ip="10.244.2.12",
+        node="n2",
+        labels={"app": "web"},
+        ports=[("http", 80, "TCP", 8080)],
+    ),
     netpol("x/a-to-nodes", select={"app": "a"}, egress=[rule(peer(cidr="192.168.0.0/24"))]),
 )
 #: For the invariant: web admits everyone.
@@ -38,9 +50,17 @@ OPEN = cluster(*BASE)
 #: matching pod IPs) and sends nothing, so x/first and x/second do not talk to each other.
 IPBLOCK = cluster(
     *BASE,
-    netpol("x/web", select={"app": "web"}, ingress=[rule(peer(cidr="10.244.0.0/16"))], types=["Ingress", "Egress"]),
+    netpol(
+        "x/web",
+        select={"app": "web"},
+        ingress=[rule(peer(cidr="10.244.0.0/16"))],
+        types=["Ingress", "Egress"],
+    ),
 )
-A_NEVER_REACHES_WEB = {"name": "a never reaches web", "isolated": {"from": {"pods": {"app": "a"}}, "to": {"pods": {"app": "web"}}}}
+A_NEVER_REACHES_WEB = {
+    "name": "a never reaches web",
+    "isolated": {"from": {"pods": {"app": "a"}}, "to": {"pods": {"app": "web"}}},
+}
 LIMITS = (1, 2, 3, 5)
 
 
@@ -51,7 +71,9 @@ def assert_names_the_delivered_pod(result) -> None:
         assert "x/second" not in cx.summary, show(result)
         t = cx.traces[0]
         branch = next((b for b in t.branches if b.pod == cx.pods[-1]), None)
-        assert branch is not None and branch.reachable, f"{cx.summary}: branches {[(b.pod, b.verdict.value) for b in t.branches]}"
+        assert branch is not None and branch.reachable, (
+            f"{cx.summary}: branches {[(b.pod, b.verdict.value) for b in t.branches]}"
+        )
 
 
 def test_the_first_pod_in_input_order_wins_the_host_port():
@@ -69,8 +91,16 @@ def test_isolation_counterexample_names_the_pod_the_host_port_delivers_to():
         assert_names_the_delivered_pod(result)
 
 
-@xfail(9, "invariant: 'x/a reaches x/second through hostPort' (for some limits) while the engine delivers to x/first")
+@xfail(
+    9,
+    "invariant: 'x/a reaches x/second through hostPort' (for some limits) while the engine delivers to x/first",
+)
 def test_invariant_counterexample_names_the_pod_the_host_port_delivers_to():
     for limit in LIMITS:
-        (result,) = OPEN.check(properties=[], invariants=[A_NEVER_REACHES_WEB], timeout=TIMEOUT, max_counterexamples=limit).results
+        (result,) = OPEN.check(
+            properties=[],
+            invariants=[A_NEVER_REACHES_WEB],
+            timeout=TIMEOUT,
+            max_counterexamples=limit,
+        ).results
         assert_names_the_delivered_pod(result)

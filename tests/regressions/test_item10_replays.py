@@ -61,18 +61,27 @@ def test_dns_counterexample_traces_connect_to_the_answered_address():
         (t,) = cx.traces
         resolve = [h for h in t.all_hops if h.step == "resolve"]
         assert len(resolve) == 1 and resolve[0].outcome == "resolved", [str(h) for h in t.all_hops]
-        assert [str(resolved_address(t))] == cx.details["answers"], (cx.details, [str(h) for h in t.all_hops])
+        assert [str(resolved_address(t))] == cx.details["answers"], (
+            cx.details,
+            [str(h) for h in t.all_hops],
+        )
 
 
 def test_a_dns_replay_that_resolves_to_another_address_raises():
     c = verifier.load(DNS_VIOLATED)
-    assert [str(ip) for s in c.services if s.ref == "com/example" for ip in s.cluster_ips] == ["10.96.0.30"]
+    assert [str(ip) for s in c.services if s.ref == "com/example" for ip in s.cluster_ips] == [
+        "10.96.0.30"
+    ]
 
     def moved(cl):
         """The same cluster, but com/example answers on 10.96.0.31."""
-        return replace(cl, services=tuple(
-            replace(s, cluster_ips=(ip_address("10.96.0.31"),)) if s.ref == "com/example" else s for s in cl.services
-        ))
+        return replace(
+            cl,
+            services=tuple(
+                replace(s, cluster_ips=(ip_address("10.96.0.31"),)) if s.ref == "com/example" else s
+                for s in cl.services
+            ),
+        )
 
     def engine(real, cl, *args, **kwargs):
         return real(moved(cl), *args, **kwargs)
@@ -96,7 +105,11 @@ def test_a_nat_free_replay_through_an_engine_without_masquerade_raises():
     assert check("nat-free-pod-to-pod", c).status is VIOLATED
 
     def engine(real, cl, *args, **kwargs):
-        return real(replace(cl, config=replace(cl.config, masquerade=MasqueradeConfig("none"))), *args, **kwargs)
+        return real(
+            replace(cl, config=replace(cl.config, masquerade=MasqueradeConfig("none"))),
+            *args,
+            **kwargs,
+        )
 
     with pytest.MonkeyPatch.context() as m:
         forge_engine(m, engine)
@@ -118,9 +131,13 @@ def test_every_nat_free_counterexample_trace_shows_the_masquerade():
 
 def test_nat_free_counterexamples_show_the_masquerade_without_policies():
     result = check("nat-free-pod-to-pod", nat_cluster())
-    assert {cx.pods for cx in result.counterexamples} == {("x/a", "x/b"), ("x/b", "x/a")}, show(result)
+    assert {cx.pods for cx in result.counterexamples} == {("x/a", "x/b"), ("x/b", "x/a")}, show(
+        result
+    )
     for cx in result.counterexamples:
-        assert ("snat", "masquerade") in [(h.step, h.outcome) for t in cx.traces for h in t.all_hops]
+        assert ("snat", "masquerade") in [
+            (h.step, h.outcome) for t in cx.traces for h in t.all_hops
+        ]
 
 
 # --------------------------------------------------------------------------- service-resolution, headless
@@ -131,7 +148,14 @@ def test_an_empty_headless_service_counterexample_has_a_trace_or_says_why_not():
         N1,
         N2,
         pod("x/a", ip="10.244.1.10", node="n1"),
-        pod("x/db-0", ip="10.244.2.10", node="n2", labels={"app": "db"}, ready=False, ports=[("pg", 5432)]),
+        pod(
+            "x/db-0",
+            ip="10.244.2.10",
+            node="n2",
+            labels={"app": "db"},
+            ready=False,
+            ports=[("pg", 5432)],
+        ),
         service("x/db", headless=True, ports=[("pg", 5432, "pg")], selector={"app": "db"}),
         cluster_dns="10.96.0.10",
     )
@@ -139,7 +163,11 @@ def test_an_empty_headless_service_counterexample_has_a_trace_or_says_why_not():
     assert result.status is VIOLATED, show(result)
     (cx,) = result.counterexamples
     assert "x/db" in cx.summary
-    explained = any(word in f"{key} {value}".lower() for key, value in cx.details.items() for word in ("trace", "replay"))
+    explained = any(
+        word in f"{key} {value}".lower()
+        for key, value in cx.details.items()
+        for word in ("trace", "replay")
+    )
     assert cx.traces or explained, (cx.summary, cx.details)
     for t in cx.traces:
         assert not t.reachable, t

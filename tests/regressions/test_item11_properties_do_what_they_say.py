@@ -38,9 +38,16 @@ DB = cluster(
     pod("x/api", ip="10.244.1.10", node="n1"),
     pod("x/web", ip="10.244.1.11", node="n1"),
     pod("x/db", ip="10.244.2.20", node="n2", ports=[("pg", 5432)]),
-    netpol("x/db", select={"app": "db"}, ingress=[rule(peer(pods={"app": "api"}), peer(cidr="192.168.0.1/32"), ports=[5432])]),
+    netpol(
+        "x/db",
+        select={"app": "db"},
+        ingress=[rule(peer(pods={"app": "api"}), peer(cidr="192.168.0.1/32"), ports=[5432])],
+    ),
 )
-ONLY_API = {"name": "only api reaches db", "only": {"to": {"pods": {"app": "db"}}, "port": 5432, "from": [{"pods": {"app": "api"}}]}}
+ONLY_API = {
+    "name": "only api reaches db",
+    "only": {"to": {"pods": {"app": "db"}}, "port": 5432, "from": [{"pods": {"app": "api"}}]},
+}
 
 
 def test_node_n1_reaches_the_database_and_web_does_not():
@@ -50,7 +57,9 @@ def test_node_n1_reaches_the_database_and_web_does_not():
 
 
 def test_only_is_violated_by_the_node_the_ipblock_admits():
-    (result,) = DB.check(properties=[], invariants=[ONLY_API], timeout=TIMEOUT, max_counterexamples=5).results
+    (result,) = DB.check(
+        properties=[], invariants=[ONLY_API], timeout=TIMEOUT, max_counterexamples=5
+    ).results
     assert result.status is VIOLATED, show(result)
     for cx in result.counterexamples:
         named = " ".join(cx.pods) + " " + cx.summary
@@ -72,7 +81,9 @@ def test_the_aaaa_lookup_is_shadowed_and_the_a_lookup_is_not(capsys):
 
 
 def test_dns_resolution_finds_the_ipv6_only_shadow():
-    result = PROPERTIES["dns-resolution"].check(verifier.load(DNS), timeout=TIMEOUT, max_counterexamples=5)
+    result = PROPERTIES["dns-resolution"].check(
+        verifier.load(DNS), timeout=TIMEOUT, max_counterexamples=5
+    )
     assert result.status is VIOLATED, show(result)
     (cx,) = [cx for cx in result.counterexamples if cx.details.get("name") == "example.com"]
     assert cx.details["type"] == "AAAA"
@@ -94,7 +105,12 @@ TWINS = cluster(
     D2,
     pod("x/a", ip=["10.244.1.10", "fd00:10:244:1::10"], node="n1"),
     pod("x/b", ip=["10.244.2.20", "fd00:10:244:2::20"], node="n2", ports=[("http", 80)]),
-    service("x/b", ip=["10.96.0.50", "fd00:10:96::50"], type="NodePort", ports=[("http", 80, 80, "TCP", 30080)]),
+    service(
+        "x/b",
+        ip=["10.96.0.50", "fd00:10:96::50"],
+        type="NodePort",
+        ports=[("http", 80, 80, "TCP", 30080)],
+    ),
     netpol("x/b-from-nodes-v4", select={"app": "b"}, ingress=[rule(peer(cidr="192.168.0.0/24"))]),
     pod_cidrs=["10.244.0.0/16", "fd00:10:244::/56"],
     service_cidrs=["10.96.0.0/16", "fd00:10:96::/112"],
