@@ -37,7 +37,7 @@ import sys
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
 __all__ = ["generate_cluster", "write_list", "main"]
@@ -56,7 +56,7 @@ KUBERNETES_SVC_IP = "10.96.0.1"
 KUBE_DNS_IP = "10.96.0.10"
 KUBE_DNS_IP_V6 = "fd00:10:96::a"
 
-EPOCH = datetime(2024, 9, 2, 7, 30, tzinfo=timezone.utc)
+EPOCH = datetime(2024, 9, 2, 7, 30, tzinfo=UTC)
 
 # --------------------------------------------------------------------------- vocabulary
 
@@ -149,7 +149,7 @@ class _Ids:
         return "".join(self.rng.choice(ALNUM) for _ in range(n))
 
     def hexhash(self, n: int = 64) -> str:
-        return "%0*x" % (n, self.rng.getrandbits(4 * n))
+        return f"{self.rng.getrandbits(4 * n):0{n}x}"
 
     def resource_version(self) -> str:
         self.rv += self.rng.randint(1, 900)
@@ -221,7 +221,7 @@ class _Generator:
         finished = max(0, budget // 50) if budget > 20 else 0
         budget -= finished
         shares = self._split(budget, len(app_namespaces))
-        for ns, share in zip(app_namespaces, shares):
+        for ns, share in zip(app_namespaces, shares, strict=True):
             pods += self._namespace_apps(ns, share)
         pods += self._finished_job_pods(app_namespaces, finished)
         self.items.extend(pods)

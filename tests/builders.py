@@ -41,10 +41,9 @@ from dataclasses import fields
 from ipaddress import ip_network
 
 from verifier.model import (
+    UNKNOWN_SOURCE,
     AdminNetworkPolicy,
     CalicoPolicy,
-    Tier,
-    UNKNOWN_SOURCE,
     Cluster,
     ClusterNetwork,
     Container,
@@ -70,6 +69,7 @@ from verifier.model import (
     ServiceCIDR,
     ServicePort,
     Source,
+    Tier,
     ip_address,
 )
 

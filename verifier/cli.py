@@ -19,7 +19,8 @@ import functools
 import json
 import sys
 import traceback
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import click
 
@@ -173,10 +174,9 @@ def reach(cluster: Cluster, verbose: int, source: str, target: str, port: str | 
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, output: str) -> None:
     """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
+    from .engine import pod_or_workload
     from .report.text import format_resolution
     from .semantics.dns import resolve
-
-    from .engine import pod_or_workload
 
     pod = pod_or_workload(cluster, source)
     res = resolve(cluster, pod, name, qtype.upper())

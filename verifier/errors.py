@@ -6,8 +6,8 @@ class to an exit code in one place (``cli.py``). Anything else escaping is a bug
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 __all__ = [
     "VerifierError",

@@ -19,7 +19,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
-from typing import Union
 
 __all__ = [
     "IP",
@@ -63,8 +62,8 @@ __all__ = [
     "Cluster",
 ]
 
-IP = Union[IPv4Address, IPv6Address]
-Network = Union[IPv4Network, IPv6Network]
+IP = IPv4Address | IPv6Address
+Network = IPv4Network | IPv6Network
 
 #: The transport protocols NetworkPolicy and Services speak of.
 PROTOCOLS = ("TCP", "UDP", "SCTP")
@@ -101,7 +100,7 @@ class Source:
     def __str__(self) -> str:
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
-    def at(self, line: int | None) -> "Source":
+    def at(self, line: int | None) -> Source:
         """The same object, pointing at a more specific line (a rule, a field)."""
         if line is None:
             return self

@@ -21,7 +21,7 @@ def walk(name: str, rcodes: list[str]) -> list[dict]:
     """The JSON ``search`` list: each candidate of payment-api's search list with its rcode; the last NOERROR answers."""
     return [
         {"query": f"{name}.{suffix}", "rcode": rcode, "answered": rcode == "NOERROR"}
-        for suffix, rcode in zip(SEARCH, rcodes)
+        for suffix, rcode in zip(SEARCH, rcodes, strict=False)  # the walk stops at the answer
     ]
 
 

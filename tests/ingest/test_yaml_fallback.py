@@ -6,8 +6,7 @@ import pytest
 import yaml
 
 from verifier.errors import InputError
-from verifier.ingest import load, loads
-from verifier.ingest import documents
+from verifier.ingest import documents, load, loads
 from verifier.ingest.documents import parse_text
 
 MANIFEST = """\

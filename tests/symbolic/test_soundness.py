@@ -108,7 +108,7 @@ def worlds(scenario: Scenario) -> list[Cluster]:
     """The concrete clusters a proof covers that the checks look at: the loader's allocation,
     and the scenario's other allocation of the allocated pods (when it moved any)."""
     moved = instantiate(scenario.cluster, scenario.allocation)
-    changed = any(p.ips != q.ips for p, q in zip(scenario.cluster.pods, moved.pods))
+    changed = any(p.ips != q.ips for p, q in zip(scenario.cluster.pods, moved.pods, strict=True))
     return [scenario.cluster, moved] if changed else [scenario.cluster]
 
 

@@ -316,7 +316,7 @@ class Reader:
             self._wrong(key, "a list", value)
             return []
         lines = getattr(value, "item_lines", None) or [value_line(value)] * len(value)
-        return list(zip(value, range(len(value)), lines))
+        return list(zip(value, range(len(value)), lines, strict=True))
 
     def maps(self, key: str) -> list[Reader]:
         """The mappings in list field ``key``. A null entry reads as ``{}``, as Go decodes it."""

@@ -350,7 +350,7 @@ def read_endpoints(h: Header) -> list[EndpointSlice]:
     ``addresses`` are ready endpoints, ``notReadyAddresses`` neither ready nor serving.
     """
     slices: list[EndpointSlice] = []
-    for i, subset in enumerate(h.root.maps("subsets")):
+    for subset in h.root.maps("subsets"):
         ports = tuple(
             EndpointPort(
                 port=p.port("port", required=True),

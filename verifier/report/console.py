@@ -56,7 +56,7 @@ def verdict_lines(report: CheckReport, *, color: bool = False) -> list[str]:
     time_width = max(map(len, times), default=0)
     return [
         f"{status_label(r.status, color=color)}  {name.ljust(width)}  {t.rjust(time_width)}"
-        for r, name, t in zip(report.results, names, times)
+        for r, name, t in zip(report.results, names, times, strict=True)
     ]
 
 

@@ -239,7 +239,7 @@ def matrix_table_html_lines(matrix: Matrix) -> list[str]:
     lines.append(
         "<tr><th>from \\ to</th>" + "".join(f"<th>{escape(ns)}</th>" for ns in namespaces) + "</tr>"
     )
-    for ns, row in zip(namespaces, cells):
+    for ns, row in zip(namespaces, cells, strict=True):
         tds = "".join(f"<td>{a}/{n}</td>" if n else "<td>-</td>" for a, n in row)
         lines.append(f"<tr><th>{escape(ns)}</th>{tds}</tr>")
     lines.append("</table>")

@@ -95,7 +95,7 @@ def _legend(fig: Figure, ax: Axes) -> None:
     """The four categories below the figure; beside the axes in a figure the caller laid out."""
     handles = [
         Patch(facecolor=c, edgecolor="grey", label=label)
-        for c, label in zip(CATEGORY_COLOURS, CATEGORY_LABELS)
+        for c, label in zip(CATEGORY_COLOURS, CATEGORY_LABELS, strict=True)
     ]
     style = {"handles": handles, "frameon": False, "fontsize": "small"}
     if isinstance(fig.get_layout_engine(), ConstrainedLayoutEngine):

@@ -9,7 +9,7 @@ ALLOWED  x/a -> x/b:80/TCP
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..trace import Branch, Hop, Trace
 
@@ -71,10 +71,10 @@ def format_resolution(res) -> str:
 
 def format_table(rows: list[list[str]], header: list[str]) -> str:
     """A left-aligned column table, like ``kubectl get``."""
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)] if rows else [len(h) for h in header]
-    out = ["   ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)] if rows else [len(h) for h in header]
+    out = ["   ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     for r in rows:
-        out.append("   ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip())
+        out.append("   ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
     return "\n".join(out)
 
 

@@ -115,7 +115,7 @@ class Packet:
     protocol: Term
     src_port: Term = None
 
-    def with_(self, **changes: Term) -> "Packet":
+    def with_(self, **changes: Term) -> Packet:
         from dataclasses import replace
 
         return replace(self, **changes)

@@ -12,7 +12,6 @@ no pod or node owns is external.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from ..model import IP, Node, Pod
 
@@ -53,4 +52,4 @@ class ExternalEndpoint:
         return f"external {self.ip}" if self.ip is not None else "external host"
 
 
-Endpoint = Union[PodEndpoint, NodeEndpoint, ExternalEndpoint]
+Endpoint = PodEndpoint | NodeEndpoint | ExternalEndpoint

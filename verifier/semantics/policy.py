@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import AdminNetworkPolicy, Cluster, NetworkPolicy, Peer, PolicyPort, PolicyRule, Pod
+from ..model import AdminNetworkPolicy, Cluster, NetworkPolicy, Peer, Pod, PolicyPort, PolicyRule
 from . import admin_policy, calico_policy
 from ._cache import per_cluster
 from .algebra import CONCRETE, Algebra, Packet, Term

@@ -95,7 +95,7 @@ class PortSet:
         return all(r == _ALL for r in self.ranges)
 
     def items(self) -> list[tuple[str, Ranges]]:
-        return [(p, r) for p, r in zip(PROTOCOLS, self.ranges) if r]
+        return [(p, r) for p, r in zip(PROTOCOLS, self.ranges, strict=True) if r]
 
     def __str__(self) -> str:
         if self.is_full:
@@ -144,7 +144,7 @@ class PortSetAlgebra(ConcreteAddresses):
             if out is FULL:
                 out = t
             else:
-                out = PortSet(tuple(_intersect(a, b) for a, b in zip(out.ranges, t.ranges)))
+                out = PortSet(tuple(_intersect(a, b) for a, b in zip(out.ranges, t.ranges, strict=True)))
             if not out:
                 return EMPTY
         return out
@@ -157,7 +157,7 @@ class PortSetAlgebra(ConcreteAddresses):
                 continue
             if t is FULL or t == FULL:
                 return FULL
-            out = t if out is EMPTY else PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges)))
+            out = t if out is EMPTY else PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges, strict=True)))
         return out
 
 

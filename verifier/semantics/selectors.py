@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..model import LabelSelector, Labels, Requirement
+from ..model import Labels, LabelSelector, Requirement
 
 __all__ = ["matches", "requirement_matches", "selector_from_labels"]
 
