@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv6Address, ip_network
 
 from tests.builders import cluster as build_cluster
-from tests.builders import ip_pool, namespace, netpol, node, peer, pod, rule, service
+from tests.builders import endpoint, endpoint_slice, ip_pool, namespace, netpol, node, peer, pod, rule, service
 from verifier.ingest.allocate import allocate_pod_ips
 from verifier.ingest.pods import PodEntry
 from verifier.model import (
@@ -37,6 +37,8 @@ from verifier.model import (
     CalicoPolicy,
     CalicoRule,
     Cluster,
+    Container,
+    ContainerPort,
     EntityRule,
     IPBlock,
     LabelSelector,
@@ -235,6 +237,10 @@ def scenario(seed: int) -> Scenario:
         cluster_dns=d.pick(((), [CLUSTER_DNS[families[0]]])),
         external_names=external_names,
     )
+    if d.chance(0.05):
+        c = _shared_host_port(d, c)
+    if d.chance(0.3):
+        c = _endpoint_slices(d, c)
     if d.chance(0.03):
         c = _without_ranges(d, c)
     sc = Scenario(seed, c)
@@ -321,6 +327,53 @@ def _allocate(pods, nodes, pools, families, services) -> list[Pod]:
     taken |= {ip for s in services for ip in s.cluster_ips}
     entries, _warnings = allocate_pod_ips([PodEntry(p) for p in pods], nodes, pools, families, taken)
     return [e.pod for e in entries]
+
+
+def _shared_host_port(d: _Draw, c: Cluster) -> Cluster:
+    """Now and then: a second pod on the same node declaring the same hostPort (the scheduler would
+    refuse it; the input may still say so: issue 7 item 9)."""
+    mapped = [(p, cp) for p in c.live_pods if not p.host_network for cp in p.ports if cp.host_port]
+    if not mapped:
+        return c
+    first, cp = d.pick(mapped)
+    others = [p for p in c.live_pods if p.ref != first.ref and not p.host_network and p.node_name == first.node_name and p.ips]
+    if not others:
+        return c
+    second = d.pick(others)
+    port = ContainerPort(cp.container_port, cp.protocol, None, cp.host_port)
+    if any(x.container_port == port.container_port and x.protocol == port.protocol for x in second.ports):
+        return c
+    containers = (Container("shared", (port,)),) + second.containers
+    pods = tuple(replace(p, containers=containers) if p.ref == second.ref else p for p in c.pods)
+    return replace(c, pods=pods)
+
+
+def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
+    """Now and then: EndpointSlices written out for a Service (numeric target ports only), with a
+    stale endpoint on another node (an address no pod holds any more: issue 7 item 8)."""
+    candidates = [s for s in c.services if s.selector and all(isinstance(sp.target, int) for sp in s.ports)]
+    if not candidates:
+        return c
+    svc = d.pick(candidates)
+    slices = []
+    for fam in svc.ip_families or (4,):
+        eps = []
+        for p in c.live_pods:
+            if p.namespace != svc.namespace or any(p.labels.get(k) != v for k, v in svc.selector.items()):
+                continue
+            n = c.node_by_name.get(p.node_name or "")
+            ip = (n.ip(fam) if n is not None else None) if p.host_network else p.ip(fam)
+            if ip is None:
+                continue
+            eps.append(endpoint(str(ip), ready=p.ready, terminating=p.terminating, node=p.node_name, pod=p.ref))
+        node = d.pick(c.nodes)
+        i = int(node.name[1:])
+        if fam in {x.version for x in node.pod_cidrs} or d.chance(0.5):
+            stale = f"10.244.{i}.250" if fam == V4 else f"fd00:10:244:{i}::fa"
+            eps.append(endpoint(stale, ready=True, node=node.name, pod=f"{svc.namespace}/gone"))
+        ports = [(sp.name, sp.target, sp.protocol) for sp in svc.ports]
+        slices.append(endpoint_slice(f"{svc.namespace}/{svc.name}-v{fam}", service=svc.name, endpoints=eps, ports=ports, address_type=f"IPv{fam}"))
+    return replace(c, endpoint_slices=c.endpoint_slices + tuple(slices))
 
 
 def _without_ranges(d: _Draw, c: Cluster) -> Cluster:

@@ -246,6 +246,9 @@ class Context:
         self.targets = F.targets(self.c, self.outside)
         self.table = F.enumerate_flows(self.c, F.sources(self.c, self.outside), self.targets, self.ports)
         self.alternatives: list[tuple[Cluster, dict, F.FlowTable]] = []
+        self.inadmissible = inadmissible_pods(self.c)
+        held = [ip for p in self.c.live_pods if not p.host_network for ip in p.ips]
+        self.duplicates = len(held) != len(set(held))
         self.flow_count = len(self.table.flows)
 
     def add_alternatives(self, count: int) -> None:
@@ -289,8 +292,16 @@ class Context:
         yield self.c, {}, self.table
         yield from self.alternatives
 
+    @property
+    def suffix(self) -> str:
+        """Appended to the kind of a false HOLDS on a cluster with an allocated pod without any range."""
+        if self.inadmissible:
+            return " [allocated pod without an address range]"
+        return " [duplicate pod IPs]" if self.duplicates else ""
+
     def header(self, extra: str = "") -> str:
-        return f"seed {self.sc.seed}{extra}\n{describe(self.c)}"
+        note = f"\n  allocated pods without any admissible address range: {self.inadmissible}" if self.inadmissible else ""
+        return f"seed {self.sc.seed}{extra}\n{describe(self.c)}{note}"
 
 
 def _where(labels: dict) -> str:
@@ -386,8 +397,8 @@ class _Invariant:
                         out.append((f"{h.ref} (hostNetwork on {node})", h.ref, node))
         return out
 
-    def violations(self, c: Cluster, f: F.Flow) -> list[tuple[str, str, int]]:
-        """The violations ``f`` shows: (destination, reading, backend port); reading is
+    def violations(self, c: Cluster, f: F.Flow) -> list[tuple[str, str, F.Branch]]:
+        """The violations ``f`` shows: (destination, reading, branch); reading is
         "both", "client" or "backend" (which reading of ``port`` counts it)."""
         if not f.allowed:
             return []
@@ -399,6 +410,8 @@ class _Invariant:
         out = []
         for b in f.allowed:
             for what, ref, node in self.destinations_of(c, b, family):
+                if f.source.kind == "outside" and ref is None and node is None:
+                    continue  # an outside host to an outside address never enters the cluster
                 if self._exempt(c, f, ref, node):
                     continue
                 if self.port is None:
@@ -407,7 +420,7 @@ class _Invariant:
                     client, backend = f.port == self.port, b.port == self.port
                     reading = "both" if client and backend else "client" if client else "backend" if backend else None
                 if reading is not None:
-                    out.append((what, reading, b.port))
+                    out.append((what, reading, b))
         return out
 
     @staticmethod
@@ -448,7 +461,7 @@ def _check_invariants(ctx: Context, report: Report) -> None:
             continue
         except Exception as e:  # noqa: BLE001
             report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
-            report.mismatches.append(Mismatch(f"crash: {type(e).__name__} checking an invariant", f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=6)}"))
+            report.mismatches.append(Mismatch(f"crash: {type(e).__name__} checking an invariant{ctx.suffix}", f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=6)}"))
             continue
         report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
         status = result.status.value
@@ -462,37 +475,44 @@ def _check_invariants(ctx: Context, report: Report) -> None:
             _invariant_counterexamples(ctx, report, inv, claim, result)
 
 
+def _category(f: F.Flow, what: str, b: F.Branch) -> str:
+    """``pod -> pod directly``, ``node -> outside host directly``, ``pod -> pod through a Service or hostPort``..."""
+    s = f.source
+    src = "outside host" if s.kind == "outside" else "node" if s.kind == "node" else "hostNetwork pod" if s.host_network else "pod"
+    if what.startswith("outside host"):
+        dst = "outside host"
+    elif what.startswith("node ") or "(hostNetwork" in what or b.pod is None:
+        dst = "node/hostNetwork pod"
+    else:
+        dst = "pod"
+    return f"{src} -> {dst} {'directly' if b.ip == f.target else 'through a Service or hostPort'}"
+
+
 def _invariant_holds(ctx: Context, report: Report, inv: _Invariant, claim: str, result) -> None:
-    found: dict[str, tuple] = {}
+    """One mismatch per category of violating flow (the first flow of each), so that distinct
+    problems are counted apart; a category found only with the other reading of ``port`` is soft."""
+    found: dict[tuple[str, bool], tuple] = {}
     for c, labels, table in ctx.tables():
         for f in table.flows:
-            for what, reading, backend_port in inv.violations(c, f):
-                key = reading if reading != "both" else "both"
-                if key not in found:
-                    found[key] = (c, labels, f, what, backend_port)
-        if "both" in found:
-            break
-    hit = found.get("both") or found.get(INVARIANT_PORT)
-    other = found.get("backend" if INVARIANT_PORT == "client" else "client")
-    if hit is None and other is None:
-        return
-    via = "" if hit is None or not hit[1] else " (alternative allocation)"
-    if hit is not None:
-        kind = f"false HOLDS: invariant {inv.kind}{via}"
-        c, labels, f, what, backend_port = hit
-        soft = False
-    else:
-        kind = f"false HOLDS: invariant {inv.kind}, only with port read as the {'backend' if INVARIANT_PORT == 'client' else 'client'}'s port"
-        c, labels, f, what, backend_port = other
-        soft = True
-    report.mismatches.append(
-        Mismatch(
-            kind,
-            f"{ctx.header()}\n{claim}\n{_answer(result)}\n  but {f.source} reaches {what} "
-            f"(client port {f.port}, backend port {backend_port}){_where(labels)}:\n{_flow_text(c, f)}",
-            soft,
+            for what, reading, b in inv.violations(c, f):
+                key = (_category(f, what, b) + (" (alternative allocation)" if labels else ""), inv.counts(reading))
+                found.setdefault(key, (c, labels, f, what, b.port))
+    for (category, strict), (c, labels, f, what, backend_port) in found.items():
+        if not strict and (category, True) in found:
+            continue
+        if labels and (category.replace(" (alternative allocation)", ""), strict) in found:
+            continue  # the loader's allocation shows it already
+        kind = f"false HOLDS: invariant {inv.kind}: {category}"
+        if not strict:
+            kind += f", only with port read as the {'backend' if INVARIANT_PORT == 'client' else 'client'}'s port"
+        report.mismatches.append(
+            Mismatch(
+                kind + ctx.suffix,
+                f"{ctx.header()}\n{claim}\n{_answer(result)}\n  but {f.source} reaches {what} "
+                f"(client port {f.port}, backend port {backend_port}){_where(labels)}:\n{_flow_text(c, f)}",
+                not strict,
+            )
         )
-    )
 
 
 def _invariant_counterexamples(ctx: Context, report: Report, inv: _Invariant, claim: str, result) -> None:
@@ -515,7 +535,7 @@ def _invariant_counterexamples(ctx: Context, report: Report, inv: _Invariant, cl
         if any(inv.counts(r) for _, r, _ in hits):
             continue
         soft = bool(hits)
-        kind = f"bogus counterexample: invariant {inv.kind}" + (", a violation only with port read as the backend's port" if soft else "")
+        kind = f"bogus counterexample: invariant {inv.kind}" + (", a violation only with port read as the backend's port" if soft else "") + ctx.suffix
         report.mismatches.append(
             Mismatch(kind, f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}", soft)
         )
@@ -535,7 +555,7 @@ def _run_property(ctx: Context, report: Report, name: str):
             report.mismatches.append(Mismatch(f"crash: InputError from {name} on a valid cluster", f"{ctx.header()}\n  {e}"))
         return None
     except Exception as e:  # noqa: BLE001
-        report.mismatches.append(Mismatch(f"crash: {type(e).__name__} in {name}", f"{ctx.header()}\n  {traceback.format_exc(limit=8)}"))
+        report.mismatches.append(Mismatch(f"crash: {type(e).__name__} in {name}{ctx.suffix}", f"{ctx.header()}\n  {traceback.format_exc(limit=8)}"))
         return None
     finally:
         report.seconds[name] = report.seconds.get(name, 0) + time.perf_counter() - start
@@ -555,7 +575,7 @@ def _property(ctx: Context, report: Report, name: str, violations, replay) -> No
         found = violations()
         if found is not None:
             kind, text = found
-            report.mismatches.append(Mismatch(f"false HOLDS: {name}{kind}", f"{ctx.header()}\n{_answer(result)}\n  but {text}"))
+            report.mismatches.append(Mismatch(f"false HOLDS: {name}{kind}{ctx.suffix}", f"{ctx.header()}\n{_answer(result)}\n  but {text}"))
         return
     if not result.counterexamples:
         report.mismatches.append(Mismatch("VIOLATED without a counterexample", f"{ctx.header()}\n{_answer(result)}"))
@@ -563,7 +583,7 @@ def _property(ctx: Context, report: Report, name: str, violations, replay) -> No
         why = replay(cx)
         if why is not None:
             kind, text, *soft = why
-            report.mismatches.append(Mismatch(f"bogus counterexample: {name}{kind}", f"{ctx.header()}\n{_answer(result)}\n  {cx.summary}: {text}", bool(soft and soft[0])))
+            report.mismatches.append(Mismatch(f"bogus counterexample: {name}{kind}{ctx.suffix}", f"{ctx.header()}\n{_answer(result)}\n  {cx.summary}: {text}", bool(soft and soft[0])))
 
 
 # ----- nat-free-pod-to-pod
@@ -973,7 +993,7 @@ def _check_diff(ctx: Context, report: Report) -> None:
             report.seconds["diff"] = report.seconds.get("diff", 0) + time.perf_counter() - start
             if isinstance(e, InputError) and inadmissible_pods(ctx.c):
                 continue
-            report.mismatches.append(Mismatch(f"crash: {type(e).__name__} in diff", f"{ctx.header()}\n  mutation: {label}\n  {traceback.format_exc(limit=8)}"))
+            report.mismatches.append(Mismatch(f"crash: {type(e).__name__} in diff{ctx.suffix}", f"{ctx.header()}\n  mutation: {label}\n  {traceback.format_exc(limit=8)}"))
             continue
         report.seconds["diff"] = report.seconds.get("diff", 0) + time.perf_counter() - start
         answer = "\n".join(
@@ -984,6 +1004,9 @@ def _check_diff(ctx: Context, report: Report) -> None:
         head = f"{ctx.header()}\n  mutation: {label}\n  netverify diff ({d.status}):\n{answer}"
         _diff_examples(ctx, report, new, d, head)
         if not str(d.status).startswith("complete"):
+            continue
+        if label == "no change":
+            # The same state written differently: nothing may change (a listed change fails its example above).
             continue
         start = time.perf_counter()
         table_new = F.enumerate_flows(new, F.sources(new, ctx.outside, nodes=False), F.targets(new, ctx.outside), ctx.ports)
@@ -1088,6 +1111,8 @@ def judge(sc: Scenario, *, alternatives: int = ALTERNATIVES, diff: bool = True) 
     _check_nat_free(ctx, report)
     _check_isolation(ctx, report)
     _check_dual_stack(ctx, report)
+    for name in ("service-resolution", "dns-resolution"):
+        _run_property(ctx, report, name)  # no oracle for these: only a crash is a finding
     _check_invariants(ctx, report)
     if diff:
         _check_diff(ctx, report)
