@@ -41,6 +41,7 @@ from verifier.model import (
     ContainerPort,
     EntityRule,
     IPBlock,
+    Labels,
     LabelSelector,
     MasqueradeConfig,
     NetworkPolicy,
@@ -202,8 +203,14 @@ def scenario(seed: int) -> Scenario:
     masquerade, pools = _masquerade(d, families)
     services = [_service(d, j, ns_names, families) for j in range(d.pick((0, 1, 1, 2, 2, 3)))]
     pods = _pods(d, n_nodes, ns_names, families, node_families)
+    motif = _replicas(d, pods, len(services), families) if d.chance(0.25) else None
+    if motif is not None:
+        pods, svc, motif_policy, motif_invariant = motif
+        services.append(svc)
     pods = _allocate(pods, nodes, pools, families, services)
     policies = [_netpol(d, i, ns_names, families, pods, nodes) for i in range(d.pick((0, 1, 2, 2, 3, 4)))]
+    if motif is not None:
+        policies.append(motif_policy)
     admin: list[AdminNetworkPolicy] = []
     if d.chance(0.3):
         priorities = d.some(range(1, 21), 1, 2)
@@ -245,6 +252,8 @@ def scenario(seed: int) -> Scenario:
         c = _without_ranges(d, c)
     sc = Scenario(seed, c)
     sc.invariants = [_invariant(d, c, i) for i in range(d.r.randint(2, 5))]
+    if motif is not None:
+        sc.invariants.append({"name": "replicas", **motif_invariant})
     sc.mutations = _mutations(d, c)
     return sc
 
@@ -319,6 +328,68 @@ def _pods(d: _Draw, n_nodes: int, ns_names, families, node_families) -> list[Pod
         if pods[a].ips and not pods[a].host_network and not pods[b].host_network:
             pods[b] = replace(pods[b], ips=pods[a].ips)
     return pods
+
+
+def _replicas(d: _Draw, pods: list[Pod], j: int, families):
+    """A motif issue 7 item 1 was found with: replicas of ``app=rep`` on different nodes behind a
+    Service reached through an externalIP, a NodePort or a LoadBalancer (mostly
+    externalTrafficPolicy Cluster, so the DNAT node masquerades), a policy admitting the
+    replicas' ingress from the node range (or from pods, or a port), and the claim that some
+    other pods never reach them."""
+    candidates = [i for i, p in enumerate(pods) if not p.host_network and not p.terminal]
+    by_node: dict[str, list[int]] = {}
+    for i in candidates:
+        by_node.setdefault(pods[i].node_name, []).append(i)
+    crowded = [n for n, members in by_node.items() if len(members) >= 2]
+    if not crowded or len(by_node) < 2:
+        return None
+    a = d.pick(sorted(crowded))
+    b = d.pick(sorted(n for n in by_node if n != a))
+    here = d.r.sample(by_node[a], len(by_node[a]))
+    chosen = [here[0], d.pick(by_node[b])]
+    client = here[1]
+    ns = pods[chosen[0]].namespace
+    pods = list(pods)
+    for i in chosen:
+        p = pods[i]
+        pods[i] = replace(p, namespace=ns, labels=Labels({"app": "rep"}), owner="Deployment/rep", ready=True, terminating=False,
+                          containers=(Container("main", (ContainerPort(8080, "TCP", "http"),)),))
+    client_labels = {"role": "client"}
+    for i in candidates:
+        if i == client or (i not in chosen and d.chance(0.3)):
+            pods[i] = replace(pods[i], labels=Labels({**pods[i].labels, **client_labels}))
+    kind = d.pick(("externalIP", "NodePort", "LoadBalancer"))
+    fams = families if d.chance(0.5) else families[:1]
+    ext = {V4: (f"203.0.113.{50 + j}", f"198.51.100.{10 + j}"), V6: (f"2001:db8::{50 + j:x}", f"2001:db8:2::{10 + j:x}")}
+    node_port = 30080 + 100 * j
+    svc = service(
+        f"{ns}/s{j}",
+        ip=[_service_ip(j, f) for f in fams],
+        ports=[("web", 80, d.pick(("http", 8080)), "TCP", node_port if kind != "externalIP" else None)],
+        selector={"app": "rep"},
+        type="ClusterIP" if kind == "externalIP" else kind,
+        etp=d.pick(("Cluster",) * 6 + ("Local",)),
+        external_ips=[ext[f][0] for f in fams] if kind == "externalIP" or d.chance(0.3) else [],
+        lb_ips=[ext[f][1] for f in fams] if kind == "LoadBalancer" else None,
+    )
+    fam = d.pick(fams)
+    source = d.pick((
+        peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
+        peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
+        peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
+        peer(cidr="192.168.0.1/32" if fam == V4 else "fd00:192::1/128"),
+        Peer(LabelSelector((Requirement("role", "In", ("client",)),)), None),
+        peer(cidr="203.0.113.0/24" if fam == V4 else "2001:db8::/32"),
+    ))
+    policy = netpol(f"{ns}/rep-ingress", select={"app": "rep"}, ingress=[rule(source, ports=d.pick(([], [8080], ["http"])))])
+    claim = d.pick((
+        {"isolated": {"from": {"pods": client_labels}, "to": {"pods": {"app": "rep"}}}},
+        {"isolated": {"from": {"pods": client_labels}, "to": {"pods": {"app": "rep"}}}},
+        {"isolated": {"from": {"namespace": ns}, "to": {"pods": {"app": "rep"}}, "port": d.pick((80, 8080, node_port))}},
+        {"only": {"to": {"pods": {"app": "rep"}}, "port": d.pick((80, 8080)), "protocol": "TCP", "from": [{"pods": client_labels}]}},
+        {"isolated": {"from": {"ipBlock": "203.0.113.0/24" if fam == V4 else "2001:db8::/32"}, "to": {"pods": {"app": "rep"}}}},
+    ))
+    return pods, svc, policy, claim
 
 
 def _allocate(pods, nodes, pools, families, services) -> list[Pod]:
@@ -694,7 +765,42 @@ def _interesting_port(d: _Draw, c: Cluster) -> int:
     return d.pick(ports)
 
 
+def _reach(d: _Draw, c: Cluster, index: int) -> dict | None:
+    """``reach`` from a live pod to a pod (by name), a node's NodePort or hostPort, a Service VIP,
+    externalIP or LoadBalancer IP, a concrete pod IP or an outside host."""
+    clients = [p for p in c.live_pods if p.ips]
+    if not clients:
+        return None
+    client = d.pick(clients)
+    options: list[tuple[str, int, str]] = []
+    for p in c.live_pods:
+        if p.ips and p.ref != client.ref:
+            options += [(p.ref, d.pick(PORT_NUMBERS), d.pick(PROTOCOLS))]
+            if not p.ip_allocated and not p.host_network:
+                options += [(str(p.ips[0]), d.pick(PORT_NUMBERS), d.pick(PROTOCOLS))]
+            for cp in p.ports:
+                if cp.host_port:
+                    n = c.node_by_name.get(p.node_name or "")
+                    if n is not None and n.ips:
+                        options.append((str(n.ips[0]), cp.host_port, cp.protocol))
+    for s in c.services:
+        for sp in s.ports:
+            for ip in s.cluster_ips + s.external_ips + s.load_balancer_ips:
+                options.append((str(ip), sp.port, sp.protocol))
+            if sp.node_port:
+                for n in c.nodes:
+                    options += [(str(ip), sp.node_port, sp.protocol) for ip in n.ips]
+    options.append(("8.8.8.8" if 4 in c.families else "2001:db8::1", d.pick(PORT_NUMBERS), d.pick(PROTOCOLS)))
+    target, port, protocol = d.pick(options)
+    body = {"from": client.ref, "to": target, "port": port, "protocol": protocol, "expect": d.pick(("allow", "deny"))}
+    return {"name": f"inv{index}", "reach": body}
+
+
 def _invariant(d: _Draw, c: Cluster, index: int) -> dict:
+    if d.chance(0.15):
+        found = _reach(d, c, index)
+        if found is not None:
+            return found
     kind = d.pick(("isolated", "isolated", "only"))
     fam = c.families[0]
     body: dict = {}

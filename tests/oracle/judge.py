@@ -449,6 +449,9 @@ def _check_invariants(ctx: Context, report: Report) -> None:
     from verifier.properties import check
 
     for spec in ctx.sc.invariants:
+        if "reach" in spec:
+            _check_reach(ctx, report, spec)
+            continue
         inv = _Invariant(spec)
         claim = f"  invariant {spec}"
         start = time.perf_counter()
@@ -513,6 +516,71 @@ def _invariant_holds(ctx: Context, report: Report, inv: _Invariant, claim: str, 
                 not strict,
             )
         )
+
+
+def _reach_outcome(c: Cluster, body: dict):
+    """(reachable, trace) of a ``reach`` invariant's connection on ``c``; UsageError passes through."""
+    t = F.trace(c, body["from"], body["to"], body["port"], body.get("protocol", "TCP"))
+    return t.reachable, t
+
+
+def _check_reach(ctx: Context, report: Report, spec: dict) -> None:
+    """``reach``: HOLDS iff the engine's verdict is the expected one on every allocation (the
+    loader's and the alternatives); a counterexample's trace, re-traced, has the other verdict."""
+    from verifier.errors import UsageError
+    from verifier.properties import check
+
+    body = spec["reach"]
+    allow = body.get("expect", "allow") == "allow"
+    claim = f"  invariant {spec}"
+    start = time.perf_counter()
+    try:
+        result = check(ctx.c, properties=[], invariants=[spec], timeout=TIMEOUT).results[0]
+    except UsageError as e:
+        try:
+            _reach_outcome(ctx.c, body)
+        except UsageError:
+            return  # the connection makes no sense: both say so
+        report.mismatches.append(Mismatch("crash: UsageError from a reach invariant the engine traces", f"{ctx.header()}\n{claim}\n  {e}"))
+        return
+    except Exception as e:  # noqa: BLE001
+        if isinstance(e, InputError) and ctx.inadmissible:
+            return
+        report.mismatches.append(Mismatch(f"crash: {type(e).__name__} checking a reach invariant{ctx.suffix}", f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=8)}"))
+        return
+    finally:
+        report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
+    status = result.status.value
+    if status == "unknown":
+        if not result.reason:
+            report.mismatches.append(Mismatch("UNKNOWN without a reason", f"{ctx.header()}\n{claim}\n{_answer(result)}"))
+        return
+    what = "expect allow" if allow else "expect deny"
+    if status == "holds":
+        for c, labels, _table in ctx.tables():
+            try:
+                reachable, t = _reach_outcome(c, body)
+            except Exception as e:  # noqa: BLE001
+                report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header()}\n{claim}\n  {type(e).__name__}: {e}"))
+                return
+            if reachable != allow:
+                kind = f"false HOLDS: invariant reach ({what}){' (alternative allocation)' if labels else ''}{ctx.suffix}"
+                report.mismatches.append(Mismatch(kind, f"{ctx.header()}\n{claim}\n{_answer(result)}\n  but the engine says{_where(labels)}:\n{F.render(t)}"))
+                return
+        return
+    for cx in result.counterexamples:
+        bad = _allocation_admissible(ctx.c, cx.allocation)
+        if bad:
+            report.mismatches.append(Mismatch(f"bogus counterexample: invariant reach ({what}), allocation the IPAM cannot make", f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {bad}"))
+            continue
+        c = apply_allocation(ctx.c, cx.allocation)
+        try:
+            reachable, t = _reach_outcome(c, body)
+        except Exception as e:  # noqa: BLE001
+            report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header()}\n{claim}\n  {type(e).__name__}: {e}"))
+            continue
+        if reachable == allow:
+            report.mismatches.append(Mismatch(f"bogus counterexample: invariant reach ({what}){ctx.suffix}", f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}"))
 
 
 def _invariant_counterexamples(ctx: Context, report: Report, inv: _Invariant, claim: str, result) -> None:
