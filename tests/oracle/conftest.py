@@ -14,6 +14,7 @@ def pytest_terminal_summary(terminalreporter) -> None:
     clusters = flows = 0
     kinds: Counter = Counter()
     soft: Counter = Counter()
+    seeds: dict[str, list[int]] = {}
     seen = False
     for reports in terminalreporter.stats.values():
         for rep in reports:
@@ -27,11 +28,18 @@ def pytest_terminal_summary(terminalreporter) -> None:
                 flows += value["flows"]
                 kinds.update(value["kinds"])
                 soft.update(value["soft"])
+                for kind, found in value.get("seeds", {}).items():
+                    seeds.setdefault(kind, []).extend(found)
     if not seen:
         return
     terminalreporter.write_sep("-", "netverify oracle")
     terminalreporter.write_line(f"oracle: {clusters} clusters checked, {flows} flows enumerated")
     for kind, n in sorted(kinds.items()):
-        terminalreporter.write_line(f"  FAIL {n} x {kind}")
+        terminalreporter.write_line(f"  FAIL {n} x {kind} (seeds {_first(seeds.get(kind, []))})")
     for kind, n in sorted(soft.items()):
-        terminalreporter.write_line(f"  note {n} x {kind}")
+        terminalreporter.write_line(f"  note {n} x {kind} (seeds {_first(seeds.get(kind, []))})")
+
+
+def _first(found: list[int]) -> str:
+    found = sorted(found)
+    return ", ".join(map(str, found[:6])) + (", ..." if len(found) > 6 else "")

@@ -10,12 +10,13 @@ Run it::
     NETVERIFY_ORACLE=1 python -m pytest tests/oracle -q -p no:cacheprovider
     NETVERIFY_ORACLE=1 NETVERIFY_ORACLE_CLUSTERS=5000 python -m pytest tests/oracle -q -n 2
 
-Environment: ``NETVERIFY_ORACLE_CLUSTERS`` (clusters, default 40),
+Environment: ``NETVERIFY_ORACLE_CLUSTERS`` (clusters, default 32),
 ``NETVERIFY_ORACLE_SEED`` (first seed, default 0; cluster k has seed SEED+k, so a
 failure names the seed that reproduces it: ``judge(scenario(seed))``),
 ``NETVERIFY_ORACLE_ALTERNATIVES`` (alternative allocations per cluster, default 1),
 ``NETVERIFY_ORACLE_INVARIANT_PORT`` (``client``, the default, or ``backend``: which
-port an invariant's ``port`` names through a Service), ``NETVERIFY_ORACLE_TIMEOUT``.
+port an invariant's ``port`` names through a Service), ``NETVERIFY_ORACLE_TIMEOUT``
+(solver seconds), ``NETVERIFY_ORACLE_SHOWN`` (characters of each failure message).
 The run ends with a line counting the clusters checked and the flows enumerated.
 """
 
@@ -31,12 +32,12 @@ from tests.oracle.judge import judge
 
 pytestmark = pytest.mark.skipif(not os.environ.get("NETVERIFY_ORACLE"), reason="oracle: enabled once issue 7 is fixed")
 
-CLUSTERS = int(os.environ.get("NETVERIFY_ORACLE_CLUSTERS", "40"))
+CLUSTERS = int(os.environ.get("NETVERIFY_ORACLE_CLUSTERS", "32"))
 FIRST_SEED = int(os.environ.get("NETVERIFY_ORACLE_SEED", "0"))
 #: Clusters per test (each test is one unit of work for pytest-xdist).
 BATCH = 8
 #: Characters of each failure message shown (one message per distinct kind).
-SHOWN = 12000
+SHOWN = int(os.environ.get("NETVERIFY_ORACLE_SHOWN", "12000"))
 
 
 def _batches() -> list[range]:
@@ -48,6 +49,7 @@ def _batches() -> list[range]:
 def test_oracle(seeds: range, record_property) -> None:
     failures: dict[str, list] = {}
     soft: Counter = Counter()
+    where: dict[str, list[int]] = {}
     flows = 0
     for seed in seeds:
         report = judge(scenario(seed))
@@ -57,8 +59,11 @@ def test_oracle(seeds: range, record_property) -> None:
                 soft[m.kind] += 1
             else:
                 failures.setdefault(m.kind, []).append(m)
+            where.setdefault(m.kind, [])
+            if seed not in where[m.kind]:
+                where[m.kind].append(seed)
     counts = {kind: len(ms) for kind, ms in failures.items()}
-    record_property("oracle", {"clusters": len(seeds), "flows": flows, "kinds": counts, "soft": dict(soft)})
+    record_property("oracle", {"clusters": len(seeds), "flows": flows, "kinds": counts, "soft": dict(soft), "seeds": where})
     print(f"\noracle {seeds.start}-{seeds.stop - 1}: {len(seeds)} clusters, {flows} flows, failures {counts}, soft {dict(soft)}")
     if failures:
         lines = [f"{len(failures)} kind(s) of mismatch in seeds {seeds.start}-{seeds.stop - 1}:"]
