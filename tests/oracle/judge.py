@@ -20,9 +20,32 @@ self-contained: the cluster (``describe``), the claim, netverify's answer and th
 flow with its trace.
 
 The definitions, written from issue 7's intended meaning and semantics.md
-(never from netverify's code), are in the docstrings of the ``_*_violations``
-functions below. Where the intended meaning is ambiguous the choice is a
-module constant (``INVARIANT_PORT``).
+(never from netverify's code), are in the docstrings of the functions below
+(``_Invariant``, ``_nat_violation``, ``_unique_violations``, ``_ipblock_dependent``,
+``_hostnetwork_selected``, ``_dual_violation``, ``_check_diff``). Choices where the
+intended meaning leaves room, each said once here:
+
+* an invariant's ``port`` is the port the client addresses (before DNAT); the other
+  reading (the backend's port, what today's encoder compares) is
+  ``NETVERIFY_ORACLE_INVARIANT_PORT=backend``. A mismatch under one reading only
+  is reported as *soft* (printed, not failing);
+* ``only``: hostNetwork pods are pods, so an ipBlock of ``from`` never lists them
+  (it lists outside hosts and nodes); a node (or a hostNetwork pod) reaching its
+  own host network is exempt like a pod reaching itself; an outside host sending to
+  an outside address (an externalIP on a port no Service opens) is not counted;
+* a destination hostNetwork pod is reached by any delivery to its node's host network;
+* nat-free: a counterexample the engine denies before the NAT step (no ``snat`` hop)
+  is soft: the property's statement speaks of the NAT rule, the brief of traces;
+* isolation part 1 (hostNetwork pods a NetworkPolicy selects): a proof is checked
+  only against policies that allow nothing in a direction (no rules); every
+  counterexample is replayed;
+* dual-stack: Services are compared through their two ClusterIPs;
+* diff: flows from pods and outside hosts to pods (their own address, every Service
+  frontend and hostPort; a node's address for its hostNetwork pods) and to outside
+  hosts; a change is covered by a listed change of the same kind and workloads whose
+  ports hold the client's or the backend's port (and, for outside hosts, whose
+  ``addresses`` hold the address). Node clients, and alternative allocations, are
+  not enumerated for ``diff``.
 """
 
 from __future__ import annotations
@@ -478,14 +501,17 @@ def _check_invariants(ctx: Context, report: Report) -> None:
             _invariant_counterexamples(ctx, report, inv, claim, result)
 
 
-def _category(f: F.Flow, what: str, b: F.Branch) -> str:
+def _category(c: Cluster, f: F.Flow, what: str, b: F.Branch) -> str:
     """``pod -> pod directly``, ``node -> outside host directly``, ``pod -> pod through a Service or hostPort``..."""
     s = f.source
     src = "outside host" if s.kind == "outside" else "node" if s.kind == "node" else "hostNetwork pod" if s.host_network else "pod"
+    backend = c.pod_by_ref.get(b.pod) if b.pod else None
     if what.startswith("outside host"):
-        dst = "outside host"
-    elif what.startswith("node ") or "(hostNetwork" in what or b.pod is None:
-        dst = "node/hostNetwork pod"
+        dst = "outside host (ipBlock)"
+    elif what.startswith("node "):
+        dst = "node (ipBlock)"
+    elif "(hostNetwork" in what or (backend is not None and backend.host_network):
+        dst = "hostNetwork pod"
     else:
         dst = "pod"
     return f"{src} -> {dst} {'directly' if b.ip == f.target else 'through a Service or hostPort'}"
@@ -498,7 +524,7 @@ def _invariant_holds(ctx: Context, report: Report, inv: _Invariant, claim: str, 
     for c, labels, table in ctx.tables():
         for f in table.flows:
             for what, reading, b in inv.violations(c, f):
-                key = (_category(f, what, b) + (" (alternative allocation)" if labels else ""), inv.counts(reading))
+                key = (_category(c, f, what, b) + (" (alternative allocation)" if labels else ""), inv.counts(reading))
                 found.setdefault(key, (c, labels, f, what, b.port))
     for (category, strict), (c, labels, f, what, backend_port) in found.items():
         if not strict and (category, True) in found:
