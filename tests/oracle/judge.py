@@ -59,7 +59,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from tests.oracle import flows as F
 from tests.oracle.generate import Scenario, allocation_ranges, alternative_allocation, ip_block_of
-from tests.strategies import describe
+from tests.oracle.describe import describe
 from verifier.errors import InputError
 from verifier.model import Cluster, IPBlock, LabelSelector, Pod
 
