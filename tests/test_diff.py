@@ -30,6 +30,10 @@ DEMO_NEWLY_ALLOWED = [
     "monitoring/DaemonSet/node-exporter",
     "monitoring/Deployment/grafana",
     "monitoring/Deployment/prometheus",
+    # The nodes' addresses lie in the VPN policy's 10.0.0.0/8: they are let in too.
+    "node/cp-1",
+    "node/worker-1",
+    "node/worker-2",
 ]
 
 
@@ -58,7 +62,9 @@ def test_a_newly_allowed_flow_carries_both_traces():
     assert (change.example.dst_port, change.example.protocol, str(change.example.src_ip)) == (5432, "TCP", "10.244.0.120")
     old, new = change.old_trace, change.new_trace
     assert (old.verdict, new.verdict) == (Verdict.DENIED, Verdict.ALLOWED)
-    assert (old.source, old.destination, old.port) == (new.source, new.destination, new.port) == ("dev/toolbox", database, 5432)
+    address = str(change.example.dst_ip)
+    assert (old.source, old.destination, old.port) == (new.source, new.destination, new.port) == ("dev/toolbox", address, 5432)
+    assert old.decisive_branch.pod == new.decisive_branch.pod == database
     old_ingress = next(h for h in old.all_hops if h.step == "ingress")
     new_ingress = next(h for h in new.all_hops if h.step == "ingress")
     assert (old_ingress.outcome, refs(old_ingress.deciders)) == (
@@ -79,10 +85,14 @@ def test_a_policy_tightening_is_newly_denied_with_the_exact_ports():
     tighter = netpol("x/b-from-c", select={"app": "b"}, ingress=[rule(peer(pods={"app": "c"}), ports=[80])])
     d = diff(world(), world(tighter))
     assert d.newly_allowed == ()
-    others = ["x/a", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c"]
+    # Every other pod, the other node (n1: x/b runs on n2, whose own traffic stays allowed) and
+    # every outside host (a routed pod network) lose everything; x/c keeps only TCP 80.
+    others = ["x/a", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c", "node/n1", "outside"]
     assert sorted((c.source, c.destination, c.ports) for c in d.newly_denied) == sorted(
         [(s, "x/b", FULL) for s in others] + [("x/c", "x/b", PortSet((((1, 79), (81, 65535)), ALL_PORTS, ALL_PORTS)))]
     )
+    (outside,) = [c for c in d.newly_denied if c.source == "outside"]
+    assert [str(a) for a in outside.addresses] == ["0.0.0.0/0"]
     for c in d.newly_denied:
         assert (c.old_trace.verdict, c.new_trace.verdict) == (Verdict.ALLOWED, Verdict.DENIED)
         assert c.ports.contains(c.example.dst_port, c.example.protocol)
@@ -97,14 +107,17 @@ def test_a_pod_the_change_moves_to_another_node_keeps_its_flows_compared():
     old = world(web("n1", "10.244.1.99"), pod("x/db", ip="10.244.2.98", node="n2"), pods=[])
     new = world(web("n2", "10.244.2.99"), pod("x/db", ip="10.244.2.98", node="n2"), deny, pods=[])
     d = diff(old, new)
-    assert [(c.change, c.source, c.destination, c.ports) for c in d.changes] == [("denied", "x/web", "x/db", FULL)]
+    assert [(c.change, c.source, c.destination, c.ports) for c in d.changes] == [
+        ("denied", "node/n1", "x/db", FULL), ("denied", "outside", "x/db", FULL), ("denied", "x/web", "x/db", FULL),
+    ]
 
 
 def test_to_dict_is_the_documented_json_shape():
     d = demo_diff().to_dict()
     assert set(d) == {"newly_allowed", "newly_denied", "added_pods", "removed_pods", "status", "seconds"}
     entry = next(e for e in d["newly_allowed"] if e["source"] == "dev/toolbox")
-    assert set(entry) == {"change", "source", "destination", "ports", "example", "old", "new"}
+    assert set(entry) == {"change", "source", "destination", "ports", "addresses", "via", "example", "old", "new"}
+    assert (entry["addresses"], entry["via"]) == ([], None)
     assert (entry["change"], entry["destination"], entry["ports"]) == (
         "newly-allowed", "payments/StatefulSet/payments-db", [{"protocol": "TCP", "ports": ["5432"]}],
     )

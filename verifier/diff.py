@@ -1,10 +1,16 @@
 """What a change opens up: the flows newly allowed and newly denied between two cluster states.
 
-For the pods present in both states (by namespace/name), Z3 looks for a packet
-that one state allows and the other does not, class pair by class pair; each
-difference found is described by the full set of ports that changed (port-set
-algebra, cross-checked against the Z3 witness) and replayed by the engine in
-both states. Pods that exist in only one state are listed separately.
+For the pods and nodes present in both states (by name) and the hosts outside
+the cluster, Z3 looks for a packet that one state delivers and the other does
+not, along each way the client can address the destination (its address, a
+Service frontend, a hostPort: the journey's paths, the same in both states or
+new in one). Outside hosts are split into the address ranges the policies of
+either state tell apart, so each change names the outside addresses it
+concerns. Each difference found is described by the full set of ports that
+changed (port-set algebra, cross-checked against the Z3 witness: ports are
+those the destination receives, after a Service's translation) and replayed by
+the engine in both states. Pods that exist in only one state are listed
+separately.
 
 >>> from verifier.model import Cluster, Pod, NetworkPolicy, ip_address
 >>> a = Pod(namespace="x", name="a", ips=(ip_address("10.244.0.5"),), node_name="n1")
@@ -17,21 +23,23 @@ both states. Pods that exist in only one state are listed separately.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import z3
-
 from .errors import SoundnessError
-from .model import Cluster, Pod
-from .semantics.addressing import endpoint_of_pod
+from .model import Cluster, IPBlock, Node, Pod
+from .properties import flows
+from .properties.driver import background_error
+from .semantics import journey
 from .semantics.algebra import Packet
-from .semantics.pipeline import Client, flow
+from .semantics.classes import cidrs, nodes_matter, pod_classes
+from .semantics.journey import Path
+from .semantics.pipeline import Client
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
-from .symbolic.algebra import protocol_name
-from .semantics.classes import host_network_nodes_matter, node_specific_rules, pairs, pod_classes, pod_snat_possible
-from .symbolic.encoder import Encoder, Path, allocation_ranges
+from .semantics.services import service_ranges
+from .symbolic.encoder import Encoder, allocation_ranges, fresh, instantiate
 from .symbolic.solver import Case, Solver, search
 from .symbolic.solver import Status as SolverStatus
 from .trace import Trace
@@ -50,9 +58,15 @@ class FlowChange:
     destination: str
     ports: PortSet
     example: Any  # ConcretePacket
+    #: The example's two ends: pods (ns/name), nodes (node/NAME) or outside addresses.
     example_pods: tuple[str, str]
     old_trace: Trace
     new_trace: Trace
+    #: The outside addresses the change concerns (when one end is ``outside``): ranges outside
+    #: the cluster's pod, Service and node addresses (``ip in block`` tests one).
+    addresses: tuple[IPBlock, ...] = ()
+    #: How the client addresses the destination, when not directly (a Service frontend, a hostPort).
+    via: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -60,6 +74,8 @@ class FlowChange:
             "source": self.source,
             "destination": self.destination,
             "ports": self.ports.to_list(),
+            "addresses": [str(n) for n in self.addresses],
+            "via": self.via,
             "example": {**self.example.to_dict(), "source_pod": self.example_pods[0], "destination_pod": self.example_pods[1]},
             "old": self.old_trace.to_dict(),
             "new": self.new_trace.to_dict(),
@@ -164,47 +180,193 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
     )
 
 
+OUTSIDE = "outside"
+
+
+def _atoms(old: Cluster, new: Cluster, family: int) -> list[IPBlock]:
+    """The outside address ranges no rule of either state tells apart, each as a CIDR with excepts.
+
+    Every CIDR a rule, pool or the address plan names (plus node addresses)
+    splits the address space; CIDRs nest or are disjoint, so each range is one
+    CIDR minus its largest sub-CIDRs. Ranges inside the pod or Service ranges
+    are not outside the cluster.
+    """
+    nets = {n for c in (old, new) for n in cidrs(c) if n.version == family}
+    inside = {n for c in (old, new) for n in (*c.pod_cidrs, *service_ranges(c)) if n.version == family}
+    inside |= {ipaddress.ip_network(ip) for c in (old, new) for n in c.nodes for ip in n.ips if ip.version == family}
+    nets |= inside
+    nets.add(ipaddress.ip_network("0.0.0.0/0" if family == 4 else "::/0"))
+    out = []
+    for net in sorted(nets, key=lambda n: (n.prefixlen, int(n.network_address))):
+        if any(net.subnet_of(i) for i in inside):
+            continue
+        children = [c for c in nets if c != net and c.subnet_of(net)]
+        top = [c for c in children if not any(c != o and c.subnet_of(o) for o in children)]
+        if sum(c.num_addresses for c in top) >= net.num_addresses:
+            continue  # nothing of it is left between its sub-ranges
+        # The cluster's own ranges are never outside: leave them out of the block's excepts
+        # (flows.address() excludes them anyway), so it reads "0.0.0.0/0 except 203.0.113.0/24".
+        shown = sorted((c for c in top if c not in inside), key=lambda n: int(n.network_address))
+        out.append(IPBlock(net, tuple(shown)))
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class _Side:
+    """One end of a flow in both states: the same pods, node or outside range, as each state has it."""
+
+    label: str
+    old: flows.Party
+    new: flows.Party
+
+
+def _route(path: Path) -> tuple:
+    """A path as both states can have it (the same frontend kind of the same Service port, node...)."""
+    e = path.entry
+    node = path.dnat_node.name if path.dnat_node else None
+    if e is None:
+        return ("direct",)
+    if e.kind == journey.HOST_PORT:
+        return (e.kind, e.target.pod.ref, e.port, e.protocol, e.node, node)
+    t = e.target
+    return (e.kind, t.service.ref, t.service_port.name, t.service_port.port, e.protocol, e.node, node)
+
+
 def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, timeout: float, limit: int):
     enc_old, enc_new = Encoder(old, family, prefix="old."), Encoder(new, family, prefix="new.")
+    solver = Solver(timeout=timeout)
+    solver.add(*enc_old.constraints, *enc_new.constraints, *_same_addresses(enc_old, enc_new))
+    bg = solver.check()
+    if bg.status is SolverStatus.UNSAT:
+        raise background_error((enc_old, enc_new), timeout)
+    if bg.status is SolverStatus.UNKNOWN:
+        return [], f"the solver gave up on the address plan ({bg.reason})"
+    alg = enc_new.alg
+    port, proto = fresh("diff.dport", 16), fresh("diff.proto", 2)
+    solver.add(alg.not_(alg.eq(port, 0)), alg.in_range(proto, 0, 2))
+    po = Packet(family, fresh("diff.osrc", enc_old.width), fresh("diff.odst", enc_old.width), port, proto)
+    pn = Packet(family, fresh("diff.nsrc", enc_new.width), fresh("diff.ndst", enc_new.width), port, proto)
+    pods, nodes, outside = _sides(old, new, common, family)
+    cases = []
+    pairs = [(s, d) for s in pods for d in pods] + [(s, d) for s in pods for d in nodes + outside]
+    pairs += [(s, d) for s in nodes + outside for d in pods]
+    for src, dst in pairs:
+        same = src is dst
+        if same and len(src.new.pods) < 2:
+            continue
+        for part_src, part_dst in _node_split(new, old, src, dst):
+            cases.extend(_cases(enc_old, enc_new, po, pn, part_src, part_dst, same))
+    result = search(solver, cases, limit)
+    out = [_explain(old, new, enc_old, enc_new, case.key, model, po, pn) for case, model in result.hits]
+    reason = result.reason if result.status is SolverStatus.UNKNOWN or (result.reason and result.hits) else None
+    return out, reason
+
+
+def _sides(old: Cluster, new: Cluster, common: list[str], family: int):
+    """Pod classes uniform in both states, nodes of both states, outside ranges."""
     pods_new = [new.pod_by_ref[r] for r in common if new.pod_by_ref[r].ip(family) and old.pod_by_ref[r].ip(family)]
-    # A class must be uniform in both states: key it by its class in each (nodes
-    # split classes if they matter in either state).
-    by_node = _nodes_matter(old) or _nodes_matter(new)
-    moved = any(old.pod_by_ref[p.ref].node_name != p.node_name for p in pods_new)
-    if moved and (host_network_nodes_matter(old) or host_network_nodes_matter(new)):
-        by_node = True  # pairs() splits by the new state's nodes: only right if nobody moved
+    by_node = nodes_matter(old) or nodes_matter(new) or any(old.pod_by_ref[p.ref].node_name != p.node_name for p in pods_new)
     old_class = {p.ref: i for i, c in enumerate(pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=by_node)) for p in c}
     groups: dict[Any, list[Pod]] = {}
     for i, c in enumerate(pod_classes(new, pods_new, by_node=by_node)):
         for p in c:
             # Changes are reported per workload pair, so a class never spans two workloads.
             groups.setdefault((old_class[p.ref], i, workload(p)), []).append(p)
-    classes = list(groups.values())
-    solver = Solver(timeout=timeout)
-    solver.add(*enc_old.constraints, *enc_new.constraints, *_same_addresses(enc_old, enc_new))
-    port = z3.BitVec("diff.dport", 16)
-    proto = z3.BitVec("diff.proto", 2)
-    solver.add(port != 0, z3.ULE(proto, 2))
+    pods = []
+    for members in groups.values():
+        for part in flows.pod_parties(new, [members]):
+            olds = tuple(old.pod_by_ref[p.ref] for p in part.pods)
+            if len(flows.pod_parties(old, [olds])) != 1:  # routable from outside in one state only
+                for p, q in zip(part.pods, olds, strict=True):
+                    pods.append(_Side(workload(p), flows.Party(flows.POD, (q,)), flows.Party(flows.POD, (p,))))
+                continue
+            pods.append(_Side(workload(part.pods[0]), flows.Party(flows.POD, olds), part))
+    nodes = [
+        _Side(f"node/{n.name}", flows.Party(flows.NODE, node=old.node_by_name[n.name]), flows.Party(flows.NODE, node=n))
+        for n in new.nodes
+        if n.name in old.node_by_name and n.ip(family) is not None and old.node_by_name[n.name].ip(family) is not None
+    ]
+    outside = [_Side(OUTSIDE, flows.outside_party((b,)), flows.outside_party((b,))) for b in _atoms(old, new, family)]
+    return pods, nodes, outside
+
+
+def _node_split(new: Cluster, old: Cluster, src: _Side, dst: _Side):
+    """The pairs split where a node decides (the node exception, DefaultEndpointToHostAction), alike in both states."""
+    splits_new = list(flows.split_pairs(new, [src.new], [dst.new]))
+    if len(splits_new) == 1 and not any(p.node_name != o.node_name for p, o in zip(src.new.pods, src.old.pods, strict=True)) and not any(
+        p.node_name != o.node_name for p, o in zip(dst.new.pods, dst.old.pods, strict=True)
+    ):
+        olds = list(flows.split_pairs(old, [src.old], [dst.old]))
+        if len(olds) == 1:
+            yield src, dst
+            return
+    # Split into single pods wherever either state's nodes decide: exact, and rare.
+    for s in _singles(src):
+        for d in _singles(dst):
+            if s.new.kind == flows.POD and d.new.kind == flows.POD and s.new.pods[0].ref == d.new.pods[0].ref:
+                continue
+            yield s, d
+
+
+def _singles(side: _Side) -> list[_Side]:
+    if side.new.kind != flows.POD or len(side.new.pods) == 1:
+        return [side]
+    return [_Side(side.label, flows.Party(flows.POD, (o,)), flows.Party(flows.POD, (n,))) for o, n in zip(side.old.pods, side.new.pods, strict=True)]
+
+
+def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool) -> list[Case]:
+    alg = enc_new.alg
+
+    def routes(enc, party_src, party_dst, packet):
+        client = party_src.client(enc.cluster)
+        rep = (party_dst.pods[1] if same else party_dst.pods[0]) if party_dst.kind == flows.POD else None
+        out = {}
+        for path, cond in flows.paths_to(enc, client, party_dst, rep, packet):
+            out.setdefault(_route(path), (path, alg.and_(cond, enc.allowed(client, path, packet))))
+        return out
+
+    olds = routes(enc_old, src.old, dst.old, po)
+    news = routes(enc_new, src.new, dst.new, pn)
+    pinned = alg.and_(
+        _pinned(enc_old, enc_new, src, po.src_ip, pn.src_ip),
+        _pinned(enc_old, enc_new, dst, po.dst_ip, pn.dst_ip),
+        alg.not_(alg.eq(pn.src_ip, pn.dst_ip)) if same else alg.true,
+    )
+    if pinned is False:
+        return []
     cases = []
-    # A hostNetwork pod's node decides in either state: split pairs where it does in one.
-    splitter = new if host_network_nodes_matter(new) else old
-    for pair in pairs(splitter, classes, classes):
-        src, dst, same = pair.sources, pair.destinations, pair.same_class
-        rep_dst = dst[1] if same else dst[0]
-        po = Packet(family, z3.BitVec("diff.osrc", enc_old.width), z3.BitVec("diff.odst", enc_old.width), port, proto)
-        pn = Packet(family, z3.BitVec("diff.nsrc", enc_new.width), z3.BitVec("diff.ndst", enc_new.width), port, proto)
-        a_old = _allowed(enc_old, old, src[0], rep_dst, po)
-        a_new = _allowed(enc_new, new, src[0], rep_dst, pn)
-        pinned = z3.And(_pin(enc_old, enc_new, po.src_ip, pn.src_ip, src), _pin(enc_old, enc_new, po.dst_ip, pn.dst_ip, dst))
-        if same:
-            pinned = z3.And(pinned, po.src_ip != po.dst_ip)
-        for change, formula in (("allowed", _and(a_new, _not(a_old))), ("denied", _and(a_old, _not(a_new)))):
-            if formula is not False:
-                cases.append(Case((change, tuple(src), tuple(dst), same, po, pn), z3.And(pinned, _b(formula))))
-    result = search(solver, cases, limit)
-    out = [_explain(old, new, enc_old, enc_new, case.key, model, port, proto) for case, model in result.hits]
-    reason = result.reason if result.status is SolverStatus.UNKNOWN else None
-    return out, reason
+    for key in dict.fromkeys([*news, *olds]):
+        path_old, a_old = olds.get(key, (None, False))
+        path_new, a_new = news.get(key, (None, False))
+        for change, formula in (("allowed", alg.and_(a_new, alg.not_(a_old))), ("denied", alg.and_(a_old, alg.not_(a_new)))):
+            if formula is False:
+                continue
+            f = alg.and_(pinned, formula)
+            if f is not False:
+                cases.append(Case((change, src, dst, same, path_old, path_new), f))
+    return cases
+
+
+def _pinned(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any:
+    """:func:`_pin`, built once per side and pair of addresses."""
+    memo = enc_new.__dict__.setdefault("_pins", {})
+    key = (id(side), id(ip_old), id(ip_new))
+    if key not in memo:
+        memo[key] = (_pin(enc_old, enc_new, side, ip_old, ip_new), side, ip_old, ip_new)
+    return memo[key][0]
+
+
+def _pin(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any:
+    """The old and new addresses belong to the same member of ``side`` (an outside host keeps its address)."""
+    alg = enc_new.alg
+    if side.new.kind == flows.OUTSIDE:
+        return alg.and_(alg.eq(ip_old, ip_new), flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new))
+    if side.new.kind == flows.NODE or side.new.host_network:
+        return alg.and_(flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new))
+    terms = []
+    for o, n in zip(side.old.pods, side.new.pods, strict=True):
+        terms.append(alg.and_(alg.eq(ip_old, enc_old.pod_ip(o)), alg.eq(ip_new, enc_new.pod_ip(n))))
+    return alg.or_(*terms)
 
 
 def _same_addresses(enc_old: Encoder, enc_new: Encoder) -> list[Any]:
@@ -222,90 +384,110 @@ def _same_addresses(enc_old: Encoder, enc_new: Encoder) -> list[Any]:
         ranges_old = allocation_ranges(enc_old.cluster, enc_old.cluster.pod_by_ref[ref], fam)
         ranges_new = allocation_ranges(enc_new.cluster, enc_new.cluster.pod_by_ref[ref], fam)
         if ranges_old == ranges_new:
-            same.append(var_old == var_new)
+            same.append(enc_new.alg.eq(var_old, var_new))
     return same
 
 
-def _nodes_matter(cluster: Cluster) -> bool:
-    return pod_snat_possible(cluster) or node_specific_rules(cluster)
+def _ports(cluster: Cluster, client: Client, path: Path, src_ip, dst_ip, family: int) -> PortSet:
+    """Every port and protocol the path delivers, for these two concrete addresses."""
+    alg = _PORTS
+    if path.entry is None:
+        pkt = Packet(family, src_ip, dst_ip, ANY_PORT, ANY_PROTOCOL)
+        guard = journey.direct_guard(alg, cluster, client, pkt)
+        return alg.and_(guard, journey.evaluate(alg, cluster, client, _concrete(path, dst_ip), pkt).allowed(alg))
+    pkt = Packet(family, src_ip, dst_ip, ANY_PORT, ANY_PROTOCOL)
+    only = alg.and_(alg.eq(ANY_PORT, path.dst_port), alg.eq(ANY_PROTOCOL, path.entry.protocol))
+    return alg.and_(only, journey.evaluate(alg, cluster, client, path, pkt).allowed(alg))
 
 
-def _allowed(enc: Encoder, cluster: Cluster, src: Pod, dst: Pod, packet: Packet) -> Any:
-    client = Client.of_pod(cluster, cluster.pod_by_ref[src.ref])
-    target = cluster.pod_by_ref[dst.ref]
-    return enc.flow_allowed(client, endpoint_of_pod(cluster, target), packet, Path("direct"))
+def _concrete(path: Path, dst_ip) -> Path:
+    """A direct path to a symbolic outside address, made concrete."""
+    from dataclasses import replace
+
+    from .semantics.endpoint import ExternalEndpoint
+
+    if isinstance(path.destination, ExternalEndpoint) and path.destination.ip is None:
+        return replace(path, destination=ExternalEndpoint(dst_ip), dst_ip=dst_ip)
+    return path
 
 
-def _pin(enc_old: Encoder, enc_new: Encoder, ip_old, ip_new, pods) -> Any:
-    """The old and new addresses belong to the same pod of ``pods``."""
-    terms = []
-    for p in pods:
-        o = enc_old.pod_ip(enc_old.cluster.pod_by_ref[p.ref])
-        n = enc_new.pod_ip(p)
-        terms.append(z3.And(ip_old == _bv(o, enc_old.width), ip_new == _bv(n, enc_new.width)))
-    return z3.Or(*terms)
+def _end(enc: Encoder, model, side: flows.Party, ip, exclude=None):
+    if side.kind == flows.OUTSIDE:
+        return ip
+    if side.kind == flows.NODE:
+        return side.node
+    pods = [p for p in side.pods if exclude is None or p.ref != exclude]
+    return enc.pod_at(model, ip, pods) or pods[0]
 
 
-def _bv(v, width: int):
-    return v if isinstance(v, z3.ExprRef) else z3.BitVecVal(int(v), width)
-
-
-def _b(t):
-    return z3.BoolVal(t) if isinstance(t, bool) else t
-
-
-def _not(t):
-    return (not t) if isinstance(t, bool) else z3.Not(t)
-
-
-def _and(a, b):
-    if a is False or b is False:
-        return False
-    if a is True:
-        return b
-    if b is True:
-        return a
-    return z3.And(a, b)
-
-
-def _ports(cluster: Cluster, src: Pod, dst: Pod, family: int) -> PortSet:
-    c = Client.of_pod(cluster, src)
-    pkt = Packet(family, src.ip(family), dst.ip(family), ANY_PORT, ANY_PROTOCOL)
-    return flow(_PORTS, cluster, c, endpoint_of_pod(cluster, dst), pkt).allowed(_PORTS)
-
-
-def _explain(old, new, enc_old, enc_new, key, model, port, proto) -> FlowChange:
-    from .engine import trace
-    from .symbolic.encoder import instantiate
-
-    change, src, dst, same, po, pn = key
+def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
+    change, src, dst, same, path_old, path_new = key
     concrete = enc_new.concrete_packet(model, pn)
-    source = enc_new.pod_at(model, concrete.src_ip, src) or src[0]
-    dest = enc_new.pod_at(model, concrete.dst_ip, [d for d in dst if d is not source]) or dst[0]
-    port_v = model.eval(port, model_completion=True).as_long()
-    proto_v = protocol_name(model.eval(proto, model_completion=True).as_long())
-    old_c = instantiate(old, enc_old.allocation(model))
-    new_c = instantiate(new, enc_new.allocation(model))
-    t_old = trace(old_c, source.ref, old_c.pod_by_ref[dest.ref], port_v, proto_v, family=enc_new.family)
-    t_new = trace(new_c, source.ref, new_c.pod_by_ref[dest.ref], port_v, proto_v, family=enc_new.family)
-    if t_new.reachable != (change == "allowed") or t_old.reachable == t_new.reachable:
-        raise SoundnessError(f"diff: Z3 says {source.ref} -> {dest.ref}:{port_v}/{proto_v} is newly {change}, the engine says {t_old.verdict} -> {t_new.verdict}")
-    ps_old = _ports(old_c, old_c.pod_by_ref[source.ref], old_c.pod_by_ref[dest.ref], enc_new.family)
-    ps_new = _ports(new_c, new_c.pod_by_ref[source.ref], new_c.pod_by_ref[dest.ref], enc_new.family)
-    ports = _PORTS.and_(ps_new, _PORTS.not_(ps_old)) if change == "allowed" else _PORTS.and_(ps_old, _PORTS.not_(ps_new))
-    if not ports.contains(port_v, proto_v):
-        raise SoundnessError(f"diff: the port-set algebra disagrees with Z3 on {source.ref} -> {dest.ref}:{port_v}/{proto_v}")
-    return FlowChange(change, workload(source), workload(dest), ports, concrete, (source.ref, dest.ref), t_old, t_new)
+    old_packet = enc_old.concrete_packet(model, po)
+    alloc_old, alloc_new = enc_old.allocation(model), enc_new.allocation(model)
+    source = _end(enc_new, model, src.new, concrete.src_ip)
+    dest = _end(enc_new, model, dst.new, concrete.dst_ip, source.ref if same and isinstance(source, Pod) else None)
+    old_c, new_c = instantiate(old, alloc_old), instantiate(new, alloc_new)
+    t_old = _replay(old_c, source, dest, path_old or path_new, old_packet, alloc_old, expect=change == "denied", present=path_old is not None)
+    t_new = _replay(new_c, source, dest, path_new or path_old, concrete, alloc_new, expect=change == "allowed", present=path_new is not None)
+
+    def ports(cluster, path, packet):
+        if path is None:
+            return PortSet()
+        s = flows._source_arg(source)
+        from .engine import client_for
+
+        return _ports(cluster, client_for(cluster, s), path, packet.src_ip, packet.dst_ip, packet.family)
+
+    ps_old = ports(old_c, path_old, old_packet)
+    ps_new = ports(new_c, path_new, concrete)
+    delta = _PORTS.and_(ps_new, _PORTS.not_(ps_old)) if change == "allowed" else _PORTS.and_(ps_old, _PORTS.not_(ps_new))
+    if not delta.contains(concrete.dst_port, concrete.protocol):
+        raise SoundnessError(f"diff: the port-set algebra disagrees with Z3 on {_name(source)} -> {_name(dest)}:{concrete.dst_port}/{concrete.protocol}")
+    outside = src.new if src.new.kind == flows.OUTSIDE else dst.new if dst.new.kind == flows.OUTSIDE else None
+    addresses = outside.blocks if outside is not None else ()
+    path = path_new or path_old
+    return FlowChange(
+        change, src.label, dst.label, delta, concrete, (_name(source), _name(dest)), t_old, t_new,
+        addresses, None if path.entry is None else path.describe(),
+    )
+
+
+def _name(x) -> str:
+    if isinstance(x, Pod):
+        return x.ref
+    if isinstance(x, Node):
+        return f"node/{x.name}"
+    return str(x)
+
+
+def _replay(cluster: Cluster, source, dest, path: Path, packet, allocation, *, expect: bool, present: bool) -> Trace:
+    """The engine's trace in one state; the branch along the path must deliver iff ``expect``."""
+    w = flows.Witness(source, dest, path, packet, allocation)
+    if present:
+        return flows.replay(cluster, w, expect_allowed=expect, what="diff")[1]
+    from .engine import trace
+
+    # The path does not exist in this state (a Service or hostPort the change adds or removes).
+    t = trace(cluster, flows._source_arg(source), w.target, w.target_port, packet.protocol, family=packet.family)
+    branch = flows.branch_of(t, path, packet.dst_ip, packet.dst_port)
+    if branch is not None and branch.reachable:
+        raise SoundnessError(f"diff: Z3 says {w.source_label} -> {w.target}:{w.target_port} has no such path in one state, the engine delivers it")
+    return t
 
 
 def _merge(changes: list[FlowChange]) -> list[FlowChange]:
-    """One entry per (change, source workload, destination workload): the first witness, all ports."""
+    """One entry per (change, source, destination): the first witness, all ports and addresses."""
     merged: dict[tuple[str, str, str], FlowChange] = {}
     for c in changes:
         key = (c.change, c.source, c.destination)
         if key in merged:
             prev = merged[key]
-            merged[key] = FlowChange(prev.change, prev.source, prev.destination, _PORTS.or_(prev.ports, c.ports), prev.example, prev.example_pods, prev.old_trace, prev.new_trace)
+            addresses = tuple(dict.fromkeys([*prev.addresses, *c.addresses]))
+            merged[key] = FlowChange(
+                prev.change, prev.source, prev.destination, _PORTS.or_(prev.ports, c.ports), prev.example,
+                prev.example_pods, prev.old_trace, prev.new_trace, addresses, prev.via,
+            )
         else:
             merged[key] = c
     return sorted(merged.values(), key=lambda c: (c.change != "allowed", c.source, c.destination))

@@ -451,7 +451,7 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
 
     r = f.route
     if r.kind == "none":
-        hops.append(Hop("route", "no route", f"{dst_ip} is in a pod range but no running pod holds it", (), view))
+        hops.append(Hop("route", "no route", r.reason or f"no route to {dst_ip}", (), view))
         return done(Verdict.NO_ROUTE)
     from_node = p.route_from or client.node
     hops.append(Hop("route", r.kind, _route_detail(r, _node_name(from_node), destination), tuple(Decider.of(x) for x in [r.pool] if x), view))

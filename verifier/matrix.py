@@ -15,15 +15,17 @@ port-set algebra, so a cell lists *every* allowed port and protocol.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from .model import Cluster, Pod
-from .semantics.addressing import endpoint_of_pod
-from .semantics.classes import pairs, pod_classes, pod_snat_possible
-from .semantics.policy import applicable_tiers
+from .model import Cluster
+from .semantics import journey
+from .semantics.addressing import endpoint_of_pod, host_address
 from .semantics.algebra import Packet
-from .semantics.pipeline import Client, flow
+from .semantics.classes import pairs, pod_classes, pod_snat_possible
+from .semantics.pipeline import Client
+from .semantics.policy import applicable_tiers
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, FULL, PortSet, PortSetAlgebra
 
 __all__ = ["Matrix", "matrix"]
@@ -48,7 +50,9 @@ class Matrix:
     def allowed(self, source: str, destination: str) -> PortSet:
         """What ``source`` may open to ``destination``'s pod IP."""
         if source == destination:
-            return self._self
+            # A pod reaching itself is never policed; a hostNetwork pod reaching its node's
+            # address still hits that node's NodePorts and hostPorts (translated away).
+            return self._cells.get(("self", self._class_of[source]), self._self)
         i, j = self._class_of[source], self._class_of[destination]
         cell = self._cells.get((i, j))
         if cell is None:  # a pair split by node (see semantics.classes.pairs)
@@ -123,7 +127,7 @@ def matrix(
         key=lambda p: (p.namespace, p.name),
     )
     fam = family or (cluster.families[0] if cluster.families else 4)
-    pods = [p for p in pods if _ip(cluster, p, fam) is not None]
+    pods = [p for p in pods if host_address(cluster, p, fam) is not None]
     classes = pod_classes(cluster, pods, addresses=True)
     class_of = {p.ref: i for i, members in enumerate(classes) for p in members}
     cells: dict[tuple, PortSet] = {}
@@ -140,18 +144,21 @@ def matrix(
         if not guarded[i] and not applicable_tiers(cluster, dst, "Ingress") and not dst.host_network:
             cells[key] = _restrict(FULL, port, protocol)  # no policy on either side: flow() would say so too
             continue
-        packet = Packet(fam, _ip(cluster, src, fam), _ip(cluster, dst, fam), ANY_PORT, ANY_PROTOCOL)
-        decision = flow(_ALG, cluster, Client.of_pod(cluster, src), endpoint_of_pod(cluster, dst), packet)
-        cells[key] = _restrict(decision.allowed(_ALG), port, protocol)
+        dst_ip = host_address(cluster, dst, fam)
+        packet = Packet(fam, host_address(cluster, src, fam), dst_ip, ANY_PORT, ANY_PROTOCOL)
+        client = Client.of_pod(cluster, src)
+        path = journey.Path(endpoint_of_pod(cluster, dst), dst_ip, None)
+        # To a hostNetwork pod's node address, NodePorts and hostPorts are translated, not delivered.
+        direct = journey.direct_guard(_ALG, cluster, client, packet)
+        cells[key] = _restrict(_ALG.and_(direct, journey.evaluate(_ALG, cluster, client, path, packet).allowed(_ALG)), port, protocol)
+    for i, members in enumerate(classes):
+        rep = members[0]
+        if rep.host_network:
+            client = Client.of_pod(cluster, rep)
+            ip = host_address(cluster, rep, fam)
+            packet = Packet(fam, ip, ip, ANY_PORT, ANY_PROTOCOL)
+            cells[("self", i)] = _restrict(journey.direct_guard(_ALG, cluster, client, packet), port, protocol)
     return Matrix(
         tuple(p.ref for p in pods), fam, port, protocol, len(classes), class_of, cells,
         _restrict(FULL, port, protocol), {p.ref: p.node_name for p in pods},
     )
-
-
-def _ip(cluster: Cluster, pod: Pod, family: int):
-    if pod.host_network:
-        node = cluster.node_by_name.get(pod.node_name or "")
-        if node is not None and node.ip(family) is not None:
-            return node.ip(family)
-    return pod.ip(family)

@@ -448,6 +448,18 @@ class IPBlock:
     cidr: Network
     except_: tuple[Network, ...] = ()
 
+    def __contains__(self, ip: object) -> bool:
+        """``ip in block``: in the CIDR and in none of its excepts.
+
+        >>> ip_address("10.0.2.5") in IPBlock(ip_network("10.0.0.0/16"), (ip_network("10.0.1.0/24"),))
+        True
+        """
+        return (
+            getattr(ip, "version", None) == self.cidr.version
+            and ip in self.cidr
+            and not any(ip in e for e in self.except_)
+        )
+
     def __str__(self) -> str:
         if not self.except_:
             return str(self.cidr)

@@ -78,7 +78,7 @@ class Decider:
         }
 
     @classmethod
-    def of(cls, obj: Any, part: str | None = None, source: Source | None = None) -> "Decider":
+    def of(cls, obj: Any, part: str | None = None, source: Source | None = None) -> Decider:
         return cls(
             kind=obj.kind,
             name=obj.name,

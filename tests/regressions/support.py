@@ -80,7 +80,6 @@ def forge_engine(monkeypatch, fake) -> None:
 
     import verifier.engine
     import verifier.properties  # noqa: F401
-    import verifier.replay  # noqa: F401
 
     real = verifier.engine.trace
 

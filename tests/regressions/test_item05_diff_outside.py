@@ -16,7 +16,7 @@ import verifier
 from verifier.diff import diff
 from verifier.engine import trace
 
-from .support import TIMEOUT, fixture, netverify, xfail
+from .support import TIMEOUT, fixture, netverify
 
 EGRESS_OLD, EGRESS_NEW = fixture("diff-egress/old.yaml"), fixture("diff-egress/new.yaml")
 INGRESS_OLD, INGRESS_NEW = fixture("diff-ingress/old.yaml"), fixture("diff-ingress/new.yaml")
@@ -44,7 +44,6 @@ def test_the_in_cluster_pair_opened_by_the_ingress_ipblock_is_listed():
     assert ("allowed", "x/c", "x/b") in pairs(d)
 
 
-@xfail(5, "egress to an ipBlock outside the cluster: diff reports no flow change")
 def test_egress_to_the_internet_is_a_newly_allowed_flow_to_outside():
     d = diff(verifier.load(EGRESS_OLD), verifier.load(EGRESS_NEW), timeout=TIMEOUT)
     assert pairs(d) == {("allowed", "x/a", "outside")}, pairs(d)
@@ -54,7 +53,6 @@ def test_egress_to_the_internet_is_a_newly_allowed_flow_to_outside():
     assert change.new_trace.reachable and not change.old_trace.reachable
 
 
-@xfail(5, "egress to an ipBlock outside the cluster: `diff --fail-on-new-allow` exits 0")
 def test_cli_fail_on_new_allow_exits_1_for_egress_to_the_internet(capsys):
     run = netverify(
         capsys, "diff", "-f", EGRESS_OLD, "-f", EGRESS_NEW, "--fail-on-new-allow", "-o", "json"
@@ -65,7 +63,6 @@ def test_cli_fail_on_new_allow_exits_1_for_egress_to_the_internet(capsys):
     ]
 
 
-@xfail(5, "ingress ipBlock 0.0.0.0/0: diff lists only the in-cluster pair x/c -> x/b")
 def test_ingress_from_everywhere_is_a_newly_allowed_flow_from_outside():
     d = diff(verifier.load(INGRESS_OLD), verifier.load(INGRESS_NEW), timeout=TIMEOUT)
     assert ("allowed", "outside", "x/b") in pairs(d), pairs(d)
@@ -74,7 +71,6 @@ def test_ingress_from_everywhere_is_a_newly_allowed_flow_from_outside():
     assert change.new_trace.reachable and not change.old_trace.reachable
 
 
-@xfail(5, "ingress ipBlock 0.0.0.0/0: `netverify diff` lists no flow from outside")
 def test_cli_diff_lists_the_flow_from_outside(capsys):
     run = netverify(
         capsys, "diff", "-f", INGRESS_OLD, "-f", INGRESS_NEW, "--fail-on-new-allow", "-o", "json"

@@ -22,7 +22,7 @@ from tests.builders import cluster, netpol, peer, pod, rule
 from verifier.engine import trace
 from verifier.properties import PROPERTIES
 
-from .support import N1, N2, TIMEOUT, VIOLATED, show, xfail
+from .support import N1, N2, TIMEOUT, VIOLATED, show
 
 BASE = (
     N1,
@@ -84,17 +84,12 @@ def test_the_first_pod_in_input_order_wins_the_host_port():
         assert trace(c, "x/a", "x/first", 80).verdict.value == "DENIED"
 
 
-@xfail(9, "isolation: 'x/a reaches x/second' through the hostPort the engine delivers to x/first")
 def test_isolation_counterexample_names_the_pod_the_host_port_delivers_to():
     for limit in LIMITS:
         result = PROPERTIES["isolation"].check(IPBLOCK, timeout=TIMEOUT, max_counterexamples=limit)
         assert_names_the_delivered_pod(result)
 
 
-@xfail(
-    9,
-    "invariant: 'x/a reaches x/second through hostPort' (for some limits) while the engine delivers to x/first",
-)
 def test_invariant_counterexample_names_the_pod_the_host_port_delivers_to():
     for limit in LIMITS:
         (result,) = OPEN.check(

@@ -5,7 +5,7 @@ pod to another pod's own address (or to an address no pod holds), the verdict
 of the direct path is the same in
 
 * the concrete engine: ``verifier.engine.trace(...).reachable``;
-* the Z3 encoding, built by ``Encoder.flow_allowed`` over ``Path("direct")``:
+* the Z3 encoding, built by ``Encoder.allowed`` over the direct journey path:
   - with a fully symbolic packet, closed by substituting the packet's fields
     and every allocated address (the closed term must simplify to a literal);
   - with the packet's fields as constants, decided by the solver under the
@@ -26,8 +26,9 @@ the allocated pods moved elsewhere in their ranges (:func:`verifier.symbolic.enc
 as the replay of a counterexample does); Z3's unknowns are pinned to the same
 addresses, so all sides judge the same packet.
 
-Packets to Service frontends and hostPorts are compared per backend between
-the engine's branches and the encoder's translated paths.
+Packets to Service frontends and hostPorts are compared per backend (and
+translating node) between the engine's branches and the Z3 evaluation of the
+journey's translated paths (:func:`verifier.semantics.journey.translated_paths`).
 
 A falsifying example prints the cluster, one object per line, and the packets.
 """
@@ -43,13 +44,15 @@ from tests.engine.support import render
 from tests.strategies import Probe, Scenario, address, examples, scenarios
 from verifier.engine import trace
 from verifier.matrix import Matrix, matrix
+from verifier.semantics import journey
 from verifier.semantics.addressing import endpoint_for_ip, endpoint_of_pod
 from verifier.semantics.algebra import Packet
 from verifier.semantics.endpoint import ExternalEndpoint
-from verifier.semantics.pipeline import Client, flow
+from verifier.semantics.journey import Path
+from verifier.semantics.pipeline import Client
 from verifier.semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from verifier.symbolic.algebra import PROTOCOL_CODES, width
-from verifier.symbolic.encoder import Encoder, Path, instantiate
+from verifier.symbolic.encoder import Encoder, instantiate
 from verifier.symbolic.solver import Status
 
 SETTINGS = settings(
@@ -153,13 +156,19 @@ class Interpreters:
             # Outside destinations are constants wherever the product asks (who owns an
             # address decides its route, which a symbolic address cannot say).
             packet = packet.with_(dst_ip=ip)
-        term = enc.flow_allowed(self.client(probe), destination, packet, Path("direct"))
+        term = self.direct(enc, probe, destination, packet)
         if isinstance(term, bool):
             return z3.BoolVal(term), packet
         pins = [(packet.src_ip, _bv(self.source_ip(probe), probe.family)), *self.pins(probe.family)]
         if isinstance(probe.target, str):
             pins.append((packet.dst_ip, _bv(ip, probe.family)))
         return z3.substitute(term, *pins), packet
+
+    def direct(self, enc: Encoder, probe: Probe, destination, packet: Packet):
+        """The direct path's term as the properties build it: no entry is hit, and the journey allows."""
+        client = self.client(probe)
+        guard = journey.direct_guard(enc.alg, self.model, client, packet)
+        return enc.alg.and_(guard, enc.allowed(client, Path(destination, None, None), packet))
 
     def z3_symbolic(self, probe: Probe) -> bool:
         term, packet = self.z3_formula(probe)
@@ -172,7 +181,7 @@ class Interpreters:
         enc = self.encoder(probe.family)
         ip, destination = self.target(probe)
         packet = Packet(probe.family, self.source_ip(probe), ip, probe.port, probe.protocol)
-        term = enc.flow_allowed(self.client(probe), destination, packet, Path("direct"))
+        term = self.direct(enc, probe, destination, packet)
         solver = enc.solver(timeout=10)
         solver.add(*(var == value for var, value in self.pins(probe.family)))
         allowed = solver.check(term).status
@@ -211,9 +220,9 @@ class Interpreters:
         alg = PortSetAlgebra()
         client = Client.of_pod(self.world, self.world.pod_by_ref[probe.source])
         packet = Packet(probe.family, self.source_ip(probe), probe.target, ANY_PORT, ANY_PROTOCOL)
-        return flow(
-            alg, self.world, client, endpoint_for_ip(self.world, probe.target), packet
-        ).allowed(alg)
+        path = Path(endpoint_for_ip(self.world, probe.target), probe.target, None)
+        guard = journey.direct_guard(alg, self.world, client, packet)
+        return alg.and_(guard, journey.evaluate(alg, self.world, client, path, packet).allowed(alg))
 
     def port_set(self, probe: Probe) -> bool:
         return self.port_set_cell(probe).contains(probe.port, probe.protocol)
@@ -285,36 +294,35 @@ def test_agreement_for_other_allocations(scenario):
 
 
 def _translated_verdicts(interpreters: Interpreters, probe: Probe) -> dict[tuple, bool]:
-    """Z3's verdict per backend ``(ip, port)`` for a packet to a Service frontend or hostPort.
+    """Z3's verdict per (translating node, backend ``ip``, port) for a packet to a Service frontend or hostPort.
 
-    Each encoder path whose target is the probe's address, port and protocol is
-    evaluated on the post-DNAT packet (client address -> backend address and
-    port), with the allocation pinned; several paths to one backend are ORed.
+    Each journey path through the probe's entry is evaluated in Z3 on the
+    post-DNAT packet (client address -> backend address and port), with the
+    allocation pinned.
     """
     model, family = interpreters.model, probe.family
     enc = interpreters.encoder(family)
     client = interpreters.client(probe)
     out: dict[tuple, bool] = {}
-    for pod in model.live_pods:
-        for path in enc.paths(client, pod):
-            if (
-                path.target != (probe.target, probe.port)
-                or path.frontend.protocol != probe.protocol
-            ):
-                continue
-            packet = enc.packet("probe")
-            term = enc.flow_allowed(client, endpoint_of_pod(model, pod), packet, path)
-            backend_ip = address(interpreters.world, interpreters.world.pod_by_ref[pod.ref], family)
-            if not isinstance(term, bool):
-                pins = [
-                    (packet.src_ip, _bv(interpreters.source_ip(probe), family)),
-                    (packet.dst_ip, _bv(backend_ip, family)),
-                    *_port_and_protocol(packet, path.backend.port, probe.protocol),
-                    *interpreters.pins(family),
-                ]
-                term = z3.substitute(term, *pins)
-            key = (backend_ip, path.backend.port)
-            out[key] = out.get(key, False) or _literal(term, f"{probe} {path.describe()}")
+    for path in journey.translated_paths(model, client, family):
+        e = path.entry
+        if (e.ip, e.port, e.protocol) != (probe.target, probe.port, probe.protocol):
+            continue
+        packet = enc.packet("probe")
+        term = enc.allowed(client, path, packet)
+        pod = path.backend_pod
+        backend_ip = address(interpreters.world, interpreters.world.pod_by_ref[pod.ref], family) if pod is not None else path.dst_ip
+        if not isinstance(term, bool):
+            pins = [
+                (packet.src_ip, _bv(interpreters.source_ip(probe), family)),
+                (packet.dst_ip, _bv(backend_ip, family)),
+                *_port_and_protocol(packet, path.dst_port, probe.protocol),
+                *interpreters.pins(family),
+            ]
+            term = z3.substitute(term, *pins)
+        node = path.dnat_node.name if path.dnat_node else None
+        key = (node, backend_ip, path.dst_port)
+        out[key] = out.get(key, False) or _literal(term, f"{probe} {path.describe()}")
     return out
 
 
@@ -327,8 +335,9 @@ def check_translated_agreement(scenario: Scenario) -> None:
         before_dnat = [b for b in t.branches if (b.ip, b.port) == (probe.target, probe.port)]
         engine: dict[tuple, bool] = {}
         for b in t.branches:
-            if b not in before_dnat:
-                engine[(b.ip, b.port)] = engine.get((b.ip, b.port), False) or b.reachable
+            if b not in before_dnat and b.verdict.value != "NO_ENDPOINTS":
+                key = (b.node, b.ip, b.port)
+                engine[key] = engine.get(key, False) or b.reachable
         z3_side = _translated_verdicts(interpreters, probe)
         if before_dnat:
             assert not any(b.reachable for b in before_dnat) and not engine, render(t)
@@ -338,7 +347,7 @@ def check_translated_agreement(scenario: Scenario) -> None:
             items = sorted(verdicts.items(), key=str)
             return (
                 ", ".join(
-                    f"{ip}:{port} {'allowed' if ok else 'denied'}" for (ip, port), ok in items
+                    f"{ip}:{port} via {node} {'allowed' if ok else 'denied'}" for (node, ip, port), ok in items
                 )
                 or "no backend"
             )

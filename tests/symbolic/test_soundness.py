@@ -221,7 +221,8 @@ def test_nat_free_pod_to_pod(scenario):
         assert result.status is Status.VIOLATED, f"{natted} are source-NATed, but {show(result)}"
     for cx in result.counterexamples:
         (t,) = cx.traces
-        reproduced(c, cx, t)
+        # The replay runs without the policies: NAT does not depend on them.
+        reproduced(replace(c, policies=(), admin_policies=(), calico_policies=()), cx, t)
         src, dst = cx.pods
         concrete = instantiate(c, allocation_of(cx, c))
         pkt = cx.packet
@@ -235,7 +236,7 @@ def test_nat_free_pod_to_pod(scenario):
         assert decision.snat is True, f"{cx.summary}: the pipeline does not NAT {pkt}"
         assert t.source == src and t.destination == str(pkt.dst_ip), render(t)
         masqueraded = any(h.step == "snat" and h.outcome == "masquerade" for h in t.all_hops)
-        assert masqueraded or not t.reachable, (
+        assert masqueraded, (
             f"{cx.summary}: the replay shows no SNAT:\n{render(t)}"
         )
 
@@ -605,8 +606,7 @@ def flipped(v: Verdict) -> Verdict:
 
 
 def lie(monkeypatch, engine) -> None:
-    """Every replay goes through ``engine`` (replay_connection, and the properties that trace themselves)."""
-    monkeypatch.setattr("verifier.replay.trace", engine)
+    """Every replay goes through ``engine`` (every replay imports ``verifier.engine.trace`` when it runs)."""
     monkeypatch.setattr("verifier.engine.trace", engine)
 
 
@@ -646,7 +646,8 @@ def test_an_isolation_replay_that_disagrees_raises(monkeypatch):
     lie(monkeypatch, forged(flipped))
     with pytest.raises(
         SoundnessError,
-        match=r"isolation \(ipBlock\): Z3 says x/a -> 10\.244\.2\.10:\d+/\w+ is allowed, the engine says DENIED",
+        match=r"isolation \(ipBlock\): Z3 says x/a -> 10\.244\.2\.10:\d+/\w+ directly to the pod IP is allowed, "
+        r"the engine says DENIED",
     ):
         isolation.check(c, timeout=TIMEOUT)
 
@@ -659,7 +660,7 @@ def test_a_host_network_replay_that_disagrees_raises(monkeypatch):
     # Either pod is a witness (x/b from h's own node, x/a from n1): Z3's model picks one.
     with pytest.raises(
         SoundnessError,
-        match=r"isolation \(hostNetwork\): Z3 says x/[ab] -> 192\.168\.0\.2:\d+/\w+ is allowed",
+        match=r"isolation \(hostNetwork\): Z3 says (x/[ab]|node/n1|outside host \S+) -> 192\.168\.0\.2:\d+/\w+ .* is allowed",
     ):
         isolation.check(c, timeout=TIMEOUT)
 
@@ -689,7 +690,7 @@ def test_a_dual_stack_replay_that_disagrees_raises(monkeypatch):
     lie(monkeypatch, forged(lambda v: Verdict.DENIED))  # the same verdict in both families
     with pytest.raises(
         SoundnessError,
-        match=r"dual-stack: Z3 says x/a -> x/b differs by family, the engine says DENIED / DENIED",
+        match=r"dual-stack \(IPv4\): Z3 says x/a -> 10\.244\.1\.11:\d+/\w+ directly to the pod IP is allowed, the engine says DENIED",
     ):
         dual_stack.check(c, timeout=TIMEOUT)
 
@@ -712,16 +713,16 @@ def test_a_nat_free_replay_that_disagrees_raises(monkeypatch):
         )
     )
     violated(nat_free.check, c)
-    real = nat_free.flow
 
-    def concrete_says_no(alg, *args, **kwargs):
-        decision = real(alg, *args, **kwargs)
-        return replace(decision, snat=False) if alg is CONCRETE else decision
+    def no_nat(*args, **kwargs) -> Trace:
+        t = trace(*args, **kwargs)
+        keep = lambda hops: tuple(h for h in hops if h.step != "snat")  # noqa: E731
+        return replace(t, hops=keep(t.hops), branches=tuple(replace(b, hops=keep(b.hops)) for b in t.branches))
 
-    monkeypatch.setattr(nat_free, "flow", concrete_says_no)
+    lie(monkeypatch, no_nat)
     with pytest.raises(
         SoundnessError,
-        match=r"nat-free-pod-to-pod: Z3 says x/a -> 10\.244\.2\.10 is source-NATed, the pipeline says not",
+        match=r"nat-free-pod-to-pod: Z3 says x/a -> 10\.244\.2\.10 is source-NATed, the engine's trace shows no masquerade",
     ):
         nat_free.check(c, timeout=TIMEOUT)
 
@@ -847,7 +848,8 @@ def test_z3_resource_limits_make_every_property_unknown(monkeypatch):
     results["invariant"] = check_invariant(c, A_TO_B, timeout=TIMEOUT)
     assert {name: r.status for name, r in results.items()} == dict.fromkeys(results, Status.UNKNOWN)
     for name, r in results.items():
-        assert "max. resource limit exceeded" in r.reason, f"{name}: {r.reason!r}"
+        # Z3's own reason: its resource limit (seen as "canceled" when it hits in the SAT core).
+        assert "max. resource limit exceeded" in r.reason or "canceled" in r.reason, f"{name}: {r.reason!r}"
 
 
 def test_a_timeout_is_unknown_with_its_reason():

@@ -25,10 +25,10 @@ documented (and checked) in :mod:`verifier.properties.invariants`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..errors import InputError, Problem
 from ..model import PROTOCOLS, Cluster, IPBlock, Labels, Pod, Source, ip_network

@@ -25,8 +25,9 @@ owns everything else, the same way for every property:
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..errors import InputError, Problem
 from ..symbolic.encoder import Encoder

@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SoundnessError
-from ..model import Cluster, Pod
+from ..model import Cluster
 from ..semantics import journey
 from ..semantics import services as svc_rules
 from ..semantics.algebra import Packet

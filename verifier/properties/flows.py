@@ -14,8 +14,9 @@ a different verdict is a :class:`~verifier.errors.SoundnessError`.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from ..errors import SoundnessError
 from ..model import IP, Cluster, IPBlock, Node, Pod
@@ -25,7 +26,7 @@ from ..semantics.algebra import Packet
 from ..semantics.endpoint import ExternalEndpoint, NodeEndpoint, PodEndpoint
 from ..semantics.journey import Path
 from ..semantics.pipeline import Client
-from ..symbolic.encoder import ConcretePacket, Encoder, instantiate, is_true
+from ..symbolic.encoder import ConcretePacket, Encoder, allocation_ranges, instantiate, is_true
 from ..symbolic.solver import Case
 from ..trace import Branch, Decider, Trace
 
@@ -183,16 +184,30 @@ def address(enc: Encoder, party: Party, ip: Any) -> Any:
     )
 
 
-def _direct_candidates(enc: Encoder, party: Party) -> set[IP] | None:
-    """The addresses a direct packet to ``party`` may have (None: too many to list)."""
+def _may_be(enc: Encoder, party: Party):
+    """Which addresses a direct packet to ``party`` may have, as a predicate (for the direct guard)."""
+    cluster, family = enc.cluster, enc.family
     if party.kind == POD and not party.host_network:
-        if any(p.ip_allocated for p in party.pods):
-            return None
-        return {ip for p in party.pods if (ip := p.ip(enc.family)) is not None}
+        concrete = {ip for p in party.pods if not p.ip_allocated and (ip := p.ip(family)) is not None}
+        ranges = tuple({n for p in party.pods if p.ip_allocated for n in allocation_ranges(cluster, p, family)})
+        return lambda ip: ip in concrete or any(ip.version == n.version and ip in n for n in ranges)
     if party.kind in (POD, NODE):
-        node = party.node if party.kind == NODE else enc.cluster.node_by_name.get(party.node_name or "")
-        return {ip for ip in (node.ips if node else ()) if ip.version == enc.family}
-    return None
+        node = party.node if party.kind == NODE else cluster.node_by_name.get(party.node_name or "")
+        own = set(node.ips) if node is not None else set()
+        return lambda ip: ip in own
+    from ..semantics.algebra import CONCRETE
+
+    return lambda ip: outside_region(CONCRETE, cluster, ip, family)
+
+
+def _guard(enc: Encoder, client: Client, dst: Party, packet: Packet):
+    """The direct guard for ``client`` towards ``dst``, built once per encoder, kind of client and party."""
+    memo = enc.__dict__.setdefault("_guards", {})
+    key = (client.kind == "external", id(dst), id(packet.dst_ip), id(packet.dst_port))
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = (journey.direct_guard(enc.alg, enc.cluster, client, packet, _may_be(enc, dst)), dst, packet)
+    return found[0]
 
 
 def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: Packet) -> list[tuple[Path, Any]]:
@@ -200,7 +215,7 @@ def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: 
     condition on the post-translation ``packet`` that selects it."""
     alg, cluster = enc.alg, enc.cluster
     out: list[tuple[Path, Any]] = []
-    guard = journey.direct_guard(alg, cluster, client, packet, _direct_candidates(enc, dst))
+    guard = _guard(enc, client, dst, packet)
     if dst.kind == POD and not dst.host_network:
         if client.kind != "external" or outside_reaches_pods(cluster, rep):
             out.append((Path(PodEndpoint(rep), None, None), guard))

@@ -29,7 +29,7 @@ hostPort): no NetworkPolicy can block a node's own traffic to its pods
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from ..errors import UsageError
 from ..ingest.invariants import KINDS, Invariant, Selector, load_invariants, parse_invariants

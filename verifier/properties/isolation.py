@@ -80,7 +80,7 @@ def _priority_ties(cluster: Cluster) -> tuple[Finding, ...]:
     for pod in cluster.live_pods:
         for direction in ("Ingress", "Egress"):
             anps = admin_policy.applicable(cluster, pod, direction, baseline=False)
-            for a, b in zip(anps, anps[1:]):
+            for a, b in zip(anps, anps[1:], strict=False):
                 actions_a = {r.action for r in a.rules(direction)}
                 actions_b = {r.action for r in b.rules(direction)}
                 if a.priority == b.priority and actions_a | actions_b != actions_a & actions_b:
@@ -145,7 +145,9 @@ def _host_network_query(cluster: Cluster, family: int) -> Query:
                 client = src.client(cluster)
                 case = flows.flow_case(
                     enc, packet, src, dst,
-                    extra=lambda path, term, c=client: alg.and_(term, alg.not_(would(pol, direction, h, path, c))),
+                    extra=lambda path, term, c=client, pol=pol, direction=direction, h=h: alg.and_(
+                        term, alg.not_(would(pol, direction, h, path, c))
+                    ),
                 )
                 if case is not None:
                     sub.append(case)

@@ -97,7 +97,7 @@ class PropertyResult:
     @classmethod
     def decide(
         cls, prop: str, name: str, statement: str, found, unknown, seconds: float, **extra: Any
-    ) -> "PropertyResult":
+    ) -> PropertyResult:
         """VIOLATED when counterexamples were ``found``, else UNKNOWN when the solver gave
         up (``unknown``: its reasons), else HOLDS: the one place the three are told apart.
 

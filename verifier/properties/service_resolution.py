@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SoundnessError
-from ..model import Cluster, Node, Pod, Service, ServicePort
+from ..model import Cluster, Pod, Service, ServicePort
 from ..semantics import journey
 from ..semantics import services as svc_rules
 from ..semantics.pipeline import Client
@@ -120,7 +120,7 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
                         cases.append(Case(("unresolved", svc, sp, family, pod), True))
             # 3. a backend some frontend DNATs to that is no selected pod at its resolved port
             expected = {p.ref: _target_port(p, sp) for p in selected}
-            for (ip, port), (client, path) in _dnat_targets(cluster, svc, sp, family).items():
+            for client, path in _dnat_targets(cluster, svc, sp, family).values():
                 b = path.backend
                 if b.endpoint.generated:
                     # Generated from the selector: the backend *is* a selected pod.
@@ -137,7 +137,7 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
                     )
                 cases.append(Case(("foreign", svc, sp, family, b, client, path), alg.not_(intended)))
     # 4. two Services on one frontend
-    for (ip, port, proto), fronts in svc_rules.frontend_index(cluster).items():
+    for (ip, _port, _proto), fronts in svc_rules.frontend_index(cluster).items():
         services = {f.service.ref for f in fronts}
         if ip.version == family and len(services) > 1:
             cases.append(Case(("collision", fronts), True))

@@ -63,7 +63,7 @@ def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list
     for p in pods:
         if not p.ip_allocated and p.ip(family) is not None:
             holders[p.ip(family)].append(p)
-    for ip, group in holders.items():
+    for group in holders.values():
         for other in group[1:]:
             cases.append(Case(("pods", group[0], other), alg.eq(enc.pod_ip(group[0]), enc.pod_ip(other))))
     # Service and node addresses, against concrete and allocated pod addresses.

@@ -203,6 +203,8 @@ class Route:
     #: None (not inter-node), "routed", "IPIP", "VXLAN" or "overlay"
     encapsulation: str | None = None
     pool: IPPool | None = None
+    #: Why there is no route ("none").
+    reason: str | None = None
 
 
 def _same_subnet(a: Node | None, b: Node | None, family: int) -> bool:
@@ -233,8 +235,12 @@ def encapsulation(cluster: Cluster, from_node: str | None, to_node: str | None, 
     return "routed", pool
 
 
-def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip: IP) -> Route:
-    """Where a packet from a pod (or host) on ``from_node`` to ``dst_ip`` is delivered."""
+def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip: IP, *, from_outside: bool = False) -> Route:
+    """Where a packet from a pod (or host) on ``from_node`` (or from outside the cluster) to ``dst_ip`` is delivered."""
+    from .services import in_service_range
+
+    if from_outside and isinstance(destination, PodEndpoint) and not outside_reaches_pods(cluster, destination.pod):
+        return Route("none", reason=f"{dst_ip} is a pod address on an overlay network: hosts outside the cluster have no route to it")
     if isinstance(destination, PodEndpoint):
         to = destination.pod.node_name
         if to == from_node:
@@ -244,6 +250,8 @@ def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip
     if isinstance(destination, NodeEndpoint):
         return Route("node", destination.node.name)
     if in_pod_ranges(cluster, dst_ip):
-        return Route("none")
+        return Route("none", reason=f"{dst_ip} is in a pod range but no running pod holds it")
+    if in_service_range(cluster, dst_ip):
+        return Route("none", reason=f"{dst_ip} is in a Service range but no Service answers on this port and protocol: never delivered")
     return Route("external")
 

@@ -27,11 +27,11 @@ class. Two refinements keep classes exact:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
-from ..model import PROTOCOLS, Cluster, LabelSelector, Labels, Network, Pod
+from ..model import PROTOCOLS, Cluster, Labels, LabelSelector, Network, Pod
 from ._cache import per_cluster
 
 __all__ = [
@@ -260,6 +260,8 @@ def pod_classes(
             p.families,
             p.node_name if (by_node or p.host_network) else None,
             backs.get(p.ref, frozenset()),
+            # A hostPort is one pod's (the first declared wins a clash): such pods stand alone.
+            p.ref if any(cp.host_port is not None for cp in p.ports) else None,
             _signature(p, nets) if addresses else (p.ip_allocated,),
         )
         groups.setdefault(key, []).append(p)

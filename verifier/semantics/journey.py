@@ -16,8 +16,9 @@ address, port and protocol. What happens next is decided here and nowhere else:
 * the translation's outcome (REJECT, DROP or DNAT to each candidate backend),
   the node that **masquerades** (kube-proxy) and the node the packet is routed
   from afterwards;
-* whether the destination can be **routed to** at all: outside hosts never
-  reach ClusterIPs, and reach pod IPs only when the pod network is routed
+* whether the destination can be **routed to** at all (the route step of
+  :func:`~verifier.semantics.pipeline.flow`): outside hosts have no entry at
+  ClusterIPs and reach pod IPs only when the pod network is routed
   (:func:`~verifier.semantics.addressing.outside_reaches_pods`); an address in a
   Service range that no frontend answers is never delivered.
 
@@ -45,14 +46,14 @@ hits no entry and goes directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from ..model import IP, Cluster, Node
 from . import policy
 from ._cache import per_cluster
-from .addressing import endpoint_for_ip, endpoint_of_backend, outside_reaches_pods
+from .addressing import endpoint_for_ip, endpoint_of_backend
 from .algebra import Algebra, Packet, Term
-from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
+from .endpoint import Endpoint, NodeEndpoint, PodEndpoint
 from .hostports import HostPortMapping, host_ports
 from .pipeline import Client, FlowDecision, flow
 from .services import (
@@ -63,7 +64,6 @@ from .services import (
     Frontend,
     Translation,
     frontend_index,
-    in_service_range,
     translate,
 )
 
@@ -99,7 +99,7 @@ class Entry:
     #: ClusterIP, NodePort, ExternalIP, LoadBalancer or hostPort.
     kind: str
     #: The Service frontend, or the hostPort mapping.
-    target: Union[Frontend, HostPortMapping]
+    target: Frontend | HostPortMapping
     #: The node owning the address (NodePort and hostPort), else None.
     node: str | None = None
 
@@ -238,35 +238,17 @@ def _entries(cluster: Cluster, family: int, outside: bool) -> dict[tuple[IP, int
 # --------------------------------------------------------------------------- one destination
 
 
-def _no_route(destination: Endpoint, ip: IP, port: int, reason: str) -> Journey:
-    path = Path(destination, ip, port, outcome=NO_ROUTE, reason=reason)
-    return Journey(None, NO_ROUTE, (path,), reason=reason)
-
-
 def plan(cluster: Cluster, client: Client, dst_ip: IP, dst_port: int, protocol: str) -> Journey:
     """Every path a packet from ``client`` to ``dst_ip:dst_port/protocol`` may take (concrete).
 
     >>> from verifier.model import Cluster, ip_address
-    >>> plan(Cluster(), Client.outside(ip_address("203.0.113.9")), ip_address("10.96.0.1"), 443, "TCP").outcome
-    'NO_ROUTE'
+    >>> plan(Cluster(), Client.outside(ip_address("203.0.113.9")), ip_address("10.96.0.1"), 443, "TCP").entry is None
+    True
     """
     entry = entries(cluster, client, dst_ip.version).get((dst_ip, dst_port, protocol))
     if entry is not None:
         return _translated(cluster, client, entry)
     destination = endpoint_for_ip(cluster, dst_ip)
-    if client.kind == "external":
-        if in_service_range(cluster, dst_ip):
-            return _no_route(destination, dst_ip, dst_port, f"{dst_ip} is a Service address: outside hosts have no route to ClusterIPs")
-        if isinstance(destination, PodEndpoint) and not outside_reaches_pods(cluster, destination.pod):
-            return _no_route(
-                destination, dst_ip, dst_port,
-                f"{dst_ip} is a pod address on an overlay network: hosts outside the cluster have no route to it",
-            )
-    elif isinstance(destination, ExternalEndpoint) and in_service_range(cluster, dst_ip):
-        return _no_route(
-            destination, dst_ip, dst_port,
-            f"{dst_ip} is in a Service range but no Service answers on {dst_port}/{protocol}: never delivered",
-        )
     return Journey(None, FORWARD, (Path(destination, dst_ip, dst_port),))
 
 
@@ -394,15 +376,15 @@ def evaluate(alg: Algebra, cluster: Cluster, client: Client, path: Path, packet:
     return PathDecision(path, pre, decision)
 
 
-def direct_guard(alg: Algebra, cluster: Cluster, client: Client, packet: Packet, candidates=None) -> Term:
+def direct_guard(alg: Algebra, cluster: Cluster, client: Client, packet: Packet, may_be=None) -> Term:
     """The packet hits no entry of ``client``: it goes to its destination address directly.
 
-    ``candidates`` limits the entries considered to those whose address the
-    destination may have (an optimisation; None: all of them).
+    ``may_be(ip)`` says whether the destination can have address ``ip`` (an
+    optimisation: entries at addresses it cannot have are left out; None: all).
     """
     terms = []
     for (ip, port, protocol), _e in entries(cluster, client, packet.family).items():
-        if candidates is not None and ip not in candidates:
+        if may_be is not None and not may_be(ip):
             continue
         terms.append(alg.and_(alg.eq(packet.dst_ip, alg.ip(ip)), alg.eq(packet.dst_port, alg.port(port)), alg.eq(packet.protocol, alg.protocol(protocol))))
     return alg.not_(alg.or_(*terms))

@@ -22,7 +22,15 @@ from dataclasses import dataclass
 
 from ..model import IP, Cluster, Node, Pod
 from . import policy
-from .addressing import Route, endpoint_for_ip, endpoint_of_pod, host_address, route, snat_applies
+from .addressing import (
+    Route,
+    endpoint_for_ip,
+    endpoint_of_pod,
+    host_address,
+    outside_reaches_pods,
+    route,
+    snat_applies,
+)
 from .algebra import Algebra, Packet, Term
 from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 
@@ -56,7 +64,7 @@ class Client:
         return tuple(a.version for a in self.ips)
 
     @classmethod
-    def of_pod(cls, cluster: Cluster, pod: Pod) -> "Client":
+    def of_pod(cls, cluster: Cluster, pod: Pod) -> Client:
         endpoint = endpoint_of_pod(cluster, pod)
         node = cluster.node_by_name.get(pod.node_name or "")
         ips = tuple(ip for f in pod.families if (ip := host_address(cluster, pod, f)) is not None)
@@ -65,17 +73,17 @@ class Client:
         return cls(pod.ref, endpoint, node, ips, pod)
 
     @classmethod
-    def of_node(cls, node: Node) -> "Client":
+    def of_node(cls, node: Node) -> Client:
         return cls(f"node/{node.name}", NodeEndpoint(node), node, node.ips)
 
     @classmethod
-    def outside(cls, ip: IP | None = None) -> "Client":
+    def outside(cls, ip: IP | None = None) -> Client:
         """A host outside the cluster; ``ip`` None when its address is symbolic."""
         label = "outside host" if ip is None else str(ip)
         return cls(label, ExternalEndpoint(ip), None, () if ip is None else (ip,))
 
     @classmethod
-    def of_ip(cls, cluster: Cluster, ip: IP) -> "Client":
+    def of_ip(cls, cluster: Cluster, ip: IP) -> Client:
         endpoint = endpoint_for_ip(cluster, ip)
         if isinstance(endpoint, PodEndpoint):
             return cls.of_pod(cluster, endpoint.pod)
@@ -148,10 +156,11 @@ def flow(
     start = from_node or client.node
     start_name = start.name if start else (client.pod.node_name if client.pod else None)
     dst_ip = packet.dst_ip
+    outside = client.kind == "external" and from_node is None
     if _symbolic(dst_ip):
-        r = _route_symbolic(cluster, start_name, destination)
+        r = _route_symbolic(cluster, start_name, destination, outside)
     else:
-        r = route(cluster, start_name, destination, dst_ip)
+        r = route(cluster, start_name, destination, dst_ip, from_outside=outside)
 
     # Source NAT: kube-proxy's Service masquerade (concrete), else NAT outgoing (a term).
     snat: Term = alg.false
@@ -180,8 +189,14 @@ def _symbolic(value) -> bool:
     return not hasattr(value, "version")
 
 
-def _route_symbolic(cluster: Cluster, start: str | None, destination: Endpoint) -> Route:
-    """Routing when the destination address is an unknown: decided by who owns it."""
+def _route_symbolic(cluster: Cluster, start: str | None, destination: Endpoint, outside: bool) -> Route:
+    """Routing when the destination address is an unknown: decided by who owns it.
+
+    (An unknown outside address is never a pod's or in a Service range: callers
+    constrain it to the region outside the cluster.)
+    """
+    if outside and isinstance(destination, PodEndpoint) and not outside_reaches_pods(cluster, destination.pod):
+        return Route("none", reason="hosts outside the cluster have no route to pod addresses on an overlay network")
     if isinstance(destination, PodEndpoint):
         to = destination.pod.node_name
         if start is not None and to == start:

@@ -370,7 +370,7 @@ def candidates(
 
 def port_source(service: Service, service_port: ServicePort) -> Source:
     """The line of ``service_port`` in the Service manifest (the Service's own line if unknown)."""
-    for sp, src in zip(service.ports, service.port_sources):
+    for sp, src in zip(service.ports, service.port_sources, strict=False):
         if sp == service_port:
             return src
     return service.source

@@ -19,8 +19,9 @@ allocated) and how a Z3 model maps back to pods, ports and protocols.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any, Iterable
+from typing import Any
 
 import z3
 
@@ -163,7 +164,7 @@ class Encoder:
         Called when the background is unsatisfiable (a proof over it would be vacuous).
         """
         out: list[tuple[Pod | None, str]] = []
-        for pod, constraints in self.tracked:
+        for pod, _constraints in self.tracked:
             if pod is None:
                 continue
             ranges = allocation_ranges(self.cluster, pod, self.family)

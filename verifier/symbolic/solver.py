@@ -16,10 +16,11 @@ never a pass.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import z3
 
@@ -72,7 +73,7 @@ class Solver:
         return [str(b).split(":")[1] for b in s.unsat_core()]
 
     @contextmanager
-    def scope(self) -> Iterator["Solver"]:
+    def scope(self) -> Iterator[Solver]:
         """Constraints added inside the block are dropped at its end."""
         self._solver.push()
         try:
@@ -136,29 +137,35 @@ def search(solver: Solver, cases: list[Case], limit: int, *, prefer: Callable[[C
         return tuple(sorted(hits, key=lambda hit: position[id(hit[0])]))
 
     seconds = 0.0
-    while True:
-        if len(hits) >= limit:
-            return Search(Status.SAT, found(), None, seconds)
-        query = z3.Or(*[z3.BoolVal(True) if c.formula is True else c.formula for c in remaining]) if remaining else z3.BoolVal(False)
-        answer = solver.check(query)
-        seconds += answer.seconds
-        if answer.status is Status.UNSAT:
-            return Search(Status.SAT if hits else Status.UNSAT, found(), None, seconds)
-        if answer.status is Status.UNKNOWN:
-            return Search(Status.SAT if hits else Status.UNKNOWN, found(), answer.reason, seconds)
-        model = answer.model
-        hit = next(
-            (c for c in remaining if c.formula is True or z3.is_true(model.eval(c.formula, model_completion=True))),
-            None,
-        )
-        if hit is None:  # pragma: no cover - a model of the disjunction satisfies some disjunct
-            raise AssertionError("Z3 model satisfies no case of the disjunction")
-        if prefer is not None:
-            wish = prefer(hit)
-            if wish is not None and wish is not True:
-                better = solver.check(hit.formula if hit.formula is not True else z3.BoolVal(True), wish)
-                seconds += better.seconds
-                if better.status is Status.SAT:
-                    model = better.model
-        hits.append((hit, model))
-        remaining = [c for c in remaining if c is not hit]
+    with solver.scope():
+        # Each case once, behind a selector: a query is then only the disjunction of the
+        # selectors still in play, not a new formula of every remaining case.
+        selector = {}
+        for i, c in enumerate(remaining):
+            b = selector[id(c)] = z3.Bool(f"case!{i}")
+            if c.formula is not True:
+                solver.add(z3.Implies(b, c.formula))
+        while True:
+            if len(hits) >= limit:
+                return Search(Status.SAT, found(), None, seconds)
+            if not remaining:
+                return Search(Status.SAT if hits else Status.UNSAT, found(), None, seconds)
+            answer = solver.check(z3.Or(*[selector[id(c)] for c in remaining]))
+            seconds += answer.seconds
+            if answer.status is Status.UNSAT:
+                return Search(Status.SAT if hits else Status.UNSAT, found(), None, seconds)
+            if answer.status is Status.UNKNOWN:
+                return Search(Status.SAT if hits else Status.UNKNOWN, found(), answer.reason, seconds)
+            model = answer.model
+            hit = next((c for c in remaining if z3.is_true(model.eval(selector[id(c)], model_completion=True))), None)
+            if hit is None:  # pragma: no cover - a model of the disjunction sets some selector
+                raise AssertionError("Z3 model satisfies no case of the disjunction")
+            if prefer is not None:
+                wish = prefer(hit)
+                if wish is not None and wish is not True:
+                    better = solver.check(selector[id(hit)], wish)
+                    seconds += better.seconds
+                    if better.status is Status.SAT:
+                        model = better.model
+            hits.append((hit, model))
+            remaining = [c for c in remaining if c is not hit]
