@@ -96,7 +96,10 @@ def format_diff(d, *, wide: bool = False) -> str:
     for c in d.changes:
         sign = "+ newly allowed" if c.change == "allowed" else "- newly denied "
         lines.append(f"{sign}  {c.source} -> {c.destination}  {c.ports}")
-        lines.append(f"    example {c.example_pods[0]} -> {c.example_pods[1]}  {c.example}")
+        if getattr(c, "addresses", ()):
+            lines.append(f"    outside addresses {', '.join(map(str, c.addresses))}")
+        via = f" {c.via}" if getattr(c, "via", None) else ""
+        lines.append(f"    example {c.example_pods[0]} -> {c.example_pods[1]}  {c.example}{via}")
         for label, t in (("before", c.old_trace), ("after", c.new_trace)):
             decisive = [h for h in t.all_hops if h.step in ("egress", "ingress") and (h.outcome == "denied" or h.deciders)]
             why = "; ".join(f"{h.step} {h.outcome}" + (f" by {', '.join(map(str, h.deciders))}" if h.deciders else "") for h in decisive)
