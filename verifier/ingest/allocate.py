@@ -37,7 +37,7 @@ from ipaddress import IPv4Address, IPv6Address
 
 from ..errors import Problem
 from ..model import IP, ClusterNetwork, IPPool, Network, Node, Service, ServicePort
-from ..semantics.calico_selector import parse as parse_calico_selector
+from ..semantics import ipam
 from .pods import PodEntry
 from .services import ServiceEntry
 
@@ -70,11 +70,12 @@ def families_of(nets: Sequence[Network | IP]) -> tuple[int, ...]:
 
 
 def _range_addresses(net: Network) -> Iterator[IP]:
-    """Usable addresses of ``net`` in order: no network address, no IPv4 broadcast."""
-    first = int(net.network_address) + (1 if net.num_addresses > 2 else 0)
-    last = int(net.broadcast_address) - (1 if net.version == 4 and net.num_addresses > 2 else 0)
-    for value in range(first, last + 1):
-        yield _address(net.version, value)
+    """Usable addresses of a node's podCIDR in order (host-local IPAM: :func:`verifier.semantics.ipam.reserved`)."""
+    skip = set(ipam.reserved(net, ()))
+    for value in range(int(net.network_address), int(net.broadcast_address) + 1):
+        ip = _address(net.version, value)
+        if ip not in skip:
+            yield ip
 
 
 class _Blocks:
@@ -104,12 +105,11 @@ def _pool_ranges(
     nodes: Sequence[Node], pools: Sequence[IPPool]
 ) -> dict[str, dict[int, Iterator[IP]]]:
     """For each node and family, the address iterator of the first pool that selects the node."""
-    usable = [p for p in pools if not p.disabled and "Workload" in p.allowed_uses]
+    usable = ipam.usable_pools(pools)
     # pool name -> {node name: its position among the nodes the pool selects}
     members: dict[str, dict[str, int]] = {}
     for pool in usable:
-        selector = parse_calico_selector(pool.node_selector)
-        chosen = [n.name for n in nodes if selector.matches(n.labels)]
+        chosen = [n.name for n in nodes if ipam.pool_selects(pool, n)]
         members[pool.name] = {name: i for i, name in enumerate(chosen)}
     out: dict[str, dict[int, Iterator[IP]]] = {}
     for node in nodes:
@@ -133,7 +133,7 @@ def allocate_pod_ips(
 ) -> tuple[list[PodEntry], list[Problem]]:
     """Give addresses to pods that need them (see the module docstring); ``taken`` is updated."""
     by_name = {n.name: n for n in nodes}
-    if any(not p.disabled and "Workload" in p.allowed_uses for p in pools):
+    if ipam.usable_pools(pools):
         ranges = _pool_ranges(nodes, pools)
     else:
         ranges = {n.name: {c.version: _range_addresses(c) for c in n.pod_cidrs} for n in nodes}

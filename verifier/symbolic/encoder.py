@@ -25,8 +25,8 @@ from typing import Any
 
 import z3
 
-from ..model import IP, Cluster, Network, Node, Pod
-from ..semantics import journey
+from ..model import IP, Cluster, Network, Pod
+from ..semantics import ipam, journey
 from ..semantics.addressing import host_address
 from ..semantics.algebra import Packet
 from ..semantics.journey import Path
@@ -61,41 +61,14 @@ class ConcretePacket:
 
 
 def allocation_ranges(cluster: Cluster, pod: Pod, family: int) -> tuple[Network, ...]:
-    """Where the IPAM may put an address for ``pod``: the node's enabled IP pools, else its podCIDR."""
+    """Where the IPAM may put an address for ``pod`` (:func:`verifier.semantics.ipam.ranges`)."""
     node = cluster.node_by_name.get(pod.node_name or "")
-    pools = [
-        p
-        for p in cluster.ip_pools
-        if p.cidr.version == family and not p.disabled and "Workload" in p.allowed_uses and _pool_selects(p, node)
-    ]
-    if pools:
-        return tuple(p.cidr for p in pools)
-    if node is not None and node.pod_cidr(family) is not None:
-        return (node.pod_cidr(family),)
-    return tuple(c for c in cluster.config.pod_cidrs if c.version == family)
+    return ipam.ranges(node, cluster.ip_pools, family, cluster.config.pod_cidrs)
 
 
 def reserved_addresses(cluster: Cluster, net: Network) -> tuple[IP, ...]:
-    """Addresses of an allocation range no IPAM hands to a pod.
-
-    host-local IPAM (a node's podCIDR) never allocates the network address, nor
-    the IPv4 broadcast address; Calico pools use every address of their blocks.
-    """
-    if any(pool.cidr == net for pool in cluster.ip_pools) or net.num_addresses <= 2:
-        return ()
-    if net.version == 4:
-        return (net.network_address, net.broadcast_address)
-    return (net.network_address,)
-
-
-def _pool_selects(pool, node: Node | None) -> bool:
-    if pool.node_selector in ("", "all()") or node is None:
-        return True
-    try:
-        from ..semantics.calico_selector import matches as calico_matches
-    except ImportError:  # pragma: no cover - the selector module ships with the loader
-        return True
-    return calico_matches(pool.node_selector, node.labels)
+    """Addresses of an allocation range no IPAM hands to a pod (:func:`verifier.semantics.ipam.reserved`)."""
+    return ipam.reserved(net, cluster.ip_pools)
 
 
 def instantiate(cluster: Cluster, allocation: dict[tuple[str, int], IP]) -> Cluster:
