@@ -334,7 +334,11 @@ def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: 
         if hop is not None:
             hops.append(hop)
         if not decision.allowed(CONCRETE):
-            return (Branch((), Verdict.DENIED, None, dst_ip, port),)
+            # Stopped before the translation: every path through the entry is denied.
+            return tuple(
+                Branch((), Verdict.DENIED, _label(p.backend_pod), p.dst_ip, p.dst_port, _node_name(p.dnat_node))
+                for p in j.paths
+            )
     shared = len(j.translations) == 1
     # Say where the translation happened unless it is the client's own node.
     elsewhere = client.node is None or first.dnat_node is None or first.dnat_node.name != client.node.name
@@ -351,6 +355,10 @@ def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: 
         b = _path(cluster, client, src_ip, p, protocol)
         branches.append(replace(b, hops=prefix + b.hops))
     return tuple(branches)
+
+
+def _label(pod: Pod | None) -> str | None:
+    return pod.ref if pod is not None else None
 
 
 def _node_name(node: Node | None) -> str | None:

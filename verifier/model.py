@@ -448,6 +448,11 @@ class IPBlock:
     cidr: Network
     except_: tuple[Network, ...] = ()
 
+    @property
+    def version(self) -> int:
+        """The block's address family (4 or 6), as a network's."""
+        return self.cidr.version
+
     def __contains__(self, ip: object) -> bool:
         """``ip in block``: in the CIDR and in none of its excepts.
 

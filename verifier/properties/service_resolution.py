@@ -208,6 +208,31 @@ def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> T
     return trace(cluster, client, front.ip, front.port, front.protocol)
 
 
+def _replay_empty(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> tuple[Trace, ...]:
+    """The engine (or, for a headless Service, the cluster DNS) must show the port has no endpoint."""
+    from ..semantics import dns as dns_rules
+
+    if not svc.headless:
+        t = _trace_to(cluster, svc, sp, family)
+        if t.verdict is not Verdict.NO_ENDPOINTS:
+            raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
+        return (t,)
+    # No kube-proxy for a headless Service: its endpoints are DNS records. None at all: the name
+    # is NXDOMAIN; some, but none with this port: the port's SRV records are missing.
+    zone = cluster.config.cluster_domain
+    if not any(e.ready for e in svc_rules.service_endpoints(cluster, svc, family)):
+        t = _trace_to(cluster, svc, sp, family)
+        if t.verdict is not Verdict.NXDOMAIN:
+            raise SoundnessError(f"service-resolution: headless {svc.ref} has no ready endpoint, the engine says {t.verdict}")
+        return (t,)
+    if sp.name:
+        srv = f"_{sp.name}._{sp.protocol.lower()}.{svc.name}.{svc.namespace}.svc.{zone}"
+        answer = dns_rules.lookup(cluster, srv, "SRV")
+        if answer.records:
+            raise SoundnessError(f"service-resolution: headless {svc.ref} port {sp} has no endpoint, the cluster DNS answers {srv} SRV")
+    return ()
+
+
 def _port_decider(svc: Service, sp: ServicePort, part: str) -> Decider:
     return Decider.of(svc, part=part, source=svc_rules.port_source(svc, sp))
 
@@ -226,11 +251,7 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
     svc, sp, family = key[1], key[2], key[3]
     if kind == "empty":
         empty = [f for f in svc_rules.families_of(svc) if not svc_rules.candidates(cluster, svc, sp, f)] or [family]
-        traces = tuple(_trace_to(cluster, svc, sp, f) for f in empty)
-        wanted = Verdict.NXDOMAIN if svc.headless else Verdict.NO_ENDPOINTS
-        for t in traces:
-            if t.verdict is not wanted:
-                raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
+        traces = tuple(t for f in empty for t in _replay_empty(cluster, svc, sp, f))
         lacking = _lacking(cluster, svc, sp, family)
         families = " and ".join(f"IPv{f}" for f in empty)
         return Counterexample(
