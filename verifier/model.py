@@ -395,6 +395,10 @@ class Service:
     def ref(self) -> str:
         return f"{self.namespace}/{self.name}"
 
+    def cluster_ip(self, family: int) -> IP | None:
+        """The Service's cluster IP of ``family`` (None for headless, ExternalName or the other family)."""
+        return next((a for a in self.cluster_ips if a.version == family), None)
+
 
 @dataclass(frozen=True, slots=True)
 class EndpointPort:
