@@ -131,11 +131,14 @@ def split_pairs(cluster: Cluster, sources: Sequence[Party], destinations: Sequen
     so a pod class is split into the pods on that node and the others; under
     DefaultEndpointToHostAction=Drop a pod cannot reach its own node (§5.6), so a
     source class is split likewise. ``same`` when the two are one class: a pod
-    never pairs with itself.
+    never pairs with itself. Two outside parties never pair: their traffic does
+    not cross the cluster.
     """
     drop = cluster.config.endpoint_to_host == "Drop"
     for src in sources:
         for dst in destinations:
+            if src.kind == OUTSIDE and dst.kind == OUTSIDE:
+                continue  # between two hosts outside the cluster: not the cluster's traffic
             same = src is dst
             if same and len(dst.pods) < 2:
                 continue
