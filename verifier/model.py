@@ -918,29 +918,8 @@ class Cluster:
     def dual_stack(self) -> bool:
         return len(self.families) == 2
 
-    # ----- conveniences for notebooks (the work is done outside the model)
-
-    def trace(self, source, destination, port=None, protocol: str = "TCP", **kwargs):
-        """:func:`verifier.engine.trace` on this cluster."""
-        from .engine import trace
-
-        return trace(self, source, destination, port, protocol, **kwargs)
-
-    def check(self, properties=None, invariants=(), **kwargs):
-        """:func:`verifier.properties.check` on this cluster; invariants may be plain mappings.
-
-        >>> Cluster().check(properties=[]).status.value
-        'holds'
-        """
-        from .properties import check
-
-        return check(self, properties, invariants, **kwargs)
-
-    def matrix(self, namespaces=None, **kwargs):
-        """:func:`verifier.matrix.matrix` on this cluster."""
-        from .matrix import matrix
-
-        return matrix(self, namespaces, **kwargs)
+    # ----- lookups by name (the model imports nothing above it: the engine, proofs and
+    # matrix are verifier.trace / verifier.check / verifier.matrix)
 
     def workload_pods(self, ref: str) -> tuple[Pod, ...]:
         """The live pods of the workload ``"ns/name"`` (Deployment, StatefulSet, DaemonSet, ...), by name.

@@ -30,11 +30,9 @@ def reach(expect: str, to: str = "192.168.0.2") -> dict:
 
 
 def check(expect: str, to: str = "192.168.0.2"):
-    (result,) = (
-        verifier.load(CLUSTER)
-        .check(properties=[], invariants=[reach(expect, to)], timeout=TIMEOUT)
-        .results
-    )
+    (result,) = verifier.check(
+        verifier.load(CLUSTER), properties=[], invariants=[reach(expect, to)], timeout=TIMEOUT
+    ).results
     return result
 
 

@@ -79,13 +79,13 @@ def test_unique_pod_ips_is_an_input_error_naming_the_pod(variant):
 @VARIANTS
 def test_a_false_invariant_is_an_input_error_naming_the_pod(variant):
     with pytest.raises(InputError, match="x/c"):
-        vacuous(variant).check(properties=[], invariants=[FALSE_INVARIANT], timeout=TIMEOUT)
+        verifier.check(vacuous(variant), properties=[], invariants=[FALSE_INVARIANT], timeout=TIMEOUT)
 
 
 @VARIANTS
 def test_check_of_everything_is_an_input_error_naming_the_pod(variant):
     with pytest.raises(InputError, match="x/c"):
-        vacuous(variant).check(invariants=[FALSE_INVARIANT], timeout=TIMEOUT)
+        verifier.check(vacuous(variant), invariants=[FALSE_INVARIANT], timeout=TIMEOUT)
 
 
 @VARIANTS

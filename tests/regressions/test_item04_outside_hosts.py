@@ -157,7 +157,7 @@ ONLY = {
 @pytest.mark.parametrize("claim", [ISOLATED, ONLY], ids=["isolated", "only"])
 def test_the_engine_and_the_invariants_agree_on_outside_hosts(encapsulation, claim):
     c, t = outside_to_b(encapsulation)
-    (result,) = c.check(properties=[], invariants=[claim], timeout=TIMEOUT).results
+    (result,) = verifier.check(c, properties=[], invariants=[claim], timeout=TIMEOUT).results
     agree(result, t.reachable, "203.0.113.9 -> x/b:80")
 
 

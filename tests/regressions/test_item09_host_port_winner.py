@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from tests.builders import cluster, netpol, peer, pod, rule
 from verifier.engine import trace
-from verifier.properties import PROPERTIES
+from verifier.properties import PROPERTIES, check
 
 from .support import N1, N2, TIMEOUT, VIOLATED, show
 
@@ -92,7 +92,8 @@ def test_isolation_counterexample_names_the_pod_the_host_port_delivers_to():
 
 def test_invariant_counterexample_names_the_pod_the_host_port_delivers_to():
     for limit in LIMITS:
-        (result,) = OPEN.check(
+        (result,) = check(
+            OPEN,
             properties=[],
             invariants=[A_NEVER_REACHES_WEB],
             timeout=TIMEOUT,

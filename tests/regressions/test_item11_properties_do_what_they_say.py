@@ -57,8 +57,8 @@ def test_node_n1_reaches_the_database_and_web_does_not():
 
 
 def test_only_is_violated_by_the_node_the_ipblock_admits():
-    (result,) = DB.check(
-        properties=[], invariants=[ONLY_API], timeout=TIMEOUT, max_counterexamples=5
+    (result,) = verifier.check(
+        DB, properties=[], invariants=[ONLY_API], timeout=TIMEOUT, max_counterexamples=5
     ).results
     assert result.status is VIOLATED, show(result)
     for cx in result.counterexamples:

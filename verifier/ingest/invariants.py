@@ -1,6 +1,6 @@
 """User invariants: the file format (what a team declares its policies must guarantee).
 
-The file (``--invariants FILE``, or ``cluster.check(invariants=[...])``)::
+The file (``--invariants FILE``, or ``verifier.check(cluster, invariants=[...])``)::
 
     invariants:
       - name: dev cannot reach prod
