@@ -20,13 +20,9 @@ from verifier.semantics.services import (
     frontend_index,
     frontends,
     in_service_range,
-    is_service_ip,
     match_frontend,
     service_endpoints,
-    service_for_ip,
-    service_ports_by_name,
     translate,
-    translate_at,
 )
 
 IP = ip_address
@@ -387,20 +383,19 @@ def test_node_port_matches_only_on_the_translating_node():
     assert translate(c, "pod", "n1", IP(N2), 30080, "TCP", client_ip=IP("10.244.1.5")) is None
     assert match_frontend(c, IP(N2), 30080, "TCP", "n1") == ()
     # ... but on arrival at n2, where the pod source is recognised as pod traffic.
-    t = translate_at(c, "n2", IP("10.244.1.5"), IP(N2), 30080, "TCP")
+    t = translate(c, "remote", "n2", IP(N2), 30080, "TCP", client_ip=IP("10.244.1.5"))
     assert t.client_kind == "pod" and t.node == "n2"
     assert targets(t) == {("x/web", 8080, True)}  # eTP=Cluster: masqueraded even from a pod
     # Its own node's NodePort is translated on the client node.
     assert translate(c, "pod", "n1", IP(N1), 30080, "TCP").frontend.kind == NODE_PORT
 
 
-def test_lookups():
+def test_service_ranges():
     svc = service("x/web", ip=VIP, ports=[("http", 80), ("dns", 53, 53, "UDP")])
-    c = cluster(svc)
-    assert service_for_ip(c, IP(VIP)) is svc and is_service_ip(c, IP(VIP))
-    assert not is_service_ip(c, IP("10.96.0.21")) and in_service_range(c, IP("10.96.0.21"))
+    c = cluster(svc, service("x/odd", ip="172.20.0.9"))  # a ClusterIP outside the configured range
+    assert in_service_range(c, IP(VIP)) and in_service_range(c, IP("10.96.0.21"))
+    assert in_service_range(c, IP("172.20.0.9")) and not in_service_range(c, IP("172.20.0.10"))
     assert not in_service_range(c, IP("10.244.0.1"))
-    assert set(service_ports_by_name(svc)) == {"http", "dns"}
 
 
 # --------------------------------------------------------------------------- kube-proxy translation
@@ -475,7 +470,7 @@ def test_external_traffic_policy_local_node_port():  # item 50
     from_node = translate(c, "node", "n1", IP(N1), 30080, "TCP")
     assert targets(from_node) == {("x/web", 8080, True)}
     # Another node's address arriving at n1 is external traffic for n1's kube-proxy.
-    assert translate_at(c, "n1", IP(N2), IP(N1), 30080, "TCP").outcome == DROP
+    assert translate(c, "remote", "n1", IP(N1), 30080, "TCP", client_ip=IP(N2)).outcome == DROP
 
 
 def test_external_traffic_policy_cluster_node_port_masquerades():  # item 51 (Service part)
