@@ -174,7 +174,7 @@ def reach(cluster: Cluster, verbose: int, source: str, target: str, port: str | 
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, output: str) -> None:
     """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
-    from .engine import pod_or_workload
+    from .query import pod_or_workload
     from .report.text import format_resolution
     from .semantics.dns import resolve
 

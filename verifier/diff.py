@@ -435,7 +435,7 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
         if path is None:
             return PortSet()
         s = flows._source_arg(source)
-        from .engine import client_for
+        from .query import client_for
 
         return _ports(cluster, client_for(cluster, s), path, packet.src_ip, packet.dst_ip, packet.family)
 

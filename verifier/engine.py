@@ -18,11 +18,18 @@ here before it is shown.
 from __future__ import annotations
 
 import ipaddress
-import string
 from dataclasses import replace
 
 from .errors import UsageError
-from .model import IP, PROTOCOLS, Cluster, Node, Pod
+from .model import IP, Cluster, Node, Pod
+from .query import (
+    check_protocol,
+    check_query,
+    client_for,
+    ip_literal,
+    pod_or_workload,
+    resolve_port,
+)
 from .semantics import journey
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
@@ -31,97 +38,7 @@ from .semantics.endpoint import NodeEndpoint, PodEndpoint
 from .semantics.pipeline import Client
 from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
 
-__all__ = ["client_for", "trace", "resolve_port"]
-
-
-# --------------------------------------------------------------------------- the client
-
-
-def pod_or_workload(cluster: Cluster, ref: str) -> Pod:
-    """The pod ``ns/name``; or, when no pod has that name, the first pod of the workload ``ns/name``.
-
-    So ``--from shop/frontend`` works for a Deployment ``frontend`` (its pod
-    ``shop/frontend-0`` is used, and the trace says so).
-    """
-    if ref in cluster.pod_by_ref:
-        return cluster.pod_by_ref[ref]
-    pods = cluster.workload_pods(ref)
-    if pods:
-        return pods[0]
-    return cluster.pod(ref)  # raises UsageError listing what exists
-
-
-def client_for(cluster: Cluster, source: str | Pod | Node | IP) -> Client:
-    """A client from ``ns/pod``, ``node/NAME``, an IP literal, or a model object."""
-    if isinstance(source, Pod):
-        return Client.of_pod(cluster, source)
-    if isinstance(source, Node):
-        return Client.of_node(source)
-    if isinstance(source, (ipaddress.IPv4Address, ipaddress.IPv6Address)):
-        return Client.of_ip(cluster, source)
-    text = str(source)
-    if text.startswith("node/"):
-        node = cluster.node_by_name.get(text[5:])
-        if node is None:
-            known = ", ".join(sorted(cluster.node_by_name)) or "none"
-            raise UsageError(f"unknown node {text[5:]!r} (nodes: {known})")
-        return Client.of_node(node)
-    ip = ip_literal(text)
-    if ip is not None:
-        return Client.of_ip(cluster, ip)
-    return Client.of_pod(cluster, pod_or_workload(cluster, text))
-
-
-def _looks_like_ip(text: str) -> bool:
-    """Dotted digits (no DNS name has an all-numeric top label), or hex digits with colons."""
-    if ":" in text:
-        return all(c in string.hexdigits or c in ":." for c in text)
-    return "." in text and all(part.isdigit() for part in text.split("."))
-
-
-def ip_literal(text: str) -> IP | None:
-    """``text`` as an IP address; None when it is no address (a pod, a name).
-
-    Text that only an address could be (dotted digits, or hex with colons) but
-    that is not a valid one is a mistake, not a DNS name: UsageError.
-    """
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        if _looks_like_ip(text):
-            raise UsageError(f"{text!r} is not a valid IP address") from None
-        return None
-
-
-# --------------------------------------------------------------------------- ports
-
-
-def resolve_port(port: int | str | None, protocol: str, pod: Pod | None) -> int | None:
-    """A port number from a number, a numeric string or a container port name on ``pod``."""
-    if port is None or isinstance(port, int):
-        return port
-    if str(port).isdigit():
-        return int(port)
-    if pod is None:
-        return None
-    return pod.named_port(str(port), protocol)
-
-
-def _check_protocol(protocol: str) -> None:
-    if protocol not in PROTOCOLS:
-        # ICMP & co.: NetworkPolicy leaves them undefined, so no verdict would be
-        # sound; say so instead of answering NO_SUCH_PORT or DENIED (semantics.md §3.7).
-        raise UsageError(
-            f"protocol must be one of {', '.join(PROTOCOLS)}, got {protocol!r}: NetworkPolicy behaviour "
-            "for other protocols (ICMP, ...) is undefined upstream and depends on the plugin "
-            "(semantics.md §3.7, §11 row 5), so netverify gives no verdict for it"
-        )
-
-
-def _check_query(port: int | None, protocol: str) -> None:
-    _check_protocol(protocol)
-    if port is not None and not 1 <= port <= 65535:
-        raise UsageError(f"port must be in 1..65535, got {port}")
+__all__ = ["trace"]
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -143,7 +60,7 @@ def trace(
     ``port`` may be a number or a port name (a Service port or container port name).
     """
     protocol = protocol.upper()
-    _check_protocol(protocol)
+    check_protocol(protocol)
     client = client_for(cluster, source)
     hops: list[Hop] = []
     notes: list[str] = []
@@ -197,7 +114,7 @@ def trace(
         what = "a port" if port is None else f"port {port!r}"
         hops.append(Hop("service", "no such port", f"nothing at {dst_ip} declares {what} for {protocol}"))
         return finish(Verdict.NO_SUCH_PORT, fam=fam)
-    _check_query(number, protocol)
+    check_query(number, protocol)
 
     branches = _connect(cluster, client, dst_ip, number, protocol, hops)
     if isinstance(branches, Verdict):

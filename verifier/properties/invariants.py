@@ -165,7 +165,8 @@ def _not_own_node(src: flows.Party, dst: flows.Party):
 
 def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
     """``reach``: the engine plans the connection (DNS is concrete); Z3 decides each path for every allocation."""
-    from ..engine import client_for, trace
+    from ..engine import trace
+    from ..query import client_for
 
     protocol = inv.protocol or "TCP"
     try:
