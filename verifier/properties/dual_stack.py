@@ -27,7 +27,8 @@ from ..model import Cluster
 from ..semantics import journey
 from ..semantics import services as svc_rules
 from ..semantics.algebra import Packet
-from ..semantics.classes import pod_classes
+from ..semantics.classes import pod_classes, pod_snat_possible
+from ..semantics.policy import applicable_tiers
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder, fresh, instantiate, is_true
@@ -118,12 +119,23 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     alg = enc4.alg
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
     parties = flows.pod_parties(cluster, pod_classes(cluster, pods))
+    nat = pod_snat_possible(cluster)
+    specific: dict[tuple[str, str], bool] = {}
+
+    def family_specific(pod: Pod, direction: str) -> bool:
+        key = (pod.ref, direction)
+        if key not in specific:
+            specific[key] = nat or _family_specific(cluster, pod, direction)
+        return specific[key]
+
     p4 = Packet(4, fresh("ds.src4", 32), fresh("ds.dst4", 32), port, proto)
     p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port, proto)
     cases = []
     for src, dst, same in flows.split_pairs(cluster, parties, parties):
         client = src.client(cluster)
         rep = dst.pods[1] if same else dst.pods[0]
+        if not (family_specific(src.pods[0], "Egress") or family_specific(rep, "Ingress")):
+            continue  # every rule on every path is blind to the family: both verdicts are one formula
         by_route6 = {}
         for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
             by_route6.setdefault(_route(path), (path, alg.and_(cond, enc6.allowed(client, path, p6))))
@@ -149,6 +161,31 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         if formula is not False:
             cases.append(Case(("pods", src, dst, same, p4, p6, tuple(routes)), formula))
     return cases
+
+
+def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:
+    """Can a rule applying to ``pod`` treat an address's IPv4 and IPv6 forms differently?
+
+    Selectors, ports and protocols read the same in both families; only address
+    rules (ipBlocks, ANP networks and nodes, Calico nets and notNets) and an
+    ``ipVersion`` can, and NAT (checked by the caller). Any of them counts,
+    whatever addresses it holds: through a masquerading Service path the source
+    is a node's address, of the family of the packet.
+    """
+    for _name, _default, policies in applicable_tiers(cluster, pod, direction):
+        for p in policies:
+            for rule in p.rules(direction):
+                for peer in getattr(rule, "peers", ()):
+                    if getattr(peer, "ip_block", None) is not None or getattr(peer, "networks", ()):
+                        return True
+                    if getattr(peer, "nodes", None) is not None:
+                        return True
+                if getattr(rule, "ip_version", None) is not None:
+                    return True
+                for e in (getattr(rule, "source_rule", None), getattr(rule, "destination", None)):
+                    if e is not None and (e.nets or e.not_nets):
+                        return True
+    return False
 
 
 # --------------------------------------------------------------------------- 3. outside twins

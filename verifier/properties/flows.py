@@ -229,7 +229,16 @@ def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: 
         out.append((Path(NodeEndpoint(dst.node), None, None), guard))
     else:
         out.append((Path(ExternalEndpoint(None), None, None), guard))
-    for p in journey.translated_paths(cluster, client, enc.family):
+    if dst.kind == POD and not dst.host_network:
+        wanted = ("pod", rep.ref)
+    elif dst.kind in (POD, NODE):
+        wanted = ("node", dst.node_name)
+    else:
+        wanted = ("outside",)
+    direct = bool(out) and out[0][0].destination is not None and dst.kind == POD and not dst.host_network
+    for p in journey.translated_paths_to(cluster, client, enc.family, wanted):
+        if direct and _like_direct(client, p):
+            continue
         d = p.destination
         if dst.kind == POD and not dst.host_network:
             pod = p.backend_pod
@@ -248,6 +257,20 @@ def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: 
         cond = alg.and_(pin, alg.eq(packet.dst_port, alg.port(p.dst_port)), alg.eq(packet.protocol, alg.protocol(p.entry.protocol)))
         out.append((p, cond))
     return out
+
+
+def _like_direct(client: Client, p: Path) -> bool:
+    """Does the translated path add nothing to the direct one? A pod's packet translated on its
+    own node, before its egress policy, and not masqueraded meets exactly the rules the same packet
+    sent to the backend's own address meets (the port is the backend's either way)."""
+    return (
+        client.kind == "pod"
+        and not p.pre_dnat
+        and p.masquerade_node is None
+        and client.node is not None
+        and (p.route_from is None or p.route_from.name == client.node.name)
+        and isinstance(p.destination, PodEndpoint)
+    )
 
 
 @dataclass(frozen=True, eq=False)

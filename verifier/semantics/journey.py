@@ -80,6 +80,8 @@ __all__ = [
     "evaluate",
     "direct_guard",
     "translated_paths",
+    "translated_paths_to",
+    "destination_key",
 ]
 
 #: Journey outcomes besides the Service ones (services.REJECT, services.DROP).
@@ -322,6 +324,28 @@ def translated_paths(cluster: Cluster, client: Client, family: int) -> tuple[Pat
             out.extend(p for p in _translated(cluster, client, entry).paths if p.outcome == FORWARD)
         found = memo[key] = tuple(out)
     return found
+
+
+def destination_key(destination: Endpoint) -> tuple:
+    """Who receives: a pod, a node's host network, or the outside (for indexing paths)."""
+    if isinstance(destination, PodEndpoint):
+        return ("pod", destination.pod.ref)
+    if isinstance(destination, NodeEndpoint):
+        return ("node", destination.node.name)
+    return ("outside",)
+
+
+def translated_paths_to(cluster: Cluster, client: Client, family: int, destination: tuple) -> tuple[Path, ...]:
+    """:func:`translated_paths` that end at ``destination`` (a :func:`destination_key`)."""
+    memo = _paths_memo(cluster)
+    key = ("by destination", client.kind, client.node.name if client.node else None, client.ip(family), family)
+    index = memo.get(key)
+    if index is None:
+        grouped: dict[tuple, list[Path]] = {}
+        for p in translated_paths(cluster, client, family):
+            grouped.setdefault(destination_key(p.destination), []).append(p)
+        index = memo[key] = {k: tuple(v) for k, v in grouped.items()}
+    return index.get(destination, ())
 
 
 @per_cluster

@@ -331,6 +331,35 @@ def applicable_tiers(cluster: Cluster, pod: Pod, direction: str) -> tuple[tuple[
     return tuple(out)
 
 
+def _endpoint_key(e: Endpoint) -> tuple:
+    if isinstance(e, PodEndpoint):
+        return ("pod", e.pod.ref)
+    if isinstance(e, NodeEndpoint):
+        return ("node", e.node.name)
+    return ("outside", e.ip)
+
+
+def _term_key(t: Any) -> Any:
+    get_id = getattr(t, "get_id", None)
+    return ("term", get_id()) if get_id is not None else t
+
+
+def _memo(alg: Algebra, key: tuple, make) -> Decision:
+    """A decision built once per algebra that keeps a ``decisions`` table (Z3: terms are costly to
+    build, and one client meets one destination on many paths); the concrete algebra keeps none."""
+    table = getattr(alg, "decisions", None)
+    if table is None:
+        return make()
+    found = table.get(key)
+    if found is None:
+        found = table[key] = make()
+    return found
+
+
+def _packet_key(packet: Packet) -> tuple:
+    return (packet.family, *(_term_key(t) for t in (packet.src_ip, packet.dst_ip, packet.dst_port, packet.protocol)))
+
+
 def _same_pod(a: Endpoint, b: Endpoint) -> bool:
     return isinstance(a, PodEndpoint) and isinstance(b, PodEndpoint) and a.pod.ref == b.pod.ref
 
@@ -344,7 +373,8 @@ def egress(
     Service VIP it is not (semantics.md §11 row 12).
     """
     exemption = "own pod IP" if _same_pod(source, destination) and not via_service else None
-    return _decide(alg, cluster, EGRESS, source, destination, packet.dst_ip, destination, packet, exemption)
+    key = (EGRESS, id(cluster), _endpoint_key(source), _endpoint_key(destination), _packet_key(packet), exemption)
+    return _memo(alg, key, lambda: _decide(alg, cluster, EGRESS, source, destination, packet.dst_ip, destination, packet, exemption))
 
 
 def ingress(
@@ -364,7 +394,8 @@ def ingress(
         and source.node.name == destination.pod.node_name
     ):
         exemption = "from the pod's own node"
-    return _decide(alg, cluster, INGRESS, destination, source, packet.src_ip, destination, packet, exemption)
+    key = (INGRESS, id(cluster), _endpoint_key(source), _endpoint_key(destination), _packet_key(packet), exemption)
+    return _memo(alg, key, lambda: _decide(alg, cluster, INGRESS, destination, source, packet.src_ip, destination, packet, exemption))
 
 
 def ipblock_assumption(cluster: Cluster, clause: Clause, other: Endpoint, other_ip, family: int) -> Peer | None:

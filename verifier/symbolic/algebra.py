@@ -41,6 +41,14 @@ def ip_value(value: z3.BitVecNumRef, family: int) -> IP:
     return ipaddress.ip_address(value.as_long()) if family == 4 else ipaddress.IPv6Address(value.as_long())
 
 
+def _connective(make: Any, terms: list[Any]) -> z3.BoolRef:
+    """``z3.And``/``z3.Or`` of Boolean terms, straight through the C API: the Python wrappers
+    re-check every argument's sort, which dominates when formulas are built by the thousand."""
+    ctx = terms[0].ctx
+    args = (z3.Ast * len(terms))(*(t.as_ast() for t in terms))
+    return z3.BoolRef(make(ctx.ref(), len(terms), args), ctx)
+
+
 def _is_ip(value: Any) -> bool:
     return isinstance(value, (ipaddress.IPv4Address, ipaddress.IPv6Address))
 
@@ -60,6 +68,8 @@ class Z3Algebra:
         # The same atoms (ip in 10.0.0.0/8, port == 80) recur across thousands of
         # pod pairs: build each Z3 term once.
         self._atoms: dict[tuple, Any] = {}
+        #: Policy decisions already built (verifier.semantics.policy keeps them here).
+        self.decisions: dict[tuple, Any] = {}
 
     # ----- booleans, with constant folding
 
@@ -73,7 +83,7 @@ class Z3Algebra:
             rest.append(t)
         if not rest:
             return True
-        return rest[0] if len(rest) == 1 else z3.And(*rest)
+        return rest[0] if len(rest) == 1 else _connective(z3.Z3_mk_and, rest)
 
     def or_(self, *terms: Any) -> Any:
         rest = []
@@ -85,8 +95,7 @@ class Z3Algebra:
             rest.append(t)
         if not rest:
             return False
-        return rest[0] if len(rest) == 1 else z3.Or(*rest)
-
+        return rest[0] if len(rest) == 1 else _connective(z3.Z3_mk_or, rest)
 
     def not_(self, term: Any) -> Any:
         if isinstance(term, bool):
