@@ -27,7 +27,7 @@ from ..model import Cluster
 from ..semantics import journey
 from ..semantics import services as svc_rules
 from ..semantics.algebra import Packet
-from ..semantics.classes import pod_classes, pod_snat_possible
+from ..semantics.classes import may_hold_pod_address, pod_classes, pod_snat_possible
 from ..semantics.policy import applicable_tiers
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
@@ -164,26 +164,36 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
 
 
 def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:
-    """Can a rule applying to ``pod`` treat an address's IPv4 and IPv6 forms differently?
+    """Can a rule applying to ``pod`` treat a cluster address's IPv4 and IPv6 forms differently?
 
     Selectors, ports and protocols read the same in both families; only address
     rules (ipBlocks, ANP networks and nodes, Calico nets and notNets) and an
-    ``ipVersion`` can, and NAT (checked by the caller). Any of them counts,
-    whatever addresses it holds: through a masquerading Service path the source
-    is a node's address, of the family of the packet.
+    ``ipVersion`` can, and NAT (checked by the caller). An address rule counts
+    when it may hold a pod's address or a node's (through a masquerading Service
+    path, or to another node's NodePort, the other end is a node address).
     """
+
+    def cluster_address(net, excepts=()) -> bool:
+        if may_hold_pod_address(cluster, net, excepts):
+            return True
+        nodes = (ip for n in cluster.nodes for ip in n.ips if ip.version == net.version)
+        return any(ip in net and not any(ip in e for e in excepts) for ip in nodes)
+
     for _name, _default, policies in applicable_tiers(cluster, pod, direction):
         for p in policies:
             for rule in p.rules(direction):
                 for peer in getattr(rule, "peers", ()):
-                    if getattr(peer, "ip_block", None) is not None or getattr(peer, "networks", ()):
+                    block = getattr(peer, "ip_block", None)
+                    if block is not None and cluster_address(block.cidr, block.except_):
+                        return True
+                    if any(cluster_address(n) for n in getattr(peer, "networks", ())):
                         return True
                     if getattr(peer, "nodes", None) is not None:
                         return True
                 if getattr(rule, "ip_version", None) is not None:
                     return True
                 for e in (getattr(rule, "source_rule", None), getattr(rule, "destination", None)):
-                    if e is not None and (e.nets or e.not_nets):
+                    if e is not None and any(cluster_address(n) for n in e.nets + e.not_nets):
                         return True
     return False
 

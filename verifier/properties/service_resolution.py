@@ -68,13 +68,12 @@ def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:
     return [e.pod for e in svc_rules.generated_endpoints(cluster, svc, family) if e.pod is not None]
 
 
-def _clients(cluster: Cluster, family: int) -> list[Client]:
-    """Who may connect: a pod-network pod on each node (if any), each node, and an outside host.
-
-    Which backends a frontend DNATs to depends only on the kind of client and its node.
-    """
+def _clients(cluster: Cluster, family: int, near: str | None) -> list[Client]:
+    """Who may connect, those on node ``near`` first: a pod-network pod on each node (if any),
+    each node, and an outside host. Which backends a frontend DNATs to depends only on the
+    kind of client and its node."""
     out: list[Client] = []
-    for node in cluster.nodes:
+    for node in sorted(cluster.nodes, key=lambda n: n.name != near):
         pod = next((p for p in cluster.live_pods if p.node_name == node.name and not p.host_network and p.ip(family) is not None), None)
         if pod is not None:
             out.append(Client.of_pod(cluster, pod))
@@ -86,16 +85,28 @@ def _clients(cluster: Cluster, family: int) -> list[Client]:
 
 def _dnat_targets(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> dict[tuple, tuple[Client, journey.Path]]:
     """Every backend ``ip:port`` some client is DNATed to through a frontend of this Service port,
-    with one client and path that show it (the journey, as the engine walks it)."""
+    with one client and path that show it (the journey, as the engine walks it).
+
+    Only kube-proxy's candidates can be chosen; for each, the clients on its node
+    are tried first (a Local traffic policy picks the backends of the client's node).
+    """
     out: dict[tuple, tuple[Client, journey.Path]] = {}
     fronts = [f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family]
-    for client in _clients(cluster, family):
-        for f in fronts:
-            for p in journey.plan(cluster, client, f.ip, f.port, f.protocol).paths:
-                t = p.translation
-                if p.backend is None or t is None or t.service is not svc:
-                    continue
-                out.setdefault((p.backend.ip, p.backend.port), (client, p))
+    fronts.sort(key=lambda f: f.kind != svc_rules.CLUSTER_IP)
+    for b in svc_rules.candidates(cluster, svc, sp, family):
+        key = (b.ip, b.port)
+        if key in out:
+            continue
+        for client in _clients(cluster, family, b.node_name):
+            for f in fronts:
+                for p in journey.plan(cluster, client, f.ip, f.port, f.protocol).paths:
+                    t = p.translation
+                    if p.backend is not None and t is not None and t.service is svc:
+                        out.setdefault((p.backend.ip, p.backend.port), (client, p))
+                if key in out:
+                    break
+            if key in out:
+                break
     return out
 
 
