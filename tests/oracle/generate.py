@@ -432,6 +432,8 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
         for p in c.live_pods:
             if p.namespace != svc.namespace or any(p.labels.get(k) != v for k, v in svc.selector.items()):
                 continue
+            if p.ip_allocated:
+                continue  # the input does not know its address: no slice can list it
             n = c.node_by_name.get(p.node_name or "")
             ip = (n.ip(fam) if n is not None else None) if p.host_network else p.ip(fam)
             if ip is None:

@@ -519,27 +519,34 @@ def _category(c: Cluster, f: F.Flow, what: str, b: F.Branch) -> str:
 
 def _invariant_holds(ctx: Context, report: Report, inv: _Invariant, claim: str, result) -> None:
     """One mismatch per category of violating flow (the first flow of each), so that distinct
-    problems are counted apart; a category found only with the other reading of ``port`` is soft."""
-    found: dict[tuple[str, bool], tuple] = {}
+    problems are counted apart. A category whose flows violate the claim under one reading of
+    ``port`` only says so: under the oracle's reading (INVARIANT_PORT) it fails, under the
+    other one it is soft."""
+    found: dict[str, dict[str, tuple]] = {}
     for c, labels, table in ctx.tables():
         for f in table.flows:
             for what, reading, b in inv.violations(c, f):
-                key = (_category(c, f, what, b) + (" (alternative allocation)" if labels else ""), inv.counts(reading))
-                found.setdefault(key, (c, labels, f, what, b.port))
-    for (category, strict), (c, labels, f, what, backend_port) in found.items():
-        if not strict and (category, True) in found:
-            continue
-        if labels and (category.replace(" (alternative allocation)", ""), strict) in found:
-            continue  # the loader's allocation shows it already
-        kind = f"false HOLDS: invariant {inv.kind}: {category}"
-        if not strict:
-            kind += f", only with port read as the {'backend' if INVARIANT_PORT == 'client' else 'client'}'s port"
+                category = _category(c, f, what, b)
+                if labels:
+                    if category in found:
+                        continue  # the loader's allocation shows it already
+                    category += " (alternative allocation)"
+                found.setdefault(category, {}).setdefault(reading, (c, labels, f, what, b.port))
+    other = "backend" if INVARIANT_PORT == "client" else "client"
+    for category, readings in found.items():
+        if "both" in readings:
+            hit, qualifier, soft = readings["both"], "", False
+        elif INVARIANT_PORT in readings:
+            hit, qualifier, soft = readings[INVARIANT_PORT], f", only with port read as the {INVARIANT_PORT}'s port", False
+        else:
+            hit, qualifier, soft = readings[other], f", only with port read as the {other}'s port", True
+        c, labels, f, what, backend_port = hit
         report.mismatches.append(
             Mismatch(
-                kind + ctx.suffix,
+                f"false HOLDS: invariant {inv.kind}: {category}{qualifier}{ctx.suffix}",
                 f"{ctx.header()}\n{claim}\n{_answer(result)}\n  but {f.source} reaches {what} "
                 f"(client port {f.port}, backend port {backend_port}){_where(labels)}:\n{_flow_text(c, f)}",
-                not strict,
+                soft,
             )
         )
 
@@ -629,7 +636,12 @@ def _invariant_counterexamples(ctx: Context, report: Report, inv: _Invariant, cl
         if any(inv.counts(r) for _, r, _ in hits):
             continue
         soft = bool(hits)
-        kind = f"bogus counterexample: invariant {inv.kind}" + (", a violation only with port read as the backend's port" if soft else "") + ctx.suffix
+        itself = f.source.kind == "pod" and any(
+            b.pod == f.source.ref or (b.pod is None and b.ip in c.node_by_ip and f.source.host_network and c.node_by_ip[b.ip].name == f.source.node)
+            for b in f.allowed
+        )
+        qualifier = ", a violation only with port read as the backend's port" if soft else ", the source reaching itself" if itself else ""
+        kind = f"bogus counterexample: invariant {inv.kind}{qualifier}{ctx.suffix}"
         report.mismatches.append(
             Mismatch(kind, f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}", soft)
         )
@@ -1146,7 +1158,7 @@ def _check_diff(ctx: Context, report: Report) -> None:
                     seen_kinds.add((category, change))
                     report.mismatches.append(
                         Mismatch(
-                            f"diff omission: newly {change} ({category})",
+                            f"diff omission: newly {change} ({category}){ctx.suffix}",
                             f"{head}\n  but newly {change}: {src} -> {dst} {f.port}/{f.protocol} (backend port {b.port})\n"
                             f"  before:\n{_flow_text(ctx.c, fo)}\n  after:\n{_flow_text(new, fn)}",
                         )
@@ -1217,7 +1229,7 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
         if (before, after) != ((False, True) if ch.change == "allowed" else (True, False)):
             report.mismatches.append(
                 Mismatch(
-                    "diff bogus change: its example does not change verdict",
+                    f"diff bogus change: its example does not change verdict{ctx.suffix}",
                     f"{head}\n  {ch.change} {ch.source} -> {ch.destination}: example {src_ref} -> {dst_ref} {ex}{_where(alloc)}\n"
                     f"  before:\n{F.render(t_old)}\n  after:\n{F.render(t_new)}",
                 )
