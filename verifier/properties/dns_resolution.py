@@ -36,7 +36,7 @@ from .result import Counterexample, PropertyResult
 NAME = "dns-resolution"
 STATEMENT = (
     "every Service, pod hostname and known external name resolves, from every pod that uses the cluster "
-    "DNS, through its search list to its own records: nothing is shadowed or unresolvable"
+    "DNS, through its search list to its own records (A and AAAA): nothing is shadowed or unresolvable"
 )
 
 

@@ -31,7 +31,10 @@ from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
 NAME = "nat-free-pod-to-pod"
-STATEMENT = "no node source-NATs a packet from a pod to another pod's IP, on any node, for any allocation"
+STATEMENT = (
+    "no node source-NATs a packet from a pod to another pod's IP, on any node, for any allocation, "
+    "whatever the policies allow"
+)
 
 
 def _groups(cluster: Cluster, pods: list[Pod], family: int) -> list[list[Pod]]:
