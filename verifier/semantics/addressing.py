@@ -252,6 +252,8 @@ def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip
     if in_pod_ranges(cluster, dst_ip):
         return Route("none", reason=f"{dst_ip} is in a pod range but no running pod holds it")
     if in_service_range(cluster, dst_ip):
+        if from_outside:
+            return Route("none", reason=f"{dst_ip} is in a Service range: hosts outside the cluster have no route to ClusterIPs")
         return Route("none", reason=f"{dst_ip} is in a Service range but no Service answers on this port and protocol: never delivered")
     return Route("external")
 
