@@ -49,7 +49,11 @@ def _dump(size: str) -> Path:
 
         OUT.mkdir(exist_ok=True)
         with open(path, "w", encoding="utf-8") as f:
-            write_list(generate_cluster(pods=int(pods), policies=int(policies), dual_stack=True, seed=0), f, "yaml")
+            write_list(
+                generate_cluster(pods=int(pods), policies=int(policies), dual_stack=True, seed=0),
+                f,
+                "yaml",
+            )
     return path
 
 
@@ -74,7 +78,12 @@ def run(size: str, *, matrix: bool, timeout: float, sample: int) -> dict:
     t0 = time.perf_counter()
     cluster = load(path)
     load_s = time.perf_counter() - t0
-    row: dict = {"size": size, "pods": len(cluster.pods), "policies": len(cluster.policies), "load_s": round(load_s, 2)}
+    row: dict = {
+        "size": size,
+        "pods": len(cluster.pods),
+        "policies": len(cluster.policies),
+        "load_s": round(load_s, 2),
+    }
     t0 = time.perf_counter()
     row["classes"] = len(pod_classes(cluster, cluster.live_pods))
     row["classes_s"] = round(time.perf_counter() - t0, 2)
@@ -86,7 +95,11 @@ def run(size: str, *, matrix: bool, timeout: float, sample: int) -> dict:
         seconds = time.perf_counter() - t0
         total += seconds
         row["properties"][name] = {"status": result.status.value, "seconds": round(seconds, 2)}
-        print(f"  {size} {name:<22} {result.status.value:<9} {seconds:7.2f} s", file=sys.stderr, flush=True)
+        print(
+            f"  {size} {name:<22} {result.status.value:<9} {seconds:7.2f} s",
+            file=sys.stderr,
+            flush=True,
+        )
     row["properties_total_s"] = round(total, 2)
     if matrix:
         t0 = time.perf_counter()
@@ -111,25 +124,46 @@ def run(size: str, *, matrix: bool, timeout: float, sample: int) -> dict:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", nargs="*", default=DEFAULT_SIZES, help="PODS:POLICIES (default: %(default)s)")
+    ap.add_argument(
+        "--sizes", nargs="*", default=DEFAULT_SIZES, help="PODS:POLICIES (default: %(default)s)"
+    )
     ap.add_argument("--no-matrix", action="store_true", help="skip the matrix and its peer")
     ap.add_argument("--timeout", type=float, default=60.0, help="solver timeout per query, seconds")
     ap.add_argument("--sample", type=int, default=300, help="pairs traced to time the naive peer")
     ap.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
     args = ap.parse_args()
-    rows = [run(size, matrix=not args.no_matrix, timeout=args.timeout, sample=args.sample) for size in args.sizes]
+    rows = [
+        run(size, matrix=not args.no_matrix, timeout=args.timeout, sample=args.sample)
+        for size in args.sizes
+    ]
 
     from verifier.properties import PROPERTY_NAMES
 
-    header = ["pods/policies", "load", "classes", *PROPERTY_NAMES, "all six", "matrix", "naive (est.)", "speedup"]
+    header = [
+        "pods/policies",
+        "load",
+        "classes",
+        *PROPERTY_NAMES,
+        "all six",
+        "matrix",
+        "naive (est.)",
+        "speedup",
+    ]
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for r in rows:
         cells = [r["size"], f"{r['load_s']} s", str(r["classes"])]
-        cells += [f"{r['properties'][n]['seconds']} s ({r['properties'][n]['status']})" for n in PROPERTY_NAMES]
+        cells += [
+            f"{r['properties'][n]['seconds']} s ({r['properties'][n]['status']})"
+            for n in PROPERTY_NAMES
+        ]
         cells.append(f"{r['properties_total_s']} s")
         if "matrix_s" in r:
-            cells += [f"{r['matrix_s']} s", f"{r['naive_matrix_s_estimate']} s", f"{r['speedup_vs_naive']}x"]
+            cells += [
+                f"{r['matrix_s']} s",
+                f"{r['naive_matrix_s_estimate']} s",
+                f"{r['speedup_vs_naive']}x",
+            ]
         else:
             cells += ["-", "-", "-"]
         print("| " + " | ".join(cells) + " |")

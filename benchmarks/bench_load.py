@@ -100,7 +100,11 @@ def _peer_seconds(path: str) -> float | None:
     import yaml
 
     p = Path(path)
-    files = sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json")) if p.is_dir() else [p]
+    files = (
+        sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml", ".json"))
+        if p.is_dir()
+        else [p]
+    )
     t0 = time.perf_counter()
     for f in files:
         with open(f, encoding="utf-8") as fh:
@@ -139,7 +143,11 @@ def _reset_peak() -> None:
 def _size(path: str) -> int:
     p = Path(path)
     if p.is_dir():
-        return sum(f.stat().st_size for f in p.rglob("*") if f.is_file() and f.suffix in (".yaml", ".yml", ".json"))
+        return sum(
+            f.stat().st_size
+            for f in p.rglob("*")
+            if f.is_file() and f.suffix in (".yaml", ".yml", ".json")
+        )
     return p.stat().st_size
 
 
@@ -165,21 +173,38 @@ def _measure(path: Path, trace: bool) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(path)]
     if trace:
         cmd.append("--tracemalloc")
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"})
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"}
+    )
     if proc.returncode != 0:
         raise SystemExit(f"measuring {path} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="bench_load.py", description="Time verifier.ingest.load on large cluster dumps.")
-    ap.add_argument("paths", nargs="*", help="files or directories to load (default: generated --sizes)")
-    ap.add_argument("--sizes", nargs="+", default=None, metavar="PODS:POLICIES",
-                    help=f"generated dumps to load (default {' '.join(DEFAULT_SIZES)})")
+    ap = argparse.ArgumentParser(
+        prog="bench_load.py", description="Time verifier.ingest.load on large cluster dumps."
+    )
+    ap.add_argument(
+        "paths", nargs="*", help="files or directories to load (default: generated --sizes)"
+    )
+    ap.add_argument(
+        "--sizes",
+        nargs="+",
+        default=None,
+        metavar="PODS:POLICIES",
+        help=f"generated dumps to load (default {' '.join(DEFAULT_SIZES)})",
+    )
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--format", choices=("yaml", "json"), default="yaml", help="format of generated dumps")
-    ap.add_argument("--repeat", type=int, default=1, help="loads per input; the fastest is reported")
-    ap.add_argument("--tracemalloc", action="store_true", help="also report the traced Python allocation peak")
+    ap.add_argument(
+        "--format", choices=("yaml", "json"), default="yaml", help="format of generated dumps"
+    )
+    ap.add_argument(
+        "--repeat", type=int, default=1, help="loads per input; the fastest is reported"
+    )
+    ap.add_argument(
+        "--tracemalloc", action="store_true", help="also report the traced Python allocation peak"
+    )
     ap.add_argument("--json", metavar="FILE", help="write the results as JSON")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -193,7 +218,9 @@ def main(argv: list[str] | None = None) -> int:
         targets += [_ensure_dump(s, args.seed, args.format) for s in (args.sizes or DEFAULT_SIZES)]
 
     results = []
-    print(f"{'input':<44} {'MB':>7} {'pods':>6} {'policies':>8} {'load s':>8} {'peer s':>7} {'ratio':>6} {'peak RSS MB':>11} {'traced MB':>9}  warnings")
+    print(
+        f"{'input':<44} {'MB':>7} {'pods':>6} {'policies':>8} {'load s':>8} {'peer s':>7} {'ratio':>6} {'peak RSS MB':>11} {'traced MB':>9}  warnings"
+    )
     for path in targets:
         runs = [_measure(path, args.tracemalloc) for _ in range(max(1, args.repeat))]
         best = min(runs, key=lambda r: r["seconds"])
@@ -202,11 +229,17 @@ def main(argv: list[str] | None = None) -> int:
         results.append(best)
         counts = best.get("counts", {})
         traced = f"{best['traced_peak_mb']:.0f}" if best["traced_peak_mb"] is not None else "-"
-        name = str(path.relative_to(ROOT)) if path.is_absolute() and ROOT in path.parents else str(path)
-        print(f"{name:<44} {best['bytes'] / 2**20:>7.1f} {counts.get('pods', '-'):>6} {counts.get('policies', '-'):>8} "
-              f"{best['seconds']:>8.2f} {best['peer_seconds']:>7.2f} {best['seconds'] / best['peer_seconds']:>5.2f}x "
-              f"{best['peak_rss_mb']:>11.0f} {traced:>9}  "
-              f"{best.get('warnings', '-') if not best['error'] else 'ERROR ' + best['error']}")
+        name = (
+            str(path.relative_to(ROOT))
+            if path.is_absolute() and ROOT in path.parents
+            else str(path)
+        )
+        print(
+            f"{name:<44} {best['bytes'] / 2**20:>7.1f} {counts.get('pods', '-'):>6} {counts.get('policies', '-'):>8} "
+            f"{best['seconds']:>8.2f} {best['peer_seconds']:>7.2f} {best['seconds'] / best['peer_seconds']:>5.2f}x "
+            f"{best['peak_rss_mb']:>11.0f} {traced:>9}  "
+            f"{best.get('warnings', '-') if not best['error'] else 'ERROR ' + best['error']}"
+        )
         for w in best.get("first_warnings", ()):
             print(f"    {w}")
     if args.json:

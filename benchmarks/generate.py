@@ -61,16 +61,59 @@ EPOCH = datetime(2024, 9, 2, 7, 30, tzinfo=UTC)
 # --------------------------------------------------------------------------- vocabulary
 
 TEAMS = [
-    "storefront", "checkout", "payments", "catalog", "search", "identity", "messaging",
-    "logistics", "pricing", "analytics", "media", "growth", "support", "billing", "risk",
-    "inventory", "partners", "mobile", "reporting", "platform",
+    "storefront",
+    "checkout",
+    "payments",
+    "catalog",
+    "search",
+    "identity",
+    "messaging",
+    "logistics",
+    "pricing",
+    "analytics",
+    "media",
+    "growth",
+    "support",
+    "billing",
+    "risk",
+    "inventory",
+    "partners",
+    "mobile",
+    "reporting",
+    "platform",
 ]
 ENVS = ["prod", "prod", "prod", "staging", "dev"]
 APP_NAMES = [
-    "api", "web", "worker", "gateway", "auth", "orders", "cart", "search", "indexer",
-    "notifier", "mailer", "scheduler", "reports", "profile", "media", "thumbnails", "pricing",
-    "inventory", "ledger", "fraud", "recommender", "sessions", "webhooks", "exporter", "sync",
-    "importer", "graphql", "admin", "audit", "geo",
+    "api",
+    "web",
+    "worker",
+    "gateway",
+    "auth",
+    "orders",
+    "cart",
+    "search",
+    "indexer",
+    "notifier",
+    "mailer",
+    "scheduler",
+    "reports",
+    "profile",
+    "media",
+    "thumbnails",
+    "pricing",
+    "inventory",
+    "ledger",
+    "fraud",
+    "recommender",
+    "sessions",
+    "webhooks",
+    "exporter",
+    "sync",
+    "importer",
+    "graphql",
+    "admin",
+    "audit",
+    "geo",
 ]
 #: (container port name, number, protocol, appProtocol-ish kind) by workload flavour.
 FLAVOURS = {
@@ -167,8 +210,17 @@ def ts(t: datetime) -> str:
 
 
 class _Generator:
-    def __init__(self, *, pods: int, policies: int, namespaces: int, services: int | None,
-                 nodes: int | None, dual_stack: bool, seed: int):
+    def __init__(
+        self,
+        *,
+        pods: int,
+        policies: int,
+        namespaces: int,
+        services: int | None,
+        nodes: int | None,
+        dual_stack: bool,
+        seed: int,
+    ):
         if pods < 1:
             raise ValueError("pods must be at least 1")
         self.rng = random.Random(seed)
@@ -208,7 +260,15 @@ class _Generator:
         system_apps = [
             App("kube-system", "platform", "coredns", "dns", "Deployment", 2, "system"),
             App("monitoring", "platform", "prometheus", "prometheus", "StatefulSet", 1, "system"),
-            App("ingress-nginx", "platform", "ingress-nginx-controller", "http", "Deployment", 2, "edge"),
+            App(
+                "ingress-nginx",
+                "platform",
+                "ingress-nginx-controller",
+                "http",
+                "Deployment",
+                2,
+                "edge",
+            ),
         ]
         for app in system_apps:
             if budget <= 0:
@@ -258,7 +318,9 @@ class _Generator:
             if meta["env"] == "prod":
                 labels["pod-security.kubernetes.io/enforce"] = "restricted"
         elif name in ("monitoring", "ingress-nginx", "kube-system"):
-            labels["purpose"] = {"monitoring": "monitoring", "ingress-nginx": "ingress"}.get(name, "system")
+            labels["purpose"] = {"monitoring": "monitoring", "ingress-nginx": "ingress"}.get(
+                name, "system"
+            )
         created = ts(EPOCH - timedelta(days=90 if not meta else self.rng.randint(1, 80)))
         return {
             "apiVersion": "v1",
@@ -304,7 +366,10 @@ class _Generator:
         addresses = [{"address": n.ip4, "type": "InternalIP"}]
         if n.ip6:
             addresses.append({"address": n.ip6, "type": "InternalIP"})
-        addresses += [{"address": n.name, "type": "Hostname"}, {"address": n.name, "type": "InternalDNS"}]
+        addresses += [
+            {"address": n.name, "type": "Hostname"},
+            {"address": n.name, "type": "InternalDNS"},
+        ]
         cidrs = [str(n.cidr4)] + ([str(n.cidr6)] if n.cidr6 else [])
         hb = ts(EPOCH + timedelta(days=60, minutes=n.index % 50))
         spec: dict[str, Any] = {
@@ -313,7 +378,9 @@ class _Generator:
             "providerID": f"aws:///{n.zone}/i-0{self.ids.hexhash(16)}",
         }
         if control:
-            spec["taints"] = [{"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}]
+            spec["taints"] = [
+                {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
+            ]
         annotations = {
             "node.alpha.kubernetes.io/ttl": "0",
             "volumes.kubernetes.io/controller-managed-attach-detach": "true",
@@ -333,15 +400,46 @@ class _Generator:
             "spec": spec,
             "status": {
                 "addresses": addresses,
-                "allocatable": {"cpu": "7910m", "ephemeral-storage": "95551679124", "memory": "31482932Ki", "pods": "110"},
-                "capacity": {"cpu": "8", "ephemeral-storage": "104845292Ki", "memory": "32404532Ki", "pods": "110"},
+                "allocatable": {
+                    "cpu": "7910m",
+                    "ephemeral-storage": "95551679124",
+                    "memory": "31482932Ki",
+                    "pods": "110",
+                },
+                "capacity": {
+                    "cpu": "8",
+                    "ephemeral-storage": "104845292Ki",
+                    "memory": "32404532Ki",
+                    "pods": "110",
+                },
                 "conditions": [
-                    {"lastHeartbeatTime": hb, "lastTransitionTime": ts(EPOCH - timedelta(days=30)), "message": msg,
-                     "reason": reason, "status": status, "type": typ}
+                    {
+                        "lastHeartbeatTime": hb,
+                        "lastTransitionTime": ts(EPOCH - timedelta(days=30)),
+                        "message": msg,
+                        "reason": reason,
+                        "status": status,
+                        "type": typ,
+                    }
                     for typ, status, reason, msg in (
-                        ("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-                        ("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-                        ("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+                        (
+                            "MemoryPressure",
+                            "False",
+                            "KubeletHasSufficientMemory",
+                            "kubelet has sufficient memory available",
+                        ),
+                        (
+                            "DiskPressure",
+                            "False",
+                            "KubeletHasNoDiskPressure",
+                            "kubelet has no disk pressure",
+                        ),
+                        (
+                            "PIDPressure",
+                            "False",
+                            "KubeletHasSufficientPID",
+                            "kubelet has sufficient PID available",
+                        ),
                         ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
                     )
                 ],
@@ -401,10 +499,19 @@ class _Generator:
             elif roll < 0.55:
                 flavour, kind, tier = "grpc", "Deployment", "backend"
             else:
-                flavour, kind, tier = "http", "Deployment", "frontend" if base in ("web", "gateway", "graphql") else "backend"
+                flavour, kind, tier = (
+                    "http",
+                    "Deployment",
+                    "frontend" if base in ("web", "gateway", "graphql") else "backend",
+                )
             if kind == "StatefulSet":
                 name = f"{name}-{flavour}" if flavour not in name else name
-            replicas = min(share, self.rng.choice([1, 2, 2, 3, 3, 3, 4, 6]) if kind == "Deployment" else self.rng.choice([1, 3]))
+            replicas = min(
+                share,
+                self.rng.choice([1, 2, 2, 3, 3, 3, 4, 6])
+                if kind == "Deployment"
+                else self.rng.choice([1, 3]),
+            )
             app = App(ns, team, name, flavour, kind, replicas, tier)
             out += self._app_pods(app)
             self.apps.append(app)
@@ -414,23 +521,43 @@ class _Generator:
 
     def _app_pods(self, app: App) -> list[dict]:
         app.uid = self.ids.uid()
-        app.rs_hash = self.ids.suffix(10) if app.kind == "Deployment" else f"{app.name}-{self.ids.suffix(10)}"
+        app.rs_hash = (
+            self.ids.suffix(10) if app.kind == "Deployment" else f"{app.name}-{self.ids.suffix(10)}"
+        )
         created = self.ids.time(EPOCH, 60 * 24 * 50)
         for i in range(app.replicas):
             node = self._pick_node(app)
             node.pods += 1
             ips = self._allocate(node)
-            name = f"{app.name}-{i}" if app.kind == "StatefulSet" else f"{app.name}-{app.rs_hash}-{self.ids.suffix()}"
+            name = (
+                f"{app.name}-{i}"
+                if app.kind == "StatefulSet"
+                else f"{app.name}-{app.rs_hash}-{self.ids.suffix()}"
+            )
             pod = self._pod(app, name, node, ips, created + timedelta(seconds=3 * i), index=i)
             app.pods.append(pod)
             self.live_ips.append((node, ips))
         return app.pods
 
-    def _pod(self, app: App, name: str, node: NodeInfo, ips: list[str] | None, created: datetime,
-             index: int = 0, phase: str = "Running", host_network: bool = False, owner: tuple[str, str] | None = None) -> dict:
+    def _pod(
+        self,
+        app: App,
+        name: str,
+        node: NodeInfo,
+        ips: list[str] | None,
+        created: datetime,
+        index: int = 0,
+        phase: str = "Running",
+        host_network: bool = False,
+        owner: tuple[str, str] | None = None,
+    ) -> dict:
         rng = self.rng
-        labels: dict[str, str] = {"app": app.name, "app.kubernetes.io/name": app.name,
-                                  "app.kubernetes.io/part-of": app.team, "tier": app.tier}
+        labels: dict[str, str] = {
+            "app": app.name,
+            "app.kubernetes.io/name": app.name,
+            "app.kubernetes.io/part-of": app.team,
+            "tier": app.tier,
+        }
         if app.kind == "Deployment":
             labels["pod-template-hash"] = app.rs_hash
             owner_kind, owner_name = "ReplicaSet", f"{app.name}-{app.rs_hash}"
@@ -453,7 +580,9 @@ class _Generator:
             labels["app.kubernetes.io/name"] = "ingress-nginx"
             labels["app.kubernetes.io/component"] = "controller"
         version = f"v{rng.randint(1, 4)}.{rng.randint(0, 30)}.{rng.randint(0, 9)}"
-        image = IMAGES.get(app.flavour, "registry.example.com/{team}/{app}:{ver}").format(team=app.team, app=app.name, ver=version)
+        image = IMAGES.get(app.flavour, "registry.example.com/{team}/{app}:{ver}").format(
+            team=app.team, app=app.name, ver=version
+        )
         if app.name == "coredns":
             image = "registry.k8s.io/coredns/coredns:v1.11.1"
         if app.name == "kube-proxy":
@@ -467,55 +596,106 @@ class _Generator:
             containers.append(self._log_sidecar(token_vol))
         volumes: list[dict] = []
         if app.flavour in ("http", "grpc", "worker"):
-            volumes.append({"configMap": {"defaultMode": 420, "name": f"{app.name}-config"}, "name": "config"})
+            volumes.append(
+                {"configMap": {"defaultMode": 420, "name": f"{app.name}-config"}, "name": "config"}
+            )
         if app.kind == "StatefulSet":
             volumes.append({"name": "data", "persistentVolumeClaim": {"claimName": f"data-{name}"}})
         if sidecar:
             volumes.append({"emptyDir": {}, "name": "varlog"})
-        volumes.append({
-            "name": token_vol,
-            "projected": {
-                "defaultMode": 420,
-                "sources": [
-                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                    {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}], "name": "kube-root-ca.crt"}},
-                    {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}, "path": "namespace"}]}},
-                ],
-            },
-        })
-        annotations = {"kubectl.kubernetes.io/default-container": app.name if app.name != "coredns" else "coredns"}
+        volumes.append(
+            {
+                "name": token_vol,
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                                "name": "kube-root-ca.crt",
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "fieldRef": {
+                                            "apiVersion": "v1",
+                                            "fieldPath": "metadata.namespace",
+                                        },
+                                        "path": "namespace",
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                },
+            }
+        )
+        annotations = {
+            "kubectl.kubernetes.io/default-container": app.name
+            if app.name != "coredns"
+            else "coredns"
+        }
         if any(p[0] == "metrics" for p in app.ports):
             port = next(p[1] for p in app.ports if p[0] == "metrics")
-            annotations.update({"prometheus.io/path": "/metrics", "prometheus.io/port": str(port), "prometheus.io/scrape": "true"})
+            annotations.update(
+                {
+                    "prometheus.io/path": "/metrics",
+                    "prometheus.io/port": str(port),
+                    "prometheus.io/scrape": "true",
+                }
+            )
         if ips and not host_network:
             annotations["cni.projectcalico.org/containerID"] = self.ids.hexhash(64)
             annotations["cni.projectcalico.org/podIP"] = f"{ips[0]}/32"
-            annotations["cni.projectcalico.org/podIPs"] = ",".join(f"{ip}/{32 if '.' in ip else 128}" for ip in ips)
+            annotations["cni.projectcalico.org/podIPs"] = ",".join(
+                f"{ip}/{32 if '.' in ip else 128}" for ip in ips
+            )
         if app.kind == "Deployment":
             annotations["kubectl.kubernetes.io/restartedAt"] = ts(created - timedelta(minutes=5))
         spec: dict[str, Any] = {
             "containers": containers,
-            "dnsPolicy": "ClusterFirstWithHostNet" if host_network else ("Default" if app.name == "coredns" else "ClusterFirst"),
+            "dnsPolicy": "ClusterFirstWithHostNet"
+            if host_network
+            else ("Default" if app.name == "coredns" else "ClusterFirst"),
             "enableServiceLinks": app.kind != "StatefulSet",
             "nodeName": node.name,
             "preemptionPolicy": "PreemptLowerPriority",
             "priority": 2000001000 if app.tier == "system" else 0,
             "restartPolicy": "Never" if app.kind == "Job" else "Always",
             "schedulerName": "default-scheduler",
-            "securityContext": {"fsGroup": 2000, "runAsNonRoot": True, "runAsUser": 1000} if app.tier != "system" else {},
+            "securityContext": {"fsGroup": 2000, "runAsNonRoot": True, "runAsUser": 1000}
+            if app.tier != "system"
+            else {},
             "serviceAccount": sa,
             "serviceAccountName": sa,
             "terminationGracePeriodSeconds": 30,
             "tolerations": [
-                {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready", "operator": "Exists", "tolerationSeconds": 300},
-                {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable", "operator": "Exists", "tolerationSeconds": 300},
+                {
+                    "effect": "NoExecute",
+                    "key": "node.kubernetes.io/not-ready",
+                    "operator": "Exists",
+                    "tolerationSeconds": 300,
+                },
+                {
+                    "effect": "NoExecute",
+                    "key": "node.kubernetes.io/unreachable",
+                    "operator": "Exists",
+                    "tolerationSeconds": 300,
+                },
             ],
             "volumes": volumes,
         }
         if app.tier == "system":
-            spec["priorityClassName"] = "system-node-critical" if host_network else "system-cluster-critical"
+            spec["priorityClassName"] = (
+                "system-node-critical" if host_network else "system-cluster-critical"
+            )
             spec["tolerations"].insert(0, {"key": "CriticalAddonsOnly", "operator": "Exists"})
-            spec["tolerations"].insert(1, {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"})
+            spec["tolerations"].insert(
+                1, {"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"}
+            )
         if host_network:
             spec["hostNetwork"] = True
             spec["tolerations"] = [{"operator": "Exists"}]
@@ -523,9 +703,19 @@ class _Generator:
             spec["hostname"] = name
             spec["subdomain"] = app.name
         if app.kind == "Deployment" and app.replicas > 1 and app.tier != "system":
-            spec["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
-                "podAffinityTerm": {"labelSelector": {"matchLabels": {"app": app.name}}, "topologyKey": "topology.kubernetes.io/zone"},
-                "weight": 100}]}}
+            spec["affinity"] = {
+                "podAntiAffinity": {
+                    "preferredDuringSchedulingIgnoredDuringExecution": [
+                        {
+                            "podAffinityTerm": {
+                                "labelSelector": {"matchLabels": {"app": app.name}},
+                                "topologyKey": "topology.kubernetes.io/zone",
+                            },
+                            "weight": 100,
+                        }
+                    ]
+                }
+            }
 
         # A few replicas of multi-replica workloads are not ready (rolling
         # restarts); single-replica workloads always are, so every Service keeps
@@ -538,20 +728,26 @@ class _Generator:
             "metadata": {
                 "annotations": annotations,
                 "creationTimestamp": ts(created),
-                **({"generateName": f"{app.name}-{app.rs_hash}-"} if app.kind == "Deployment" else {}),
+                **(
+                    {"generateName": f"{app.name}-{app.rs_hash}-"}
+                    if app.kind == "Deployment"
+                    else {}
+                ),
                 **({"generateName": f"{owner_name}-"} if app.kind in ("Job", "DaemonSet") else {}),
                 **({"generateName": f"{app.name}-"} if app.kind == "StatefulSet" else {}),
                 "labels": labels,
                 "name": name,
                 "namespace": app.namespace,
-                "ownerReferences": [{
-                    "apiVersion": "batch/v1" if owner_kind == "Job" else "apps/v1",
-                    "blockOwnerDeletion": True,
-                    "controller": True,
-                    "kind": owner_kind,
-                    "name": owner_name,
-                    "uid": app.uid,
-                }],
+                "ownerReferences": [
+                    {
+                        "apiVersion": "batch/v1" if owner_kind == "Job" else "apps/v1",
+                        "blockOwnerDeletion": True,
+                        "controller": True,
+                        "kind": owner_kind,
+                        "name": owner_name,
+                        "uid": app.uid,
+                    }
+                ],
                 "resourceVersion": self.ids.resource_version(),
                 "uid": self.ids.uid(),
             },
@@ -562,24 +758,47 @@ class _Generator:
     def _main_container(self, app: App, image: str, token_vol: str) -> dict:
         rng = self.rng
         if app.name == "coredns":
-            ports = [{"containerPort": 53, "name": "dns", "protocol": "UDP"},
-                     {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
-                     {"containerPort": 9153, "name": "metrics", "protocol": "TCP"}]
+            ports = [
+                {"containerPort": 53, "name": "dns", "protocol": "UDP"},
+                {"containerPort": 53, "name": "dns-tcp", "protocol": "TCP"},
+                {"containerPort": 9153, "name": "metrics", "protocol": "TCP"},
+            ]
         elif app.name == "kube-proxy":
             ports = []
         else:
-            ports = [{"containerPort": num, "name": pname, "protocol": proto} for pname, num, proto in app.ports]
+            ports = [
+                {"containerPort": num, "name": pname, "protocol": proto}
+                for pname, num, proto in app.ports
+            ]
         env = [
-            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}},
-            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}},
-            {"name": "POD_IP", "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}}},
+            {
+                "name": "POD_NAME",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}},
+            },
+            {
+                "name": "POD_NAMESPACE",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}},
+            },
+            {
+                "name": "POD_IP",
+                "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "status.podIP"}},
+            },
             {"name": "LOG_LEVEL", "value": rng.choice(["info", "info", "warn", "debug"])},
         ]
         if app.flavour in ("http", "grpc", "worker"):
             env += [
-                {"name": "OTEL_EXPORTER_OTLP_ENDPOINT", "value": "http://otel-collector.monitoring:4317"},
-                {"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {"key": "url", "name": f"{app.name}-db"}}},
-                {"name": "GOMAXPROCS", "valueFrom": {"resourceFieldRef": {"divisor": "0", "resource": "limits.cpu"}}},
+                {
+                    "name": "OTEL_EXPORTER_OTLP_ENDPOINT",
+                    "value": "http://otel-collector.monitoring:4317",
+                },
+                {
+                    "name": "DATABASE_URL",
+                    "valueFrom": {"secretKeyRef": {"key": "url", "name": f"{app.name}-db"}},
+                },
+                {
+                    "name": "GOMAXPROCS",
+                    "valueFrom": {"resourceFieldRef": {"divisor": "0", "resource": "limits.cpu"}},
+                },
             ]
         cpu = rng.choice(["50m", "100m", "250m", "500m"])
         mem = rng.choice(["64Mi", "128Mi", "256Mi", "512Mi", "1Gi"])
@@ -589,17 +808,31 @@ class _Generator:
             "imagePullPolicy": "IfNotPresent",
             "name": app.name if app.name != "coredns" else "coredns",
             "ports": ports,
-            "resources": {"limits": {"cpu": "1", "memory": mem}, "requests": {"cpu": cpu, "memory": mem}},
-            "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]},
-                                "readOnlyRootFilesystem": True},
+            "resources": {
+                "limits": {"cpu": "1", "memory": mem},
+                "requests": {"cpu": cpu, "memory": mem},
+            },
+            "securityContext": {
+                "allowPrivilegeEscalation": False,
+                "capabilities": {"drop": ["ALL"]},
+                "readOnlyRootFilesystem": True,
+            },
             "terminationMessagePath": "/dev/termination-log",
             "terminationMessagePolicy": "File",
-            "volumeMounts": [{"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": token_vol, "readOnly": True}],
+            "volumeMounts": [
+                {
+                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                    "name": token_vol,
+                    "readOnly": True,
+                }
+            ],
         }
         if not ports:
             del container["ports"]
         if app.flavour in ("http", "grpc", "worker"):
-            container["volumeMounts"].insert(0, {"mountPath": "/etc/app", "name": "config", "readOnly": True})
+            container["volumeMounts"].insert(
+                0, {"mountPath": "/etc/app", "name": "config", "readOnly": True}
+            )
         if app.kind == "StatefulSet":
             container["volumeMounts"].insert(0, {"mountPath": "/data", "name": "data"})
         main_port = ports[0]["name"] if ports else None
@@ -612,7 +845,12 @@ class _Generator:
         else:
             probe = None
         if probe:
-            common = {"failureThreshold": 3, "periodSeconds": 10, "successThreshold": 1, "timeoutSeconds": 1}
+            common = {
+                "failureThreshold": 3,
+                "periodSeconds": 10,
+                "successThreshold": 1,
+                "timeoutSeconds": 1,
+            }
             container["livenessProbe"] = {**probe, **common, "initialDelaySeconds": 15}
             container["readinessProbe"] = {**probe, **common}
         return container
@@ -624,48 +862,91 @@ class _Generator:
             "imagePullPolicy": "IfNotPresent",
             "name": "log-shipper",
             "ports": [{"containerPort": 2020, "name": "fb-metrics", "protocol": "TCP"}],
-            "resources": {"limits": {"memory": "64Mi"}, "requests": {"cpu": "10m", "memory": "32Mi"}},
+            "resources": {
+                "limits": {"memory": "64Mi"},
+                "requests": {"cpu": "10m", "memory": "32Mi"},
+            },
             "terminationMessagePath": "/dev/termination-log",
             "terminationMessagePolicy": "File",
-            "volumeMounts": [{"mountPath": "/var/log/app", "name": "varlog"},
-                             {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "name": token_vol, "readOnly": True}],
+            "volumeMounts": [
+                {"mountPath": "/var/log/app", "name": "varlog"},
+                {
+                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                    "name": token_vol,
+                    "readOnly": True,
+                },
+            ],
         }
 
-    def _pod_status(self, containers: list[dict], node: NodeInfo, ips: list[str] | None, phase: str, ready: bool,
-                    created: datetime, started: datetime, image: str) -> dict:
+    def _pod_status(
+        self,
+        containers: list[dict],
+        node: NodeInfo,
+        ips: list[str] | None,
+        phase: str,
+        ready: bool,
+        created: datetime,
+        started: datetime,
+        image: str,
+    ) -> dict:
         finished = phase in ("Succeeded", "Failed")
+
         def cond(typ: str, ok: bool, when: datetime, reason: str | None = None) -> dict:
-            c = {"lastProbeTime": None, "lastTransitionTime": ts(when), "status": "True" if ok else "False", "type": typ}
+            c = {
+                "lastProbeTime": None,
+                "lastTransitionTime": ts(when),
+                "status": "True" if ok else "False",
+                "type": typ,
+            }
             if reason:
                 c["reason"] = reason
             return c
+
         conditions = [
             cond("PodReadyToStartContainers", not finished, started),
             cond("Initialized", True, created, "PodCompleted" if finished else None),
-            cond("Ready", ready, started + timedelta(seconds=8), None if ready else ("PodCompleted" if finished else "ContainersNotReady")),
-            cond("ContainersReady", ready, started + timedelta(seconds=8), None if ready else ("PodCompleted" if finished else "ContainersNotReady")),
+            cond(
+                "Ready",
+                ready,
+                started + timedelta(seconds=8),
+                None if ready else ("PodCompleted" if finished else "ContainersNotReady"),
+            ),
+            cond(
+                "ContainersReady",
+                ready,
+                started + timedelta(seconds=8),
+                None if ready else ("PodCompleted" if finished else "ContainersNotReady"),
+            ),
             cond("PodScheduled", True, created),
         ]
         statuses = []
         for c in containers:
             img = c["image"]
             if finished:
-                state = {"terminated": {"containerID": f"containerd://{self.ids.hexhash(64)}", "exitCode": 0 if phase == "Succeeded" else 1,
-                                        "finishedAt": ts(started + timedelta(minutes=3)),
-                                        "reason": "Completed" if phase == "Succeeded" else "Error", "startedAt": ts(started)}}
+                state = {
+                    "terminated": {
+                        "containerID": f"containerd://{self.ids.hexhash(64)}",
+                        "exitCode": 0 if phase == "Succeeded" else 1,
+                        "finishedAt": ts(started + timedelta(minutes=3)),
+                        "reason": "Completed" if phase == "Succeeded" else "Error",
+                        "startedAt": ts(started),
+                    }
+                }
             else:
                 state = {"running": {"startedAt": ts(started)}}
-            statuses.append({
-                "containerID": f"containerd://{self.ids.hexhash(64)}",
-                "image": img if "/" in img.split(":")[0] else f"docker.io/library/{img}",
-                "imageID": f"{img.rsplit(':', 1)[0]}@sha256:{self.ids.hexhash(64)}",
-                "lastState": {},
-                "name": c["name"],
-                "ready": ready,
-                "restartCount": 0 if self.rng.random() < 0.9 else self.rng.randint(1, 4),
-                "started": not finished,
-                "state": state,
-            })
+            statuses.append(
+                {
+                    "containerID": f"containerd://{self.ids.hexhash(64)}",
+                    "image": img if "/" in img.split(":")[0] else f"docker.io/library/{img}",
+                    "imageID": f"{img.rsplit(':', 1)[0]}@sha256:{self.ids.hexhash(64)}",
+                    "lastState": {},
+                    "name": c["name"],
+                    "ready": ready,
+                    "restartCount": 0 if self.rng.random() < 0.9 else self.rng.randint(1, 4),
+                    "started": not finished,
+                    "state": state,
+                }
+            )
         status: dict[str, Any] = {
             "conditions": conditions,
             "containerStatuses": statuses,
@@ -687,8 +968,16 @@ class _Generator:
         out = []
         for node in self.nodes[: max(0, min(budget, len(self.nodes)))]:
             ips = [node.ip4] + ([node.ip6] if node.ip6 else [])
-            out.append(self._pod(app, f"{name}-{self.ids.suffix()}", node, ips,
-                                 EPOCH - timedelta(days=29, seconds=node.index), host_network=True))
+            out.append(
+                self._pod(
+                    app,
+                    f"{name}-{self.ids.suffix()}",
+                    node,
+                    ips,
+                    EPOCH - timedelta(days=29, seconds=node.index),
+                    host_network=True,
+                )
+            )
         return out
 
     def _finished_job_pods(self, namespaces: list[str], count: int) -> list[dict]:
@@ -703,8 +992,17 @@ class _Generator:
             app.uid = self.ids.uid()
             node, ips = self.rng.choice(self.live_ips) if self.live_ips else (self.nodes[0], None)
             phase = "Succeeded" if self.rng.random() < 0.8 else "Failed"
-            out.append(self._pod(app, f"{job}-{self.ids.suffix()}", node, list(ips) if ips else None,
-                                 self.ids.time(EPOCH, 60 * 24 * 50), phase=phase, owner=("Job", job)))
+            out.append(
+                self._pod(
+                    app,
+                    f"{job}-{self.ids.suffix()}",
+                    node,
+                    list(ips) if ips else None,
+                    self.ids.time(EPOCH, 60 * 24 * 50),
+                    phase=phase,
+                    owner=("Job", job),
+                )
+            )
         return out
 
     # ----------------------------------------------------------------- services and slices
@@ -724,13 +1022,17 @@ class _Generator:
                 "uid": self.ids.uid(),
             },
             "spec": {"cidrs": cidrs},
-            "status": {"conditions": [{
-                "lastTransitionTime": ts(EPOCH - timedelta(days=90)),
-                "message": "Kubernetes Service CIDR is ready",
-                "reason": "",
-                "status": "True",
-                "type": "Ready",
-            }]},
+            "status": {
+                "conditions": [
+                    {
+                        "lastTransitionTime": ts(EPOCH - timedelta(days=90)),
+                        "message": "Kubernetes Service CIDR is ready",
+                        "reason": "",
+                        "status": "True",
+                        "type": "Ready",
+                    }
+                ]
+            },
         }
 
     def _cluster_ip(self) -> list[str]:
@@ -743,13 +1045,31 @@ class _Generator:
 
     def _services(self) -> Iterator[dict]:
         # default/kubernetes: selector-less, EndpointSlice kept by the API server.
-        yield self._service("default", "kubernetes", None, [("https", 443, "TCP", 6443)],
-                            cluster_ips=[KUBERNETES_SVC_IP], labels={"component": "apiserver", "provider": "kubernetes"},
-                            single_stack=True)
+        yield self._service(
+            "default",
+            "kubernetes",
+            None,
+            [("https", 443, "TCP", 6443)],
+            cluster_ips=[KUBERNETES_SVC_IP],
+            labels={"component": "apiserver", "provider": "kubernetes"},
+            single_stack=True,
+        )
         control = self.nodes[: 3 if self.n_nodes > 5 else 1]
-        yield self._slice("default", "kubernetes", "IPv4", [("https", 6443, "TCP")],
-                          [{"addresses": [n.ip4], "conditions": {"ready": True, "serving": True, "terminating": False}}
-                           for n in control], managed_by="endpointslicemirroring-controller.k8s.io", name="kubernetes")
+        yield self._slice(
+            "default",
+            "kubernetes",
+            "IPv4",
+            [("https", 6443, "TCP")],
+            [
+                {
+                    "addresses": [n.ip4],
+                    "conditions": {"ready": True, "serving": True, "terminating": False},
+                }
+                for n in control
+            ],
+            managed_by="endpointslicemirroring-controller.k8s.io",
+            name="kubernetes",
+        )
 
         services = [a for a in self.apps if a.kind != "DaemonSet"]
         limit = self.n_services if self.n_services is not None else len(services)
@@ -759,29 +1079,59 @@ class _Generator:
                 break
             if app.name == "coredns":
                 ips = [KUBE_DNS_IP] + ([KUBE_DNS_IP_V6] if self.dual else [])
-                ports = [("dns", 53, "UDP", "dns"), ("dns-tcp", 53, "TCP", "dns-tcp"), ("metrics", 9153, "TCP", "metrics")]
-                yield from self._service_with_slices(app, "kube-dns", ports, ips, selector={"k8s-app": "kube-dns"})
+                ports = [
+                    ("dns", 53, "UDP", "dns"),
+                    ("dns-tcp", 53, "TCP", "dns-tcp"),
+                    ("metrics", 9153, "TCP", "metrics"),
+                ]
+                yield from self._service_with_slices(
+                    app, "kube-dns", ports, ips, selector={"k8s-app": "kube-dns"}
+                )
             else:
-                ports = [(pname, 80 if pname == "http" else num, proto, pname) for pname, num, proto in app.ports
-                         if pname != "metrics"] or [(p[0], p[1], p[2], p[0]) for p in app.ports]
+                ports = [
+                    (pname, 80 if pname == "http" else num, proto, pname)
+                    for pname, num, proto in app.ports
+                    if pname != "metrics"
+                ] or [(p[0], p[1], p[2], p[0]) for p in app.ports]
                 headless = app.kind == "StatefulSet"
-                yield from self._service_with_slices(app, app.name, ports, None if headless else self._cluster_ip(),
-                                                     selector={"app": app.name}, headless=headless)
+                yield from self._service_with_slices(
+                    app,
+                    app.name,
+                    ports,
+                    None if headless else self._cluster_ip(),
+                    selector={"app": app.name},
+                    headless=headless,
+                )
             made += 1
         # More Services than workloads: per-app metrics Services, as ServiceMonitors want them.
-        extra = [a for a in services if any(p[0] == "metrics" for p in a.ports) and a.name != "coredns"]
+        extra = [
+            a for a in services if any(p[0] == "metrics" for p in a.ports) and a.name != "coredns"
+        ]
         i = 0
         while made < limit and extra:
             app = extra[i % len(extra)]
             suffix = "metrics" if i < len(extra) else f"metrics-{i // len(extra) + 1}"
             port = next(p for p in app.ports if p[0] == "metrics")
-            yield from self._service_with_slices(app, f"{app.name}-{suffix}", [("metrics", port[1], "TCP", "metrics")],
-                                                 self._cluster_ip(), selector={"app": app.name})
+            yield from self._service_with_slices(
+                app,
+                f"{app.name}-{suffix}",
+                [("metrics", port[1], "TCP", "metrics")],
+                self._cluster_ip(),
+                selector={"app": app.name},
+            )
             made += 1
             i += 1
 
-    def _service(self, ns: str, name: str, selector: dict | None, ports: list[tuple[str, int, str, Any]],
-                 cluster_ips: list[str] | None, labels: dict | None = None, single_stack: bool = False) -> dict:
+    def _service(
+        self,
+        ns: str,
+        name: str,
+        selector: dict | None,
+        ports: list[tuple[str, int, str, Any]],
+        cluster_ips: list[str] | None,
+        labels: dict | None = None,
+        single_stack: bool = False,
+    ) -> dict:
         headless = cluster_ips is None
         families = ["IPv4", "IPv6"] if self.dual and not single_stack else ["IPv4"]
         spec: dict[str, Any] = {
@@ -790,8 +1140,10 @@ class _Generator:
             "internalTrafficPolicy": "Cluster",
             "ipFamilies": families,
             "ipFamilyPolicy": "PreferDualStack" if len(families) == 2 else "SingleStack",
-            "ports": [{"name": pname, "port": port, "protocol": proto, "targetPort": target}
-                      for pname, port, proto, target in ports],
+            "ports": [
+                {"name": pname, "port": port, "protocol": proto, "targetPort": target}
+                for pname, port, proto, target in ports
+            ],
             "sessionAffinity": "None",
             "type": "ClusterIP",
         }
@@ -812,11 +1164,17 @@ class _Generator:
             "status": {"loadBalancer": {}},
         }
 
-    def _service_with_slices(self, app: App, name: str, ports, cluster_ips, selector, headless: bool = False) -> Iterator[dict]:
+    def _service_with_slices(
+        self, app: App, name: str, ports, cluster_ips, selector, headless: bool = False
+    ) -> Iterator[dict]:
         svc = self._service(app.namespace, name, selector, ports, cluster_ips)
         yield svc
         families = svc["spec"]["ipFamilies"]
-        backends = [p for p in app.pods if p["status"]["phase"] not in ("Succeeded", "Failed") and p["status"].get("podIPs")]
+        backends = [
+            p
+            for p in app.pods
+            if p["status"]["phase"] not in ("Succeeded", "Failed") and p["status"].get("podIPs")
+        ]
         for family in families:
             endpoints_by_ports: dict[tuple, list[dict]] = {}
             for pod in backends:
@@ -826,16 +1184,30 @@ class _Generator:
                     if number is None:
                         continue
                     resolved.append((pname, number, proto))
-                addr = next((a["ip"] for a in pod["status"]["podIPs"] if (":" in a["ip"]) == (family == "IPv6")), None)
+                addr = next(
+                    (
+                        a["ip"]
+                        for a in pod["status"]["podIPs"]
+                        if (":" in a["ip"]) == (family == "IPv6")
+                    ),
+                    None,
+                )
                 if addr is None or not resolved:
                     continue
-                ready = any(c["type"] == "Ready" and c["status"] == "True" for c in pod["status"]["conditions"])
+                ready = any(
+                    c["type"] == "Ready" and c["status"] == "True"
+                    for c in pod["status"]["conditions"]
+                )
                 ep: dict[str, Any] = {
                     "addresses": [addr],
                     "conditions": {"ready": ready, "serving": ready, "terminating": False},
                     "nodeName": pod["spec"]["nodeName"],
-                    "targetRef": {"kind": "Pod", "name": pod["metadata"]["name"], "namespace": app.namespace,
-                                  "uid": pod["metadata"]["uid"]},
+                    "targetRef": {
+                        "kind": "Pod",
+                        "name": pod["metadata"]["name"],
+                        "namespace": app.namespace,
+                        "uid": pod["metadata"]["uid"],
+                    },
                     "zone": self.nodes_by_name[pod["spec"]["nodeName"]].zone,
                 }
                 if pod["spec"].get("subdomain") == name and pod["spec"].get("hostname"):
@@ -843,8 +1215,15 @@ class _Generator:
                 endpoints_by_ports.setdefault(tuple(resolved), []).append(ep)
             for resolved, eps in endpoints_by_ports.items():
                 for chunk in range(0, len(eps), 100):  # the controller's maxEndpointsPerSlice
-                    yield self._slice(app.namespace, name, family, list(resolved), eps[chunk:chunk + 100],
-                                      owner_uid=svc["metadata"]["uid"], headless=headless)
+                    yield self._slice(
+                        app.namespace,
+                        name,
+                        family,
+                        list(resolved),
+                        eps[chunk : chunk + 100],
+                        owner_uid=svc["metadata"]["uid"],
+                        headless=headless,
+                    )
 
     @property
     def nodes_by_name(self) -> dict[str, NodeInfo]:
@@ -852,14 +1231,30 @@ class _Generator:
             self._nbn = {n.name: n for n in self.nodes}
         return self._nbn
 
-    def _slice(self, ns: str, svc: str, family: str, ports: list[tuple[str, int, str]], endpoints: list[dict],
-               managed_by: str = "endpointslice-controller.k8s.io", name: str | None = None,
-               owner_uid: str | None = None, headless: bool = False) -> dict:
-        labels = {"endpointslice.kubernetes.io/managed-by": managed_by, "kubernetes.io/service-name": svc}
+    def _slice(
+        self,
+        ns: str,
+        svc: str,
+        family: str,
+        ports: list[tuple[str, int, str]],
+        endpoints: list[dict],
+        managed_by: str = "endpointslice-controller.k8s.io",
+        name: str | None = None,
+        owner_uid: str | None = None,
+        headless: bool = False,
+    ) -> dict:
+        labels = {
+            "endpointslice.kubernetes.io/managed-by": managed_by,
+            "kubernetes.io/service-name": svc,
+        }
         if headless:
             labels["service.kubernetes.io/headless"] = ""
         meta: dict[str, Any] = {
-            "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": ts(self.ids.time(EPOCH + timedelta(days=55), 60 * 24 * 5))},
+            "annotations": {
+                "endpoints.kubernetes.io/last-change-trigger-time": ts(
+                    self.ids.time(EPOCH + timedelta(days=55), 60 * 24 * 5)
+                )
+            },
             "creationTimestamp": ts(self.ids.time(EPOCH - timedelta(days=60), 60 * 24 * 30)),
             "generateName": f"{svc}-",
             "generation": self.rng.randint(1, 40),
@@ -870,8 +1265,16 @@ class _Generator:
             "uid": self.ids.uid(),
         }
         if owner_uid:
-            meta["ownerReferences"] = [{"apiVersion": "v1", "blockOwnerDeletion": True, "controller": True,
-                                        "kind": "Service", "name": svc, "uid": owner_uid}]
+            meta["ownerReferences"] = [
+                {
+                    "apiVersion": "v1",
+                    "blockOwnerDeletion": True,
+                    "controller": True,
+                    "kind": "Service",
+                    "name": svc,
+                    "uid": owner_uid,
+                }
+            ]
         if name:
             del meta["generateName"]
         return {
@@ -880,7 +1283,9 @@ class _Generator:
             "endpoints": endpoints,
             "kind": "EndpointSlice",
             "metadata": meta,
-            "ports": [{"name": pname, "port": num, "protocol": proto} for pname, num, proto in ports],
+            "ports": [
+                {"name": pname, "port": num, "protocol": proto} for pname, num, proto in ports
+            ],
         }
 
     # ----------------------------------------------------------------- network policies
@@ -913,8 +1318,15 @@ class _Generator:
             round_ += 1
         return out
 
-    def _policy(self, ns: str, name: str, pod_selector: dict, types: list[str],
-                ingress: list[dict] | None = None, egress: list[dict] | None = None) -> dict:
+    def _policy(
+        self,
+        ns: str,
+        name: str,
+        pod_selector: dict,
+        types: list[str],
+        ingress: list[dict] | None = None,
+        egress: list[dict] | None = None,
+    ) -> dict:
         spec: dict[str, Any] = {"podSelector": pod_selector, "policyTypes": types}
         if ingress is not None:
             spec["ingress"] = ingress
@@ -924,7 +1336,10 @@ class _Generator:
             "apiVersion": "networking.k8s.io/v1",
             "kind": "NetworkPolicy",
             "metadata": {
-                "annotations": {"meta.helm.sh/release-name": ns, "meta.helm.sh/release-namespace": ns},
+                "annotations": {
+                    "meta.helm.sh/release-name": ns,
+                    "meta.helm.sh/release-namespace": ns,
+                },
                 "creationTimestamp": ts(self.ids.time(EPOCH, 60 * 24 * 50)),
                 "generation": 1,
                 "labels": {"app.kubernetes.io/managed-by": "Helm"},
@@ -940,78 +1355,214 @@ class _Generator:
         rng = self.rng
         apps = [a for a in self.apps if a.namespace == ns]
         strict = self.ns_meta[ns]["env"] == "prod"
-        q = [self._policy(ns, "default-deny-all" if strict else "default-deny-ingress", {},
-                          ["Ingress", "Egress"] if strict else ["Ingress"])]
+        q = [
+            self._policy(
+                ns,
+                "default-deny-all" if strict else "default-deny-ingress",
+                {},
+                ["Ingress", "Egress"] if strict else ["Ingress"],
+            )
+        ]
         if strict:  # an Egress policy isolates what it selects: only where egress is denied
-            q.append(self._policy(ns, "allow-dns", {}, ["Egress"], egress=[{
-                "ports": [{"port": 53, "protocol": "UDP"}, {"port": 53, "protocol": "TCP"}],
-                "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
-                        "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-            }]))
+            q.append(
+                self._policy(
+                    ns,
+                    "allow-dns",
+                    {},
+                    ["Egress"],
+                    egress=[
+                        {
+                            "ports": [
+                                {"port": 53, "protocol": "UDP"},
+                                {"port": 53, "protocol": "TCP"},
+                            ],
+                            "to": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": "kube-system"
+                                        }
+                                    },
+                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                                }
+                            ],
+                        }
+                    ],
+                )
+            )
         fronts = [a for a in apps if a.tier == "frontend"]
         if fronts:
-            q.append(self._policy(ns, "allow-ingress-controller",
-                                  {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["frontend"]}]},
-                                  ["Ingress"], ingress=[{
-                                      "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
-                                                "podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}}}],
-                                      "ports": [{"port": "http", "protocol": "TCP"}],
-                                  }]))
-        q.append(self._policy(ns, "allow-prometheus-scrape", {}, ["Ingress"], ingress=[{
-            "from": [{"namespaceSelector": {"matchLabels": {"purpose": "monitoring"}},
-                      "podSelector": {"matchLabels": {"app": "prometheus"}}}],
-            "ports": [{"port": "metrics", "protocol": "TCP"}, {"endPort": 9399, "port": 9100, "protocol": "TCP"}],
-        }]))
+            q.append(
+                self._policy(
+                    ns,
+                    "allow-ingress-controller",
+                    {
+                        "matchExpressions": [
+                            {"key": "tier", "operator": "In", "values": ["frontend"]}
+                        ]
+                    },
+                    ["Ingress"],
+                    ingress=[
+                        {
+                            "from": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": "ingress-nginx"
+                                        }
+                                    },
+                                    "podSelector": {
+                                        "matchLabels": {"app.kubernetes.io/name": "ingress-nginx"}
+                                    },
+                                }
+                            ],
+                            "ports": [{"port": "http", "protocol": "TCP"}],
+                        }
+                    ],
+                )
+            )
+        q.append(
+            self._policy(
+                ns,
+                "allow-prometheus-scrape",
+                {},
+                ["Ingress"],
+                ingress=[
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {"matchLabels": {"purpose": "monitoring"}},
+                                "podSelector": {"matchLabels": {"app": "prometheus"}},
+                            }
+                        ],
+                        "ports": [
+                            {"port": "metrics", "protocol": "TCP"},
+                            {"endPort": 9399, "port": 9100, "protocol": "TCP"},
+                        ],
+                    }
+                ],
+            )
+        )
         if strict:
             blocks = [{"ipBlock": {"cidr": "0.0.0.0/0", "except": PRIVATE_V4}}]
             if self.dual:
                 blocks.append({"ipBlock": {"cidr": "::/0", "except": ["fd00::/8"]}})
-            q.append(self._policy(ns, "allow-internet-egress-https", {"matchLabels": {"tier": "backend"}}, ["Egress"],
-                                  egress=[{"to": blocks, "ports": [{"port": 443, "protocol": "TCP"}]}]))
+            q.append(
+                self._policy(
+                    ns,
+                    "allow-internet-egress-https",
+                    {"matchLabels": {"tier": "backend"}},
+                    ["Egress"],
+                    egress=[{"to": blocks, "ports": [{"port": 443, "protocol": "TCP"}]}],
+                )
+            )
         for app in apps:
             serving = [p for p in app.ports if p[0] != "metrics"]
             if not serving:
                 continue
             others = [a.name for a in apps if a is not app and a.tier != "data"]
-            clients = sorted(rng.sample(others, min(len(others), rng.randint(1, 3)))) if others else []
+            clients = (
+                sorted(rng.sample(others, min(len(others), rng.randint(1, 3)))) if others else []
+            )
             rules: list[dict] = []
             if clients:
-                peer = ({"podSelector": {"matchLabels": {"app": clients[0]}}} if len(clients) == 1 else
-                        {"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": clients}]}})
-                rules.append({"from": [peer], "ports": [{"port": serving[0][0], "protocol": "TCP"}]})
+                peer = (
+                    {"podSelector": {"matchLabels": {"app": clients[0]}}}
+                    if len(clients) == 1
+                    else {
+                        "podSelector": {
+                            "matchExpressions": [
+                                {"key": "app", "operator": "In", "values": clients}
+                            ]
+                        }
+                    }
+                )
+                rules.append(
+                    {"from": [peer], "ports": [{"port": serving[0][0], "protocol": "TCP"}]}
+                )
             if app.tier != "data" and rng.random() < 0.35:
                 other = rng.choice(namespaces)
-                rules.append({
-                    "from": [{"namespaceSelector": {"matchLabels": {"team": self.ns_meta[other]["team"],
-                                                                    "env": self.ns_meta[other]["env"]}},
-                              "podSelector": {"matchLabels": {"tier": "backend"}}}],
-                    "ports": [{"port": serving[0][1], "protocol": "TCP"}],
-                })
+                rules.append(
+                    {
+                        "from": [
+                            {
+                                "namespaceSelector": {
+                                    "matchLabels": {
+                                        "team": self.ns_meta[other]["team"],
+                                        "env": self.ns_meta[other]["env"],
+                                    }
+                                },
+                                "podSelector": {"matchLabels": {"tier": "backend"}},
+                            }
+                        ],
+                        "ports": [{"port": serving[0][1], "protocol": "TCP"}],
+                    }
+                )
             if rules:
-                q.append(self._policy(ns, f"{app.name}-ingress", {"matchLabels": {"app": app.name}}, ["Ingress"], ingress=rules))
+                q.append(
+                    self._policy(
+                        ns,
+                        f"{app.name}-ingress",
+                        {"matchLabels": {"app": app.name}},
+                        ["Ingress"],
+                        ingress=rules,
+                    )
+                )
             if strict and app.tier != "data":
                 deps = [a for a in apps if a.tier == "data" or a.flavour == "grpc"]
                 deps = [a for a in deps if a is not app]
                 if deps:
                     dep = rng.choice(deps)
-                    egress = [{"to": [{"podSelector": {"matchLabels": {"app": dep.name}}}],
-                               "ports": [{"port": dep.ports[0][0], "protocol": "TCP"}]}]
+                    egress = [
+                        {
+                            "to": [{"podSelector": {"matchLabels": {"app": dep.name}}}],
+                            "ports": [{"port": dep.ports[0][0], "protocol": "TCP"}],
+                        }
+                    ]
                     if rng.random() < 0.3:
                         v4, v6 = rng.choice(EXTERNAL_APIS)
-                        blocks = [{"ipBlock": {"cidr": v4}}] + ([{"ipBlock": {"cidr": v6}}] if self.dual else [])
+                        blocks = [{"ipBlock": {"cidr": v4}}] + (
+                            [{"ipBlock": {"cidr": v6}}] if self.dual else []
+                        )
                         egress.append({"to": blocks, "ports": [{"port": 443, "protocol": "TCP"}]})
-                    q.append(self._policy(ns, f"{app.name}-egress", {"matchLabels": {"app": app.name}}, ["Egress"], egress=egress))
+                    q.append(
+                        self._policy(
+                            ns,
+                            f"{app.name}-egress",
+                            {"matchLabels": {"app": app.name}},
+                            ["Egress"],
+                            egress=egress,
+                        )
+                    )
         return q
 
     def _extra_policy(self, ns: str, round_: int) -> dict:
         apps = [a for a in self.apps if a.namespace == ns] or self.apps
         app = apps[round_ % len(apps)]
         port = app.ports[0]
-        return self._policy(ns, f"{app.name}-allow-{round_}", {"matchLabels": {"app": app.name}}, ["Ingress"], ingress=[{
-            "from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}},
-                      "podSelector": {"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["data"]}]}}],
-            "ports": [{"port": port[1], "protocol": port[2]}],
-        }])
+        return self._policy(
+            ns,
+            f"{app.name}-allow-{round_}",
+            {"matchLabels": {"app": app.name}},
+            ["Ingress"],
+            ingress=[
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": ns}
+                            },
+                            "podSelector": {
+                                "matchExpressions": [
+                                    {"key": "tier", "operator": "NotIn", "values": ["data"]}
+                                ]
+                            },
+                        }
+                    ],
+                    "ports": [{"port": port[1], "protocol": port[2]}],
+                }
+            ],
+        )
 
 
 def _named_port(pod: dict, name: str, protocol: str) -> int | None:
@@ -1033,9 +1584,15 @@ def hash_str(s: str) -> int:
 # --------------------------------------------------------------------------- public API
 
 
-def generate_cluster(pods: int = 1000, policies: int = 200, namespaces: int | None = None,
-                     services: int | None = None, nodes: int | None = None,
-                     dual_stack: bool = False, seed: int = 0) -> list[dict]:
+def generate_cluster(
+    pods: int = 1000,
+    policies: int = 200,
+    namespaces: int | None = None,
+    services: int | None = None,
+    nodes: int | None = None,
+    dual_stack: bool = False,
+    seed: int = 0,
+) -> list[dict]:
     """The items of a ``kubectl get ... -A -o yaml`` List for a cluster of this size.
 
     ``pods`` counts every pod in the dump (system DaemonSet pods and finished
@@ -1046,8 +1603,15 @@ def generate_cluster(pods: int = 1000, policies: int = 200, namespaces: int | No
     """
     if namespaces is None:
         namespaces = max(3, pods // 100)
-    gen = _Generator(pods=pods, policies=policies, namespaces=namespaces, services=services,
-                     nodes=nodes, dual_stack=dual_stack, seed=seed)
+    gen = _Generator(
+        pods=pods,
+        policies=policies,
+        namespaces=namespaces,
+        services=services,
+        nodes=nodes,
+        dual_stack=dual_stack,
+        seed=seed,
+    )
     return gen.run()
 
 
@@ -1084,15 +1648,20 @@ def write_list(items: Iterable[dict], out: IO[str], fmt: str = "yaml") -> None:
             lines = text.splitlines()
             out.write("- " + lines[0] + "\n")
             out.writelines("  " + line + "\n" for line in lines[1:])
-        out.write("kind: List\nmetadata:\n  resourceVersion: \"\"\n")
+        out.write('kind: List\nmetadata:\n  resourceVersion: ""\n')
     elif fmt == "json":
         out.write('{\n    "apiVersion": "v1",\n    "items": [')
         first = True
         for item in items:
             text = json.dumps(item, indent=4)
-            out.write(("\n" if first else ",\n") + "\n".join("        " + line for line in text.splitlines()))
+            out.write(
+                ("\n" if first else ",\n")
+                + "\n".join("        " + line for line in text.splitlines())
+            )
             first = False
-        out.write('\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n')
+        out.write(
+            '\n    ],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'
+        )
     else:
         raise ValueError(f"unknown format {fmt!r} (yaml or json)")
 
@@ -1104,17 +1673,41 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--pods", type=int, default=1000, help="total pods (default 1000)")
     ap.add_argument("--policies", type=int, default=200, help="NetworkPolicies (default 200)")
-    ap.add_argument("--namespaces", type=int, default=None, help="application namespaces (default pods/100, at least 3)")
-    ap.add_argument("--services", type=int, default=None, help="Services besides default/kubernetes (default: one per workload)")
+    ap.add_argument(
+        "--namespaces",
+        type=int,
+        default=None,
+        help="application namespaces (default pods/100, at least 3)",
+    )
+    ap.add_argument(
+        "--services",
+        type=int,
+        default=None,
+        help="Services besides default/kubernetes (default: one per workload)",
+    )
     ap.add_argument("--nodes", type=int, default=None, help="nodes (default pods/60, at least 3)")
-    ap.add_argument("--dual-stack", action="store_true", help="IPv4 and IPv6 pods, nodes and Services")
-    ap.add_argument("--seed", type=int, default=0, help="random seed (default 0); output is deterministic per seed")
+    ap.add_argument(
+        "--dual-stack", action="store_true", help="IPv4 and IPv6 pods, nodes and Services"
+    )
+    ap.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed (default 0); output is deterministic per seed",
+    )
     ap.add_argument("--format", choices=("yaml", "json"), default="yaml")
     ap.add_argument("-o", "--output", default="-", help="output file (default: stdout)")
     args = ap.parse_args(argv)
     try:
-        items = generate_cluster(pods=args.pods, policies=args.policies, namespaces=args.namespaces,
-                                 services=args.services, nodes=args.nodes, dual_stack=args.dual_stack, seed=args.seed)
+        items = generate_cluster(
+            pods=args.pods,
+            policies=args.policies,
+            namespaces=args.namespaces,
+            services=args.services,
+            nodes=args.nodes,
+            dual_stack=args.dual_stack,
+            seed=args.seed,
+        )
     except ValueError as e:
         print(f"generate.py: {e}", file=sys.stderr)
         return 2

@@ -25,7 +25,9 @@ __all__ = ["fake_result", "install", "install_invariants", "missing"]
 def fake_result(name: str, status: Status, *, property: str | None = None) -> PropertyResult:
     counterexamples = ()
     if status is Status.VIOLATED:
-        at = Decider("NetworkPolicy", "allow-all", "prod", "ingress[0]", Source("policies/prod.yaml", 7))
+        at = Decider(
+            "NetworkPolicy", "allow-all", "prod", "ingress[0]", Source("policies/prod.yaml", 7)
+        )
         counterexamples = (Counterexample(f"{name} is broken", objects=(at,)),)
     return PropertyResult(
         property or name,
@@ -38,7 +40,9 @@ def fake_result(name: str, status: Status, *, property: str | None = None) -> Pr
     )
 
 
-def install(monkeypatch, outcomes: dict[str, Status | PropertyResult]) -> list[tuple[str, dict[str, Any]]]:
+def install(
+    monkeypatch, outcomes: dict[str, Status | PropertyResult]
+) -> list[tuple[str, dict[str, Any]]]:
     calls: list[tuple[str, dict[str, Any]]] = []
     for name, outcome in outcomes.items():
         result = outcome if isinstance(outcome, PropertyResult) else fake_result(name, outcome)
@@ -53,7 +57,9 @@ def install(monkeypatch, outcomes: dict[str, Status | PropertyResult]) -> list[t
     return calls
 
 
-def install_invariants(monkeypatch, outcomes: dict[str, Status], *, path_seen: list | None = None) -> list[str]:
+def install_invariants(
+    monkeypatch, outcomes: dict[str, Status], *, path_seen: list | None = None
+) -> list[str]:
     """A fake ``verifier.properties.invariants`` whose file declares ``outcomes``' names."""
     calls: list[str] = []
     module = ModuleType("verifier.properties.invariants")

@@ -58,20 +58,38 @@ def test_a_newly_allowed_flow_carries_both_traces():
     """dev/toolbox -> payments-db:5432/TCP: denied by payments' isolation before, allowed by allow-vpn-to-db after."""
     change = next(c for c in demo_diff().newly_allowed if c.source == "dev/toolbox")
     source, database = change.example_pods
-    assert source == "dev/toolbox" and database in ("payments/payments-db-0", "payments/payments-db-1")
-    assert (change.example.dst_port, change.example.protocol, str(change.example.src_ip)) == (5432, "TCP", "10.244.0.120")
+    assert source == "dev/toolbox" and database in (
+        "payments/payments-db-0",
+        "payments/payments-db-1",
+    )
+    assert (change.example.dst_port, change.example.protocol, str(change.example.src_ip)) == (
+        5432,
+        "TCP",
+        "10.244.0.120",
+    )
     old, new = change.old_trace, change.new_trace
     assert (old.verdict, new.verdict) == (Verdict.DENIED, Verdict.ALLOWED)
     address = str(change.example.dst_ip)
-    assert (old.source, old.destination, old.port) == (new.source, new.destination, new.port) == ("dev/toolbox", address, 5432)
+    assert (
+        (old.source, old.destination, old.port)
+        == (new.source, new.destination, new.port)
+        == ("dev/toolbox", address, 5432)
+    )
     assert old.decisive_branch.pod == new.decisive_branch.pod == database
     old_ingress = next(h for h in old.all_hops if h.step == "ingress")
     new_ingress = next(h for h in new.all_hops if h.step == "ingress")
     assert (old_ingress.outcome, refs(old_ingress.deciders)) == (
         "denied",
-        ["NetworkPolicy payments/allow-prometheus-scrape", "NetworkPolicy payments/default-deny-all", "NetworkPolicy payments/payments-db"],
+        [
+            "NetworkPolicy payments/allow-prometheus-scrape",
+            "NetworkPolicy payments/default-deny-all",
+            "NetworkPolicy payments/payments-db",
+        ],
     )
-    assert (new_ingress.outcome, refs(new_ingress.deciders)) == ("allowed", ["NetworkPolicy payments/allow-vpn-to-db ingress[0]"])
+    assert (new_ingress.outcome, refs(new_ingress.deciders)) == (
+        "allowed",
+        ["NetworkPolicy payments/allow-vpn-to-db ingress[0]"],
+    )
     assert steps(new)[-1] == ("deliver", "delivered")
 
 
@@ -82,14 +100,17 @@ def test_no_change_is_no_difference():
 
 def test_a_policy_tightening_is_newly_denied_with_the_exact_ports():
     """x/b now admits only x/c on 80/TCP: every other pod loses everything, x/c keeps only TCP 80."""
-    tighter = netpol("x/b-from-c", select={"app": "b"}, ingress=[rule(peer(pods={"app": "c"}), ports=[80])])
+    tighter = netpol(
+        "x/b-from-c", select={"app": "b"}, ingress=[rule(peer(pods={"app": "c"}), ports=[80])]
+    )
     d = diff(world(), world(tighter))
     assert d.newly_allowed == ()
     # Every other pod, the other node (n1: x/b runs on n2, whose own traffic stays allowed) and
     # every outside host (a routed pod network) lose everything; x/c keeps only TCP 80.
     others = ["x/a", "y/a", "y/b", "y/c", "z/a", "z/b", "z/c", "node/n1", "outside"]
     assert sorted((c.source, c.destination, c.ports) for c in d.newly_denied) == sorted(
-        [(s, "x/b", FULL) for s in others] + [("x/c", "x/b", PortSet((((1, 79), (81, 65535)), ALL_PORTS, ALL_PORTS)))]
+        [(s, "x/b", FULL) for s in others]
+        + [("x/c", "x/b", PortSet((((1, 79), (81, 65535)), ALL_PORTS, ALL_PORTS)))]
     )
     (outside,) = [c for c in d.newly_denied if c.source == "outside"]
     assert [str(a) for a in outside.addresses] == ["0.0.0.0/0"]
@@ -100,6 +121,7 @@ def test_a_policy_tightening_is_newly_denied_with_the_exact_ports():
 
 def test_a_pod_the_change_moves_to_another_node_keeps_its_flows_compared():
     """Regression: an allocated pod on n1 before and n2 after (disjoint podCIDRs) made the whole query unsat."""
+
     def web(node, cidr_ip):
         return pod("x/web", ip=cidr_ip, node=node, ip_allocated=True)
 
@@ -108,18 +130,39 @@ def test_a_pod_the_change_moves_to_another_node_keeps_its_flows_compared():
     new = world(web("n2", "10.244.2.99"), pod("x/db", ip="10.244.2.98", node="n2"), deny, pods=[])
     d = diff(old, new)
     assert [(c.change, c.source, c.destination, c.ports) for c in d.changes] == [
-        ("denied", "node/n1", "x/db", FULL), ("denied", "outside", "x/db", FULL), ("denied", "x/web", "x/db", FULL),
+        ("denied", "node/n1", "x/db", FULL),
+        ("denied", "outside", "x/db", FULL),
+        ("denied", "x/web", "x/db", FULL),
     ]
 
 
 def test_to_dict_is_the_documented_json_shape():
     d = demo_diff().to_dict()
-    assert set(d) == {"newly_allowed", "newly_denied", "added_pods", "removed_pods", "status", "seconds"}
+    assert set(d) == {
+        "newly_allowed",
+        "newly_denied",
+        "added_pods",
+        "removed_pods",
+        "status",
+        "seconds",
+    }
     entry = next(e for e in d["newly_allowed"] if e["source"] == "dev/toolbox")
-    assert set(entry) == {"change", "source", "destination", "ports", "addresses", "via", "example", "old", "new"}
+    assert set(entry) == {
+        "change",
+        "source",
+        "destination",
+        "ports",
+        "addresses",
+        "via",
+        "example",
+        "old",
+        "new",
+    }
     assert (entry["addresses"], entry["via"]) == ([], None)
     assert (entry["change"], entry["destination"], entry["ports"]) == (
-        "newly-allowed", "payments/StatefulSet/payments-db", [{"protocol": "TCP", "ports": ["5432"]}],
+        "newly-allowed",
+        "payments/StatefulSet/payments-db",
+        [{"protocol": "TCP", "ports": ["5432"]}],
     )
     assert entry["example"]["source_pod"] == "dev/toolbox" and entry["example"]["dst_port"] == 5432
     assert (entry["old"]["verdict"], entry["new"]["verdict"]) == ("DENIED", "ALLOWED")
@@ -139,7 +182,10 @@ LOOSE = str(FIXTURES / "isolation" / "violated.yaml")  # holds.yaml with the two
         (["-f", LOOSE, "-f", HOLDS], 1),  # newly denied is a difference too
         (["-f", HOLDS, "-f", HOLDS], 0),
         (["--old", HOLDS, "--new", LOOSE, "--fail-on-new-allow"], 1),
-        (["--old", LOOSE, "--new", HOLDS, "--fail-on-new-allow"], 0),  # only tightened: the gate passes
+        (
+            ["--old", LOOSE, "--new", HOLDS, "--fail-on-new-allow"],
+            0,
+        ),  # only tightened: the gate passes
         (["-f", HOLDS], 2),
         (["-f", HOLDS, "--old", HOLDS, "--new", LOOSE], 2),
         (["--old", HOLDS], 2),
@@ -156,7 +202,9 @@ def test_text_lists_each_workload_pair_with_both_verdicts(capsys):
     assert out[0] == "+ newly allowed  dev/client -> prod/db  TCP 5432"
     assert out[1] == "    example dev/client -> prod/db  10.244.1.20 -> 10.244.1.12:5432/TCP"
     assert out[2].startswith("    before DENIED: ingress denied by NetworkPolicy prod/db (")
-    assert out[3].startswith("    after  ALLOWED: ingress allowed by NetworkPolicy prod/db ingress[0] (")
+    assert out[3].startswith(
+        "    after  ALLOWED: ingress allowed by NetworkPolicy prod/db ingress[0] ("
+    )
     assert out[3].endswith("violated.yaml:118)")
     assert out[4] == "+ newly allowed  prod/web -> prod/db  TCP 5432"
     assert out[-1] == "2 newly allowed, 0 newly denied workload pair(s)"
@@ -165,15 +213,25 @@ def test_text_lists_each_workload_pair_with_both_verdicts(capsys):
 def test_json_output(capsys):
     assert main(["diff", "--old", LOOSE, "--new", HOLDS, "-o", "json"]) == 1
     data = json.loads(capsys.readouterr().out)
-    assert data["newly_allowed"] == [] and (data["added_pods"], data["removed_pods"], data["status"]) == ([], [], "complete")
-    assert [(e["change"], e["source"], e["destination"], e["ports"]) for e in data["newly_denied"]] == [
+    assert data["newly_allowed"] == [] and (
+        data["added_pods"],
+        data["removed_pods"],
+        data["status"],
+    ) == ([], [], "complete")
+    assert [
+        (e["change"], e["source"], e["destination"], e["ports"]) for e in data["newly_denied"]
+    ] == [
         ("newly-denied", "dev/client", "prod/db", [{"protocol": "TCP", "ports": ["5432"]}]),
         ("newly-denied", "prod/web", "prod/db", [{"protocol": "TCP", "ports": ["5432"]}]),
     ]
     first = data["newly_denied"][0]
     assert first["example"] == {
-        "family": 4, "src_ip": "10.244.1.20", "dst_ip": "10.244.1.12", "dst_port": 5432, "protocol": "TCP",
-        "source_pod": "dev/client", "destination_pod": "prod/db",
+        "family": 4,
+        "src_ip": "10.244.1.20",
+        "dst_ip": "10.244.1.12",
+        "dst_port": 5432,
+        "protocol": "TCP",
+        "source_pod": "dev/client",
+        "destination_pod": "prod/db",
     }
     assert (first["old"]["verdict"], first["new"]["verdict"]) == ("ALLOWED", "DENIED")
-

@@ -55,7 +55,9 @@ def test_an_unknown_diff_exits_3_gate_or_not(monkeypatch, capsys, gate):
     code, out, err = run(capsys, "--old", HOLDS, "--new", LOOSE, *gate)
     assert code == 3
     first, *_, last = out.splitlines()
-    assert first.startswith("INCOMPLETE (unknown: ") and first.endswith("): changes may be missing from this list")
+    assert first.startswith("INCOMPLETE (unknown: ") and first.endswith(
+        "): changes may be missing from this list"
+    )
     assert last.startswith("no flow changes found, but the search is incomplete (unknown: ")
     assert REASON in first and REASON in last
     assert "the diff is incomplete (unknown: " in err and REASON in err
@@ -83,13 +85,21 @@ def test_a_newly_allowed_flow_outranks_an_unknown(monkeypatch, capsys):
     monkeypatch.setattr(verifier.diff, "_family_diff", then_gives_up)
     code, out, _ = run(capsys, "--old", HOLDS, "--new", LOOSE, "--fail-on-new-allow")
     assert code == 1
-    assert out.splitlines()[0] == "INCOMPLETE (unknown: timeout): changes may be missing from this list"
-    assert out.splitlines()[-1] == "2 newly allowed, 0 newly denied workload pair(s) (unknown: timeout: the list may be incomplete)"
+    assert (
+        out.splitlines()[0]
+        == "INCOMPLETE (unknown: timeout): changes may be missing from this list"
+    )
+    assert (
+        out.splitlines()[-1]
+        == "2 newly allowed, 0 newly denied workload pair(s) (unknown: timeout: the list may be incomplete)"
+    )
 
 
 def test_only_newly_denied_and_unknown_fails_the_gate_as_unknown(monkeypatch, capsys):
     real = verifier.diff._family_diff
-    monkeypatch.setattr(verifier.diff, "_family_diff", lambda *a, **k: (real(*a, **k)[0], "timeout"))
+    monkeypatch.setattr(
+        verifier.diff, "_family_diff", lambda *a, **k: (real(*a, **k)[0], "timeout")
+    )
     code, _, _ = run(capsys, "--old", LOOSE, "--new", HOLDS, "--fail-on-new-allow")
     assert code == 3  # a newly allowed flow may be among what was not searched
     code, _, _ = run(capsys, "--old", LOOSE, "--new", HOLDS)
@@ -118,7 +128,9 @@ def test_truncation_with_a_difference_exits_1(capsys):
 
 def test_truncation_without_a_failing_difference_exits_3(capsys):
     """Tightening only, cut at one change: the gate cannot say no newly allowed flow hides past the limit."""
-    code, out, _ = run(capsys, "--old", LOOSE, "--new", HOLDS, "--limit", "1", "--fail-on-new-allow", "-o", "json")
+    code, out, _ = run(
+        capsys, "--old", LOOSE, "--new", HOLDS, "--limit", "1", "--fail-on-new-allow", "-o", "json"
+    )
     assert code == 3
     import json
 

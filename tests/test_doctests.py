@@ -53,7 +53,12 @@ MODULES = _modules_with_examples()
 
 
 def test_the_walk_finds_the_modules():
-    assert {"verifier.errors", "verifier.model", "verifier.report.sarif", "verifier.ingest.documents"} <= set(MODULES)
+    assert {
+        "verifier.errors",
+        "verifier.model",
+        "verifier.report.sarif",
+        "verifier.ingest.documents",
+    } <= set(MODULES)
     assert set(KNOWN_FAILURES) <= set(MODULES), "a known failure names a module without examples"
 
 
@@ -68,4 +73,6 @@ def test_docstring_examples(name):
         raise
     result = doctest.testmod(module, optionflags=FLAGS, report=True)
     assert result.attempted > 0, f"{name} has '>>>' lines but no example doctest can find"
-    assert result.failed == 0, f"{result.failed} of {result.attempted} examples of {name} failed (output above)"
+    assert result.failed == 0, (
+        f"{result.failed} of {result.attempted} examples of {name} failed (output above)"
+    )

@@ -59,7 +59,6 @@ def _verbose_option() -> Callable:
     )
 
 
-
 def _cluster_options(f: Callable) -> Callable:
     """``-f`` (repeatable), or ``--live`` with kubeconfig flags, plus ``-v``."""
 
@@ -71,13 +70,19 @@ def _cluster_options(f: Callable) -> Callable:
         metavar="PATH",
         help="Manifest file (.yaml/.yml/.json), directory (walked recursively) or - for stdin. Repeatable.",
     )
-    @click.option("--live", is_flag=True, help="Read the cluster state from the API server (needs netverify[kube]).")
+    @click.option(
+        "--live",
+        is_flag=True,
+        help="Read the cluster state from the API server (needs netverify[kube]).",
+    )
     @click.option("--kubeconfig", metavar="FILE", help="kubeconfig for --live.")
     @click.option("--context", metavar="NAME", help="kubeconfig context for --live.")
     @_verbose_option()
     @functools.wraps(f)
     def wrapper(*args: Any, filenames, live, kubeconfig, context, verbose, **kwargs: Any):
-        cluster = load_cluster(filenames, live=live, kubeconfig=kubeconfig, context=context, verbose=verbose)
+        cluster = load_cluster(
+            filenames, live=live, kubeconfig=kubeconfig, context=context, verbose=verbose
+        )
         return f(*args, cluster=cluster, verbose=verbose, **kwargs)
 
     return wrapper
@@ -106,7 +111,9 @@ def _report_loading(cluster: Cluster, verbose: int) -> None:
             for w in warnings:
                 click.echo(str(w), file=err)
         else:
-            click.echo(f"netverify: {len(warnings)} warning(s) while loading (-v to list them)", file=err)
+            click.echo(
+                f"netverify: {len(warnings)} warning(s) while loading (-v to list them)", file=err
+            )
     if verbose and cluster.skipped:
         summary = ", ".join(f"{kind} x{n}" for kind, n in cluster.skipped)
         click.echo(f"skipped (not part of the network model): {summary}", file=err)
@@ -146,19 +153,52 @@ def cli() -> None:
 
 @cli.command()
 @_cluster_options
-@click.option("--from", "source", required=True, metavar="NS/POD", help="The client: ns/pod, node/NAME or an IP.")
-@click.option("--to", "target", required=True, metavar="TARGET", help="ns/pod, an IP, or a DNS name as the client types it.")
-@click.option("--port", metavar="PORT", help="Destination port number or name (default: the Service's or pod's first port).")
+@click.option(
+    "--from",
+    "source",
+    required=True,
+    metavar="NS/POD",
+    help="The client: ns/pod, node/NAME or an IP.",
+)
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    metavar="TARGET",
+    help="ns/pod, an IP, or a DNS name as the client types it.",
+)
+@click.option(
+    "--port",
+    metavar="PORT",
+    help="Destination port number or name (default: the Service's or pod's first port).",
+)
 @_protocol
-@click.option("--family", type=click.Choice(["4", "6"]), help="Address family to use (default: the client's primary).")
-@click.option("-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True)
-def reach(cluster: Cluster, verbose: int, source: str, target: str, port: str | None, protocol: str, family: str | None, output: str) -> None:
+@click.option(
+    "--family",
+    type=click.Choice(["4", "6"]),
+    help="Address family to use (default: the client's primary).",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True
+)
+def reach(
+    cluster: Cluster,
+    verbose: int,
+    source: str,
+    target: str,
+    port: str | None,
+    protocol: str,
+    family: str | None,
+    output: str,
+) -> None:
     """Can SOURCE open a connection to TARGET? Exit 0 if yes, 1 if not (like `kubectl auth can-i`)."""
     from .engine import trace
     from .report.text import format_trace
 
     port_value: int | str | None = int(port) if port and port.isdigit() else port
-    result = trace(cluster, source, target, port_value, protocol, family=int(family) if family else None)
+    result = trace(
+        cluster, source, target, port_value, protocol, family=int(family) if family else None
+    )
     if output == "json":
         _echo_json(result.to_dict())
     else:
@@ -168,10 +208,20 @@ def reach(cluster: Cluster, verbose: int, source: str, target: str, port: str | 
 
 @cli.command()
 @_cluster_options
-@click.option("--from", "source", required=True, metavar="NS/POD", help="The pod whose resolver asks.")
+@click.option(
+    "--from", "source", required=True, metavar="NS/POD", help="The pod whose resolver asks."
+)
 @click.argument("name")
-@click.option("--type", "qtype", type=click.Choice(["A", "AAAA", "SRV", "PTR", "CNAME", "TXT"], case_sensitive=False), default="A", show_default=True)
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--type",
+    "qtype",
+    type=click.Choice(["A", "AAAA", "SRV", "PTR", "CNAME", "TXT"], case_sensitive=False),
+    default="A",
+    show_default=True,
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, output: str) -> None:
     """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
     from .query import pod_or_workload
@@ -186,10 +236,17 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
                 "name": name,
                 "type": qtype.upper(),
                 "rcode": res.rcode,
-                "answers": [r.data for r in res.answers if r.type == qtype.upper() or qtype.upper() == "CNAME"],
+                "answers": [
+                    r.data
+                    for r in res.answers
+                    if r.type == qtype.upper() or qtype.upper() == "CNAME"
+                ],
                 "records": [{"name": r.name, "type": r.type, "data": r.data} for r in res.answers],
                 "answered_by": res.answered_by,
-                "search": [{"query": a.query_name, "rcode": a.rcode, "answered": a.answered} for a in res.candidates],
+                "search": [
+                    {"query": a.query_name, "rcode": a.rcode, "answered": a.answered}
+                    for a in res.candidates
+                ],
             }
         )
     else:
@@ -199,13 +256,41 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
 
 @cli.command()
 @_cluster_options
-@click.option("-n", "--namespace", "namespaces", multiple=True, metavar="NS", help="Only pods of this namespace (repeatable).")
+@click.option(
+    "-n",
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    metavar="NS",
+    help="Only pods of this namespace (repeatable).",
+)
 @click.option("-A", "--all-namespaces", is_flag=True, help="Every namespace (the default).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Only this destination port.")
-@click.option("--protocol", type=click.Choice(PROTOCOLS, case_sensitive=False), help="Only this protocol.")
-@click.option("--family", type=click.Choice(["4", "6"]), help="Address family (default: the cluster's primary).")
-@click.option("-o", "--output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_namespaces: bool, port: int | None, protocol: str | None, family: str | None, output: str) -> None:
+@click.option(
+    "--protocol", type=click.Choice(PROTOCOLS, case_sensitive=False), help="Only this protocol."
+)
+@click.option(
+    "--family",
+    type=click.Choice(["4", "6"]),
+    help="Address family (default: the cluster's primary).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+)
+def matrix(
+    cluster: Cluster,
+    verbose: int,
+    namespaces: tuple[str, ...],
+    all_namespaces: bool,
+    port: int | None,
+    protocol: str | None,
+    family: str | None,
+    output: str,
+) -> None:
     """Which pods reach which: allowed ports and protocols per pod pair."""
     from .matrix import matrix as compute
     from .report.text import format_table
@@ -215,9 +300,13 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
     known = {n.name for n in cluster.namespaces} | {p.namespace for p in cluster.pods}
     for ns in namespaces:
         if ns not in known:
-            raise UsageError(f"unknown namespace {ns!r} (namespaces: {', '.join(sorted(known)) or 'none'})")
+            raise UsageError(
+                f"unknown namespace {ns!r} (namespaces: {', '.join(sorted(known)) or 'none'})"
+            )
     if family and int(family) not in cluster.families:
-        raise UsageError(f"the cluster has no IPv{family} addresses (families: {', '.join(f'IPv{f}' for f in cluster.families)})")
+        raise UsageError(
+            f"the cluster has no IPv{family} addresses (families: {', '.join(f'IPv{f}' for f in cluster.families)})"
+        )
     with _progress(len(cluster.pods), "matrix") as bar:
         m = compute(
             cluster,
@@ -234,19 +323,58 @@ def matrix(cluster: Cluster, verbose: int, namespaces: tuple[str, ...], all_name
     else:
         rows = [[s, d, str(m.allowed(s, d))] for s, d, cell in m.pairs() if s != d and cell]
         click.echo(format_table(rows, ["FROM", "TO", "ALLOWED"]))
-        click.echo(f"\n{len(m.pods)} pods in {m.class_count} classes; {len(rows)} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect", err=True)
+        click.echo(
+            f"\n{len(m.pods)} pods in {m.class_count} classes; {len(rows)} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect",
+            err=True,
+        )
 
 
 @cli.command()
-@click.option("-f", "--filename", "filenames", multiple=True, metavar="PATH", help="With two -f: the old state, then the new one.")
-@click.option("--old", "old_paths", multiple=True, metavar="PATH", help="The cluster state before the change (repeatable).")
-@click.option("--new", "new_paths", multiple=True, metavar="PATH", help="The cluster state after the change (repeatable).")
-@click.option("--fail-on-new-allow", is_flag=True, help="Exit 1 only when the change newly allows a flow (a pull-request gate).")
-@click.option("--timeout", type=float, default=60.0, show_default=True, help="Seconds per solver query.")
-@click.option("--limit", type=click.IntRange(min=1), default=200, show_default=True, metavar="N", help="Stop after N changes (the result is then marked truncated, exit 3 if nothing else fails).")
-@click.option("-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True)
+@click.option(
+    "-f",
+    "--filename",
+    "filenames",
+    multiple=True,
+    metavar="PATH",
+    help="With two -f: the old state, then the new one.",
+)
+@click.option(
+    "--old",
+    "old_paths",
+    multiple=True,
+    metavar="PATH",
+    help="The cluster state before the change (repeatable).",
+)
+@click.option(
+    "--new",
+    "new_paths",
+    multiple=True,
+    metavar="PATH",
+    help="The cluster state after the change (repeatable).",
+)
+@click.option(
+    "--fail-on-new-allow",
+    is_flag=True,
+    help="Exit 1 only when the change newly allows a flow (a pull-request gate).",
+)
+@click.option(
+    "--timeout", type=float, default=60.0, show_default=True, help="Seconds per solver query."
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    metavar="N",
+    help="Stop after N changes (the result is then marked truncated, exit 3 if nothing else fails).",
+)
+@click.option(
+    "-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True
+)
 @_verbose_option()
-def diff(filenames, old_paths, new_paths, fail_on_new_allow, timeout, limit, output, verbose) -> None:
+def diff(
+    filenames, old_paths, new_paths, fail_on_new_allow, timeout, limit, output, verbose
+) -> None:
     """What does a change open up? The flows newly allowed and newly denied between two states.
 
     \b
@@ -300,12 +428,40 @@ def _diff_exit_code(result, fail_on_new_allow: bool) -> int:
     metavar="NAME",
     help=f"Check only this property (repeatable; default: all). One of: {', '.join(PROPERTY_NAMES)}.",
 )
-@click.option("--invariants", "invariants_file", type=click.Path(dir_okay=False), metavar="FILE", help="Also check the invariants declared in FILE.")
+@click.option(
+    "--invariants",
+    "invariants_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also check the invariants declared in FILE.",
+)
 @click.option("-o", "--output", type=click.Choice(FORMATS), default="text", show_default=True)
-@click.option("--output-file", type=click.Path(dir_okay=False), metavar="FILE", help="Write the -o format to FILE; stdout then shows the text report.")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True, help="Solver seconds per property or invariant.")
-@click.option("--max-counterexamples", type=click.IntRange(min=1), default=3, show_default=True, metavar="K", help="Counterexamples to find per property.")
-@click.option("--soft-fail", is_flag=True, help="Exit 0 whatever the verdicts (report without failing the pipeline).")
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the -o format to FILE; stdout then shows the text report.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Solver seconds per property or invariant.",
+)
+@click.option(
+    "--max-counterexamples",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    metavar="K",
+    help="Counterexamples to find per property.",
+)
+@click.option(
+    "--soft-fail",
+    is_flag=True,
+    help="Exit 0 whatever the verdicts (report without failing the pipeline).",
+)
 def check_command(
     cluster: Cluster,
     verbose: int,
@@ -332,7 +488,9 @@ def check_command(
     from .report.ci import Invocation, render
 
     invariants = load_invariants(invariants_file) if invariants_file else ()
-    with _check_progress(len(dict.fromkeys(properties) or PROPERTY_NAMES) + len(invariants)) as progress:
+    with _check_progress(
+        len(dict.fromkeys(properties) or PROPERTY_NAMES) + len(invariants)
+    ) as progress:
         report = run_checks(
             cluster,
             properties or None,
@@ -367,7 +525,9 @@ def _check_exit_code(report: CheckReport, soft_fail: bool) -> int:
     """0 all hold, 1 any violated, 3 nothing violated but something unknown; 0 with --soft-fail."""
     if soft_fail:
         return EXIT_OK
-    return {Status.HOLDS: EXIT_OK, Status.VIOLATED: EXIT_FAIL, Status.UNKNOWN: EXIT_UNKNOWN}[report.status]
+    return {Status.HOLDS: EXIT_OK, Status.VIOLATED: EXIT_FAIL, Status.UNKNOWN: EXIT_UNKNOWN}[
+        report.status
+    ]
 
 
 @contextlib.contextmanager
@@ -462,7 +622,9 @@ def _internal_error(e: Exception) -> None:
     if _verbosity:
         click.echo("".join(traceback.format_exception(e)).rstrip("\n"), file=err)
     else:
-        click.echo("netverify: rerun with -v to see the traceback, and include it in the report", file=err)
+        click.echo(
+            "netverify: rerun with -v to see the traceback, and include it in the report", file=err
+        )
 
 
 def _exit(argv: list[str] | None, code: int) -> int:

@@ -76,7 +76,11 @@ class FlowChange:
             "ports": self.ports.to_list(),
             "addresses": [str(n) for n in self.addresses],
             "via": self.via,
-            "example": {**self.example.to_dict(), "source_pod": self.example_pods[0], "destination_pod": self.example_pods[1]},
+            "example": {
+                **self.example.to_dict(),
+                "source_pod": self.example_pods[0],
+                "destination_pod": self.example_pods[1],
+            },
             "old": self.old_trace.to_dict(),
             "new": self.new_trace.to_dict(),
         }
@@ -167,7 +171,9 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
     if unknown is not None:
         status = f"unknown: {unknown}"
     elif truncated:
-        status = f"truncated: stopped after {len(changes)} changes (--limit {limit}); there may be more"
+        status = (
+            f"truncated: stopped after {len(changes)} changes (--limit {limit}); there may be more"
+        )
     else:
         status = "complete"
     merged = _merge(changes)
@@ -192,8 +198,16 @@ def _atoms(old: Cluster, new: Cluster, family: int) -> list[IPBlock]:
     are not outside the cluster.
     """
     nets = {n for c in (old, new) for n in cidrs(c) if n.version == family}
-    inside = {n for c in (old, new) for n in (*c.pod_cidrs, *service_ranges(c)) if n.version == family}
-    inside |= {ipaddress.ip_network(ip) for c in (old, new) for n in c.nodes for ip in n.ips if ip.version == family}
+    inside = {
+        n for c in (old, new) for n in (*c.pod_cidrs, *service_ranges(c)) if n.version == family
+    }
+    inside |= {
+        ipaddress.ip_network(ip)
+        for c in (old, new)
+        for n in c.nodes
+        for ip in n.ips
+        if ip.version == family
+    }
     nets |= inside
     nets.add(ipaddress.ip_network("0.0.0.0/0" if family == 4 else "::/0"))
     out = []
@@ -229,10 +243,20 @@ def _route(path: Path) -> tuple:
     if e.kind == journey.HOST_PORT:
         return (e.kind, e.target.pod.ref, e.port, e.protocol, e.node, node)
     t = e.target
-    return (e.kind, t.service.ref, t.service_port.name, t.service_port.port, e.protocol, e.node, node)
+    return (
+        e.kind,
+        t.service.ref,
+        t.service_port.name,
+        t.service_port.port,
+        e.protocol,
+        e.node,
+        node,
+    )
 
 
-def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, timeout: float, limit: int):
+def _family_diff(
+    old: Cluster, new: Cluster, common: list[str], family: int, timeout: float, limit: int
+):
     enc_old, enc_new = Encoder(old, family, prefix="old."), Encoder(new, family, prefix="new.")
     solver = Solver(timeout=timeout)
     solver.add(*enc_old.constraints, *enc_new.constraints, *_same_addresses(enc_old, enc_new))
@@ -244,8 +268,12 @@ def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, tim
     alg = enc_new.alg
     port, proto = fresh("diff.dport", 16), fresh("diff.proto", 2)
     solver.add(alg.not_(alg.eq(port, 0)), alg.in_range(proto, 0, 2))
-    po = Packet(family, fresh("diff.osrc", enc_old.width), fresh("diff.odst", enc_old.width), port, proto)
-    pn = Packet(family, fresh("diff.nsrc", enc_new.width), fresh("diff.ndst", enc_new.width), port, proto)
+    po = Packet(
+        family, fresh("diff.osrc", enc_old.width), fresh("diff.odst", enc_old.width), port, proto
+    )
+    pn = Packet(
+        family, fresh("diff.nsrc", enc_new.width), fresh("diff.ndst", enc_new.width), port, proto
+    )
     pods, nodes, outside = _sides(old, new, common, family)
     cases = []
     pairs = [(s, d) for s in pods for d in pods] + [(s, d) for s in pods for d in nodes + outside]
@@ -257,16 +285,36 @@ def _family_diff(old: Cluster, new: Cluster, common: list[str], family: int, tim
         for part_src, part_dst in _node_split(new, old, src, dst):
             cases.extend(_cases(enc_old, enc_new, po, pn, part_src, part_dst, same))
     result = search(solver, cases, limit)
-    out = [_explain(old, new, enc_old, enc_new, case.key, model, po, pn) for case, model in result.hits]
-    reason = result.reason if result.status is SolverStatus.UNKNOWN or (result.reason and result.hits) else None
+    out = [
+        _explain(old, new, enc_old, enc_new, case.key, model, po, pn) for case, model in result.hits
+    ]
+    reason = (
+        result.reason
+        if result.status is SolverStatus.UNKNOWN or (result.reason and result.hits)
+        else None
+    )
     return out, reason
 
 
 def _sides(old: Cluster, new: Cluster, common: list[str], family: int):
     """Pod classes uniform in both states, nodes of both states, outside ranges."""
-    pods_new = [new.pod_by_ref[r] for r in common if new.pod_by_ref[r].ip(family) and old.pod_by_ref[r].ip(family)]
-    by_node = nodes_matter(old) or nodes_matter(new) or any(old.pod_by_ref[p.ref].node_name != p.node_name for p in pods_new)
-    old_class = {p.ref: i for i, c in enumerate(pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=by_node)) for p in c}
+    pods_new = [
+        new.pod_by_ref[r]
+        for r in common
+        if new.pod_by_ref[r].ip(family) and old.pod_by_ref[r].ip(family)
+    ]
+    by_node = (
+        nodes_matter(old)
+        or nodes_matter(new)
+        or any(old.pod_by_ref[p.ref].node_name != p.node_name for p in pods_new)
+    )
+    old_class = {
+        p.ref: i
+        for i, c in enumerate(
+            pod_classes(old, [old.pod_by_ref[q.ref] for q in pods_new], by_node=by_node)
+        )
+        for p in c
+    }
     groups: dict[Any, list[Pod]] = {}
     for i, c in enumerate(pod_classes(new, pods_new, by_node=by_node)):
         for p in c:
@@ -278,23 +326,42 @@ def _sides(old: Cluster, new: Cluster, common: list[str], family: int):
             olds = tuple(old.pod_by_ref[p.ref] for p in part.pods)
             if len(flows.pod_parties(old, [olds])) != 1:  # routable from outside in one state only
                 for p, q in zip(part.pods, olds, strict=True):
-                    pods.append(_Side(workload(p), flows.Party(flows.POD, (q,)), flows.Party(flows.POD, (p,))))
+                    pods.append(
+                        _Side(
+                            workload(p), flows.Party(flows.POD, (q,)), flows.Party(flows.POD, (p,))
+                        )
+                    )
                 continue
             pods.append(_Side(workload(part.pods[0]), flows.Party(flows.POD, olds), part))
     nodes = [
-        _Side(f"node/{n.name}", flows.Party(flows.NODE, node=old.node_by_name[n.name]), flows.Party(flows.NODE, node=n))
+        _Side(
+            f"node/{n.name}",
+            flows.Party(flows.NODE, node=old.node_by_name[n.name]),
+            flows.Party(flows.NODE, node=n),
+        )
         for n in new.nodes
-        if n.name in old.node_by_name and n.ip(family) is not None and old.node_by_name[n.name].ip(family) is not None
+        if n.name in old.node_by_name
+        and n.ip(family) is not None
+        and old.node_by_name[n.name].ip(family) is not None
     ]
-    outside = [_Side(OUTSIDE, flows.outside_party((b,)), flows.outside_party((b,))) for b in _atoms(old, new, family)]
+    outside = [
+        _Side(OUTSIDE, flows.outside_party((b,)), flows.outside_party((b,)))
+        for b in _atoms(old, new, family)
+    ]
     return pods, nodes, outside
 
 
 def _node_split(new: Cluster, old: Cluster, src: _Side, dst: _Side):
     """The pairs split where a node decides (the node exception, DefaultEndpointToHostAction), alike in both states."""
     splits_new = list(flows.split_pairs(new, [src.new], [dst.new]))
-    if len(splits_new) == 1 and not any(p.node_name != o.node_name for p, o in zip(src.new.pods, src.old.pods, strict=True)) and not any(
-        p.node_name != o.node_name for p, o in zip(dst.new.pods, dst.old.pods, strict=True)
+    if (
+        len(splits_new) == 1
+        and not any(
+            p.node_name != o.node_name for p, o in zip(src.new.pods, src.old.pods, strict=True)
+        )
+        and not any(
+            p.node_name != o.node_name for p, o in zip(dst.new.pods, dst.old.pods, strict=True)
+        )
     ):
         olds = list(flows.split_pairs(old, [src.old], [dst.old]))
         if len(olds) == 1:
@@ -303,7 +370,11 @@ def _node_split(new: Cluster, old: Cluster, src: _Side, dst: _Side):
     # Split into single pods wherever either state's nodes decide: exact, and rare.
     for s in _singles(src):
         for d in _singles(dst):
-            if s.new.kind == flows.POD and d.new.kind == flows.POD and s.new.pods[0].ref == d.new.pods[0].ref:
+            if (
+                s.new.kind == flows.POD
+                and d.new.kind == flows.POD
+                and s.new.pods[0].ref == d.new.pods[0].ref
+            ):
                 continue
             yield s, d
 
@@ -311,7 +382,10 @@ def _node_split(new: Cluster, old: Cluster, src: _Side, dst: _Side):
 def _singles(side: _Side) -> list[_Side]:
     if side.new.kind != flows.POD or len(side.new.pods) == 1:
         return [side]
-    return [_Side(side.label, flows.Party(flows.POD, (o,)), flows.Party(flows.POD, (n,))) for o, n in zip(side.old.pods, side.new.pods, strict=True)]
+    return [
+        _Side(side.label, flows.Party(flows.POD, (o,)), flows.Party(flows.POD, (n,)))
+        for o, n in zip(side.old.pods, side.new.pods, strict=True)
+    ]
 
 
 def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool) -> list[Case]:
@@ -319,7 +393,11 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool) -> list
 
     def routes(enc, party_src, party_dst, packet):
         client = party_src.client(enc.cluster)
-        rep = (party_dst.pods[1] if same else party_dst.pods[0]) if party_dst.kind == flows.POD else None
+        rep = (
+            (party_dst.pods[1] if same else party_dst.pods[0])
+            if party_dst.kind == flows.POD
+            else None
+        )
         out = {}
         for path, cond in flows.paths_to(enc, client, party_dst, rep, packet):
             out.setdefault(_route(path), (path, alg.and_(cond, enc.allowed(client, path, packet))))
@@ -338,7 +416,10 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool) -> list
     for key in dict.fromkeys([*news, *olds]):
         path_old, a_old = olds.get(key, (None, False))
         path_new, a_new = news.get(key, (None, False))
-        for change, formula in (("allowed", alg.and_(a_new, alg.not_(a_old))), ("denied", alg.and_(a_old, alg.not_(a_new)))):
+        for change, formula in (
+            ("allowed", alg.and_(a_new, alg.not_(a_old))),
+            ("denied", alg.and_(a_old, alg.not_(a_new))),
+        ):
             if formula is False:
                 continue
             f = alg.and_(pinned, formula)
@@ -360,9 +441,15 @@ def _pin(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any
     """The old and new addresses belong to the same member of ``side`` (an outside host keeps its address)."""
     alg = enc_new.alg
     if side.new.kind == flows.OUTSIDE:
-        return alg.and_(alg.eq(ip_old, ip_new), flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new))
+        return alg.and_(
+            alg.eq(ip_old, ip_new),
+            flows.address(enc_old, side.old, ip_old),
+            flows.address(enc_new, side.new, ip_new),
+        )
     if side.new.kind == flows.NODE or side.new.host_network:
-        return alg.and_(flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new))
+        return alg.and_(
+            flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new)
+        )
     terms = []
     for o, n in zip(side.old.pods, side.new.pods, strict=True):
         terms.append(alg.and_(alg.eq(ip_old, enc_old.pod_ip(o)), alg.eq(ip_new, enc_new.pod_ip(n))))
@@ -394,7 +481,9 @@ def _ports(cluster: Cluster, client: Client, path: Path, src_ip, dst_ip, family:
     if path.entry is None:
         pkt = Packet(family, src_ip, dst_ip, ANY_PORT, ANY_PROTOCOL)
         guard = journey.direct_guard(alg, cluster, client, pkt)
-        return alg.and_(guard, journey.evaluate(alg, cluster, client, _concrete(path, dst_ip), pkt).allowed(alg))
+        return alg.and_(
+            guard, journey.evaluate(alg, cluster, client, _concrete(path, dst_ip), pkt).allowed(alg)
+        )
     pkt = Packet(family, src_ip, dst_ip, ANY_PORT, ANY_PROTOCOL)
     only = alg.and_(alg.eq(ANY_PORT, path.dst_port), alg.eq(ANY_PROTOCOL, path.entry.protocol))
     return alg.and_(only, journey.evaluate(alg, cluster, client, path, pkt).allowed(alg))
@@ -426,10 +515,34 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
     old_packet = enc_old.concrete_packet(model, po)
     alloc_old, alloc_new = enc_old.allocation(model), enc_new.allocation(model)
     source = _end(enc_new, model, src.new, concrete.src_ip)
-    dest = _end(enc_new, model, dst.new, concrete.dst_ip, source.ref if same and isinstance(source, Pod) else None)
+    dest = _end(
+        enc_new,
+        model,
+        dst.new,
+        concrete.dst_ip,
+        source.ref if same and isinstance(source, Pod) else None,
+    )
     old_c, new_c = instantiate(old, alloc_old), instantiate(new, alloc_new)
-    t_old = _replay(old_c, source, dest, path_old or path_new, old_packet, alloc_old, expect=change == "denied", present=path_old is not None)
-    t_new = _replay(new_c, source, dest, path_new or path_old, concrete, alloc_new, expect=change == "allowed", present=path_new is not None)
+    t_old = _replay(
+        old_c,
+        source,
+        dest,
+        path_old or path_new,
+        old_packet,
+        alloc_old,
+        expect=change == "denied",
+        present=path_old is not None,
+    )
+    t_new = _replay(
+        new_c,
+        source,
+        dest,
+        path_new or path_old,
+        concrete,
+        alloc_new,
+        expect=change == "allowed",
+        present=path_new is not None,
+    )
 
     def ports(cluster, path, packet):
         if path is None:
@@ -437,19 +550,41 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
         s = flows._source_arg(source)
         from .query import client_for
 
-        return _ports(cluster, client_for(cluster, s), path, packet.src_ip, packet.dst_ip, packet.family)
+        return _ports(
+            cluster, client_for(cluster, s), path, packet.src_ip, packet.dst_ip, packet.family
+        )
 
     ps_old = ports(old_c, path_old, old_packet)
     ps_new = ports(new_c, path_new, concrete)
-    delta = _PORTS.and_(ps_new, _PORTS.not_(ps_old)) if change == "allowed" else _PORTS.and_(ps_old, _PORTS.not_(ps_new))
+    delta = (
+        _PORTS.and_(ps_new, _PORTS.not_(ps_old))
+        if change == "allowed"
+        else _PORTS.and_(ps_old, _PORTS.not_(ps_new))
+    )
     if not delta.contains(concrete.dst_port, concrete.protocol):
-        raise SoundnessError(f"diff: the port-set algebra disagrees with Z3 on {_name(source)} -> {_name(dest)}:{concrete.dst_port}/{concrete.protocol}")
-    outside = src.new if src.new.kind == flows.OUTSIDE else dst.new if dst.new.kind == flows.OUTSIDE else None
+        raise SoundnessError(
+            f"diff: the port-set algebra disagrees with Z3 on {_name(source)} -> {_name(dest)}:{concrete.dst_port}/{concrete.protocol}"
+        )
+    outside = (
+        src.new
+        if src.new.kind == flows.OUTSIDE
+        else dst.new
+        if dst.new.kind == flows.OUTSIDE
+        else None
+    )
     addresses = outside.blocks if outside is not None else ()
     path = path_new or path_old
     return FlowChange(
-        change, src.label, dst.label, delta, concrete, (_name(source), _name(dest)), t_old, t_new,
-        addresses, None if path.entry is None else path.describe(),
+        change,
+        src.label,
+        dst.label,
+        delta,
+        concrete,
+        (_name(source), _name(dest)),
+        t_old,
+        t_new,
+        addresses,
+        None if path.entry is None else path.describe(),
     )
 
 
@@ -461,7 +596,9 @@ def _name(x) -> str:
     return str(x)
 
 
-def _replay(cluster: Cluster, source, dest, path: Path, packet, allocation, *, expect: bool, present: bool) -> Trace:
+def _replay(
+    cluster: Cluster, source, dest, path: Path, packet, allocation, *, expect: bool, present: bool
+) -> Trace:
     """The engine's trace in one state; the branch along the path must deliver iff ``expect``."""
     w = flows.Witness(source, dest, path, packet, allocation)
     if present:
@@ -469,10 +606,19 @@ def _replay(cluster: Cluster, source, dest, path: Path, packet, allocation, *, e
     from .engine import trace
 
     # The path does not exist in this state (a Service or hostPort the change adds or removes).
-    t = trace(cluster, flows._source_arg(source), w.target, w.target_port, packet.protocol, family=packet.family)
+    t = trace(
+        cluster,
+        flows._source_arg(source),
+        w.target,
+        w.target_port,
+        packet.protocol,
+        family=packet.family,
+    )
     branch = flows.branch_of(t, path, packet.dst_ip, packet.dst_port)
     if branch is not None and branch.reachable:
-        raise SoundnessError(f"diff: Z3 says {w.source_label} -> {w.target}:{w.target_port} has no such path in one state, the engine delivers it")
+        raise SoundnessError(
+            f"diff: Z3 says {w.source_label} -> {w.target}:{w.target_port} has no such path in one state, the engine delivers it"
+        )
     return t
 
 
@@ -485,8 +631,16 @@ def _merge(changes: list[FlowChange]) -> list[FlowChange]:
             prev = merged[key]
             addresses = tuple(dict.fromkeys([*prev.addresses, *c.addresses]))
             merged[key] = FlowChange(
-                prev.change, prev.source, prev.destination, _PORTS.or_(prev.ports, c.ports), prev.example,
-                prev.example_pods, prev.old_trace, prev.new_trace, addresses, prev.via,
+                prev.change,
+                prev.source,
+                prev.destination,
+                _PORTS.or_(prev.ports, c.ports),
+                prev.example,
+                prev.example_pods,
+                prev.old_trace,
+                prev.new_trace,
+                addresses,
+                prev.via,
             )
         else:
             merged[key] = c

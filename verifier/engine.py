@@ -65,7 +65,12 @@ def trace(
     hops: list[Hop] = []
     notes: list[str] = []
     for given in (source, destination):
-        if isinstance(given, str) and "/" in given and not given.startswith("node/") and given not in cluster.pod_by_ref:
+        if (
+            isinstance(given, str)
+            and "/" in given
+            and not given.startswith("node/")
+            and given not in cluster.pod_by_ref
+        ):
             pods = cluster.workload_pods(given)
             if pods:
                 notes.append(f"{given} is a workload: using its pod {pods[0].ref}")
@@ -73,10 +78,22 @@ def trace(
 
     seen: dict = {}  # the address the client sends to, and the nameserver its lookup went to
 
-    def finish(verdict: Verdict, branches: tuple[Branch, ...] = (), fam: int | None = family, p=port) -> Trace:
+    def finish(
+        verdict: Verdict, branches: tuple[Branch, ...] = (), fam: int | None = family, p=port
+    ) -> Trace:
         return Trace(
-            client.label, dst_label, p, protocol, fam, tuple(hops), branches, verdict, tuple(notes),
-            seen.get("address"), seen.get("nameserver"), seen.get("resolved_by"),
+            client.label,
+            dst_label,
+            p,
+            protocol,
+            fam,
+            tuple(hops),
+            branches,
+            verdict,
+            tuple(notes),
+            seen.get("address"),
+            seen.get("nameserver"),
+            seen.get("resolved_by"),
         )
 
     # 1. what address does the client use?
@@ -94,11 +111,19 @@ def trace(
     if target_pod is not None:
         fam = family or next((f for f in client.families if target_pod.ip(f) is not None), None)
         if fam is None or target_pod.ip(fam) is None:
-            hops.append(Hop("route", "no address", f"{target_pod.ref} has no IP of a family {client.label} uses"))
+            hops.append(
+                Hop(
+                    "route",
+                    "no address",
+                    f"{target_pod.ref} has no IP of a family {client.label} uses",
+                )
+            )
             return finish(Verdict.NO_ROUTE)
         dst_ip = target_pod.ip(fam)
     elif dst_ip is None:
-        resolved = _resolve_name(cluster, client, str(destination), family, protocol, hops, notes, seen)
+        resolved = _resolve_name(
+            cluster, client, str(destination), family, protocol, hops, notes, seen
+        )
         if isinstance(resolved, Verdict):
             return finish(resolved)
         dst_ip = resolved
@@ -112,7 +137,9 @@ def trace(
     number = _port_number(cluster, port, protocol, dst_ip, target_pod)
     if number is None:
         what = "a port" if port is None else f"port {port!r}"
-        hops.append(Hop("service", "no such port", f"nothing at {dst_ip} declares {what} for {protocol}"))
+        hops.append(
+            Hop("service", "no such port", f"nothing at {dst_ip} declares {what} for {protocol}")
+        )
         return finish(Verdict.NO_SUCH_PORT, fam=fam)
     check_query(number, protocol)
 
@@ -128,7 +155,9 @@ def _overall(branches: tuple[Branch, ...]) -> Verdict:
     return branches[0].verdict if branches else Verdict.NO_ROUTE
 
 
-def _port_number(cluster: Cluster, port: int | str | None, protocol: str, dst_ip: IP, target_pod: Pod | None) -> int | None:
+def _port_number(
+    cluster: Cluster, port: int | str | None, protocol: str, dst_ip: IP, target_pod: Pod | None
+) -> int | None:
     """A numeric port; names resolve on the Service at ``dst_ip`` first, then on the pod."""
     if isinstance(port, int):
         return port
@@ -151,7 +180,13 @@ def _port_number(cluster: Cluster, port: int | str | None, protocol: str, dst_ip
 
 
 def _resolve_name(
-    cluster: Cluster, client: Client, name: str, family: int | None, protocol: str, hops: list[Hop], notes: list[str],
+    cluster: Cluster,
+    client: Client,
+    name: str,
+    family: int | None,
+    protocol: str,
+    hops: list[Hop],
+    notes: list[str],
     seen: dict,
 ) -> IP | Verdict:
     """Resolve ``name`` as the client's stub resolver would, checking the DNS flow itself."""
@@ -189,21 +224,33 @@ def _resolve_name(
         outcome, why = "nodata", f"{last.answered_by} answers with no {last.qtype} address"
     else:
         outcome, why = last.rcode.lower(), f"no {last.qtype} record ({last.rcode})"
-    hops.append(Hop("resolve", outcome, f"{name} does not resolve from {client.label}: {why}; tried {tried}"))
+    hops.append(
+        Hop(
+            "resolve", outcome, f"{name} does not resolve from {client.label}: {why}; tried {tried}"
+        )
+    )
     return Verdict.NXDOMAIN
 
 
 def _record_deciders(res) -> list[Decider]:
     """The objects behind the answer's records (Service, EndpointSlice, Pod), once each."""
-    return list(dict.fromkeys(Decider.of(r.origin, source=r.source) for r in res.answers if r.origin is not None))
+    return list(
+        dict.fromkeys(
+            Decider.of(r.origin, source=r.source) for r in res.answers if r.origin is not None
+        )
+    )
 
 
-def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str], seen: dict) -> Verdict | None:
+def _dns_flow(
+    cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str], seen: dict
+) -> Verdict | None:
     """The DNS query is a flow client -> nameserver:53/UDP; policy must allow it."""
     server = ipaddress.ip_address(conf.nameservers[0])
     server_ok = server.version in client.families
     has_dns_pods = server_ok and any(
-        p.backend_pod is not None for p in journey.plan(cluster, client, server, 53, "UDP").paths if p.entry is not None
+        p.backend_pod is not None
+        for p in journey.plan(cluster, client, server, 53, "UDP").paths
+        if p.entry is not None
     )
     if not has_dns_pods:
         note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
@@ -215,7 +262,9 @@ def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: li
     branches = _connect(cluster, client, server, 53, "UDP", sub)
     if isinstance(branches, Verdict) or not any(b.reachable for b in branches):
         detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed"
-        reasons = [] if isinstance(branches, Verdict) else [b for b in branches if not b.reachable][:1]
+        reasons = (
+            [] if isinstance(branches, Verdict) else [b for b in branches if not b.reachable][:1]
+        )
         # The query's own path, up to the hop that stopped it, then the verdict on the query.
         blocking = [h for b in reasons for h in b.hops]
         deciders = tuple(d for h in blocking if h.outcome == "denied" for d in h.deciders)
@@ -224,14 +273,18 @@ def _dns_flow(cluster: Cluster, client: Client, conf, hops: list[Hop], notes: li
         hops.append(Hop("dns-query", "blocked", detail, deciders))
         return Verdict.DNS_BLOCKED
     ok = next(b for b in branches if b.reachable)
-    hops.append(Hop("dns-query", "allowed", f"DNS query to {server}:53/UDP reaches {ok.pod or ok.ip}"))
+    hops.append(
+        Hop("dns-query", "allowed", f"DNS query to {server}:53/UDP reaches {ok.pod or ok.ip}")
+    )
     return None
 
 
 # --------------------------------------------------------------------------- Service + path
 
 
-def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str, hops: list[Hop]) -> tuple[Branch, ...] | Verdict:
+def _connect(
+    cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: str, hops: list[Hop]
+) -> tuple[Branch, ...] | Verdict:
     """The journey (semantics.journey.plan) turned into hops: the translation, then one branch per path."""
     src_ip = client.ip(dst_ip.version)
     before = PacketView(src_ip, dst_ip, port, protocol)
@@ -239,35 +292,64 @@ def _connect(cluster: Cluster, client: Client, dst_ip: IP, port: int, protocol: 
     if j.entry is None:
         p = j.paths[0]
         if p.outcome != journey.FORWARD:
-            return (Branch((Hop("route", "no route", p.reason or "no route", (), before),), Verdict.NO_ROUTE, None, dst_ip, port),)
+            return (
+                Branch(
+                    (Hop("route", "no route", p.reason or "no route", (), before),),
+                    Verdict.NO_ROUTE,
+                    None,
+                    dst_ip,
+                    port,
+                ),
+            )
         return (_path(cluster, client, src_ip, p, protocol),)
     first = j.paths[0]
     if first.pre_dnat:
         # Translated on arrival at another node: the client's egress policy saw the node's
         # address (the same packet for every path through this entry).
         pkt = Packet(dst_ip.version, src_ip, dst_ip, port, protocol)
-        decision = policy_rules.egress(CONCRETE, cluster, client.endpoint, NodeEndpoint(first.dnat_node), pkt)
+        decision = policy_rules.egress(
+            CONCRETE, cluster, client.endpoint, NodeEndpoint(first.dnat_node), pkt
+        )
         hop = _policy_hop(decision, before)
         if hop is not None:
             hops.append(hop)
         if not decision.allowed(CONCRETE):
             # Stopped before the translation: every path through the entry is denied.
             return tuple(
-                Branch((), Verdict.DENIED, _label(p.backend_pod), p.dst_ip, p.dst_port, _node_name(p.dnat_node))
+                Branch(
+                    (),
+                    Verdict.DENIED,
+                    _label(p.backend_pod),
+                    p.dst_ip,
+                    p.dst_port,
+                    _node_name(p.dnat_node),
+                )
                 for p in j.paths
             )
     shared = len(j.translations) == 1
     # Say where the translation happened unless it is the client's own node.
-    elsewhere = client.node is None or first.dnat_node is None or first.dnat_node.name != client.node.name
+    elsewhere = (
+        client.node is None or first.dnat_node is None or first.dnat_node.name != client.node.name
+    )
     if shared:
         hops.append(_translation_hop(j.entry, *j.translations[0], before, elsewhere))
         if j.outcome != journey.FORWARD:
             return Verdict.NO_ENDPOINTS
     branches = []
     for p in j.paths:
-        prefix = () if shared else (_translation_hop(j.entry, p.dnat_node, p.translation or j.entry.target, before, True),)
+        prefix = (
+            ()
+            if shared
+            else (
+                _translation_hop(
+                    j.entry, p.dnat_node, p.translation or j.entry.target, before, True
+                ),
+            )
+        )
         if p.outcome != journey.FORWARD:
-            branches.append(Branch(prefix, Verdict.NO_ENDPOINTS, None, dst_ip, port, _node_name(p.dnat_node)))
+            branches.append(
+                Branch(prefix, Verdict.NO_ENDPOINTS, None, dst_ip, port, _node_name(p.dnat_node))
+            )
             continue
         b = _path(cluster, client, src_ip, p, protocol)
         branches.append(replace(b, hops=prefix + b.hops))
@@ -282,7 +364,9 @@ def _node_name(node: Node | None) -> str | None:
     return node.name if node is not None else None
 
 
-def _translation_hop(entry: journey.Entry, node: Node | None, translation, before: PacketView, show_node: bool) -> Hop:
+def _translation_hop(
+    entry: journey.Entry, node: Node | None, translation, before: PacketView, show_node: bool
+) -> Hop:
     """The hop saying what kube-proxy (or portmap) on ``node`` did with the packet."""
     where = f" on node {node.name}" if node is not None and show_node else ""
     if entry.kind == journey.HOST_PORT:
@@ -290,24 +374,45 @@ def _translation_hop(entry: journey.Entry, node: Node | None, translation, befor
         decider = Decider.of(m.pod, part=f"hostPort {m.host_port}/{m.protocol}")
         return Hop("service", "dnat", f"{m}{where}", (decider,), before)
     t = translation
-    deciders = (Decider.of(t.service, part=f"port {t.service_port}", source=service_rules.port_source(t.service, t.service_port)),)
+    deciders = (
+        Decider.of(
+            t.service,
+            part=f"port {t.service_port}",
+            source=service_rules.port_source(t.service, t.service_port),
+        ),
+    )
     if t.outcome != "DNAT":
         return Hop("service", t.outcome.lower(), t.reason + where, deciders, before)
     targets = ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends)
     ip = f"[{entry.ip}]" if entry.ip.version == 6 else str(entry.ip)
-    return Hop("service", "dnat", f"{t.frontend.kind} {ip}:{entry.port}/{entry.protocol} of Service {t.service.ref}{where} -> {targets}", deciders, before)
+    return Hop(
+        "service",
+        "dnat",
+        f"{t.frontend.kind} {ip}:{entry.port}/{entry.protocol} of Service {t.service.ref}{where} -> {targets}",
+        deciders,
+        before,
+    )
 
 
-def _with_assumption(cluster: Cluster, hop: Hop | None, decision: policy_rules.Decision, other, other_ip: IP) -> Hop | None:
+def _with_assumption(
+    cluster: Cluster, hop: Hop | None, decision: policy_rules.Decision, other, other_ip: IP
+) -> Hop | None:
     """Say so when an allow rests on an ipBlock matching a pod address: plugin-dependent (semantics.md §3.6).
 
     Only when every allowing rule matched the pod through an ipBlock alone.
     """
-    clause = decision.first_match() if hop is not None and hop.outcome == "allowed" and other is not None else None
+    clause = (
+        decision.first_match()
+        if hop is not None and hop.outcome == "allowed" and other is not None
+        else None
+    )
     if clause is None:
         return hop
     allowing = [c for c in decision.clauses if c.condition is True and c.action == "Allow"]
-    peers = [policy_rules.ipblock_assumption(cluster, c, other, other_ip, other_ip.version) for c in allowing]
+    peers = [
+        policy_rules.ipblock_assumption(cluster, c, other, other_ip, other_ip.version)
+        for c in allowing
+    ]
     if not peers or not all(peers) or clause not in allowing:
         return hop
     peer = peers[allowing.index(clause)]
@@ -325,15 +430,25 @@ def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | No
     step = decision.direction.lower()
     where = decision.pod.ref
     if decision.exemption is not None:
-        return Hop(step, "allowed", f"{where}: policy does not apply ({decision.exemption})", (), packet)
+        return Hop(
+            step, "allowed", f"{where}: policy does not apply ({decision.exemption})", (), packet
+        )
     if not decision.tiers:
-        return Hop(step, "allowed", f"{where} is not {step}-isolated: no NetworkPolicy selects it for {decision.direction}", (), packet)
+        return Hop(
+            step,
+            "allowed",
+            f"{where} is not {step}-isolated: no NetworkPolicy selects it for {decision.direction}",
+            (),
+            packet,
+        )
     allowed, clause, tier = decision.explain()
     outcome = "allowed" if allowed else "denied"
     if clause is not None:
         d = Decider.of(clause.policy, part=f"{step}[{clause.index}]", source=clause.rule.source)
         verb = {"Allow": "allowed", "Deny": "denied", "Pass": "passed"}[clause.action]
-        return Hop(step, outcome, f"{where}: {verb} by {clause.policy.kind} {clause.name}", (d,), packet)
+        return Hop(
+            step, outcome, f"{where}: {verb} by {clause.policy.kind} {clause.name}", (d,), packet
+        )
     if tier is not None:
         names = ", ".join(p.ref for p in tier.policies)
         deciders = tuple(Decider.of(p) for p in tier.policies)
@@ -343,7 +458,13 @@ def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | No
             detail = f"{where}: no rule of tier {tier.name} ({names}) matches; the tier's default is Deny"
         return Hop(step, "denied", detail, deciders, packet)
     passed = ", ".join(t.name for t in decision.tiers)
-    return Hop(step, "allowed", f"{where}: every applicable tier ({passed}) passed; the namespace profile allows", (), packet)
+    return Hop(
+        step,
+        "allowed",
+        f"{where}: every applicable tier ({passed}) passed; the namespace profile allows",
+        (),
+        packet,
+    )
 
 
 def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protocol: str) -> Branch:
@@ -371,7 +492,11 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
         if not f.egress.allowed(CONCRETE):
             return done(Verdict.DENIED)
     if f.host_blocked:
-        hops.append(Hop("egress", "denied", "pod to its own node: Felix DefaultEndpointToHostAction is Drop"))
+        hops.append(
+            Hop(
+                "egress", "denied", "pod to its own node: Felix DefaultEndpointToHostAction is Drop"
+            )
+        )
         return done(Verdict.DENIED)
 
     r = f.route
@@ -379,7 +504,15 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
         hops.append(Hop("route", "no route", r.reason or f"no route to {dst_ip}", (), view))
         return done(Verdict.NO_ROUTE)
     from_node = p.route_from or client.node
-    hops.append(Hop("route", r.kind, _route_detail(r, _node_name(from_node), destination), tuple(Decider.of(x) for x in [r.pool] if x), view))
+    hops.append(
+        Hop(
+            "route",
+            r.kind,
+            _route_detail(r, _node_name(from_node), destination),
+            tuple(Decider.of(x) for x in [r.pool] if x),
+            view,
+        )
+    )
 
     seen_ip = src_ip
     if f.snat is True and f.snat_node is not None:
@@ -390,27 +523,63 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
             why = f"pod-to-pod traffic is source-NATed ({cluster.config.masquerade.mode}): this breaks the NAT-free pod network"
         else:
             why = f"NAT outgoing ({cluster.config.masquerade.mode})"
-        hops.append(Hop("snat", "masquerade", f"{why}: source becomes node {f.snat_node.name} {seen_ip}", tuple(_nat_deciders(cluster, client, src_ip))))
+        hops.append(
+            Hop(
+                "snat",
+                "masquerade",
+                f"{why}: source becomes node {f.snat_node.name} {seen_ip}",
+                tuple(_nat_deciders(cluster, client, src_ip)),
+            )
+        )
     elif p.masquerade_node is not None:
-        hops.append(Hop("snat", "masquerade-after-policy", f"kube-proxy masquerades ({backend.masquerade_reason}) after policy on node {p.masquerade_node.name}: the backend there sees the original source"))
+        hops.append(
+            Hop(
+                "snat",
+                "masquerade-after-policy",
+                f"kube-proxy masquerades ({backend.masquerade_reason}) after policy on node {p.masquerade_node.name}: the backend there sees the original source",
+            )
+        )
     else:
         hops.append(Hop("snat", "none", "source address preserved"))
 
     ingress = f.ingress_natted if (f.snat is True and f.ingress_natted is not None) else f.ingress
     if ingress is not None:
         seen = client.endpoint if seen_ip == src_ip else None  # a node address after SNAT
-        hop = _with_assumption(cluster, _policy_hop(ingress, PacketView(seen_ip, dst_ip, port, protocol)), ingress, seen, seen_ip)
+        hop = _with_assumption(
+            cluster,
+            _policy_hop(ingress, PacketView(seen_ip, dst_ip, port, protocol)),
+            ingress,
+            seen,
+            seen_ip,
+        )
         if hop is not None:
             hops.append(hop)
         if not ingress.allowed(CONCRETE):
             return done(Verdict.DENIED)
     if isinstance(destination, PodEndpoint):
         target = destination.pod
-        listening = "" if target.declares_port(port, protocol) else f" (note: no container of {target.ref} declares {port}/{protocol})"
-        hops.append(Hop("deliver", "delivered", f"delivered to {target.ref} {dst_ip}:{port}/{protocol}{listening}", (Decider.of(target),)))
+        listening = (
+            ""
+            if target.declares_port(port, protocol)
+            else f" (note: no container of {target.ref} declares {port}/{protocol})"
+        )
+        hops.append(
+            Hop(
+                "deliver",
+                "delivered",
+                f"delivered to {target.ref} {dst_ip}:{port}/{protocol}{listening}",
+                (Decider.of(target),),
+            )
+        )
     elif isinstance(destination, NodeEndpoint):
         who = f" ({pod.ref}, hostNetwork)" if pod is not None else ""
-        hops.append(Hop("deliver", "delivered", f"delivered to the host network of node {destination.node.name}{who}"))
+        hops.append(
+            Hop(
+                "deliver",
+                "delivered",
+                f"delivered to the host network of node {destination.node.name}{who}",
+            )
+        )
     else:
         hops.append(Hop("deliver", "left cluster", f"leaves the cluster towards {dst_ip}"))
     return done(Verdict.ALLOWED)
@@ -423,7 +592,9 @@ def _nat_deciders(cluster: Cluster, client: Client, src_ip: IP) -> list[Decider]
     if pool is not None and pool.nat_outgoing and cluster.config.masquerade.mode == "calico":
         return [Decider.of(pool, part="natOutgoing")]
     if cluster.config.source.file != "<unknown>":
-        return [Decider("ClusterNetwork", "cluster", part="masquerade", source=cluster.config.source)]
+        return [
+            Decider("ClusterNetwork", "cluster", part="masquerade", source=cluster.config.source)
+        ]
     return []
 
 
@@ -431,7 +602,9 @@ def _route_detail(r, from_node, destination) -> str:
     if r.kind == "local":
         return f"same node {r.to_node}: delivered over the node's bridge/veth"
     if r.kind == "remote":
-        how = "encapsulated" if r.encapsulation in ("IPIP", "VXLAN", "overlay") else "routed natively"
+        how = (
+            "encapsulated" if r.encapsulation in ("IPIP", "VXLAN", "overlay") else "routed natively"
+        )
         return f"node {from_node} -> node {r.to_node}, {how} ({r.encapsulation}); inner addresses unchanged"
     if r.kind == "node":
         return f"to the host network of node {r.to_node}"

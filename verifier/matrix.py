@@ -81,7 +81,8 @@ class Matrix:
             "protocol": self.protocol,
             "classes": self.class_count,
             "allowed": {
-                s: {d: self.allowed(s, d).to_list() for d in self.pods if self.allowed(s, d)} for s in self.pods
+                s: {d: self.allowed(s, d).to_list() for d in self.pods if self.allowed(s, d)}
+                for s in self.pods
             },
         }
 
@@ -138,11 +139,19 @@ def matrix(
         i, j = class_of[src.ref], class_of[dst.ref]
         key = (i, j) if pair.same_node is None else (i, j, pair.same_node)
         if i not in guarded:
-            guarded[i] = src.host_network or no_shortcut or bool(applicable_tiers(cluster, src, "Egress"))
+            guarded[i] = (
+                src.host_network or no_shortcut or bool(applicable_tiers(cluster, src, "Egress"))
+            )
             if progress is not None:
                 progress(len(classes))
-        if not guarded[i] and not applicable_tiers(cluster, dst, "Ingress") and not dst.host_network:
-            cells[key] = _restrict(FULL, port, protocol)  # no policy on either side: flow() would say so too
+        if (
+            not guarded[i]
+            and not applicable_tiers(cluster, dst, "Ingress")
+            and not dst.host_network
+        ):
+            cells[key] = _restrict(
+                FULL, port, protocol
+            )  # no policy on either side: flow() would say so too
             continue
         dst_ip = host_address(cluster, dst, fam)
         packet = Packet(fam, host_address(cluster, src, fam), dst_ip, ANY_PORT, ANY_PROTOCOL)
@@ -150,15 +159,28 @@ def matrix(
         path = journey.Path(endpoint_of_pod(cluster, dst), dst_ip, None)
         # To a hostNetwork pod's node address, NodePorts and hostPorts are translated, not delivered.
         direct = journey.direct_guard(_ALG, cluster, client, packet)
-        cells[key] = _restrict(_ALG.and_(direct, journey.evaluate(_ALG, cluster, client, path, packet).allowed(_ALG)), port, protocol)
+        cells[key] = _restrict(
+            _ALG.and_(direct, journey.evaluate(_ALG, cluster, client, path, packet).allowed(_ALG)),
+            port,
+            protocol,
+        )
     for i, members in enumerate(classes):
         rep = members[0]
         if rep.host_network:
             client = Client.of_pod(cluster, rep)
             ip = host_address(cluster, rep, fam)
             packet = Packet(fam, ip, ip, ANY_PORT, ANY_PROTOCOL)
-            cells[("self", i)] = _restrict(journey.direct_guard(_ALG, cluster, client, packet), port, protocol)
+            cells[("self", i)] = _restrict(
+                journey.direct_guard(_ALG, cluster, client, packet), port, protocol
+            )
     return Matrix(
-        tuple(p.ref for p in pods), fam, port, protocol, len(classes), class_of, cells,
-        _restrict(FULL, port, protocol), {p.ref: p.node_name for p in pods},
+        tuple(p.ref for p in pods),
+        fam,
+        port,
+        protocol,
+        len(classes),
+        class_of,
+        cells,
+        _restrict(FULL, port, protocol),
+        {p.ref: p.node_name for p in pods},
     )

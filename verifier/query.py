@@ -20,7 +20,14 @@ from .errors import UsageError
 from .model import IP, PROTOCOLS, Cluster, Node, Pod
 from .semantics.pipeline import Client
 
-__all__ = ["check_protocol", "check_query", "client_for", "ip_literal", "pod_or_workload", "resolve_port"]
+__all__ = [
+    "check_protocol",
+    "check_query",
+    "client_for",
+    "ip_literal",
+    "pod_or_workload",
+    "resolve_port",
+]
 
 
 # --------------------------------------------------------------------------- the client

@@ -98,7 +98,11 @@ class PacketView:
     protocol: str
 
     def __str__(self) -> str:
-        dst = f"[{self.dst_ip}]" if self.dst_ip is not None and self.dst_ip.version == 6 else str(self.dst_ip)
+        dst = (
+            f"[{self.dst_ip}]"
+            if self.dst_ip is not None and self.dst_ip.version == 6
+            else str(self.dst_ip)
+        )
         return f"{self.src_ip} -> {dst}:{self.dst_port}/{self.protocol}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -30,7 +30,9 @@ def loaded(monkeypatch) -> list[tuple[str, ...]]:
     def load_cluster(filenames, **_kw):
         seen.append(tuple(filenames))
         if not filenames:
-            raise verifier.cli.click.UsageError("give the cluster state with -f PATH (repeatable), or --live")
+            raise verifier.cli.click.UsageError(
+                "give the cluster state with -f PATH (repeatable), or --live"
+            )
         return Cluster()
 
     monkeypatch.setattr(verifier.cli, "load_cluster", load_cluster)
@@ -65,7 +67,9 @@ def test_exit_code_follows_the_worst_verdict(monkeypatch, loaded, capsys, outcom
     assert loaded == [("cluster/",)]
 
 
-@pytest.mark.parametrize("outcomes", [_all(isolation=VIOLATED), _all(dns_resolution=UNKNOWN), _all()])
+@pytest.mark.parametrize(
+    "outcomes", [_all(isolation=VIOLATED), _all(dns_resolution=UNKNOWN), _all()]
+)
 def test_soft_fail_exits_0(monkeypatch, loaded, capsys, outcomes):
     install(monkeypatch, outcomes)
     assert run("--soft-fail", "-o", "json") == 0
@@ -120,7 +124,16 @@ def test_a_property_that_is_not_available_exits_2_only_when_asked_for(monkeypatc
 
 def test_property_selection_and_limits_reach_the_modules(monkeypatch, loaded, capsys):
     calls = install(monkeypatch, _all())
-    args = ["--property", "isolation", "--property", "unique-pod-ips", "--timeout", "2.5", "--max-counterexamples", "7"]
+    args = [
+        "--property",
+        "isolation",
+        "--property",
+        "unique-pod-ips",
+        "--timeout",
+        "2.5",
+        "--max-counterexamples",
+        "7",
+    ]
     assert run(*args) == 0
     assert calls == [
         ("isolation", {"timeout": 2.5, "max_counterexamples": 7}),
@@ -132,13 +145,17 @@ def test_defaults_check_all_six_with_60s_and_3_counterexamples(monkeypatch, load
     calls = install(monkeypatch, _all())
     assert run() == 0
     assert [name for name, _ in calls] == list(PROPERTY_NAMES)
-    assert {kw["timeout"] for _, kw in calls} == {60.0} and {kw["max_counterexamples"] for _, kw in calls} == {3}
+    assert {kw["timeout"] for _, kw in calls} == {60.0} and {
+        kw["max_counterexamples"] for _, kw in calls
+    } == {3}
 
 
 def test_invariants_are_loaded_and_checked(monkeypatch, loaded, capsys, tmp_path):
     install(monkeypatch, _all())
     paths: list = []
-    checked = install_invariants(monkeypatch, {"dev cannot reach prod": VIOLATED, "api reaches db": HOLDS}, path_seen=paths)
+    checked = install_invariants(
+        monkeypatch, {"dev cannot reach prod": VIOLATED, "api reaches db": HOLDS}, path_seen=paths
+    )
     assert run("--invariants", "inv.yaml", "-o", "json") == 1
     assert paths == ["inv.yaml"] and checked == ["dev cannot reach prod", "api reaches db"]
     results = json.loads(capsys.readouterr().out)["results"]
@@ -179,7 +196,13 @@ def test_json_to_stdout(monkeypatch, loaded, capsys):
     install(monkeypatch, _all(dns_resolution=UNKNOWN))
     assert run("-o", "json") == 3
     data = json.loads(capsys.readouterr().out)
-    assert data["summary"] == {**data["summary"], "holds": 5, "violated": 0, "unknown": 1, "exit_code": 3}
+    assert data["summary"] == {
+        **data["summary"],
+        "holds": 5,
+        "violated": 0,
+        "unknown": 1,
+        "exit_code": 3,
+    }
     assert [r["property"] for r in data["results"]] == list(PROPERTY_NAMES)
 
 
@@ -194,8 +217,14 @@ def test_github_to_stdout(monkeypatch, loaded, capsys):
     install(monkeypatch, _all(isolation=VIOLATED))
     assert run("-o", "github") == 1
     out = capsys.readouterr().out.splitlines()
-    assert "::error file=policies/prod.yaml,line=7,title=netverify isolation::isolation is broken%0Aat policies/prod.yaml:7: NetworkPolicy prod/allow-all ingress[0]" in out
-    assert out[-1] == "::notice title=netverify check::6 properties: 5 hold, 1 violated, 0 unknown (0.0s)"
+    assert (
+        "::error file=policies/prod.yaml,line=7,title=netverify isolation::isolation is broken%0Aat policies/prod.yaml:7: NetworkPolicy prod/allow-all ingress[0]"
+        in out
+    )
+    assert (
+        out[-1]
+        == "::notice title=netverify check::6 properties: 5 hold, 1 violated, 0 unknown (0.0s)"
+    )
 
 
 def test_output_file_gets_the_format_and_stdout_the_text(monkeypatch, loaded, capsys, tmp_path):
@@ -207,7 +236,9 @@ def test_output_file_gets_the_format_and_stdout_the_text(monkeypatch, loaded, ca
     assert run_["invocations"] == [{"executionSuccessful": True, "exitCode": 1}]
     (result,) = run_["results"]
     assert result["ruleId"] == "netverify/isolation"
-    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "policies/prod.yaml"}
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "policies/prod.yaml"
+    }
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "6 properties: 5 hold, 1 violated, 0 unknown (0.0s)"
     assert "\x1b[" not in target.read_text()
@@ -218,7 +249,10 @@ def test_sarif_pins_unlocated_results_to_the_first_input(monkeypatch, loaded, ca
     assert main(["check", "-f", "manifests/a.yaml", "-f", "manifests/b.yaml", "-o", "sarif"]) == 3
     (result,) = json.loads(capsys.readouterr().out)["runs"][0]["results"]
     assert result["level"] == "warning"
-    assert result["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "manifests/a.yaml"}, "region": {"startLine": 1}}
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "manifests/a.yaml"},
+        "region": {"startLine": 1},
+    }
 
 
 def test_unwritable_output_file_exits_2(monkeypatch, loaded, capsys, tmp_path):

@@ -10,7 +10,13 @@ import pytest
 from tests.cli.support import DEMO, DEMO_BASE, ISOLATION, malformed, netverify
 
 API = ("--from", "payments/payment-api-0")
-SEARCH = ["payments.svc.cluster.local.", "svc.cluster.local.", "cluster.local.", "dc1.internal.", ""]
+SEARCH = [
+    "payments.svc.cluster.local.",
+    "svc.cluster.local.",
+    "cluster.local.",
+    "dc1.internal.",
+    "",
+]
 
 
 def dns(capsys, *args: str, cluster: str = DEMO_BASE):
@@ -28,7 +34,15 @@ def walk(name: str, rcodes: list[str]) -> list[dict]:
 def test_an_external_name_falls_through_the_search_list_to_upstream(capsys):
     run = dns(capsys, *API, "vault.internal", "-o", "json")
     assert run.code == 0
-    assert list(run.json) == ["name", "type", "rcode", "answers", "records", "answered_by", "search"]
+    assert list(run.json) == [
+        "name",
+        "type",
+        "rcode",
+        "answers",
+        "records",
+        "answered_by",
+        "search",
+    ]
     assert run.json == {
         "name": "vault.internal",
         "type": "A",
@@ -44,7 +58,10 @@ def test_the_demo_change_shadows_it_at_the_second_candidate(capsys):
     """README mistake 3: the new namespace ``internal`` answers vault.internal.svc.cluster.local. first."""
     run = dns(capsys, *API, "vault.internal", "-o", "json", cluster=DEMO)
     assert run.code == 0
-    assert (run.json["answers"], run.json["answered_by"]) == (["10.96.89.201"], "vault.internal.svc.cluster.local.")
+    assert (run.json["answers"], run.json["answered_by"]) == (
+        ["10.96.89.201"],
+        "vault.internal.svc.cluster.local.",
+    )
     assert run.json["search"] == walk("vault.internal", ["NXDOMAIN", "NOERROR"])
 
 
@@ -74,7 +91,12 @@ def test_text_shows_the_records_the_walk_and_the_resolver(capsys):
 def test_no_answer_exits_1(capsys, name, qtype, rcode, answers):
     run = dns(capsys, *API, name, "--type", qtype, "-o", "json")
     assert run.code == 1
-    assert (run.json["type"], run.json["rcode"], run.json["answers"], run.json["answered_by"]) == (qtype.upper(), rcode, answers, None)
+    assert (run.json["type"], run.json["rcode"], run.json["answers"], run.json["answered_by"]) == (
+        qtype.upper(),
+        rcode,
+        answers,
+        None,
+    )
     assert [c["answered"] for c in run.json["search"]] == [False] * 5
 
 
@@ -102,7 +124,9 @@ def test_an_external_name_service_is_a_cname(capsys):
 
 def test_the_cluster_from_stdin(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(Path(ISOLATION).read_text()))
-    run = netverify(capsys, "dns", "-f", "-", "--from", "dev/client", "gateway.ingress-nginx", "-o", "json")
+    run = netverify(
+        capsys, "dns", "-f", "-", "--from", "dev/client", "gateway.ingress-nginx", "-o", "json"
+    )
     # No Service named gateway: NXDOMAIN through every candidate of dev's search list.
     assert (run.code, run.json["rcode"]) == (1, "NXDOMAIN")
     assert run.json["search"][0]["query"] == "gateway.ingress-nginx.dev.svc.cluster.local."
@@ -111,9 +135,21 @@ def test_the_cluster_from_stdin(capsys, monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--from", "payments/nobody", "vault.internal"), "netverify: error: unknown pod 'payments/nobody'"),
-        (("--from", "payments/payment-api-0", "x", "--type", "MX"), "Error: Invalid value for '--type': 'MX' is not one of"),
-        (("--from", "payments/payment-api-0",), "Error: Missing argument 'NAME'."),
+        (
+            ("--from", "payments/nobody", "vault.internal"),
+            "netverify: error: unknown pod 'payments/nobody'",
+        ),
+        (
+            ("--from", "payments/payment-api-0", "x", "--type", "MX"),
+            "Error: Invalid value for '--type': 'MX' is not one of",
+        ),
+        (
+            (
+                "--from",
+                "payments/payment-api-0",
+            ),
+            "Error: Missing argument 'NAME'.",
+        ),
         (("vault.internal",), "Error: Missing option '--from'."),
     ],
 )
@@ -126,4 +162,7 @@ def test_usage_mistakes_exit_2(capsys, args, message):
 def test_a_malformed_manifest_exits_2_with_its_line(capsys, tmp_path):
     bad = malformed(tmp_path)
     run = netverify(capsys, "dns", "-f", bad, "--from", "default/a", "x")
-    assert run.code == 2 and f"{bad}:5: Pod default/a: spec.containers[0].ports[0].containerPort" in run.err
+    assert (
+        run.code == 2
+        and f"{bad}:5: Pod default/a: spec.containers[0].ports[0].containerPort" in run.err
+    )

@@ -104,7 +104,9 @@ class _Client:
 def test_the_live_loader_reports_an_unreachable_cluster_as_input(monkeypatch):
     api = live.KubernetesApi(_Client(ConnectionRefusedError("connection refused")), "client")
     resource = next(r for r in live.RESOURCES if r.list_all == "list_namespace")
-    with pytest.raises(InputError, match="cannot list NamespaceList from the cluster: connection refused"):
+    with pytest.raises(
+        InputError, match="cannot list NamespaceList from the cluster: connection refused"
+    ):
         api.list(resource, None, 10, None)
 
 

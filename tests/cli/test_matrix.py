@@ -63,9 +63,17 @@ def test_json_is_pods_and_allowed_ports_per_pair(capsys):
     assert data["allowed"] == {
         "dev/client": {"dev/client": ALL, "ingress-nginx/gateway": ALL},
         "ingress-nginx/gateway": {
-            "dev/client": ALL, "ingress-nginx/gateway": ALL, "prod/api": tcp("8080"), "prod/web": tcp("8080"),
+            "dev/client": ALL,
+            "ingress-nginx/gateway": ALL,
+            "prod/api": tcp("8080"),
+            "prod/web": tcp("8080"),
         },
-        "prod/api": {"dev/client": ALL, "ingress-nginx/gateway": ALL, "prod/api": ALL, "prod/db": tcp("5432")},
+        "prod/api": {
+            "dev/client": ALL,
+            "ingress-nginx/gateway": ALL,
+            "prod/api": ALL,
+            "prod/db": tcp("5432"),
+        },
         "prod/db": {"dev/client": ALL, "ingress-nginx/gateway": ALL, "prod/db": ALL},
         "prod/web": {"dev/client": ALL, "ingress-nginx/gateway": ALL, "prod/web": ALL},
     }
@@ -76,7 +84,10 @@ def test_one_port_and_protocol(capsys):
     data = matrix(capsys, "--port", "8080", "--protocol", "tcp", "-o", "json").json
     assert (data["port"], data["protocol"]) == (8080, "TCP")
     assert data["allowed"]["ingress-nginx/gateway"] == {
-        "dev/client": tcp("8080"), "ingress-nginx/gateway": tcp("8080"), "prod/api": tcp("8080"), "prod/web": tcp("8080"),
+        "dev/client": tcp("8080"),
+        "ingress-nginx/gateway": tcp("8080"),
+        "prod/api": tcp("8080"),
+        "prod/web": tcp("8080"),
     }
     assert "prod/db" not in data["allowed"]["prod/api"]  # 5432 only
 
@@ -85,8 +96,17 @@ def test_namespaces(capsys):
     """``-n`` (repeatable) keeps those namespaces' pods; ``-A`` is every namespace, the default."""
     data = matrix(capsys, "-n", "prod", "-o", "json").json
     assert data["pods"] == ["prod/api", "prod/db", "prod/web"]
-    assert data["allowed"] == {"prod/api": {"prod/api": ALL, "prod/db": tcp("5432")}, "prod/db": {"prod/db": ALL}, "prod/web": {"prod/web": ALL}}
-    assert matrix(capsys, "-n", "prod", "-n", "dev", "-o", "json").json["pods"] == ["dev/client", "prod/api", "prod/db", "prod/web"]
+    assert data["allowed"] == {
+        "prod/api": {"prod/api": ALL, "prod/db": tcp("5432")},
+        "prod/db": {"prod/db": ALL},
+        "prod/web": {"prod/web": ALL},
+    }
+    assert matrix(capsys, "-n", "prod", "-n", "dev", "-o", "json").json["pods"] == [
+        "dev/client",
+        "prod/api",
+        "prod/db",
+        "prod/web",
+    ]
     assert matrix(capsys, "-A", "-o", "json").json == matrix(capsys, "-o", "json").json
 
 
@@ -99,18 +119,39 @@ def test_the_demo_storefront_reaches_the_cart_on_grpc_only(capsys):
 def test_the_cluster_from_stdin(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(Path(ISOLATION).read_text()))
     run = netverify(capsys, "matrix", "-f", "-", "-o", "csv")
-    assert run.code == 0 and run.lines[0] == "from,dev/client,ingress-nginx/gateway,prod/api,prod/db,prod/web"
+    assert (
+        run.code == 0
+        and run.lines[0] == "from,dev/client,ingress-nginx/gateway,prod/api,prod/db,prod/web"
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("-n", "prod", "-A"), "Error: -n/--namespace and -A/--all-namespaces are mutually exclusive"),
-        (("-n", "nope",), "netverify: error: unknown namespace 'nope' (namespaces: dev, ingress-nginx, prod)"),
-        (("--port", "99999"), "Error: Invalid value for '--port': 99999 is not in the range 1<=x<=65535."),
-        (("--protocol", "ICMP"), "Error: Invalid value for '--protocol': 'ICMP' is not one of 'tcp', 'udp', 'sctp'."),
+        (
+            ("-n", "prod", "-A"),
+            "Error: -n/--namespace and -A/--all-namespaces are mutually exclusive",
+        ),
+        (
+            (
+                "-n",
+                "nope",
+            ),
+            "netverify: error: unknown namespace 'nope' (namespaces: dev, ingress-nginx, prod)",
+        ),
+        (
+            ("--port", "99999"),
+            "Error: Invalid value for '--port': 99999 is not in the range 1<=x<=65535.",
+        ),
+        (
+            ("--protocol", "ICMP"),
+            "Error: Invalid value for '--protocol': 'ICMP' is not one of 'tcp', 'udp', 'sctp'.",
+        ),
         (("--family", "6"), "netverify: error: the cluster has no IPv6 addresses (families: IPv4)"),
-        (("-o", "yaml"), "Error: Invalid value for '-o' / '--output': 'yaml' is not one of 'table', 'csv', 'json'."),
+        (
+            ("-o", "yaml"),
+            "Error: Invalid value for '-o' / '--output': 'yaml' is not one of 'table', 'csv', 'json'.",
+        ),
     ],
 )
 def test_usage_mistakes_exit_2(capsys, args, message):

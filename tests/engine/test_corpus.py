@@ -38,8 +38,14 @@ def test_boutique_checkout_reaches_email_through_the_service_port(boutique):
     service = hop(t, "service")
     assert service.outcome == "dnat"
     assert [(b.pod, b.port) for b in t.branches] == [("default/emailservice-0", 8080)]
-    assert said(hop(t, "ingress")) == ("allowed", ("NetworkPolicy default/emailservice ingress[0]",))
-    assert said(hop(t, "egress")) == ("allowed", ("NetworkPolicy default/checkoutservice egress[0]",))
+    assert said(hop(t, "ingress")) == (
+        "allowed",
+        ("NetworkPolicy default/emailservice ingress[0]",),
+    )
+    assert said(hop(t, "egress")) == (
+        "allowed",
+        ("NetworkPolicy default/checkoutservice egress[0]",),
+    )
 
 
 def test_boutique_loadgenerator_does_not_reach_the_cart(boutique):
@@ -60,32 +66,151 @@ DNS, WEB, FOO = "cluster-dns.yaml", "web.yaml", "foo.yaml"
 #: (recipe files, companion files, source pod, target as typed, port, verdict): SOURCE.md's ALLOWED/DENIED.
 SCENARIOS = [
     (["01-web-deny-all.yaml"], [WEB, "01-web-deny-all.yaml"], "default/test", "web", 80, DENIED),
-    (["01-web-deny-all.yaml", "02a-web-allow-all.yaml"], [WEB, "01-web-deny-all.yaml"], "default/test", "web", 80, ALLOWED),
+    (
+        ["01-web-deny-all.yaml", "02a-web-allow-all.yaml"],
+        [WEB, "01-web-deny-all.yaml"],
+        "default/test",
+        "web",
+        80,
+        ALLOWED,
+    ),
     (["02-api-allow.yaml"], ["02-api-allow.yaml"], "default/frontend", "apiserver", 80, ALLOWED),
     (["02-api-allow.yaml"], ["02-api-allow.yaml"], "default/test", "apiserver", 80, DENIED),
-    (["04-deny-from-other-namespaces.yaml"], [WEB, "04-deny-from-other-namespaces.yaml"], "default/test", "web", 80, ALLOWED),
-    (["04-deny-from-other-namespaces.yaml"], [WEB, "04-deny-from-other-namespaces.yaml"], "foo/test", "web.default", 80, DENIED),
-    (["06-web-allow-prod.yaml"], [WEB, "06-web-allow-prod.yaml"], "prod/test", "web.default", 80, ALLOWED),
-    (["06-web-allow-prod.yaml"], [WEB, "06-web-allow-prod.yaml"], "dev/test", "web.default", 80, DENIED),
-    (["06-web-allow-prod.yaml"], [WEB, "06-web-allow-prod.yaml"], "default/test", "web", 80, DENIED),
-    (["07-web-allow-all-ns-monitoring.yaml"], [WEB, "07-web-allow-all-ns-monitoring.yaml"], "other/monitor", "web.default", 80, ALLOWED),
-    (["07-web-allow-all-ns-monitoring.yaml"], [WEB, "07-web-allow-all-ns-monitoring.yaml"], "other/test", "web.default", 80, DENIED),
-    (["07-web-allow-all-ns-monitoring.yaml"], [WEB, "07-web-allow-all-ns-monitoring.yaml"], "default/monitor", "web", 80, DENIED),
-    (["07-web-allow-all-ns-monitoring.yaml"], [WEB, "07-web-allow-all-ns-monitoring.yaml"], "default/test", "web", 80, DENIED),
-    (["09-api-allow-5000.yaml"], ["09-api-allow-5000.yaml"], "default/monitor", "apiserver", 5001, ALLOWED),
-    (["09-api-allow-5000.yaml"], ["09-api-allow-5000.yaml"], "default/monitor", "apiserver", 8001, DENIED),
-    (["09-api-allow-5000.yaml"], ["09-api-allow-5000.yaml"], "default/test", "apiserver", 5001, DENIED),
-    (["10-redis-allow-services.yaml"], ["10-redis-allow-services.yaml"], "default/inventory", "db", 6379, ALLOWED),
-    (["10-redis-allow-services.yaml"], ["10-redis-allow-services.yaml"], "default/other", "db", 6379, DENIED),
+    (
+        ["04-deny-from-other-namespaces.yaml"],
+        [WEB, "04-deny-from-other-namespaces.yaml"],
+        "default/test",
+        "web",
+        80,
+        ALLOWED,
+    ),
+    (
+        ["04-deny-from-other-namespaces.yaml"],
+        [WEB, "04-deny-from-other-namespaces.yaml"],
+        "foo/test",
+        "web.default",
+        80,
+        DENIED,
+    ),
+    (
+        ["06-web-allow-prod.yaml"],
+        [WEB, "06-web-allow-prod.yaml"],
+        "prod/test",
+        "web.default",
+        80,
+        ALLOWED,
+    ),
+    (
+        ["06-web-allow-prod.yaml"],
+        [WEB, "06-web-allow-prod.yaml"],
+        "dev/test",
+        "web.default",
+        80,
+        DENIED,
+    ),
+    (
+        ["06-web-allow-prod.yaml"],
+        [WEB, "06-web-allow-prod.yaml"],
+        "default/test",
+        "web",
+        80,
+        DENIED,
+    ),
+    (
+        ["07-web-allow-all-ns-monitoring.yaml"],
+        [WEB, "07-web-allow-all-ns-monitoring.yaml"],
+        "other/monitor",
+        "web.default",
+        80,
+        ALLOWED,
+    ),
+    (
+        ["07-web-allow-all-ns-monitoring.yaml"],
+        [WEB, "07-web-allow-all-ns-monitoring.yaml"],
+        "other/test",
+        "web.default",
+        80,
+        DENIED,
+    ),
+    (
+        ["07-web-allow-all-ns-monitoring.yaml"],
+        [WEB, "07-web-allow-all-ns-monitoring.yaml"],
+        "default/monitor",
+        "web",
+        80,
+        DENIED,
+    ),
+    (
+        ["07-web-allow-all-ns-monitoring.yaml"],
+        [WEB, "07-web-allow-all-ns-monitoring.yaml"],
+        "default/test",
+        "web",
+        80,
+        DENIED,
+    ),
+    (
+        ["09-api-allow-5000.yaml"],
+        ["09-api-allow-5000.yaml"],
+        "default/monitor",
+        "apiserver",
+        5001,
+        ALLOWED,
+    ),
+    (
+        ["09-api-allow-5000.yaml"],
+        ["09-api-allow-5000.yaml"],
+        "default/monitor",
+        "apiserver",
+        8001,
+        DENIED,
+    ),
+    (
+        ["09-api-allow-5000.yaml"],
+        ["09-api-allow-5000.yaml"],
+        "default/test",
+        "apiserver",
+        5001,
+        DENIED,
+    ),
+    (
+        ["10-redis-allow-services.yaml"],
+        ["10-redis-allow-services.yaml"],
+        "default/inventory",
+        "db",
+        6379,
+        ALLOWED,
+    ),
+    (
+        ["10-redis-allow-services.yaml"],
+        ["10-redis-allow-services.yaml"],
+        "default/other",
+        "db",
+        6379,
+        DENIED,
+    ),
     # 11, first file: all egress is denied, DNS included ("bad address").
     (["11-foo-deny-egress.yaml"], [WEB, FOO], "default/foo", "web", 80, DNS_BLOCKED),
     (["11-foo-deny-egress.yaml"], [WEB, FOO], "default/foo", "www.example.com", 80, DNS_BLOCKED),
     # 11, second file: names resolve, connections time out.
     (["11-foo-deny-egress-with-dns.yaml"], [WEB, FOO], "default/foo", "web", 80, DENIED),
-    (["11-foo-deny-egress-with-dns.yaml"], [WEB, FOO], "default/foo", "www.example.com", 80, DENIED),
+    (
+        ["11-foo-deny-egress-with-dns.yaml"],
+        [WEB, FOO],
+        "default/foo",
+        "www.example.com",
+        80,
+        DENIED,
+    ),
     # 14: external traffic is denied after resolving. The page's "web is reachable" is stale
     # (SOURCE.md): the current YAML admits DNS only, so web is denied too.
-    (["14-foo-deny-external-egress.yaml"], [WEB, FOO], "default/foo", "www.example.com", 80, DENIED),
+    (
+        ["14-foo-deny-external-egress.yaml"],
+        [WEB, FOO],
+        "default/foo",
+        "www.example.com",
+        80,
+        DENIED,
+    ),
     (["14-foo-deny-external-egress.yaml"], [WEB, FOO], "default/foo", "web", 80, DENIED),
 ]
 
@@ -110,10 +235,15 @@ def test_netpol_recipe_documented_behaviour(recipes, companions, source, target,
 
 def test_recipe_09_policies_see_the_pod_port_not_the_service_port():
     """apiserver:5001 is DNATed to 5000, which the rule names; 8001 -> 8000 is not in it."""
-    cluster = load(RECIPES / "09-api-allow-5000.yaml", COMPANIONS / "netpol-recipes" / "09-api-allow-5000.yaml")
+    cluster = load(
+        RECIPES / "09-api-allow-5000.yaml", COMPANIONS / "netpol-recipes" / "09-api-allow-5000.yaml"
+    )
     t = trace(cluster, "default/monitor", "apiserver", 5001)
     assert [(b.pod, b.port) for b in t.branches] == [("default/apiserver", 5000)]
-    assert said(hop(t, "ingress")) == ("allowed", ("NetworkPolicy default/api-allow-5000 ingress[0]",))
+    assert said(hop(t, "ingress")) == (
+        "allowed",
+        ("NetworkPolicy default/api-allow-5000 ingress[0]",),
+    )
 
 
 # --------------------------------------------------------------------------- calico stars
@@ -122,15 +252,27 @@ def test_recipe_09_policies_see_the_pod_port_not_the_service_port():
 @pytest.fixture(scope="module")
 def stars():
     folder = CORPUS / "calico-stars"
-    policies = [p for p in sorted((folder / "policies").glob("*.yaml")) if p.name != "default-deny.yaml"]
+    policies = [
+        p for p in sorted((folder / "policies").glob("*.yaml")) if p.name != "default-deny.yaml"
+    ]
     return load(folder / "manifests", *policies, COMPANIONS / "calico-stars" / "default-deny.yaml")
 
 
 @pytest.mark.parametrize(
     ("source", "target", "port", "verdict"),
     [
-        ("client/client-0", "frontend.stars", 80, ALLOWED),  # frontend-policy: namespaces role=client on 80
-        ("stars/frontend-0", "backend.stars", 6379, ALLOWED),  # backend-policy: role=frontend on 6379
+        (
+            "client/client-0",
+            "frontend.stars",
+            80,
+            ALLOWED,
+        ),  # frontend-policy: namespaces role=client on 80
+        (
+            "stars/frontend-0",
+            "backend.stars",
+            6379,
+            ALLOWED,
+        ),  # backend-policy: role=frontend on 6379
         ("client/client-0", "backend.stars", 6379, DENIED),
         ("stars/backend-0", "frontend.stars", 80, DENIED),
         ("stars/frontend-0", "client.client", 9000, DENIED),

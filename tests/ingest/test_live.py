@@ -62,10 +62,16 @@ class Response:
 #: Custom resources the fake cluster serves, by (group, version, plural); others answer 404.
 CUSTOM = {
     ("crd.projectcalico.org", "v1", "ippools"): [
-        {"metadata": {"name": "default-ipv4-ippool"}, "spec": {"cidr": "10.244.0.0/16", "natOutgoing": True}}
+        {
+            "metadata": {"name": "default-ipv4-ippool"},
+            "spec": {"cidr": "10.244.0.0/16", "natOutgoing": True},
+        }
     ],
     ("crd.projectcalico.org", "v1", "globalnetworkpolicies"): [
-        {"metadata": {"name": "deny-b"}, "spec": {"selector": "app == 'web'", "ingress": [{"action": "Deny"}]}}
+        {
+            "metadata": {"name": "deny-b"},
+            "spec": {"selector": "app == 'web'", "ingress": [{"action": "Deny"}]},
+        }
     ],
 }
 
@@ -81,7 +87,15 @@ def custom_objects(calls: list):
             error = Exception("Not Found")
             error.status, error.reason = 404, "Not Found"
             raise error
-        return Response({"items": [o for o in items if namespace is None or o["metadata"].get("namespace") == namespace]})
+        return Response(
+            {
+                "items": [
+                    o
+                    for o in items
+                    if namespace is None or o["metadata"].get("namespace") == namespace
+                ]
+            }
+        )
 
     class Api:
         def __init__(self, api_client):
@@ -291,8 +305,12 @@ def test_resources_cover_the_model():
 def test_custom_resources_load_and_missing_crds_are_skipped(fake_kubernetes):
     """Calico's IPPool and GlobalNetworkPolicy come through the custom-objects API; a 404 CRD is no error."""
     cluster = load_live()
-    assert [(p.name, str(p.cidr), p.nat_outgoing) for p in cluster.ip_pools] == [("default-ipv4-ippool", "10.244.0.0/16", True)]
-    assert [(p.name, p.namespace, p.ingress[0].action) for p in cluster.calico_policies] == [("deny-b", None, "Deny")]
+    assert [(p.name, str(p.cidr), p.nat_outgoing) for p in cluster.ip_pools] == [
+        ("default-ipv4-ippool", "10.244.0.0/16", True)
+    ]
+    assert [(p.name, p.namespace, p.ingress[0].action) for p in cluster.calico_policies] == [
+        ("deny-b", None, "Deny")
+    ]
     assert cluster.admin_policies == () and cluster.tiers == ()
     asked = {args[2] for m, args, _ in fake_kubernetes.calls if m == "custom"}
     assert {"adminnetworkpolicies", "tiers", "servicecidrs", "networkpolicies"} <= asked
@@ -306,6 +324,12 @@ def test_a_forbidden_custom_resource_is_an_error(fake_kubernetes, monkeypatch):
         error.status, error.reason = 403, "Forbidden"
         raise error
 
-    monkeypatch.setattr(fake_kubernetes.client.CustomObjectsApi, "list_cluster_custom_object", lambda self, *a, **k: forbidden())
-    with pytest.raises(InputError, match="cannot list ServiceCIDRList from the cluster: 403 Forbidden"):
+    monkeypatch.setattr(
+        fake_kubernetes.client.CustomObjectsApi,
+        "list_cluster_custom_object",
+        lambda self, *a, **k: forbidden(),
+    )
+    with pytest.raises(
+        InputError, match="cannot list ServiceCIDRList from the cluster: 403 Forbidden"
+    ):
         load_live()

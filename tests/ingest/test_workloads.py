@@ -190,7 +190,10 @@ def test_pods_are_scheduled_round_robin_by_node_selector():
         + workload("Deployment", "b", spec="replicas: 2")
         + NODES
     )
-    assert {p.name: p.node_name for p in more.pods if p.name.startswith("b-")} == {"b-0": "n3", "b-1": "n1"}
+    assert {p.name: p.node_name for p in more.pods if p.name.startswith("b-")} == {
+        "b-0": "n3",
+        "b-1": "n1",
+    }
 
 
 # --------------------------------------------------------------------------- no duplicates

@@ -72,7 +72,9 @@ def test_the_fallback_keeps_line_numbers_in_errors(no_libyaml, tmp_path):
     )
     with pytest.raises(InputError) as info:
         load(str(path))
-    assert any(str(p).startswith(f"{path}:5") and "99999" in str(p) for p in info.value.problems), info.value
+    assert any(str(p).startswith(f"{path}:5") and "99999" in str(p) for p in info.value.problems), (
+        info.value
+    )
 
 
 def test_the_fallback_locates_syntax_errors(no_libyaml):

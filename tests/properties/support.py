@@ -63,7 +63,9 @@ def at(name: str, line: int, text: str) -> str:
     base = FIXTURES if (FIXTURES / name).exists() else REPO
     lines = (base / name).read_text(encoding="utf-8").splitlines()
     window = lines[line - 1 : line + 2]
-    assert any(text in candidate for candidate in window), f"{name}:{line} does not say {text!r}: {window}"
+    assert any(text in candidate for candidate in window), (
+        f"{name}:{line} does not say {text!r}: {window}"
+    )
     return f"{name}:{line}"
 
 

@@ -83,7 +83,9 @@ def test_progress_is_told_before_and_after_each_check(monkeypatch):
         Cluster(),
         ["unique-pod-ips", "isolation"],
         (SimpleNamespace(name="inv"),),
-        progress=lambda name, result: events.append((name, None if result is None else result.status)),
+        progress=lambda name, result: events.append(
+            (name, None if result is None else result.status)
+        ),
     )
     assert events == [
         ("unique-pod-ips", None),
@@ -105,7 +107,10 @@ def test_a_missing_module_fails_only_when_asked_for_and_before_any_work(monkeypa
     missing(monkeypatch, "dual-stack-coverage")
     assert check(Cluster(), ["unique-pod-ips"]).status is Status.HOLDS
     calls.clear()
-    with pytest.raises(PropertyUnavailable, match="property 'dual-stack-coverage' is not available: cannot import verifier.properties.dual_stack"):
+    with pytest.raises(
+        PropertyUnavailable,
+        match="property 'dual-stack-coverage' is not available: cannot import verifier.properties.dual_stack",
+    ):
         check(Cluster(), ["unique-pod-ips", "dual-stack-coverage"])
     assert calls == []  # nothing was solved before failing
 
@@ -114,7 +119,11 @@ def test_a_module_without_check_is_unavailable(monkeypatch):
     import sys
     from types import ModuleType
 
-    monkeypatch.setitem(sys.modules, "verifier.properties.dns_resolution", ModuleType("verifier.properties.dns_resolution"))
+    monkeypatch.setitem(
+        sys.modules,
+        "verifier.properties.dns_resolution",
+        ModuleType("verifier.properties.dns_resolution"),
+    )
     with pytest.raises(PropertyUnavailable, match="has no check"):
         check(Cluster(), ["dns-resolution"])
 
@@ -129,7 +138,10 @@ def test_missing_invariants_module_is_unavailable(monkeypatch):
         load_invariants("x.yaml")
 
 
-@pytest.mark.parametrize(("kw", "message"), [({"timeout": 0}, "timeout must be positive"), ({"max_counterexamples": 0}, "at least 1")])
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [({"timeout": 0}, "timeout must be positive"), ({"max_counterexamples": 0}, "at least 1")],
+)
 def test_limits_are_checked(kw, message):
     with pytest.raises(UsageError, match=message):
         check(Cluster(), [], **kw)
@@ -142,4 +154,8 @@ def test_report_status_is_the_worst():
     assert report().status is Status.HOLDS
     assert report(Status.HOLDS, Status.UNKNOWN).status is Status.UNKNOWN
     assert report(Status.UNKNOWN, Status.VIOLATED, Status.HOLDS).status is Status.VIOLATED
-    assert report(Status.UNKNOWN, Status.VIOLATED).summary_counts() == {"holds": 0, "violated": 1, "unknown": 1}
+    assert report(Status.UNKNOWN, Status.VIOLATED).summary_counts() == {
+        "holds": 0,
+        "violated": 1,
+        "unknown": 1,
+    }

@@ -29,12 +29,20 @@ def test_a_namespace_named_like_a_tld_shadows_an_external_name():
         "expected": "example.com.",
         "answered_by": "example.com.svc.cluster.local.",
         "answers": ["10.96.0.30"],
-        "search": ["example.com.x.svc.cluster.local. NXDOMAIN", "example.com.svc.cluster.local. NOERROR"],
+        "search": [
+            "example.com.x.svc.cluster.local. NXDOMAIN",
+            "example.com.svc.cluster.local. NOERROR",
+        ],
         "namespaces": ["com", "x"],
     }
     # At fault: the shadowing Service; also named: the external name it hides.
-    assert refs(cx.objects) == ["Service com/example", "ClusterNetwork cluster externalNames[example.com]"]
-    assert where(cx.location) == at("dns-resolution/violated.yaml", 82, "name: example, namespace: com")
+    assert refs(cx.objects) == [
+        "Service com/example",
+        "ClusterNetwork cluster externalNames[example.com]",
+    ]
+    assert where(cx.location) == at(
+        "dns-resolution/violated.yaml", 82, "name: example, namespace: com"
+    )
     assert where(cx.objects[1]) == at("dns-resolution/violated.yaml", 11, "kind: ClusterNetwork")
 
 
@@ -47,12 +55,18 @@ def test_a_headless_pod_record_in_the_own_namespace_shadows_another_namespaces_s
     )
     assert cx.pods == ("app/client",)
     assert (cx.details["answered_by"], cx.details["answers"], cx.details["namespaces"]) == (
-        "db.prod.app.svc.cluster.local.", ["10.244.1.40"], ["app"],
+        "db.prod.app.svc.cluster.local.",
+        ["10.244.1.40"],
+        ["app"],
     )
     assert cx.details["search"] == ["db.prod.app.svc.cluster.local. NOERROR"]
     assert refs(cx.objects) == ["Pod app/db-shadow", "Service prod/db"]
-    assert where(cx.location) == at("dns-resolution/violated-headless.yaml", 72, "name: db-shadow, namespace: app")
-    assert where(cx.objects[1]) == at("dns-resolution/violated-headless.yaml", 98, "name: db, namespace: prod")
+    assert where(cx.location) == at(
+        "dns-resolution/violated-headless.yaml", 72, "name: db-shadow, namespace: app"
+    )
+    assert where(cx.objects[1]) == at(
+        "dns-resolution/violated-headless.yaml", 98, "name: db, namespace: prod"
+    )
 
 
 def test_a_search_list_without_the_cluster_domain_resolves_no_short_name():
@@ -72,13 +86,20 @@ def test_a_search_list_without_the_cluster_domain_resolves_no_short_name():
         "db.y.svc",
         "web-0.nginx",
     ]
-    assert {(cx.pods, tuple(cx.details["namespaces"])) for cx in result.counterexamples} == {(("x/legacy",), ("x",))}
+    assert {(cx.pods, tuple(cx.details["namespaces"])) for cx in result.counterexamples} == {
+        (("x/legacy",), ("x",))
+    }
     db = result.counterexamples[8]
-    assert db.summary == "pods in x cannot resolve 'db.y' (Service y/db): NXDOMAIN after trying db.y., db.y.corp.example."
+    assert (
+        db.summary
+        == "pods in x cannot resolve 'db.y' (Service y/db): NXDOMAIN after trying db.y., db.y.corp.example."
+    )
     assert (db.details["answered_by"], db.details["expected"]) == (None, "db.y.svc.cluster.local.")
     assert db.details["search"] == ["db.y. NXDOMAIN", "db.y.corp.example. NXDOMAIN"]
     assert refs(db.objects) == ["Service y/db"]
-    assert where(db.location) == at("dns-resolution/violated-search.yaml", 110, "name: db, namespace: y")
+    assert where(db.location) == at(
+        "dns-resolution/violated-search.yaml", 110, "name: db, namespace: y"
+    )
 
 
 def test_the_demo_internal_namespace_captures_vault_internal():
@@ -88,8 +109,20 @@ def test_the_demo_internal_namespace_captures_vault_internal():
     assert result.status is Status.VIOLATED
     (cx,) = result.counterexamples
     assert (cx.details["name"], cx.details["expected"], cx.details["answered_by"]) == (
-        "vault.internal", "vault.internal.", "vault.internal.svc.cluster.local.",
+        "vault.internal",
+        "vault.internal.",
+        "vault.internal.svc.cluster.local.",
     )
-    assert cx.details["namespaces"] == ["dev", "internal", "kube-system", "monitoring", "payments", "shop"]
-    assert refs(cx.objects) == ["Service internal/vault", "ClusterNetwork cluster externalNames[vault.internal]"]
+    assert cx.details["namespaces"] == [
+        "dev",
+        "internal",
+        "kube-system",
+        "monitoring",
+        "payments",
+        "shop",
+    ]
+    assert refs(cx.objects) == [
+        "Service internal/vault",
+        "ClusterNetwork cluster externalNames[vault.internal]",
+    ]
     assert where(cx.location) == at("fixtures/demo/change/internal-tools.yaml", 52, "kind: Service")

@@ -18,7 +18,10 @@ def test_both_families_everywhere_holds():
 
 def test_a_single_stack_cluster_has_nothing_to_cover():
     result = check_fixture("unique-ips/holds.yaml", PROP)
-    assert (result.status, result.statement) == (Status.HOLDS, "single-stack cluster: nothing to cover")
+    assert (result.status, result.statement) == (
+        Status.HOLDS,
+        "single-stack cluster: nothing to cover",
+    )
 
 
 def test_an_ipv4_only_ipblock_to_an_outside_host():
@@ -26,17 +29,37 @@ def test_an_ipv4_only_ipblock_to_an_outside_host():
     result = check_fixture("dual-stack/violated.yaml", PROP)
     assert result.status is Status.VIOLATED
     (cx,) = result.counterexamples
-    assert cx.summary == "x/a -> api.example.net (203.0.113.5 / 2001:db8:113::5) 443/TCP works over IPv4 but not over IPv6"
+    assert (
+        cx.summary
+        == "x/a -> api.example.net (203.0.113.5 / 2001:db8:113::5) 443/TCP works over IPv4 but not over IPv6"
+    )
     assert (cx.pods, cx.allocation) == (("x/a",), {})
     assert refs(cx.objects) == ["NetworkPolicy x/a-egress egress[1]", "NetworkPolicy x/a-egress"]
     assert where(cx.location) == at("dual-stack/violated.yaml", 118, "- to:")
-    assert where(cx.objects[1]) == at("dual-stack/violated.yaml", 105, "name: a-egress, namespace: x")
+    assert where(cx.objects[1]) == at(
+        "dual-stack/violated.yaml", 105, "name: a-egress, namespace: x"
+    )
     v4, v6 = cx.traces
-    assert (v4.verdict, v4.family, str(v4.destination), v4.port, v4.protocol) == (Verdict.ALLOWED, 4, "203.0.113.5", 443, "TCP")
-    assert (v6.verdict, v6.family, str(v6.destination), v6.port, v6.protocol) == (Verdict.DENIED, 6, "2001:db8:113::5", 443, "TCP")
+    assert (v4.verdict, v4.family, str(v4.destination), v4.port, v4.protocol) == (
+        Verdict.ALLOWED,
+        4,
+        "203.0.113.5",
+        443,
+        "TCP",
+    )
+    assert (v6.verdict, v6.family, str(v6.destination), v6.port, v6.protocol) == (
+        Verdict.DENIED,
+        6,
+        "2001:db8:113::5",
+        443,
+        "TCP",
+    )
     egress_v4 = next(h for h in v4.all_hops if h.step == "egress")
     egress_v6 = next(h for h in v6.all_hops if h.step == "egress")
-    assert (egress_v4.outcome, refs(egress_v4.deciders)) == ("allowed", ["NetworkPolicy x/a-egress egress[1]"])
+    assert (egress_v4.outcome, refs(egress_v4.deciders)) == (
+        "allowed",
+        ["NetworkPolicy x/a-egress egress[1]"],
+    )
     assert (egress_v6.outcome, refs(egress_v6.deciders)) == ("denied", ["NetworkPolicy x/a-egress"])
 
 
@@ -50,10 +73,15 @@ def test_an_ipv4_only_ipblock_between_pods():
     for cx in (first, second):
         src, dst = cx.pods
         assert cx.summary == f"{src} -> {dst} 8080/TCP works over IPv4 but not over IPv6"
-        assert refs(cx.objects) == ["NetworkPolicy x/web-from-n1 ingress[0]", "NetworkPolicy x/web-from-n1"]
+        assert refs(cx.objects) == [
+            "NetworkPolicy x/web-from-n1 ingress[0]",
+            "NetworkPolicy x/web-from-n1",
+        ]
         assert where(cx.location) == at("dual-stack/violated-pods.yaml", 138, "- from:")
         v6 = cx.traces[1]
-        assert [(t.verdict, t.family, t.source, t.decisive_branch.pod, t.port) for t in cx.traces] == [
+        assert [
+            (t.verdict, t.family, t.source, t.decisive_branch.pod, t.port) for t in cx.traces
+        ] == [
             (Verdict.ALLOWED, 4, src, dst, 8080),
             (Verdict.DENIED, 6, src, dst, 8080),
         ]
@@ -63,19 +91,37 @@ def test_an_ipv4_only_ipblock_between_pods():
 @pytest.mark.parametrize(
     ("index", "summary", "objects", "location"),
     [
-        (0, "x/web-1 has only IPv4 in a dual-stack cluster: it is unreachable over the other family",
-         ["Pod x/web-1", "Node n2 spec.podCIDRs"], (72, "name: web-1, namespace: x")),
-        (1, "node n2 has podCIDRs 10.244.2.0/24 only: its pods get a single family",
-         ["Node n2 spec.podCIDRs"], (36, "name: n2")),
-        (2, "Service x/web (PreferDualStack) reaches x/web-1 only in its IPv4 endpoints: its two families lead to different pods",
-         ["Service x/web"], (84, "name: web, namespace: x")),
-        (3, "Service x/web-pods (RequireDualStack) reaches x/web-1 only in its IPv4 endpoints: its two families lead to different pods",
-         ["Service x/web-pods"], (97, "name: web-pods, namespace: x")),
+        (
+            0,
+            "x/web-1 has only IPv4 in a dual-stack cluster: it is unreachable over the other family",
+            ["Pod x/web-1", "Node n2 spec.podCIDRs"],
+            (72, "name: web-1, namespace: x"),
+        ),
+        (
+            1,
+            "node n2 has podCIDRs 10.244.2.0/24 only: its pods get a single family",
+            ["Node n2 spec.podCIDRs"],
+            (36, "name: n2"),
+        ),
+        (
+            2,
+            "Service x/web (PreferDualStack) reaches x/web-1 only in its IPv4 endpoints: its two families lead to different pods",
+            ["Service x/web"],
+            (84, "name: web, namespace: x"),
+        ),
+        (
+            3,
+            "Service x/web-pods (RequireDualStack) reaches x/web-1 only in its IPv4 endpoints: its two families lead to different pods",
+            ["Service x/web-pods"],
+            (97, "name: web-pods, namespace: x"),
+        ),
     ],
 )
 def test_a_node_without_an_ipv6_pod_cidr(index, summary, objects, location):
     """One missing podCIDR: the pod, the node and both Services are each reported once, in this order."""
-    result = check_fixture("dual-stack/violated-single-stack-node.yaml", PROP, max_counterexamples=10)
+    result = check_fixture(
+        "dual-stack/violated-single-stack-node.yaml", PROP, max_counterexamples=10
+    )
     assert result.status is Status.VIOLATED and len(result.counterexamples) == 4
     cx = result.counterexamples[index]
     assert cx.summary == summary
@@ -98,6 +144,9 @@ def test_the_demo_emailservice_egress_lacks_its_ipv6_twin():
         # emailservice-0 has no address in the input: both of the addresses netverify chose are shown.
         ip4, ip6 = cx.allocation["shop/emailservice-0"].split(", ")
         assert in_net(ip4, "10.244.0.0/16") and in_net(ip6, "fd00:10:244::/56")
-        assert [(t.verdict, t.family) for t in cx.traces] == [(Verdict.ALLOWED, 4), (Verdict.DENIED, 6)]
+        assert [(t.verdict, t.family) for t in cx.traces] == [
+            (Verdict.ALLOWED, 4),
+            (Verdict.DENIED, 6),
+        ]
         assert str(cx.traces[0].all_hops[0].packet.src_ip) == ip4
         assert str(cx.traces[1].all_hops[0].packet.src_ip) == ip6

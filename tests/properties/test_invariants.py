@@ -53,28 +53,66 @@ invariants:
 
 def test_every_form_of_the_file():
     """Selectors (one or a list; namespace, namespaces, pods, ipBlock as CIDR or {cidr, except}), defaults, lines."""
-    prod, db = Selector(namespace="prod"), Selector(namespaces=Labels({"team": "pay"}), pods=Labels({"app": "db"}))
+    prod, db = (
+        Selector(namespace="prod"),
+        Selector(namespaces=Labels({"team": "pay"}), pods=Labels({"app": "db"})),
+    )
     assert parse_invariants(EVERY_FORM, "inv.yaml") == (
-        Invariant("dev is isolated", "isolated", (Selector(namespace="dev"),), (prod, db), source=Source("inv.yaml", 2)),
         Invariant(
-            "the internet cannot reach the database on UDP 5432", "isolated",
-            (Selector(ip_block=IPBlock(ip_network("0.0.0.0/0"))),), (Selector(pods=Labels({"app": "db"})),),
-            5432, "UDP", source=Source("inv.yaml", 4),
+            "dev is isolated",
+            "isolated",
+            (Selector(namespace="dev"),),
+            (prod, db),
+            source=Source("inv.yaml", 2),
         ),
         Invariant(
-            "the VPN but not the pods", "isolated",
-            (Selector(ip_block=IPBlock(ip_network("10.0.0.0/8"), (ip_network("10.244.0.0/16"),))),), (Selector(),),
+            "the internet cannot reach the database on UDP 5432",
+            "isolated",
+            (Selector(ip_block=IPBlock(ip_network("0.0.0.0/0"))),),
+            (Selector(pods=Labels({"app": "db"})),),
+            5432,
+            "UDP",
+            source=Source("inv.yaml", 4),
+        ),
+        Invariant(
+            "the VPN but not the pods",
+            "isolated",
+            (Selector(ip_block=IPBlock(ip_network("10.0.0.0/8"), (ip_network("10.244.0.0/16"),))),),
+            (Selector(),),
             source=Source("inv.yaml", 6),
         ),
         Invariant(
-            "only api and the office", "only",
-            (Selector(namespace="prod", pods=Labels({"app": "api"})), Selector(ip_block=IPBlock(ip_network("192.0.2.0/24")))),
-            (prod,), 5432, None, source=Source("inv.yaml", 8),
+            "only api and the office",
+            "only",
+            (
+                Selector(namespace="prod", pods=Labels({"app": "api"})),
+                Selector(ip_block=IPBlock(ip_network("192.0.2.0/24"))),
+            ),
+            (prod,),
+            5432,
+            None,
+            source=Source("inv.yaml", 8),
         ),
-        Invariant("a reaches web", "reach", port=80, protocol="TCP", client="x/a", target="web.x", expect_allow=True,
-                  source=Source("inv.yaml", 10)),
-        Invariant("a cannot ask the node's resolver", "reach", port=53, protocol="UDP", client="x/a", target="10.0.0.1",
-                  expect_allow=False, source=Source("inv.yaml", 12)),
+        Invariant(
+            "a reaches web",
+            "reach",
+            port=80,
+            protocol="TCP",
+            client="x/a",
+            target="web.x",
+            expect_allow=True,
+            source=Source("inv.yaml", 10),
+        ),
+        Invariant(
+            "a cannot ask the node's resolver",
+            "reach",
+            port=53,
+            protocol="UDP",
+            client="x/a",
+            target="10.0.0.1",
+            expect_allow=False,
+            source=Source("inv.yaml", 12),
+        ),
     )
 
 
@@ -131,23 +169,29 @@ def test_every_mistake_is_reported_with_its_line_in_one_error():
         parse_invariants(MISTAKES, "bad.yaml")
     where_ = "bad.yaml:{}: Invariants <unnamed>: invariants[{}]"
     assert [str(p) for p in info.value.problems] == [
-        where_.format(3, 0) + ".from: unknown field 'from' (an invariant has 'name', 'isolated', 'only' or 'reach')",
+        where_.format(3, 0)
+        + ".from: unknown field 'from' (an invariant has 'name', 'isolated', 'only' or 'reach')",
         where_.format(2, 0) + ": give exactly one of isolated, only, reach",
         where_.format(4, 1) + ": give exactly one of isolated, only, reach (got isolated, reach)",
-        where_.format(8, 2) + ".isolated.from.namspace: unknown selector field (use ipBlock, namespace, namespaces, pods)",
-        where_.format(10, 3) + ".isolated.from.ipBlock: '10.0.0.0/33' is not a valid CIDR (address/prefix)",
-        where_.format(12, 4) + ".isolated.from.ipBlock: an ipBlock cannot be combined with namespace or pod selectors",
+        where_.format(8, 2)
+        + ".isolated.from.namspace: unknown selector field (use ipBlock, namespace, namespaces, pods)",
+        where_.format(10, 3)
+        + ".isolated.from.ipBlock: '10.0.0.0/33' is not a valid CIDR (address/prefix)",
+        where_.format(12, 4)
+        + ".isolated.from.ipBlock: an ipBlock cannot be combined with namespace or pod selectors",
         where_.format(14, 5) + ".only.port: missing required field",
         where_.format(16, 6) + ".isolated.protocol: must be 'TCP', 'UDP' or 'SCTP', got 'ICMP'",
         where_.format(18, 7) + ".isolated.port: must be between 1 and 65535, got 70000",
         where_.format(20, 8) + ".reach.port: missing required field",
         where_.format(22, 9) + ".reach.expect: must be 'allow' or 'deny', got 'maybe'",
         where_.format(24, 10) + ".isolated.to: missing required field",
-        where_.format(26, 11) + ".isolated.from.ipBlock.except[0]: 192.168.0.0/16 must be strictly inside the cidr 10.0.0.0/8",
+        where_.format(26, 11)
+        + ".isolated.from.ipBlock.except[0]: 192.168.0.0/16 must be strictly inside the cidr 10.0.0.0/8",
         where_.format(27, 12) + ".name: missing required field",
         where_.format(29, 13) + ".isolated.from.pods: expected a mapping of strings, got a list",
         where_.format(31, 14) + ".reach.to: expected a pod (ns/name), an IP or a DNS name",
-        where_.format(33, 15) + ".isolated.ports: unknown field 'ports' (isolated has 'from', 'to', 'port' or 'protocol')",
+        where_.format(33, 15)
+        + ".isolated.ports: unknown field 'ports' (isolated has 'from', 'to', 'port' or 'protocol')",
     ]
 
 
@@ -162,7 +206,10 @@ def test_check_reports_a_bad_invariants_file_with_exit_code_2(tmp_path, capsys):
     bad = tmp_path / "inv.yaml"
     bad.write_text("invariants:\n  - name: x\n    isolated: {from: {namespace: dev}}\n")
     assert main(["check", "-f", str(DEMO / "base"), "--invariants", str(bad)]) == 2
-    assert f"{bad}:3: Invariants <unnamed>: invariants[0].isolated.to: missing required field" in capsys.readouterr().err
+    assert (
+        f"{bad}:3: Invariants <unnamed>: invariants[0].isolated.to: missing required field"
+        in capsys.readouterr().err
+    )
 
 
 # --------------------------------------------------------------------------- the demo's claims
@@ -176,7 +223,10 @@ def demo_claims(which: str) -> dict:
 def test_every_demo_claim_holds_before_the_change():
     """Nine claims, among them an ``only`` on a cluster with two hostNetwork DaemonSets (the node exception)."""
     results = demo_claims("base")
-    assert len(results) == 9 and {n: r.status for n, r in results.items() if r.status is not HOLDS} == {}
+    assert (
+        len(results) == 9
+        and {n: r.status for n, r in results.items() if r.status is not HOLDS} == {}
+    )
 
 
 def test_the_vpn_policy_breaks_exactly_two_demo_claims():
@@ -188,19 +238,28 @@ def test_the_vpn_policy_breaks_exactly_two_demo_claims():
     ]
     assert all(r.status is HOLDS for n, r in results.items() if r.status is not VIOLATED)
     cluster = load_demo()
-    for result in (results["dev cannot reach payments"], results["only the payment API reaches the payments database"]):
+    for result in (
+        results["dev cannot reach payments"],
+        results["only the payment API reaches the payments database"],
+    ):
         for cx in result.counterexamples:
             source, database = cx.pods if len(cx.pods) == 2 else (None, cx.pods[0])
             assert database in ("payments/payments-db-0", "payments/payments-db-1")
             assert (cx.packet.dst_port, cx.packet.protocol) == (5432, "TCP")
             assert refs(cx.objects) == ["NetworkPolicy payments/allow-vpn-to-db ingress[0]"]
-            assert where(cx.location) == at("fixtures/demo/change/payments-vpn-access.yaml", 25, "- from:")
+            assert where(cx.location) == at(
+                "fixtures/demo/change/payments-vpn-access.yaml", 25, "- from:"
+            )
             (t,) = cx.traces
             assert t.verdict is Verdict.ALLOWED
             # A hostNetwork source is never a pod on its own node: that is the node exception.
             if source is not None and cluster.pod_by_ref[source].host_network:
-                assert cluster.pod_by_ref[source].node_name != cluster.pod_by_ref[database].node_name
-    (dev,) = {cx.pods[0].split("/")[0] for cx in results["dev cannot reach payments"].counterexamples}
+                assert (
+                    cluster.pod_by_ref[source].node_name != cluster.pod_by_ref[database].node_name
+                )
+    (dev,) = {
+        cx.pods[0].split("/")[0] for cx in results["dev cannot reach payments"].counterexamples
+    }
     assert dev == "dev"
 
 
@@ -210,28 +269,51 @@ def test_the_vpn_policy_breaks_exactly_two_demo_claims():
 def test_a_port_and_protocol_narrow_an_isolation_claim():
     """prod/db admits dev only on 5432/TCP: the claim holds for UDP, fails for TCP."""
     cluster = load_fixture("isolation/violated.yaml")
-    udp = claim(cluster, "- name: u\n  isolated: {from: {namespace: dev}, to: {namespace: prod}, port: 5432, protocol: UDP}\n")
-    tcp = claim(cluster, "- name: t\n  isolated: {from: {namespace: dev}, to: {namespace: prod}, port: 5432, protocol: TCP}\n")
+    udp = claim(
+        cluster,
+        "- name: u\n  isolated: {from: {namespace: dev}, to: {namespace: prod}, port: 5432, protocol: UDP}\n",
+    )
+    tcp = claim(
+        cluster,
+        "- name: t\n  isolated: {from: {namespace: dev}, to: {namespace: prod}, port: 5432, protocol: TCP}\n",
+    )
     assert (udp.status, tcp.status) == (HOLDS, VIOLATED)
     assert [str(cx.packet) for cx in tcp.counterexamples] == ["10.244.1.20 -> 10.244.1.12:5432/TCP"]
 
 
 def test_a_forbidden_pod_flow_through_a_nodeport():
     """Directly denied, but n1's NodePort masquerades dev/client to n1's address, which prod admits."""
-    result = claim(load_fixture("isolation/nodeport.yaml"), "- name: dev\n  isolated: {from: {namespace: dev}, to: {namespace: prod}}\n")
+    result = claim(
+        load_fixture("isolation/nodeport.yaml"),
+        "- name: dev\n  isolated: {from: {namespace: dev}, to: {namespace: prod}}\n",
+    )
     assert result.status is VIOLATED
     (cx,) = result.counterexamples
     assert cx.summary == (
         "dev/client reaches prod/web on 8080/TCP through NodePort 192.168.0.1:30080/TCP of Service prod/web; "
         "allowed by NetworkPolicy prod/from-nodes ingress[0]"
     )
-    assert cx.details == {"invariant": "dev", "path": "through NodePort 192.168.0.1:30080/TCP of Service prod/web"}
+    assert cx.details == {
+        "invariant": "dev",
+        "path": "through NodePort 192.168.0.1:30080/TCP of Service prod/web",
+    }
     assert str(cx.packet) == "10.244.1.10 -> 10.244.2.10:8080/TCP"
     assert where(cx.location) == at("isolation/nodeport.yaml", 98, "- from:")
     (t,) = cx.traces
-    assert (t.source, str(t.destination), t.port, t.verdict) == ("dev/client", "192.168.0.1", 30080, Verdict.ALLOWED)
-    assert steps(t) == [("service", "dnat"), ("egress", "allowed"), ("route", "remote"), ("snat", "masquerade"),
-                        ("ingress", "allowed"), ("deliver", "delivered")]
+    assert (t.source, str(t.destination), t.port, t.verdict) == (
+        "dev/client",
+        "192.168.0.1",
+        30080,
+        Verdict.ALLOWED,
+    )
+    assert steps(t) == [
+        ("service", "dnat"),
+        ("egress", "allowed"),
+        ("route", "remote"),
+        ("snat", "masquerade"),
+        ("ingress", "allowed"),
+        ("deliver", "delivered"),
+    ]
     ingress = next(h for h in t.all_hops if h.step == "ingress")
     assert str(ingress.packet.src_ip) == "192.168.0.1"
 
@@ -251,7 +333,12 @@ def test_outside_hosts_through_a_nodeport():
     )
     assert (cx.pods, cx.allocation) == (("prod/web",), {})
     (t,) = cx.traces
-    assert (t.source, str(t.destination), t.port, t.verdict) == (str(host), "192.168.0.1", 30080, Verdict.ALLOWED)
+    assert (t.source, str(t.destination), t.port, t.verdict) == (
+        str(host),
+        "192.168.0.1",
+        30080,
+        Verdict.ALLOWED,
+    )
 
 
 def test_the_node_exception_is_not_a_counterexample():
@@ -261,9 +348,15 @@ def test_the_node_exception_is_not_a_counterexample():
         "- name: ks\n  isolated: {from: {namespace: kube-system}, to: {namespace: prod}}\n",
         max_counterexamples=10,
     )
-    assert [(cx.pods[0], cx.details["path"], str(cx.packet.src_ip)) for cx in result.counterexamples] == [
+    assert [
+        (cx.pods[0], cx.details["path"], str(cx.packet.src_ip)) for cx in result.counterexamples
+    ] == [
         ("kube-system/agent-n1", "directly to the pod IP", "192.168.0.1"),
-        ("kube-system/agent-n2", "through NodePort 192.168.0.1:30080/TCP of Service prod/web", "192.168.0.2"),
+        (
+            "kube-system/agent-n2",
+            "through NodePort 192.168.0.1:30080/TCP of Service prod/web",
+            "192.168.0.2",
+        ),
     ]
 
 
@@ -271,14 +364,20 @@ def test_only_holds_with_a_host_network_daemonset_and_fails_without_it_listed():
     """``only``: everything but the listed sources; an ipBlock lists outside hosts, selectors list pods."""
     cluster = load_fixture("isolation/nodeport.yaml")
     listed = "[{ipBlock: 0.0.0.0/0}, {namespace: dev}, {namespace: kube-system}]"
-    everyone = claim(cluster, f"- name: o\n  only: {{to: {{namespace: prod}}, port: 8080, protocol: TCP, from: {listed}}}\n")
+    everyone = claim(
+        cluster,
+        f"- name: o\n  only: {{to: {{namespace: prod}}, port: 8080, protocol: TCP, from: {listed}}}\n",
+    )
     assert everyone.status is HOLDS
     no_agents = claim(
         cluster,
         "- name: o\n  only: {to: {namespace: prod}, port: 8080, protocol: TCP, from: [{ipBlock: 0.0.0.0/0}, {namespace: dev}]}\n",
         max_counterexamples=10,
     )
-    assert [cx.pods[0] for cx in no_agents.counterexamples] == ["kube-system/agent-n1", "kube-system/agent-n2"]
+    assert [cx.pods[0] for cx in no_agents.counterexamples] == [
+        "kube-system/agent-n1",
+        "kube-system/agent-n2",
+    ]
 
 
 @pytest.mark.parametrize(("encapsulation", "status"), [("overlay", HOLDS), ("routed", VIOLATED)])
@@ -291,11 +390,16 @@ def test_outside_hosts_address_pod_ips_only_in_a_routed_pod_network(encapsulatio
         policies=(netpol("prod/from-anywhere", ingress=[rule(peer(cidr="0.0.0.0/0"))]),),
         config=replace(cluster.config, encapsulation=encapsulation),
     )
-    result = claim(cluster, "- name: i\n  isolated: {from: {ipBlock: 203.0.113.0/24}, to: {namespace: prod}}\n")
+    result = claim(
+        cluster, "- name: i\n  isolated: {from: {ipBlock: 203.0.113.0/24}, to: {namespace: prod}}\n"
+    )
     assert result.status is status
     if status is VIOLATED:
         (cx,) = result.counterexamples
-        assert cx.details["path"] == "directly to the pod IP" and str(cx.packet.dst_ip) == "10.244.2.10"
+        assert (
+            cx.details["path"] == "directly to the pod IP"
+            and str(cx.packet.dst_ip) == "10.244.2.10"
+        )
         assert in_net(cx.packet.src_ip, "203.0.113.0/24")
 
 
@@ -310,13 +414,18 @@ def test_reach_through_a_cluster_ip_by_dns_name():
     """The demo's frontend reaches the cart by name (allow holds); the dev preview does not (deny holds)."""
     base = load_demo("base")
     assert reach(base, "from: shop/frontend-0, to: cartservice.shop, port: 7070").status is HOLDS
-    assert reach(base, "from: dev/frontend-0, to: cartservice.shop, port: 7070, expect: deny").status is HOLDS
+    assert (
+        reach(base, "from: dev/frontend-0, to: cartservice.shop, port: 7070, expect: deny").status
+        is HOLDS
+    )
     broken = reach(base, "from: dev/frontend-0, to: cartservice.shop, port: 7070")
     (cx,) = broken.counterexamples
     assert cx.summary == "cartservice.shop:7070/TCP is not reachable from dev/frontend-0 (DENIED)"
     assert cx.traces[0].verdict is Verdict.DENIED
     assert {d.ref for d in cx.objects} == {
-        "NetworkPolicy shop/allow-prometheus-scrape", "NetworkPolicy shop/cartservice", "NetworkPolicy shop/default-deny-all",
+        "NetworkPolicy shop/allow-prometheus-scrape",
+        "NetworkPolicy shop/cartservice",
+        "NetworkPolicy shop/default-deny-all",
     }
 
 
@@ -324,20 +433,34 @@ def test_reach_to_a_service_without_endpoints():
     """The change's frontend-metrics has no endpoint: the counterexample is kube-proxy's reject, at the Service port."""
     result = reach(load_demo(), "from: shop/frontend-0, to: frontend-metrics.shop, port: 9090")
     (cx,) = result.counterexamples
-    assert cx.summary == "frontend-metrics.shop:9090/TCP is not reachable from shop/frontend-0 (NO_ENDPOINTS)"
+    assert (
+        cx.summary
+        == "frontend-metrics.shop:9090/TCP is not reachable from shop/frontend-0 (NO_ENDPOINTS)"
+    )
     assert refs(cx.objects) == ["Service shop/frontend-metrics port metrics:9090/TCP"]
-    assert where(cx.location) == at("fixtures/demo/change/frontend-metrics.yaml", 28, "name: metrics")
+    assert where(cx.location) == at(
+        "fixtures/demo/change/frontend-metrics.yaml", 28, "name: metrics"
+    )
 
 
-@pytest.mark.parametrize(("expect", "half", "verdict"), [("deny", "10.244.1.128/25", "ALLOWED"), ("allow", "10.244.1.0/25", "DENIED")])
+@pytest.mark.parametrize(
+    ("expect", "half", "verdict"),
+    [("deny", "10.244.1.128/25", "ALLOWED"), ("allow", "10.244.1.0/25", "DENIED")],
+)
 def test_reach_for_every_allocation(expect, half, verdict):
     """dev/client has no address yet: allowed for an allocation outside the except, denied inside; both claims fail."""
-    result = reach(load_fixture("isolation/violated-allocation.yaml"), f"from: dev/client, to: prod/db, port: 5432, expect: {expect}")
+    result = reach(
+        load_fixture("isolation/violated-allocation.yaml"),
+        f"from: dev/client, to: prod/db, port: 5432, expect: {expect}",
+    )
     assert result.status is VIOLATED
     (cx,) = result.counterexamples
     chosen = cx.allocation["dev/client"]
     assert in_net(chosen, half)
-    assert cx.summary == f"prod/db:5432/TCP is {'' if expect == 'deny' else 'not '}reachable from dev/client ({verdict})"
+    assert (
+        cx.summary
+        == f"prod/db:5432/TCP is {'' if expect == 'deny' else 'not '}reachable from dev/client ({verdict})"
+    )
     (t,) = cx.traces
     assert t.verdict.value == verdict and str(t.all_hops[0].packet.src_ip) == chosen
 
@@ -377,7 +500,9 @@ def test_an_outside_host_counterexample_names_the_allocated_destinations_address
         pod("x/a", ip="10.244.1.1", node="n1", ip_allocated=True),
         encapsulation="routed",
     )
-    result = claim(c, "- name: internet\n  isolated: {from: {ipBlock: 203.0.113.0/24}, to: {namespace: x}}\n")
+    result = claim(
+        c, "- name: internet\n  isolated: {from: {ipBlock: 203.0.113.0/24}, to: {namespace: x}}\n"
+    )
     (cx,) = result.counterexamples
     assert in_net(cx.packet.src_ip, "203.0.113.0/24") and in_net(cx.packet.dst_ip, "10.244.1.0/24")
     assert cx.allocation == {"x/a": str(cx.packet.dst_ip)}
@@ -395,7 +520,12 @@ def test_a_counterexample_lists_the_pods_it_moves_out_of_the_way():
         pod("x/a", ip="10.244.1.1", node="n1", ip_allocated=True),
         pod("x/b", ip="10.244.1.2", node="n1", ip_allocated=True),
         pod("y/c", ip="10.244.1.10", node="n1"),
-        netpol("y/c-out", select={"app": "c"}, egress=[rule(peer(cidr="10.244.1.1/32"))], types=["Egress"]),
+        netpol(
+            "y/c-out",
+            select={"app": "c"},
+            egress=[rule(peer(cidr="10.244.1.1/32"))],
+            types=["Egress"],
+        ),
     )
     result = claim(c, "- name: c\n  isolated: {from: {namespace: y}, to: {pods: {app: b}}}\n")
     (cx,) = result.counterexamples
@@ -403,5 +533,11 @@ def test_a_counterexample_lists_the_pods_it_moves_out_of_the_way():
     assert sorted(cx.allocation) == ["x/a", "x/b"]
     assert cx.allocation["x/b"] == "10.244.1.1" and in_net(cx.allocation["x/a"], "10.244.1.0/24")
     moved = {(ref, 4): ip_address(ip) for ref, ip in cx.allocation.items()}
-    again = trace(instantiate(c, moved), "y/c", ip_address("10.244.1.1"), cx.packet.dst_port, cx.packet.protocol)
+    again = trace(
+        instantiate(c, moved),
+        "y/c",
+        ip_address("10.244.1.1"),
+        cx.packet.dst_port,
+        cx.packet.protocol,
+    )
     assert (again.verdict, again.branches[0].pod) == (Verdict.ALLOWED, "x/b")

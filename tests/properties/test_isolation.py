@@ -63,7 +63,11 @@ def test_two_peers_let_dev_into_the_database():
     assert where(cx.location) == at("isolation/violated.yaml", 118, "- from:")
     (t,) = cx.traces
     assert (t.verdict, t.source, str(t.destination), t.port, t.protocol) == (
-        Verdict.ALLOWED, "dev/client", "10.244.1.12", 5432, "TCP",
+        Verdict.ALLOWED,
+        "dev/client",
+        "10.244.1.12",
+        5432,
+        "TCP",
     )
     assert refs(ingress_hop(t).deciders) == ["NetworkPolicy prod/db ingress[0]"]
 
@@ -94,7 +98,10 @@ def test_an_allocation_outside_the_except_is_let_in_by_the_ipblock():
     assert f"covers a pod IP ({chosen} -> 10.244.2.10)" in cx.summary
     assert refs(cx.objects) == ["NetworkPolicy prod/db ingress[0]"]
     assert where(cx.location) == at("isolation/violated-allocation.yaml", 68, "- from:")
-    assert cx.details == {"path": "directly to the pod IP", "profile": "ipBlock matches pod IPs (Calico)"}
+    assert cx.details == {
+        "path": "directly to the pod IP",
+        "profile": "ipBlock matches pod IPs (Calico)",
+    }
     # Replayed twice: allowed where ipBlocks match pods, denied where they never do.
     calico, strict = cx.traces
     assert (calico.verdict, strict.verdict) == (Verdict.ALLOWED, Verdict.DENIED)
@@ -116,7 +123,10 @@ def test_a_policy_selecting_host_network_pods_isolates_nothing():
     assert result.status is VIOLATED
     (cx,) = result.counterexamples  # one per (policy, DaemonSet)
     source, exporter = cx.pods
-    node_ip = {"monitoring/node-exporter-n1": "192.168.0.1", "monitoring/node-exporter-n2": "192.168.0.2"}[exporter]
+    node_ip = {
+        "monitoring/node-exporter-n1": "192.168.0.1",
+        "monitoring/node-exporter-n2": "192.168.0.2",
+    }[exporter]
     port, protocol = cx.packet.dst_port, cx.packet.protocol
     assert source in ("shop/web", "monitoring/prometheus")
     if source == "monitoring/prometheus":
@@ -126,11 +136,21 @@ def test_a_policy_selecting_host_network_pods_isolates_nothing():
         f"{exporter} runs on the host network, so NetworkPolicy monitoring/node-exporter selects it for Ingress but cannot "
         f"isolate it: {source} reaches it on {port}/{protocol}, which the policy does not allow"
     )
-    assert refs(cx.objects) == ["NetworkPolicy monitoring/node-exporter spec.podSelector", f"Pod {exporter}"]
-    assert where(cx.objects[0]) == at("isolation/violated-hostnetwork.yaml", 75, "name: node-exporter, namespace: monitoring")
+    assert refs(cx.objects) == [
+        "NetworkPolicy monitoring/node-exporter spec.podSelector",
+        f"Pod {exporter}",
+    ]
+    assert where(cx.objects[0]) == at(
+        "isolation/violated-hostnetwork.yaml", 75, "name: node-exporter, namespace: monitoring"
+    )
     assert where(cx.objects[1]) == at("isolation/violated-hostnetwork.yaml", 43, "kind: DaemonSet")
     (t,) = cx.traces
-    assert (t.verdict, t.source, str(t.destination), t.port) == (Verdict.ALLOWED, source, node_ip, port)
+    assert (t.verdict, t.source, str(t.destination), t.port) == (
+        Verdict.ALLOWED,
+        source,
+        node_ip,
+        port,
+    )
 
 
 def test_the_demo_holds_before_the_change():
@@ -143,7 +163,9 @@ def test_the_demo_vpn_policy_lets_unisolated_pods_into_the_database():
     assert result.status is VIOLATED and len(result.counterexamples) == 3
     for cx in result.counterexamples:
         assert refs(cx.objects) == ["NetworkPolicy payments/allow-vpn-to-db ingress[0]"]
-        assert where(cx.location) == at("fixtures/demo/change/payments-vpn-access.yaml", 25, "- from:")
+        assert where(cx.location) == at(
+            "fixtures/demo/change/payments-vpn-access.yaml", 25, "- from:"
+        )
         assert cx.pods[1] in ("payments/payments-db-0", "payments/payments-db-1")
         assert (cx.packet.dst_port, cx.packet.protocol) == (5432, "TCP")
         assert [t.verdict for t in cx.traces] == [Verdict.ALLOWED, Verdict.DENIED]

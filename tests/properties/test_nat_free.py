@@ -24,7 +24,9 @@ def test_calico_nat_outgoing_exempts_every_pool():
         (1, "x/b", "x/a", "100.64.2.10", "100.64.1.10", "n2", "192.168.20.2"),
     ],
 )
-def test_ip_masq_agent_defaults_masquerade_a_cgnat_pod_network(index, source, destination, src_ip, dst_ip, node, node_ip):
+def test_ip_masq_agent_defaults_masquerade_a_cgnat_pod_network(
+    index, source, destination, src_ip, dst_ip, node, node_ip
+):
     """Both directions are found; each trace's snat hop rewrites the source to the sending node's address."""
     result = check_fixture("nat-free/violated.yaml", PROP)
     assert result.status is Status.VIOLATED and len(result.counterexamples) == 2
@@ -34,12 +36,21 @@ def test_ip_masq_agent_defaults_masquerade_a_cgnat_pod_network(index, source, de
         f"(ip-masq-agent masquerade: {dst_ip} is not exempt)"
     )
     assert cx.pods == (source, destination) and cx.allocation == {}
-    assert (str(cx.packet.src_ip), str(cx.packet.dst_ip), cx.packet.protocol) == (src_ip, dst_ip, "TCP")
+    assert (str(cx.packet.src_ip), str(cx.packet.dst_ip), cx.packet.protocol) == (
+        src_ip,
+        dst_ip,
+        "TCP",
+    )
     # The object at fault is the masquerade setting of the ClusterNetwork.
     assert refs(cx.objects) == ["ClusterNetwork cluster masquerade"]
     assert where(cx.location) == at("nat-free/violated.yaml", 11, "kind: ClusterNetwork")
     (t,) = cx.traces
-    assert (t.verdict, t.source, str(t.destination), t.port) == (Verdict.ALLOWED, source, dst_ip, cx.packet.dst_port)
+    assert (t.verdict, t.source, str(t.destination), t.port) == (
+        Verdict.ALLOWED,
+        source,
+        dst_ip,
+        cx.packet.dst_port,
+    )
     assert steps(t) == [
         ("egress", "allowed"),
         ("route", "remote"),

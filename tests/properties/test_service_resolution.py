@@ -31,25 +31,33 @@ def test_a_port_no_backend_declares_and_a_selector_with_a_typo():
     )
     assert web.pods == ("x/web-a", "x/web-b")
     assert refs(web.objects) == ["Service x/web port http:80/TCP targetPort"]
-    assert where(web.location) == at("service-resolution/violated.yaml", 57, "{name: http, port: 80")
+    assert where(web.location) == at(
+        "service-resolution/violated.yaml", 57, "{name: http, port: 80"
+    )
     assert api.summary == (
         "Service x/api port http:80/TCP (IPv4) has no usable endpoint: the selector app=api-server matches no "
         "running pod with an IPv4 address in x"
     )
     assert api.pods == ()
     assert refs(api.objects) == ["Service x/api port http:80/TCP"]
-    assert where(api.location) == at("service-resolution/violated.yaml", 75, "{name: http, port: 80")
+    assert where(api.location) == at(
+        "service-resolution/violated.yaml", 75, "{name: http, port: 80"
+    )
     # Replayed: a connection to each ClusterIP is rejected by kube-proxy, and the hop names the port.
     for cx, vip in ((web, "10.96.0.80"), (api, "10.96.0.81")):
         (t,) = cx.traces
         assert (t.verdict, str(t.destination), t.port) == (Verdict.NO_ENDPOINTS, vip, 80)
         hop = service_hop(t)
-        assert hop.outcome == "reject" and refs(hop.deciders) == [cx.objects[0].ref.removesuffix(" targetPort")]
+        assert hop.outcome == "reject" and refs(hop.deciders) == [
+            cx.objects[0].ref.removesuffix(" targetPort")
+        ]
 
 
 def test_a_backend_lacking_the_named_port():
     """x/web-b is selected but names its port differently: it is named, and the engine never DNATs to it."""
-    result = check_fixture("service-resolution/violated-backends.yaml", PROP, max_counterexamples=10)
+    result = check_fixture(
+        "service-resolution/violated-backends.yaml", PROP, max_counterexamples=10
+    )
     assert result.status is Status.VIOLATED and len(result.counterexamples) == 3
     cx = result.counterexamples[0]
     assert cx.summary == (
@@ -58,8 +66,12 @@ def test_a_backend_lacking_the_named_port():
     )
     assert cx.pods == ("x/web-b",)
     assert refs(cx.objects) == ["Service x/web port http:80/TCP targetPort", "Pod x/web-b"]
-    assert where(cx.location) == at("service-resolution/violated-backends.yaml", 60, "{name: http, port: 80")
-    assert where(cx.objects[1]) == at("service-resolution/violated-backends.yaml", 44, "name: web-b, namespace: x")
+    assert where(cx.location) == at(
+        "service-resolution/violated-backends.yaml", 60, "{name: http, port: 80"
+    )
+    assert where(cx.objects[1]) == at(
+        "service-resolution/violated-backends.yaml", 44, "name: web-b, namespace: x"
+    )
     (t,) = cx.traces
     assert t.verdict is Verdict.ALLOWED
     assert [(b.pod, b.port) for b in t.branches] == [("x/web-a", 8080)]
@@ -67,15 +79,21 @@ def test_a_backend_lacking_the_named_port():
 
 def test_a_stale_endpoint_slice_sends_traffic_to_a_foreign_pod():
     """The slice's 10.244.1.30:8080 is x/batch's address: the backend, its holder and the slice's line."""
-    cx = check_fixture("service-resolution/violated-backends.yaml", PROP, max_counterexamples=10).counterexamples[1]
+    cx = check_fixture(
+        "service-resolution/violated-backends.yaml", PROP, max_counterexamples=10
+    ).counterexamples[1]
     assert cx.summary == (
         "Service x/api port http:80/TCP DNATs to 10.244.1.30:8080 (held by x/batch, which the selector does not "
         "match), from EndpointSlice x/api-stale"
     )
     assert (cx.pods, cx.details) == (("x/batch",), {"backend": "10.244.1.30:8080"})
     assert refs(cx.objects) == ["EndpointSlice x/api-stale", "Service x/api port http:80/TCP"]
-    assert where(cx.location) == at("service-resolution/violated-backends.yaml", 89, "kind: EndpointSlice")
-    assert where(cx.objects[1]) == at("service-resolution/violated-backends.yaml", 87, "{name: http, port: 80")
+    assert where(cx.location) == at(
+        "service-resolution/violated-backends.yaml", 89, "kind: EndpointSlice"
+    )
+    assert where(cx.objects[1]) == at(
+        "service-resolution/violated-backends.yaml", 87, "{name: http, port: 80"
+    )
     (t,) = cx.traces
     assert [(b.pod, str(b.ip), b.port, b.verdict) for b in t.branches] == [
         ("x/batch", "10.244.1.30", 8080, Verdict.ALLOWED)
@@ -84,13 +102,18 @@ def test_a_stale_endpoint_slice_sends_traffic_to_a_foreign_pod():
 
 def test_two_services_on_one_external_ip():
     """externalIPs are not checked by the API server: both Services answer on 203.0.113.10:80/TCP."""
-    cx = check_fixture("service-resolution/violated-backends.yaml", PROP, max_counterexamples=10).counterexamples[2]
+    cx = check_fixture(
+        "service-resolution/violated-backends.yaml", PROP, max_counterexamples=10
+    ).counterexamples[2]
     assert cx.summary == (
         "Services x/api and x/api-v2 both answer on ExternalIP 203.0.113.10:80/TCP; kube-proxy sends every "
         "connection to one of them"
     )
     assert cx.details == {"frontend": "203.0.113.10:80/TCP"}
-    assert refs(cx.objects) == ["Service x/api port http:80/TCP", "Service x/api-v2 port http:80/TCP"]
+    assert refs(cx.objects) == [
+        "Service x/api port http:80/TCP",
+        "Service x/api-v2 port http:80/TCP",
+    ]
     assert [where(o) for o in cx.objects] == [
         at("service-resolution/violated-backends.yaml", 87, "{name: http, port: 80"),
         at("service-resolution/violated-backends.yaml", 111, "{name: http, port: 80"),
@@ -108,9 +131,14 @@ def test_the_demo_breaks_only_with_frontend_metrics():
         "(shop/frontend-0, shop/frontend-1) declares a TCP container port named 'metrics'"
     ]
     for cx in result.counterexamples:
-        assert where(cx.location) == at("fixtures/demo/change/frontend-metrics.yaml", 28, "name: metrics")
+        assert where(cx.location) == at(
+            "fixtures/demo/change/frontend-metrics.yaml", 28, "name: metrics"
+        )
         assert cx.pods == ("shop/frontend-0", "shop/frontend-1")
-        assert [(t.family, t.verdict) for t in cx.traces] == [(4, Verdict.NO_ENDPOINTS), (6, Verdict.NO_ENDPOINTS)]
+        assert [(t.family, t.verdict) for t in cx.traces] == [
+            (4, Verdict.NO_ENDPOINTS),
+            (6, Verdict.NO_ENDPOINTS),
+        ]
 
 
 def test_the_replay_client_has_an_address_of_the_frontends_family():
@@ -128,10 +156,16 @@ def test_the_replay_client_has_an_address_of_the_frontends_family():
     )
     result = check(c, PROP)
     assert result.status is Status.VIOLATED
-    assert [(cx.summary, [(t.source, str(t.destination), t.verdict) for t in cx.traces]) for cx in result.counterexamples] == [
+    assert [
+        (cx.summary, [(t.source, str(t.destination), t.verdict) for t in cx.traces])
+        for cx in result.counterexamples
+    ] == [
         (
             "Service x/web port http:80/TCP (IPv4 and IPv6) has no usable endpoint: the selector app=web matches no "
             "running pod with an IPv4 or IPv6 address in x",
-            [("x/a", "10.96.0.10", Verdict.NO_ENDPOINTS), ("node/n1", "fd00:10:96::a", Verdict.NO_ENDPOINTS)],
+            [
+                ("x/a", "10.96.0.10", Verdict.NO_ENDPOINTS),
+                ("node/n1", "fd00:10:96::a", Verdict.NO_ENDPOINTS),
+            ],
         )
     ]

@@ -34,11 +34,16 @@ def test_an_allocation_may_take_a_cluster_ip():
     result = check_fixture("unique-ips/violated-allocation.yaml", PROP, max_counterexamples=10)
     assert result.status is Status.VIOLATED
     (cx,) = result.counterexamples
-    assert cx.summary == "x/web-0 may hold 10.96.0.10 (an address its pool may allocate), which is Service x/web's cluster IP"
+    assert (
+        cx.summary
+        == "x/web-0 may hold 10.96.0.10 (an address its pool may allocate), which is Service x/web's cluster IP"
+    )
     assert cx.allocation == {"x/web-0": "10.96.0.10"}
     assert (cx.pods, cx.details) == (("x/web-0",), {"ip": "10.96.0.10"})
     assert refs(cx.objects) == ["Service x/web", "Pod x/web-0 status.podIPs"]
-    assert where(cx.location) == at("unique-ips/violated-allocation.yaml", 58, "name: web, namespace: x")
+    assert where(cx.location) == at(
+        "unique-ips/violated-allocation.yaml", 58, "name: web, namespace: x"
+    )
 
 
 def test_the_same_pool_without_the_service_holds():

@@ -79,7 +79,9 @@ def test_unique_pod_ips_is_an_input_error_naming_the_pod(variant):
 @VARIANTS
 def test_a_false_invariant_is_an_input_error_naming_the_pod(variant):
     with pytest.raises(InputError, match="x/c"):
-        verifier.check(vacuous(variant), properties=[], invariants=[FALSE_INVARIANT], timeout=TIMEOUT)
+        verifier.check(
+            vacuous(variant), properties=[], invariants=[FALSE_INVARIANT], timeout=TIMEOUT
+        )
 
 
 @VARIANTS

@@ -37,8 +37,18 @@ INVARIANTS_FILE = "invariants.yaml"
 def tiny_cluster() -> Cluster:
     return Cluster(
         pods=(
-            Pod("payments", "db-0", ips=(ip_address("10.244.0.5"),), source=Source("base/db.yaml", 3)),
-            Pod("dev", "toolbox", ips=(ip_address("10.244.0.6"),), source=Source("base/dev.yaml", 40)),
+            Pod(
+                "payments",
+                "db-0",
+                ips=(ip_address("10.244.0.5"),),
+                source=Source("base/db.yaml", 3),
+            ),
+            Pod(
+                "dev",
+                "toolbox",
+                ips=(ip_address("10.244.0.6"),),
+                source=Source("base/dev.yaml", 40),
+            ),
         )
     )
 
@@ -48,14 +58,22 @@ def real_trace() -> Trace:
     return trace(tiny_cluster(), "dev/toolbox", "payments/db-0", 5432)
 
 
-def violation(summary: str = "dev/toolbox reaches payments/db-0 on 5432/TCP", line: int = 12) -> Counterexample:
+def violation(
+    summary: str = "dev/toolbox reaches payments/db-0 on 5432/TCP", line: int = 12
+) -> Counterexample:
     toolbox = tiny_cluster().pod_by_ref["dev/toolbox"]
     return Counterexample(
         summary=summary,
         packet=ConcretePacket(4, ip_address("10.244.0.6"), ip_address("10.244.0.5"), 5432, "TCP"),
         pods=("dev/toolbox", "payments/db-0"),
         objects=(
-            Decider("NetworkPolicy", "allow-vpn-to-db", "payments", "ingress[0]", Source(POLICY_FILE, line)),
+            Decider(
+                "NetworkPolicy",
+                "allow-vpn-to-db",
+                "payments",
+                "ingress[0]",
+                Source(POLICY_FILE, line),
+            ),
             Decider.of(toolbox),
         ),
         traces=(real_trace(),),
@@ -78,10 +96,17 @@ def sample_report() -> CheckReport:
                 "unique-pod-ips",
                 Status.HOLDS,
                 seconds=0.12,
-                findings=(Finding("payments/db-0 has 10.244.0.5, outside every pod CIDR", (db_pod,)),),
+                findings=(
+                    Finding("payments/db-0 has 10.244.0.5, outside every pod CIDR", (db_pod,)),
+                ),
             ),
             result("isolation", Status.VIOLATED, counterexamples=(violation(),), seconds=1.3),
-            result("dns-resolution", Status.UNKNOWN, reason="IPv4: solver timeout after 60s", seconds=60.0),
+            result(
+                "dns-resolution",
+                Status.UNKNOWN,
+                reason="IPv4: solver timeout after 60s",
+                seconds=60.0,
+            ),
             result(
                 "invariant",
                 Status.VIOLATED,
@@ -90,7 +115,13 @@ def sample_report() -> CheckReport:
                 seconds=0.4,
                 source=Source(INVARIANTS_FILE, 9),
             ),
-            result("invariant", Status.HOLDS, name="frontend reaches the cart", seconds=0.05, source=Source(INVARIANTS_FILE, 14)),
+            result(
+                "invariant",
+                Status.HOLDS,
+                name="frontend reaches the cart",
+                seconds=0.05,
+                source=Source(INVARIANTS_FILE, 14),
+            ),
         ),
         seconds=61.9,
     )

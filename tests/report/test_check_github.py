@@ -47,13 +47,23 @@ def test_escaping_matches_the_actions_toolkit(text, data, prop):
 
 
 def test_command_format():
-    assert command("error", "m", file="a.yaml", line=3, title="t") == "::error file=a.yaml,line=3,title=t::m"
-    assert command("warning", "m", file=None, line=None, title="netverify x") == "::warning title=netverify x::m"
+    assert (
+        command("error", "m", file="a.yaml", line=3, title="t")
+        == "::error file=a.yaml,line=3,title=t::m"
+    )
+    assert (
+        command("warning", "m", file=None, line=None, title="netverify x")
+        == "::warning title=netverify x::m"
+    )
     assert command("group", "VIOLATED  x") == "::group::VIOLATED  x"
 
 
 def test_annotations_of_the_sample_report_exactly():
-    cmds = [c for c in _commands(render_github(sample_report())) if not c.startswith(("::group::", "::endgroup::"))]
+    cmds = [
+        c
+        for c in _commands(render_github(sample_report()))
+        if not c.startswith(("::group::", "::endgroup::"))
+    ]
     assert len(cmds) == 5
     assert cmds[0] == (
         "::notice file=base/db.yaml,line=3,title=netverify unique-pod-ips::"
@@ -72,8 +82,13 @@ def test_annotations_of_the_sample_report_exactly():
         "could not decide whether dns-resolution statement: IPv4: solver timeout after 60s"
     )
     # The title is a property: its ":" is escaped.
-    assert cmds[3].startswith("::error file=change/vpn access%2Cdb.yaml,line=12,title=netverify invariant%3A dev cannot reach payments::")
-    assert cmds[4] == "::notice title=netverify check::3 properties, 2 invariants: 2 hold, 2 violated, 1 unknown (61.9s)"
+    assert cmds[3].startswith(
+        "::error file=change/vpn access%2Cdb.yaml,line=12,title=netverify invariant%3A dev cannot reach payments::"
+    )
+    assert (
+        cmds[4]
+        == "::notice title=netverify check::3 properties, 2 invariants: 2 hold, 2 violated, 1 unknown (61.9s)"
+    )
 
 
 def test_verdicts_and_details_are_logged_in_groups():
@@ -91,7 +106,9 @@ def test_verdicts_and_details_are_logged_in_groups():
     ]
     assert len([c for c in _commands(text) if c == "::endgroup::"]) == len(groups)
     start = lines.index(groups[1]) + 2  # after ::group:: and ::stop-commands::
-    assert lines[start : start + len(detail_lines(report.results[1]))] == detail_lines(report.results[1])
+    assert lines[start : start + len(detail_lines(report.results[1]))] == detail_lines(
+        report.results[1]
+    )
 
 
 def test_messages_are_single_lines():
@@ -102,7 +119,15 @@ def test_messages_are_single_lines():
 def test_manifest_text_cannot_inject_commands():
     evil = "x\n::error file=evil.yaml::pwned"
     report = CheckReport(
-        (result("invariant", Status.VIOLATED, name=evil, counterexamples=(violation(evil),), source=Source(INVARIANTS_FILE, 2)),)
+        (
+            result(
+                "invariant",
+                Status.VIOLATED,
+                name=evil,
+                counterexamples=(violation(evil),),
+                source=Source(INVARIANTS_FILE, 2),
+            ),
+        )
     )
     cmds = _commands(render_github(report))
     assert not any(c.startswith("::error file=evil.yaml") for c in cmds)
@@ -111,9 +136,23 @@ def test_manifest_text_cannot_inject_commands():
 
 
 def test_unknown_invariant_warning_points_at_the_invariant():
-    report = CheckReport((result("invariant", Status.UNKNOWN, name="slow", reason="timeout", source=Source(INVARIANTS_FILE, 7)),), 1.0)
+    report = CheckReport(
+        (
+            result(
+                "invariant",
+                Status.UNKNOWN,
+                name="slow",
+                reason="timeout",
+                source=Source(INVARIANTS_FILE, 7),
+            ),
+        ),
+        1.0,
+    )
     cmds = _commands(render_github(report))
-    assert "::warning file=invariants.yaml,line=7,title=netverify invariant%3A slow (unknown)::could not decide whether slow statement: timeout" in cmds
+    assert (
+        "::warning file=invariants.yaml,line=7,title=netverify invariant%3A slow (unknown)::could not decide whether slow statement: timeout"
+        in cmds
+    )
 
 
 def test_an_invariant_counterexample_without_a_file_is_annotated_at_the_invariant():
@@ -121,6 +160,18 @@ def test_an_invariant_counterexample_without_a_file_is_annotated_at_the_invarian
 
     cx = violation()
     cx = replace(cx, objects=tuple(replace(o, source=Source("<stdin>", 3)) for o in cx.objects))
-    report = CheckReport((result("invariant", Status.VIOLATED, name="inv", counterexamples=(cx,), source=Source(INVARIANTS_FILE, 4)),))
+    report = CheckReport(
+        (
+            result(
+                "invariant",
+                Status.VIOLATED,
+                name="inv",
+                counterexamples=(cx,),
+                source=Source(INVARIANTS_FILE, 4),
+            ),
+        )
+    )
     (error,) = [c for c in _commands(render_github(report)) if c.startswith("::error")]
-    assert error.startswith("::error file=invariants.yaml,line=4,title=netverify invariant%3A inv::dev/toolbox reaches")
+    assert error.startswith(
+        "::error file=invariants.yaml,line=4,title=netverify invariant%3A inv::dev/toolbox reaches"
+    )

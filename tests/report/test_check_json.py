@@ -9,13 +9,27 @@ from verifier.properties import CheckReport, Status
 from verifier.report.describe import Invocation
 from verifier.report.json import render_json, report_dict
 
-PROPERTY_KEYS = {"property", "status", "seconds", "statement", "counterexamples", "reason", "findings"}
+PROPERTY_KEYS = {
+    "property",
+    "status",
+    "seconds",
+    "statement",
+    "counterexamples",
+    "reason",
+    "findings",
+}
 
 
 def test_top_level_and_summary_keys():
     data = json.loads(render_json(sample_report(), Invocation(exit_code=1)))
     assert set(data) == {"results", "summary"}
-    assert data["summary"] == {"holds": 2, "violated": 2, "unknown": 1, "seconds": 61.9, "exit_code": 1}
+    assert data["summary"] == {
+        "holds": 2,
+        "violated": 2,
+        "unknown": 1,
+        "seconds": 61.9,
+        "exit_code": 1,
+    }
 
 
 def test_one_entry_per_property_and_invariant_in_order():
@@ -46,7 +60,13 @@ def test_counterexamples_carry_location_packet_and_trace():
         "file": POLICY_FILE,
         "line": 12,
     }
-    assert cx["packet"] == {"family": 4, "src_ip": "10.244.0.6", "dst_ip": "10.244.0.5", "dst_port": 5432, "protocol": "TCP"}
+    assert cx["packet"] == {
+        "family": 4,
+        "src_ip": "10.244.0.6",
+        "dst_ip": "10.244.0.5",
+        "dst_port": 5432,
+        "protocol": "TCP",
+    }
     assert cx["allocation"] == {"dev/stripe-mock": "10.244.1.9"}
     (trace,) = cx["traces"]
     assert trace["verdict"] == "ALLOWED" and [h["step"] for h in trace["trace"]][-1] == "deliver"
@@ -63,7 +83,13 @@ def test_results_are_exactly_property_result_to_dict():
 
 def test_exit_code_is_null_without_an_invocation():
     data = json.loads(render_json(CheckReport((result("isolation", Status.HOLDS),), 0.5)))
-    assert data["summary"] == {"holds": 1, "violated": 0, "unknown": 0, "seconds": 0.5, "exit_code": None}
+    assert data["summary"] == {
+        "holds": 1,
+        "violated": 0,
+        "unknown": 0,
+        "seconds": 0.5,
+        "exit_code": None,
+    }
 
 
 def test_invariant_source_is_not_leaked_as_an_object():

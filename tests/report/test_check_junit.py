@@ -41,7 +41,10 @@ def test_suite_counts():
             "time": "61.900",
         }
     assert suite.get("name") == "netverify check"
-    assert suite.find("properties/property").attrib == {"name": "netverify.version", "value": __version__}
+    assert suite.find("properties/property").attrib == {
+        "name": "netverify.version",
+        "value": __version__,
+    }
 
 
 def test_one_testcase_per_property_and_invariant():
@@ -61,14 +64,18 @@ def test_violation_is_a_failure_with_counterexamples_and_traces():
     (failure,) = case.findall("failure")
     assert case.find("error") is None and case.find("skipped") is None
     assert failure.get("type") == "violated"
-    assert failure.get("message") == "1 counterexample: dev/toolbox reaches payments/db-0 on 5432/TCP"
+    assert (
+        failure.get("message") == "1 counterexample: dev/toolbox reaches payments/db-0 on 5432/TCP"
+    )
     lines = failure.text.splitlines()
     assert lines[:3] == [
         "1. dev/toolbox reaches payments/db-0 on 5432/TCP",
         f"   at {POLICY_FILE}:12: NetworkPolicy payments/allow-vpn-to-db ingress[0]",
         "   also: Pod dev/toolbox (base/dev.yaml:40)",
     ]
-    assert lines[-len(format_trace(real_trace()).splitlines()):] == ["   " + x for x in format_trace(real_trace()).splitlines()]
+    assert lines[-len(format_trace(real_trace()).splitlines()) :] == [
+        "   " + x for x in format_trace(real_trace()).splitlines()
+    ]
     assert case.find("system-out").text == "violated: isolation statement"
 
 
@@ -77,7 +84,10 @@ def test_unknown_is_an_error_not_a_skip():
     (error,) = case.findall("error")
     assert case.find("failure") is None and case.find("skipped") is None
     assert error.attrib == {"type": "unknown", "message": "unknown: IPv4: solver timeout after 60s"}
-    assert error.text == "could not decide whether dns-resolution statement\nreason: IPv4: solver timeout after 60s"
+    assert (
+        error.text
+        == "could not decide whether dns-resolution statement\nreason: IPv4: solver timeout after 60s"
+    )
     # No counterexample and no invariant: nothing to point at.
     assert case.get("file") is None and case.get("line") is None
 
@@ -100,14 +110,34 @@ def test_invariants_point_at_their_counterexample_or_at_themselves():
 
 
 def test_several_counterexamples_are_numbered_in_one_failure():
-    report = CheckReport((result("isolation", Status.VIOLATED, counterexamples=(violation("first"), violation("second", line=20))),))
+    report = CheckReport(
+        (
+            result(
+                "isolation",
+                Status.VIOLATED,
+                counterexamples=(violation("first"), violation("second", line=20)),
+            ),
+        )
+    )
     failure = _cases(_parse(report))["isolation"].find("failure")
     assert failure.get("message") == "2 counterexamples: first"
     assert "1. first" in failure.text.splitlines() and "2. second" in failure.text.splitlines()
-    assert f"   at {POLICY_FILE}:20: NetworkPolicy payments/allow-vpn-to-db ingress[0]" in failure.text.splitlines()
+    assert (
+        f"   at {POLICY_FILE}:20: NetworkPolicy payments/allow-vpn-to-db ingress[0]"
+        in failure.text.splitlines()
+    )
 
 
 def test_text_xml_cannot_carry_is_replaced_so_the_file_still_parses():
-    report = CheckReport((result("invariant", Status.VIOLATED, name="bell\x07 <&>", counterexamples=(violation("nul\x00 ]]> here"),)),))
+    report = CheckReport(
+        (
+            result(
+                "invariant",
+                Status.VIOLATED,
+                name="bell\x07 <&>",
+                counterexamples=(violation("nul\x00 ]]> here"),),
+            ),
+        )
+    )
     case = _cases(_parse(report))["bell\ufffd <&>"]
     assert case.find("failure").text.startswith("1. nul\ufffd ]]> here")

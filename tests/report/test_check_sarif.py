@@ -33,7 +33,9 @@ def validator() -> Draft4Validator:
 
 
 def _errors(validator: Draft4Validator, log: dict) -> list[str]:
-    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(log)]
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(log)
+    ]
 
 
 def _run(report: CheckReport, invocation: Invocation | None = None) -> dict:
@@ -82,10 +84,22 @@ def test_results_one_per_counterexample_unknown_and_finding():
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
     summary = [(r["ruleId"], r["level"], r["message"]["text"]) for r in run["results"]]
     assert summary == [
-        ("netverify/unique-pod-ips", "note", "payments/db-0 has 10.244.0.5, outside every pod CIDR"),
+        (
+            "netverify/unique-pod-ips",
+            "note",
+            "payments/db-0 has 10.244.0.5, outside every pod CIDR",
+        ),
         ("netverify/isolation", "error", "dev/toolbox reaches payments/db-0 on 5432/TCP"),
-        ("netverify/dns-resolution", "warning", "could not decide whether dns-resolution statement (IPv4: solver timeout after 60s)"),
-        ("netverify/invariant", "error", "dev cannot reach payments: dev/toolbox reaches payments/db-0 on 5432/TCP"),
+        (
+            "netverify/dns-resolution",
+            "warning",
+            "could not decide whether dns-resolution statement (IPv4: solver timeout after 60s)",
+        ),
+        (
+            "netverify/invariant",
+            "error",
+            "dev cannot reach payments: dev/toolbox reaches payments/db-0 on 5432/TCP",
+        ),
     ]
     for r in run["results"]:
         assert rules[r["ruleIndex"]] == r["ruleId"]
@@ -99,18 +113,28 @@ def test_location_is_the_manifest_line_of_the_object_at_fault():
         "region": {"startLine": 12},
     }
     assert loc["logicalLocations"] == [
-        {"name": "allow-vpn-to-db", "fullyQualifiedName": "NetworkPolicy payments/allow-vpn-to-db ingress[0]", "kind": "resource"}
+        {
+            "name": "allow-vpn-to-db",
+            "fullyQualifiedName": "NetworkPolicy payments/allow-vpn-to-db ingress[0]",
+            "kind": "resource",
+        }
     ]
     (related,) = violation_result["relatedLocations"]
     assert related["id"] == 1 and related["message"] == {"text": "Pod dev/toolbox"}
-    assert related["physicalLocation"] == {"artifactLocation": {"uri": "base/dev.yaml"}, "region": {"startLine": 40}}
+    assert related["physicalLocation"] == {
+        "artifactLocation": {"uri": "base/dev.yaml"},
+        "region": {"startLine": 40},
+    }
     assert violation_result["properties"] == {
         "status": "violated",
         "pods": ["dev/toolbox", "payments/db-0"],
         "packet": "10.244.0.6 -> 10.244.0.5:5432/TCP",
         "allocation": {"dev/stripe-mock": "10.244.1.9"},
     }
-    assert _run(sample_report())["results"][3]["properties"]["invariant"] == "dev cannot reach payments"
+    assert (
+        _run(sample_report())["results"][3]["properties"]["invariant"]
+        == "dev cannot reach payments"
+    )
 
 
 def test_the_trace_is_a_code_flow_pointing_at_deciding_lines():
@@ -120,32 +144,60 @@ def test_the_trace_is_a_code_flow_pointing_at_deciding_lines():
     steps = [s["location"] for s in thread["locations"]]
     assert steps[0]["message"]["text"].startswith("egress: allowed: ")
     assert "physicalLocation" not in steps[0]  # nobody decided: no policy selects the pod
-    assert steps[-1]["physicalLocation"] == {"artifactLocation": {"uri": "base/db.yaml"}, "region": {"startLine": 3}}
+    assert steps[-1]["physicalLocation"] == {
+        "artifactLocation": {"uri": "base/db.yaml"},
+        "region": {"startLine": 3},
+    }
 
 
 def test_unknown_invariant_is_located_at_the_invariant():
-    report = CheckReport((result("invariant", Status.UNKNOWN, name="slow", reason="timeout", source=Source(INVARIANTS_FILE, 7)),))
+    report = CheckReport(
+        (
+            result(
+                "invariant",
+                Status.UNKNOWN,
+                name="slow",
+                reason="timeout",
+                source=Source(INVARIANTS_FILE, 7),
+            ),
+        )
+    )
     (r,) = _run(report)["results"]
-    assert r["level"] == "warning" and r["message"]["text"] == "slow: could not decide whether slow statement (timeout)"
+    assert (
+        r["level"] == "warning"
+        and r["message"]["text"] == "slow: could not decide whether slow statement (timeout)"
+    )
     assert r["locations"][0]["physicalLocation"]["region"] == {"startLine": 7}
 
 
 def test_fingerprints_are_stable_ignore_lines_and_tell_duplicates_apart():
     def fingerprints(line: int) -> list[str]:
-        report = CheckReport((result("isolation", Status.VIOLATED, counterexamples=(violation(line=line), violation("again", line=line))),))
+        report = CheckReport(
+            (
+                result(
+                    "isolation",
+                    Status.VIOLATED,
+                    counterexamples=(violation(line=line), violation("again", line=line)),
+                ),
+            )
+        )
         return [r["partialFingerprints"]["netverify/v1"] for r in _run(report)["results"]]
 
     first = fingerprints(12)
     assert first == fingerprints(12)
     assert first == fingerprints(30)  # an edit above the object must not open a new alert
     assert first[0].endswith(":1") and first[1].endswith(":2") and first[0][:-2] == first[1][:-2]
-    all_prints = [r["partialFingerprints"]["netverify/v1"] for r in _run(sample_report())["results"]]
+    all_prints = [
+        r["partialFingerprints"]["netverify/v1"] for r in _run(sample_report())["results"]
+    ]
     assert len(set(all_prints)) == len(all_prints)
 
 
 def test_invocation_records_exit_code_and_arguments(validator):
     run = _run(sample_report(), Invocation(("check", "-f", "manifests/"), 1, ("manifests/",)))
-    assert run["invocations"] == [{"executionSuccessful": True, "exitCode": 1, "arguments": ["check", "-f", "manifests/"]}]
+    assert run["invocations"] == [
+        {"executionSuccessful": True, "exitCode": 1, "arguments": ["check", "-f", "manifests/"]}
+    ]
     assert _run(sample_report())["invocations"] == [{"executionSuccessful": True}]
 
 
@@ -155,10 +207,16 @@ def test_unlocated_results_fall_back_to_the_first_input_line_1(validator):
     cx = replace(cx, objects=tuple(replace(o, source=Source("<stdin>", 5)) for o in cx.objects))
     report = CheckReport((result("isolation", Status.VIOLATED, counterexamples=(cx,)),))
     (r,) = _run(report, Invocation(inputs=("-", "cluster.yaml")))["results"]
-    assert r["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "cluster.yaml"}, "region": {"startLine": 1}}
+    assert r["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "cluster.yaml"},
+        "region": {"startLine": 1},
+    }
     (r,) = _run(report)["results"]
     assert "physicalLocation" not in r["locations"][0]
-    assert r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "NetworkPolicy payments/allow-vpn-to-db ingress[0]"
+    assert (
+        r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]
+        == "NetworkPolicy payments/allow-vpn-to-db ingress[0]"
+    )
     assert _errors(validator, sarif_log(report)) == []
 
 
@@ -180,6 +238,19 @@ def test_artifact_uri(path, uri):
 def test_an_invariant_counterexample_without_a_file_points_at_the_invariant():
     cx = violation()
     cx = replace(cx, objects=tuple(replace(o, source=None) for o in cx.objects))
-    report = CheckReport((result("invariant", Status.VIOLATED, name="inv", counterexamples=(cx,), source=Source(INVARIANTS_FILE, 4)),))
+    report = CheckReport(
+        (
+            result(
+                "invariant",
+                Status.VIOLATED,
+                name="inv",
+                counterexamples=(cx,),
+                source=Source(INVARIANTS_FILE, 4),
+            ),
+        )
+    )
     (r,) = _run(report, Invocation(inputs=("cluster.yaml",)))["results"]
-    assert r["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": INVARIANTS_FILE}, "region": {"startLine": 4}}
+    assert r["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": INVARIANTS_FILE},
+        "region": {"startLine": 4},
+    }

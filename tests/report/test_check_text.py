@@ -52,7 +52,13 @@ def test_the_whole_report_exactly():
 
 
 def test_all_holding_is_the_table_and_the_totals():
-    report = CheckReport((result("unique-pod-ips", Status.HOLDS, seconds=0.12), result("isolation", Status.HOLDS, seconds=3.1)), 3.2)
+    report = CheckReport(
+        (
+            result("unique-pod-ips", Status.HOLDS, seconds=0.12),
+            result("isolation", Status.HOLDS, seconds=3.1),
+        ),
+        3.2,
+    )
     assert render_text(report) == (
         "HOLDS     unique-pod-ips  0.12s\n"
         "HOLDS     isolation       3.10s\n"
@@ -65,14 +71,22 @@ def test_summary_line_counts_properties_and_invariants_apart():
     assert summary_line(CheckReport(())) == "0 properties: 0 hold, 0 violated, 0 unknown (0.0s)"
     one = CheckReport((result("isolation", Status.VIOLATED),), 0.04)
     assert summary_line(one) == "1 property: 0 hold, 1 violated, 0 unknown (0.0s)"
-    only_invariants = CheckReport((result("invariant", Status.UNKNOWN, name="a"), result("invariant", Status.HOLDS, name="b")), 1.25)
+    only_invariants = CheckReport(
+        (
+            result("invariant", Status.UNKNOWN, name="a"),
+            result("invariant", Status.HOLDS, name="b"),
+        ),
+        1.25,
+    )
     assert summary_line(only_invariants) == "2 invariants: 1 holds, 0 violated, 1 unknown (1.2s)"
 
 
 def test_a_multiline_summary_stays_inside_its_counterexample():
     from tests.report.check_samples import violation
 
-    report = CheckReport((result("isolation", Status.VIOLATED, counterexamples=(violation("first\nsecond"),)),))
+    report = CheckReport(
+        (result("isolation", Status.VIOLATED, counterexamples=(violation("first\nsecond"),)),)
+    )
     lines = render_text(report).splitlines()
     i = lines.index("  1. first")
     assert lines[i + 1] == "     second"
@@ -90,5 +104,8 @@ def test_no_colour_unless_asked():
 def test_status_labels_are_coloured_by_verdict_and_padded_outside_the_codes():
     assert status_label(Status.HOLDS) == "HOLDS   "
     assert status_label(Status.VIOLATED, color=True) == click.style("VIOLATED", fg="red", bold=True)
-    assert status_label(Status.UNKNOWN, color=True) == click.style("UNKNOWN", fg="yellow", bold=True) + " "
+    assert (
+        status_label(Status.UNKNOWN, color=True)
+        == click.style("UNKNOWN", fg="yellow", bold=True) + " "
+    )
     assert status_label(Status.HOLDS, color=True) == click.style("HOLDS", fg="green") + "   "

@@ -567,7 +567,18 @@ def test_may_answer_is_a_sound_negative_test():
     from verifier.semantics.dns import lookup, may_answer
 
     c = load("fixtures/demo")
-    labels = {"shop", "payments", "svc", "cluster", "local", "nope", "pod", "internal", "vault", "x"}
+    labels = {
+        "shop",
+        "payments",
+        "svc",
+        "cluster",
+        "local",
+        "nope",
+        "pod",
+        "internal",
+        "vault",
+        "x",
+    }
     labels |= {s.name for s in c.services} | {n.name for n in c.namespaces}
     labels |= {p.hostname for p in c.pods if p.hostname}
     checked = 0

@@ -37,12 +37,27 @@ def from_ns(name: str) -> AdminPeer:
     return AdminPeer(namespaces=ns_is(name))
 
 
-def anp(name: str, priority: int, *, subject: str = "x", ingress=(), egress=()) -> AdminNetworkPolicy:
-    return AdminNetworkPolicy(name, priority, subject_namespaces=ns_is(subject), ingress=tuple(ingress), egress=tuple(egress))
+def anp(
+    name: str, priority: int, *, subject: str = "x", ingress=(), egress=()
+) -> AdminNetworkPolicy:
+    return AdminNetworkPolicy(
+        name,
+        priority,
+        subject_namespaces=ns_is(subject),
+        ingress=tuple(ingress),
+        egress=tuple(egress),
+    )
 
 
 def banp(*, subject: str = "x", ingress=(), egress=()) -> AdminNetworkPolicy:
-    return AdminNetworkPolicy("default", None, subject_namespaces=ns_is(subject), ingress=tuple(ingress), egress=tuple(egress), baseline=True)
+    return AdminNetworkPolicy(
+        "default",
+        None,
+        subject_namespaces=ns_is(subject),
+        ingress=tuple(ingress),
+        egress=tuple(egress),
+        baseline=True,
+    )
 
 
 NODES = (node("n1", ip="192.168.0.1"), node("n2", ip="192.168.0.2"))
@@ -57,7 +72,9 @@ def world(*objects):
         pod("monitoring/prom", ip="10.244.2.12", node="n2"),
     ]
     # Outside clients (8.8.8.8) reach pod IPs: a routed pod network, as the items assume.
-    return cluster(*NODES, *pods, namespace("monitoring"), *objects, pods_routable_from_outside=True)
+    return cluster(
+        *NODES, *pods, namespace("monitoring"), *objects, pods_routable_from_outside=True
+    )
 
 
 def verdict(c, src, dst, port=80, proto="TCP"):
@@ -70,14 +87,18 @@ def deciding_hop(t, step="ingress"):
 
 def test_item_32_admin_deny_beats_networkpolicy_allow():
     deny = anp("deny-y", 10, ingress=[AdminRule("Deny", (from_ns("y"),))])
-    allow = netpol("x/allow-y", ingress=[rule(peer(namespaces={"kubernetes.io/metadata.name": "y"}))])
+    allow = netpol(
+        "x/allow-y", ingress=[rule(peer(namespaces={"kubernetes.io/metadata.name": "y"}))]
+    )
     t = verdict(world(deny, allow), "y/b", "x/a")
     assert t.verdict is Verdict.DENIED
     assert "denied by AdminNetworkPolicy deny-y ingress[0]" in deciding_hop(t).detail
 
 
 def test_item_33_admin_allow_overrides_networkpolicy_isolation():
-    allow = anp("monitoring", 5, subject="x", ingress=[AdminRule("Allow", (from_ns("monitoring"),))])
+    allow = anp(
+        "monitoring", 5, subject="x", ingress=[AdminRule("Allow", (from_ns("monitoring"),))]
+    )
     deny_all = netpol("x/deny-all")
     c = world(allow, deny_all)
     assert verdict(c, "monitoring/prom", "x/a").verdict is Verdict.ALLOWED
@@ -133,7 +154,11 @@ def test_item_38_rules_apply_in_written_order():
 
 
 def test_item_39_networks_deny_is_per_family_and_covers_pods():
-    p = anp("no-v4-egress", 10, egress=[AdminRule("Deny", (AdminPeer(networks=(ip_network("0.0.0.0/0"),)),))])
+    p = anp(
+        "no-v4-egress",
+        10,
+        egress=[AdminRule("Deny", (AdminPeer(networks=(ip_network("0.0.0.0/0"),)),))],
+    )
     c = world(p)
     assert verdict(c, "x/a", "y/b").verdict is Verdict.DENIED  # pod-to-pod included
     assert verdict(c, "x/a", "8.8.8.8", 53, "UDP").verdict is Verdict.DENIED
@@ -164,7 +189,10 @@ spec:
 
 def test_item_42_calico_global_policy_order_before_kubernetes_policy():
     gnp = CalicoPolicy(
-        "deny-b-to-a", None, order=10, selector="app == 'a'",
+        "deny-b-to-a",
+        None,
+        order=10,
+        selector="app == 'a'",
         ingress=(CalicoRule("Deny", source_rule=EntityRule(selector="app == 'b'")),),
     )
     allow_all = netpol("x/allow-all-to-a", select={"app": "a"}, ingress=[rule()])
@@ -175,11 +203,16 @@ def test_item_42_calico_global_policy_order_before_kubernetes_policy():
     assert verdict(c, "z/c", "x/a").verdict is Verdict.ALLOWED
 
 
-@pytest.mark.parametrize("default_action, expected", [("Deny", Verdict.DENIED), ("Pass", Verdict.ALLOWED)])
+@pytest.mark.parametrize(
+    "default_action, expected", [("Deny", Verdict.DENIED), ("Pass", Verdict.ALLOWED)]
+)
 def test_item_43_tier_default_action(default_action, expected):
     tier = Tier("security", 100, default_action)
     only_80 = CalicoPolicy(
-        "web", "x", tier="security", selector="app == 'a'",
+        "web",
+        "x",
+        tier="security",
+        selector="app == 'a'",
         ingress=(CalicoRule("Allow", protocol="TCP", destination=EntityRule(ports=((80, 80),))),),
     )
     allow_all = netpol("x/allow-all", ingress=[rule()])
@@ -205,21 +238,33 @@ spec:
 
 def test_item_45_not_equal_matches_pods_without_the_label():
     p = CalicoPolicy(
-        "not-prod", "x", selector="app == 'a'",
+        "not-prod",
+        "x",
+        selector="app == 'a'",
         ingress=(CalicoRule("Allow", source_rule=EntityRule(selector="env != 'prod'")),),
     )
     assert verdict(world(p), "x/b", "x/a").verdict is Verdict.ALLOWED
 
 
 def test_item_46_selector_all_matches_endpoints_only():
-    all_pods = CalicoPolicy("all-pods", "x", selector="app == 'a'", ingress=(CalicoRule("Allow", source_rule=EntityRule(selector="all()")),))
+    all_pods = CalicoPolicy(
+        "all-pods",
+        "x",
+        selector="app == 'a'",
+        ingress=(CalicoRule("Allow", source_rule=EntityRule(selector="all()")),),
+    )
     anyone = CalicoPolicy("anyone", "x", selector="app == 'a'", ingress=(CalicoRule("Allow"),))
     assert verdict(world(all_pods), "8.8.8.8", "10.244.1.10").verdict is Verdict.DENIED
     assert verdict(world(anyone), "8.8.8.8", "10.244.1.10").verdict is Verdict.ALLOWED
 
 
 def test_item_47_not_selector_admits_outside_and_unlabelled():
-    p = CalicoPolicy("not-blocked", "x", selector="app == 'a'", ingress=(CalicoRule("Allow", source_rule=EntityRule(not_selector="has(blocked)")),))
+    p = CalicoPolicy(
+        "not-blocked",
+        "x",
+        selector="app == 'a'",
+        ingress=(CalicoRule("Allow", source_rule=EntityRule(not_selector="has(blocked)")),),
+    )
     blocked = pod("x/bad", ip="10.244.1.12", node="n1", labels={"blocked": "yes"})
     c = world(p, blocked)
     assert verdict(c, "8.8.8.8", "10.244.1.10").verdict is Verdict.ALLOWED

@@ -311,7 +311,11 @@ def _translated_verdicts(interpreters: Interpreters, probe: Probe) -> dict[tuple
         packet = enc.packet("probe")
         term = enc.allowed(client, path, packet)
         pod = path.backend_pod
-        backend_ip = address(interpreters.world, interpreters.world.pod_by_ref[pod.ref], family) if pod is not None else path.dst_ip
+        backend_ip = (
+            address(interpreters.world, interpreters.world.pod_by_ref[pod.ref], family)
+            if pod is not None
+            else path.dst_ip
+        )
         if not isinstance(term, bool):
             pins = [
                 (packet.src_ip, _bv(interpreters.source_ip(probe), family)),
@@ -347,7 +351,8 @@ def check_translated_agreement(scenario: Scenario) -> None:
             items = sorted(verdicts.items(), key=str)
             return (
                 ", ".join(
-                    f"{ip}:{port} via {node} {'allowed' if ok else 'denied'}" for (node, ip, port), ok in items
+                    f"{ip}:{port} via {node} {'allowed' if ok else 'denied'}"
+                    for (node, ip, port), ok in items
                 )
                 or "no backend"
             )

@@ -31,7 +31,9 @@ from verifier.symbolic.algebra import PROTOCOL_CODES
 from verifier.symbolic.encoder import Encoder
 from verifier.trace import Branch
 
-SETTINGS = settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def _bv(ip, family: int):
@@ -76,7 +78,11 @@ def _receives(cluster: Cluster, b: Branch, member, family: int) -> bool:
 def _engine(cluster: Cluster, src, dst, port: int, protocol: str, family: int) -> tuple[bool, list]:
     """Some trace from ``src`` delivers to ``dst`` on ``port``/``protocol`` after translation."""
     targets = [(_ip(cluster, dst, family), port)]
-    targets += [(ip, p) for ip, p, proto in translated(cluster) if proto == protocol and ip.version == family]
+    targets += [
+        (ip, p)
+        for ip, p, proto in translated(cluster)
+        if proto == protocol and ip.version == family
+    ]
     seen = []
     for ip, p in targets:
         if ip is None or (not isinstance(src, (Pod, Node)) and ip == src):
@@ -100,7 +106,9 @@ def _outside_samples(cluster: Cluster, family: int) -> list:
                 if b is not None and b.cidr.version == family:
                     candidates += [b.cidr.network_address, b.cidr.broadcast_address]
                     candidates += [e.network_address for e in b.except_]
-    return [ip for ip in dict.fromkeys(candidates) if outside_region(CONCRETE, cluster, ip, family)][:3]
+    return [
+        ip for ip in dict.fromkeys(candidates) if outside_region(CONCRETE, cluster, ip, family)
+    ][:3]
 
 
 @SETTINGS
@@ -110,13 +118,22 @@ def test_every_class_formula_agrees_with_the_engine_for_every_member(cluster, da
         enc = Encoder(cluster, family)
         packet = enc.packet("m")
         live = [p for p in cluster.live_pods if address(cluster, p, family) is not None]
-        parties = flows.pod_parties(cluster, pod_classes(cluster, live)) + flows.node_parties(cluster, family)
+        parties = flows.pod_parties(cluster, pod_classes(cluster, live)) + flows.node_parties(
+            cluster, family
+        )
         outside = _outside_samples(cluster, family)
         sources = parties + ([flows.outside_party()] if outside else [])
         destinations = parties + ([flows.outside_party()] if outside else [])
-        ports = data.draw(st.lists(st.sampled_from(interesting_ports(cluster)), min_size=1, max_size=2, unique=True))
+        ports = data.draw(
+            st.lists(
+                st.sampled_from(interesting_ports(cluster)), min_size=1, max_size=2, unique=True
+            )
+        )
         protocol = data.draw(st.sampled_from(PROTOCOLS))
-        pins = [(var, _bv(cluster.pod_by_ref[ref].ip(fam), fam)) for (ref, fam), var in enc.allocated.items()]
+        pins = [
+            (var, _bv(cluster.pod_by_ref[ref].ip(fam), fam))
+            for (ref, fam), var in enc.allocated.items()
+        ]
         for src, dst, same in flows.split_pairs(cluster, sources, destinations):
             if src.kind == flows.OUTSIDE and dst.kind == flows.OUTSIDE:
                 continue

@@ -236,9 +236,7 @@ def test_nat_free_pod_to_pod(scenario):
         assert decision.snat is True, f"{cx.summary}: the pipeline does not NAT {pkt}"
         assert t.source == src and t.destination == str(pkt.dst_ip), render(t)
         masqueraded = any(h.step == "snat" and h.outcome == "masquerade" for h in t.all_hops)
-        assert masqueraded, (
-            f"{cx.summary}: the replay shows no SNAT:\n{render(t)}"
-        )
+        assert masqueraded, f"{cx.summary}: the replay shows no SNAT:\n{render(t)}"
 
 
 # --------------------------------------------------------------------------- isolation
@@ -717,7 +715,9 @@ def test_a_nat_free_replay_that_disagrees_raises(monkeypatch):
     def no_nat(*args, **kwargs) -> Trace:
         t = trace(*args, **kwargs)
         keep = lambda hops: tuple(h for h in hops if h.step != "snat")  # noqa: E731
-        return replace(t, hops=keep(t.hops), branches=tuple(replace(b, hops=keep(b.hops)) for b in t.branches))
+        return replace(
+            t, hops=keep(t.hops), branches=tuple(replace(b, hops=keep(b.hops)) for b in t.branches)
+        )
 
     lie(monkeypatch, no_nat)
     with pytest.raises(
@@ -849,7 +849,9 @@ def test_z3_resource_limits_make_every_property_unknown(monkeypatch):
     assert {name: r.status for name, r in results.items()} == dict.fromkeys(results, Status.UNKNOWN)
     for name, r in results.items():
         # Z3's own reason: its resource limit (seen as "canceled" when it hits in the SAT core).
-        assert "max. resource limit exceeded" in r.reason or "canceled" in r.reason, f"{name}: {r.reason!r}"
+        assert "max. resource limit exceeded" in r.reason or "canceled" in r.reason, (
+            f"{name}: {r.reason!r}"
+        )
 
 
 def test_a_timeout_is_unknown_with_its_reason():

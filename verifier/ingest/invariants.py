@@ -53,7 +53,9 @@ class Selector:
             return False
         if self.namespace is not None and pod.namespace != self.namespace:
             return False
-        if self.namespaces is not None and not matches(selector_from_labels(self.namespaces), namespace_labels(cluster, pod.namespace)):
+        if self.namespaces is not None and not matches(
+            selector_from_labels(self.namespaces), namespace_labels(cluster, pod.namespace)
+        ):
             return False
         return self.pods is None or matches(selector_from_labels(self.pods), pod.labels)
 
@@ -87,7 +89,9 @@ class Invariant:
     def describe(self) -> str:
         if self.kind == "reach":
             return f"{self.client} {'reaches' if self.expect_allow else 'does not reach'} {self.target}:{self.port}/{self.protocol or 'TCP'}"
-        what = f" on {self.port or '*'}/{self.protocol or '*'}" if (self.port or self.protocol) else ""
+        what = (
+            f" on {self.port or '*'}/{self.protocol or '*'}" if (self.port or self.protocol) else ""
+        )
         src = " or ".join(map(str, self.sources))
         dst = " or ".join(map(str, self.destinations))
         if self.kind == "isolated":
@@ -104,11 +108,15 @@ def load_invariants(path: str | Path) -> tuple[Invariant, ...]:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
-        raise InputError([Problem(f"cannot read invariants file: {e.strerror or e}", file=file)]) from None
+        raise InputError(
+            [Problem(f"cannot read invariants file: {e.strerror or e}", file=file)]
+        ) from None
     return parse_invariants(text, file)
 
 
-def parse_invariants(data: str | Mapping | Sequence, file: str = "<invariants>") -> tuple[Invariant, ...]:
+def parse_invariants(
+    data: str | Mapping | Sequence, file: str = "<invariants>"
+) -> tuple[Invariant, ...]:
     """Invariants from YAML text, or from plain Python data (a list of mappings, or ``{"invariants": [...]}``)."""
     from .documents import parse_text
     from .reader import Origin, Reader
@@ -168,7 +176,11 @@ def _parse_one(r, file: str) -> Invariant | None:
     name = r.str("name", required=True) or f"invariant at line {r.line}"
     kinds = [k for k in KINDS if r.has(k)]
     if len(kinds) != 1:
-        r.error(None, f"give exactly one of {', '.join(KINDS)}" + (f" (got {', '.join(kinds)})" if kinds else ""))
+        r.error(
+            None,
+            f"give exactly one of {', '.join(KINDS)}"
+            + (f" (got {', '.join(kinds)})" if kinds else ""),
+        )
         return None
     kind = kinds[0]
     body = r.map(kind)
@@ -188,7 +200,16 @@ def _parse_one(r, file: str) -> Invariant | None:
         expect = body.str("expect", default="allow", choices=("allow", "deny"))
         if port is None and not body.has("port"):
             body.error("port", "missing required field")
-        return Invariant(name, kind, port=port, protocol=protocol or "TCP", client=client, target=str(target), expect_allow=expect == "allow", source=src)
+        return Invariant(
+            name,
+            kind,
+            port=port,
+            protocol=protocol or "TCP",
+            client=client,
+            target=str(target),
+            expect_allow=expect == "allow",
+            source=src,
+        )
     sources = _selectors(body, "from", required=True)
     destinations = _selectors(body, "to", required=True)
     if kind == "only" and port is None:
@@ -232,4 +253,8 @@ def _selector(r) -> Selector | None:
         return Selector(ip_block=block) if block is not None else None
     namespaces = r.str_map("namespaces") if r.has("namespaces") else None
     pods = r.str_map("pods") if r.has("pods") else None
-    return Selector(r.str("namespace"), Labels(namespaces) if namespaces is not None else None, Labels(pods) if pods is not None else None)
+    return Selector(
+        r.str("namespace"),
+        Labels(namespaces) if namespaces is not None else None,
+        Labels(pods) if pods is not None else None,
+    )

@@ -106,7 +106,11 @@ RESOURCES = (
     ),
     _custom("ServiceCIDRList", "networking.k8s.io/v1", "servicecidrs"),
     _custom("AdminNetworkPolicyList", "policy.networking.k8s.io/v1alpha1", "adminnetworkpolicies"),
-    _custom("BaselineAdminNetworkPolicyList", "policy.networking.k8s.io/v1alpha1", "baselineadminnetworkpolicies"),
+    _custom(
+        "BaselineAdminNetworkPolicyList",
+        "policy.networking.k8s.io/v1alpha1",
+        "baselineadminnetworkpolicies",
+    ),
     _custom("IPPoolList", "crd.projectcalico.org/v1", "ippools"),
     _custom("TierList", "crd.projectcalico.org/v1", "tiers"),
     _custom("GlobalNetworkPolicyList", "crd.projectcalico.org/v1", "globalnetworkpolicies"),
@@ -198,7 +202,9 @@ class KubernetesApi:
         try:
             if namespace is not None and resource.list_namespaced:
                 if resource.plural is not None:
-                    response = getattr(api, resource.list_namespaced)(*args, namespace, resource.plural, **kwargs)
+                    response = getattr(api, resource.list_namespaced)(
+                        *args, namespace, resource.plural, **kwargs
+                    )
                 else:
                     response = getattr(api, resource.list_namespaced)(namespace, **kwargs)
             elif resource.plural is not None:

@@ -36,7 +36,12 @@ from .objects import Header, read_cidrs
 from .reader import Reader, one_of
 from .syntax import iana_svc_name_error
 
-__all__ = ["read_admin_network_policy", "read_baseline_admin_network_policy", "read_calico_policy", "read_tier"]
+__all__ = [
+    "read_admin_network_policy",
+    "read_baseline_admin_network_policy",
+    "read_calico_policy",
+    "read_tier",
+]
 
 ANP_ACTIONS = ("Allow", "Deny", "Pass")
 BANP_ACTIONS = ("Allow", "Deny")
@@ -58,11 +63,15 @@ def read_baseline_admin_network_policy(h: Header) -> AdminNetworkPolicy | None:
     spec = h.root.map("spec", required=True) or h.root.map_or_empty("spec")
     if h.name is not None and h.name != "default":
         # The CRD only admits the singleton "default" (checklist item 41).
-        h.meta.error("name", f"a BaselineAdminNetworkPolicy must be named 'default', got {h.name!r}")
+        h.meta.error(
+            "name", f"a BaselineAdminNetworkPolicy must be named 'default', got {h.name!r}"
+        )
     return _admin(h, spec, None, baseline=True, actions=BANP_ACTIONS)
 
 
-def _admin(h: Header, spec: Reader, priority: int | None, *, baseline: bool, actions: tuple[str, ...]) -> AdminNetworkPolicy:
+def _admin(
+    h: Header, spec: Reader, priority: int | None, *, baseline: bool, actions: tuple[str, ...]
+) -> AdminNetworkPolicy:
     subject = spec.map("subject", required=True)
     ns_sel = pod_ns = pods = None
     if subject is not None:
@@ -85,7 +94,9 @@ def _admin(h: Header, spec: Reader, priority: int | None, *, baseline: bool, act
     for key, rules in (("ingress", ingress), ("egress", egress)):
         if len(rules) > 100:
             spec.error(key, f"at most 100 rules, got {len(rules)}")
-    return AdminNetworkPolicy(h.name or "", priority, ns_sel, pod_ns, pods, ingress, egress, baseline, h.source)
+    return AdminNetworkPolicy(
+        h.name or "", priority, ns_sel, pod_ns, pods, ingress, egress, baseline, h.source
+    )
 
 
 def _admin_rule(r: Reader, h: Header, direction: str, actions: tuple[str, ...]) -> AdminRule:
@@ -101,7 +112,11 @@ def _admin_rule(r: Reader, h: Header, direction: str, actions: tuple[str, ...]) 
 
 
 def _admin_peer(p: Reader, direction: str) -> AdminPeer:
-    allowed = ("namespaces", "pods") if direction == "Ingress" else ("namespaces", "pods", "networks", "nodes")
+    allowed = (
+        ("namespaces", "pods")
+        if direction == "Ingress"
+        else ("namespaces", "pods", "networks", "nodes")
+    )
     for k in p.data:
         if k not in allowed:
             p.error(k, f"unknown {direction.lower()} peer field {k!r} (use {one_of(allowed)})")
@@ -174,7 +189,9 @@ def read_calico_policy(h: Header) -> CalicoPolicy:
         if t not in ("Ingress", "Egress"):
             spec.error("types", f"must be 'Ingress' or 'Egress', got {t!r}")
     if not types:
-        types = tuple(t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules) or ("Ingress",)
+        types = tuple(t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules) or (
+            "Ingress",
+        )
     order = spec.get("order")
     if order is not None and (isinstance(order, bool) or not isinstance(order, (int, float))):
         spec.error("order", "expected a number")
@@ -189,7 +206,9 @@ def read_calico_policy(h: Header) -> CalicoPolicy:
         tier=tier,
         order=float(order) if order is not None else None,
         selector=spec.str("selector", default="all()", check=selector_error) or "all()",
-        namespace_selector=spec.str("namespaceSelector", check=selector_error) if h.namespace is None else None,
+        namespace_selector=spec.str("namespaceSelector", check=selector_error)
+        if h.namespace is None
+        else None,
         types=types,
         ingress=ingress,
         egress=egress,
@@ -222,7 +241,12 @@ def _calico_rule(r: Reader, h: Header) -> CalicoRule:
         _entity(r.map_or_empty("destination")),
         r.source(h.source),
     )
-    if (rule.destination.ports or rule.source_rule.ports) and protocol not in ("TCP", "UDP", "SCTP", "UDPLite"):
+    if (rule.destination.ports or rule.source_rule.ports) and protocol not in (
+        "TCP",
+        "UDP",
+        "SCTP",
+        "UDPLite",
+    ):
         r.error("protocol", "ports need a port-bearing protocol (TCP, UDP, SCTP)")
     return rule
 
@@ -249,9 +273,13 @@ def _ports(e: Reader, key: str) -> tuple:
             if lo.isdigit() and hi.isdigit() and 1 <= int(lo) <= int(hi) <= 65535:
                 out.append((int(lo), int(hi)))
             else:
-                e.origin.report(f"expected a port range 'lo:hi' within 1-65535, got {value!r}", path, line)
+                e.origin.report(
+                    f"expected a port range 'lo:hi' within 1-65535, got {value!r}", path, line
+                )
         elif isinstance(value, str) and not iana_svc_name_error(value):
             out.append(value)
         else:
-            e.origin.report(f"expected a port number, a range 'lo:hi' or a port name, got {value!r}", path, line)
+            e.origin.report(
+                f"expected a port number, a range 'lo:hi' or a port name, got {value!r}", path, line
+            )
     return tuple(out)

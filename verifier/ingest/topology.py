@@ -195,7 +195,9 @@ def schedule(
     # Workload pods in input order (replica order), then the others by namespace/name.
     waiting = sorted(
         (i for i, e in enumerate(entries) if e.pod.node_name is None and e.pod.phase == "Running"),
-        key=lambda i: (0, i) if entries[i].pod.owner else (1, entries[i].pod.namespace, entries[i].pod.name),
+        key=lambda i: (
+            (0, i) if entries[i].pod.owner else (1, entries[i].pod.namespace, entries[i].pod.name)
+        ),
     )
     fitting: dict[
         tuple, tuple[str, ...]

@@ -87,11 +87,19 @@ class _LazyModules(Mapping[str, ModuleType]):
             # module it needs) is "not available in this build"; a missing third-party
             # package is an installation problem and keeps its own error.
             missing = getattr(e, "name", None) or ""
-            if isinstance(e, ModuleNotFoundError) and missing and not missing.startswith(__name__.split(".")[0]):
+            if (
+                isinstance(e, ModuleNotFoundError)
+                and missing
+                and not missing.startswith(__name__.split(".")[0])
+            ):
                 raise
-            raise PropertyUnavailable(f"property {name!r} is not available: cannot import {qualified} ({e})") from e
+            raise PropertyUnavailable(
+                f"property {name!r} is not available: cannot import {qualified} ({e})"
+            ) from e
         if not callable(getattr(module, "check", None)):
-            raise PropertyUnavailable(f"property {name!r} is not available: {qualified} has no check()")
+            raise PropertyUnavailable(
+                f"property {name!r} is not available: {qualified} has no check()"
+            )
         return module
 
     def __iter__(self) -> Iterator[str]:
@@ -184,7 +192,9 @@ def check(
     names = list(PROPERTY_NAMES if properties is None else dict.fromkeys(properties))
     unknown = [n for n in names if n not in PROPERTIES]
     if unknown:
-        raise UsageError(f"unknown property {', '.join(map(repr, unknown))} (properties: {', '.join(PROPERTY_NAMES)})")
+        raise UsageError(
+            f"unknown property {', '.join(map(repr, unknown))} (properties: {', '.join(PROPERTY_NAMES)})"
+        )
     if not timeout > 0:
         raise UsageError(f"timeout must be positive, not {timeout}")
     if max_counterexamples < 1:
@@ -217,7 +227,9 @@ def _as_invariants(items: Sequence[Any]) -> tuple[Any, ...]:
     if not any(isinstance(i, Mapping) for i in items):
         return items
     module = _invariants_module()
-    parsed = iter(module.parse_invariants([i for i in items if isinstance(i, Mapping)], "<invariants>"))
+    parsed = iter(
+        module.parse_invariants([i for i in items if isinstance(i, Mapping)], "<invariants>")
+    )
     return tuple(next(parsed) if isinstance(i, Mapping) else i for i in items)
 
 
@@ -233,4 +245,6 @@ def _invariants_module() -> ModuleType:
     try:
         return importlib.import_module(f"{__name__}.invariants")
     except ImportError as e:
-        raise PropertyUnavailable(f"invariants are not available: cannot import {__name__}.invariants ({e})") from e
+        raise PropertyUnavailable(
+            f"invariants are not available: cannot import {__name__}.invariants ({e})"
+        ) from e

@@ -51,14 +51,18 @@ class _Name:
     qtype: str
 
 
-def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+def check(
+    cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
     # The walk is over names, not packets: every case is decided here, and the
     # driver only orders, limits and explains them.
     def cases() -> list[Case]:
         # One finding per (name, type, wrong answer): the namespaces that see it are listed together.
         grouped: dict = {}
         for kind, pod, n, res in _mismatches(cluster):
-            grouped.setdefault((kind, n.typed, n.qtype, n.expected, res.answered_by), (kind, pod, n, res, []))[4].append(pod.namespace)
+            grouped.setdefault(
+                (kind, n.typed, n.qtype, n.expected, res.answered_by), (kind, pod, n, res, [])
+            )[4].append(pod.namespace)
         return [Case(key, True) for key in grouped.values()]
 
     enc = Encoder(cluster, cluster.families[0])
@@ -71,18 +75,28 @@ def _names(cluster: Cluster) -> list[_Name]:
     out: list[_Name] = []
     for svc in cluster.services:
         fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}.".lower()
-        families = [ip.version for ip in svc.cluster_ips] or list(svc.ip_families) or [cluster.families[0]]
+        families = (
+            [ip.version for ip in svc.cluster_ips] or list(svc.ip_families) or [cluster.families[0]]
+        )
         for qtype in _qtypes(families):
-            for typed, ns in ((f"{svc.name}.{svc.namespace}", None), (f"{svc.name}.{svc.namespace}.svc", None), (svc.name, svc.namespace)):
+            for typed, ns in (
+                (f"{svc.name}.{svc.namespace}", None),
+                (f"{svc.name}.{svc.namespace}.svc", None),
+                (svc.name, svc.namespace),
+            ):
                 out.append(_Name(typed, fqdn, ns, svc, qtype))
     for pod in cluster.live_pods:
         if pod.hostname and pod.subdomain and pod.ips:
             fqdn = f"{pod.hostname}.{pod.subdomain}.{pod.namespace}.svc.{zone}.".lower()
             for qtype in _qtypes(pod.families):
-                out.append(_Name(f"{pod.hostname}.{pod.subdomain}", fqdn, pod.namespace, pod, qtype))
+                out.append(
+                    _Name(f"{pod.hostname}.{pod.subdomain}", fqdn, pod.namespace, pod, qtype)
+                )
     for name, ips in cluster.config.external_names:
         for qtype in _qtypes([ip.version for ip in ips]):
-            out.append(_Name(name.rstrip("."), name.rstrip(".").lower() + ".", None, cluster.config, qtype))
+            out.append(
+                _Name(name.rstrip("."), name.rstrip(".").lower() + ".", None, cluster.config, qtype)
+            )
     return out
 
 
@@ -118,7 +132,11 @@ def _mismatches(cluster: Cluster):
             if key not in expected_cache:
                 expected_cache[key] = _own_answer(cluster, n)
             own = expected_cache[key]
-            live = tuple(q for q in dns_rules.search_candidates(n.typed, conf) if dns_rules.may_answer(cluster, q))
+            live = tuple(
+                q
+                for q in dns_rules.search_candidates(n.typed, conf)
+                if dns_rules.may_answer(cluster, q)
+            )
             walk = (n.typed, n.qtype, live)
             res = walks.get(walk)
             if res is None:
@@ -135,14 +153,22 @@ def _own_answer(cluster: Cluster, n: _Name):
     return dns_rules.lookup(cluster, n.expected, n.qtype)
 
 
-def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: list[str]) -> Counterexample:
+def _explain(
+    cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: list[str]
+) -> Counterexample:
     what = _describe(cluster, n) + (", AAAA" if n.qtype == "AAAA" else "")
     who = _who(namespaces)
     if kind == "shadowed":
         got = ", ".join(r.data for r in res.answers)
         culprits = [r.origin for r in res.answers if r.origin is not None]
-        objects = [Decider.of(o, source=r.source) for r, o in ((r, r.origin) for r in res.answers) if o is not None]
-        ns = cluster.namespace_by_name.get(res.answered_by.split(".")[1] if res.answered_by.count(".") > 3 else "")
+        objects = [
+            Decider.of(o, source=r.source)
+            for r, o in ((r, r.origin) for r in res.answers)
+            if o is not None
+        ]
+        ns = cluster.namespace_by_name.get(
+            res.answered_by.split(".")[1] if res.answered_by.count(".") > 3 else ""
+        )
         if ns is not None and not culprits:
             objects.append(Decider.of(ns))
         summary = (
@@ -151,8 +177,9 @@ def _explain(cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: l
         )
     else:
         objects = []
-        summary = f"{who} cannot resolve {n.typed!r} ({what}): {res.rcode} after trying " + ", ".join(
-            a.query_name for a in res.candidates
+        summary = (
+            f"{who} cannot resolve {n.typed!r} ({what}): {res.rcode} after trying "
+            + ", ".join(a.query_name for a in res.candidates)
         )
     objects.append(_decider(cluster, n))
     return Counterexample(
@@ -187,7 +214,11 @@ def _replay(cluster: Cluster, pod: Pod, n: _Name, res):
     t = trace(open_cluster, pod, n.typed, port, protocol, family=family)
     addresses = {r.data for r in res.answers if r.type == n.qtype}
     if addresses:
-        agrees = t.resolved_by == res.answered_by and t.address is not None and str(t.address) in addresses
+        agrees = (
+            t.resolved_by == res.answered_by
+            and t.address is not None
+            and str(t.address) in addresses
+        )
     else:
         agrees = t.address is None
     if not agrees:
@@ -224,5 +255,10 @@ def _describe(cluster: Cluster, n: _Name) -> str:
 
 def _decider(cluster: Cluster, n: _Name) -> Decider:
     if n.obj is cluster.config:
-        return Decider("ClusterNetwork", "cluster", part=f"externalNames[{n.typed}]", source=cluster.config.source)
+        return Decider(
+            "ClusterNetwork",
+            "cluster",
+            part=f"externalNames[{n.typed}]",
+            source=cluster.config.source,
+        )
     return Decider.of(n.obj)

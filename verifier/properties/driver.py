@@ -107,9 +107,13 @@ def prove(
         if not cases:
             continue
         result = search(solver, cases, limit - len(found), prefer=q.prefer)
-        if result.status is SolverStatus.UNKNOWN or (result.reason and result.status is not SolverStatus.UNSAT):
+        if result.status is SolverStatus.UNKNOWN or (
+            result.reason and result.status is not SolverStatus.UNSAT
+        ):
             unknown.append(f"{q.label}: {result.reason}")
         for case, model in result.hits:
             found.append(q.explain(case, model))
     seconds = time.perf_counter() - start
-    return PropertyResult.decide(prop, name, statement, found, unknown, seconds, findings=findings, source=source)
+    return PropertyResult.decide(
+        prop, name, statement, found, unknown, seconds, findings=findings, source=source
+    )

@@ -23,14 +23,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SoundnessError
-from ..model import Cluster
+from ..model import Cluster, Pod
 from ..semantics import journey
 from ..semantics import services as svc_rules
 from ..semantics.algebra import Packet
 from ..semantics.classes import may_hold_pod_address, pod_classes, pod_snat_possible
-from ..semantics.policy import applicable_tiers
 from ..semantics.endpoint import ExternalEndpoint
 from ..semantics.pipeline import Client
+from ..semantics.policy import applicable_tiers
 from ..symbolic.encoder import Encoder, fresh, instantiate, is_true
 from ..symbolic.solver import Case
 from ..trace import Decider
@@ -46,7 +46,9 @@ STATEMENT = (
 )
 
 
-def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+def check(
+    cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
     if not cluster.dual_stack:
         return PropertyResult(NAME, NAME, Status.HOLDS, "single-stack cluster: nothing to cover")
     enc4, enc6 = Encoder(cluster, 4), Encoder(cluster, 6)
@@ -55,10 +57,16 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
     background = (alg.not_(alg.eq(port, 0)), alg.in_range(proto, 0, 2))
 
     def cases() -> list[Case]:
-        return _coverage_cases(cluster) + _pod_twins(cluster, enc4, enc6, port, proto) + _external_twins(cluster, enc4, enc6, port, proto)
+        return (
+            _coverage_cases(cluster)
+            + _pod_twins(cluster, enc4, enc6, port, proto)
+            + _external_twins(cluster, enc4, enc6, port, proto)
+        )
 
     query = Query(
-        "IPv4/IPv6", (enc4, enc6), cases,
+        "IPv4/IPv6",
+        (enc4, enc6),
+        cases,
         lambda case, model: _explain(cluster, enc4, enc6, case.key, model, port, proto),
         background=background,
     )
@@ -77,12 +85,19 @@ def _coverage_cases(cluster: Cluster) -> list[Case]:
         if node.pod_cidrs and len({c.version for c in node.pod_cidrs}) < 2:
             cases.append(Case(("node", node), True))
     for svc in cluster.services:
-        if svc.ip_family_policy not in ("PreferDualStack", "RequireDualStack") or svc.type == "ExternalName":
+        if (
+            svc.ip_family_policy not in ("PreferDualStack", "RequireDualStack")
+            or svc.type == "ExternalName"
+        ):
             continue
         if not svc.headless and len({ip.version for ip in svc.cluster_ips}) < 2:
             cases.append(Case(("service-ips", svc), True))
         by_family = {
-            fam: {e.pod.ref for e in svc_rules.service_endpoints(cluster, svc, fam) if e.pod is not None and e.ready}
+            fam: {
+                e.pod.ref
+                for e in svc_rules.service_endpoints(cluster, svc, fam)
+                if e.pod is not None and e.ready
+            }
             for fam in (4, 6)
         }
         missing = by_family[4] ^ by_family[6]
@@ -101,7 +116,9 @@ def _xor(alg, a: Any, b: Any) -> Any:
 def _same_pod(enc4: Encoder, enc6: Encoder, ip4, ip6, pods) -> Any:
     """(ip4, ip6) are the two addresses of one pod of ``pods``."""
     alg = enc4.alg
-    return alg.or_(*(alg.and_(alg.eq(ip4, enc4.pod_ip(p)), alg.eq(ip6, enc6.pod_ip(p))) for p in pods))
+    return alg.or_(
+        *(alg.and_(alg.eq(ip4, enc4.pod_ip(p)), alg.eq(ip6, enc6.pod_ip(p))) for p in pods)
+    )
 
 
 def _route(path: journey.Path) -> tuple:
@@ -112,7 +129,13 @@ def _route(path: journey.Path) -> tuple:
     if e.kind == journey.HOST_PORT:
         return (e.kind, e.target.pod.ref, e.port, e.protocol, e.node)
     t = e.target
-    return (e.kind, t.service.ref, t.service_port, e.node, path.dnat_node.name if path.dnat_node else None)
+    return (
+        e.kind,
+        t.service.ref,
+        t.service_port,
+        e.node,
+        path.dnat_node.name if path.dnat_node else None,
+    )
 
 
 def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
@@ -138,7 +161,9 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             continue  # every rule on every path is blind to the family: both verdicts are one formula
         by_route6 = {}
         for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
-            by_route6.setdefault(_route(path), (path, alg.and_(cond, enc6.allowed(client, path, p6))))
+            by_route6.setdefault(
+                _route(path), (path, alg.and_(cond, enc6.allowed(client, path, p6)))
+            )
         # One case per pair: the routes on which the families differ, the direct one first.
         routes = []
         for path4, cond in flows.paths_to(enc4, client, dst, rep, p4):
@@ -203,7 +228,11 @@ def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:
 
 def _external_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     alg = enc4.alg
-    hosts = [(name, ips) for name, ips in cluster.config.external_names if {ip.version for ip in ips} == {4, 6}]
+    hosts = [
+        (name, ips)
+        for name, ips in cluster.config.external_names
+        if {ip.version for ip in ips} == {4, 6}
+    ]
     if not hosts:
         return []
     pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
@@ -218,8 +247,12 @@ def _external_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             p6 = Packet(6, fresh("dx.src6", 128), ip6, port, proto)
             path4 = journey.Path(ExternalEndpoint(ip4), ip4, None)
             path6 = journey.Path(ExternalEndpoint(ip6), ip6, None)
-            a4 = alg.and_(journey.direct_guard(alg, cluster, client, p4), enc4.allowed(client, path4, p4))
-            a6 = alg.and_(journey.direct_guard(alg, cluster, client, p6), enc6.allowed(client, path6, p6))
+            a4 = alg.and_(
+                journey.direct_guard(alg, cluster, client, p4), enc4.allowed(client, path4, p4)
+            )
+            a6 = alg.and_(
+                journey.direct_guard(alg, cluster, client, p6), enc6.allowed(client, path6, p6)
+            )
             if isinstance(a4, bool) and isinstance(a6, bool) and a4 == a6:
                 continue
             formula = alg.and_(_same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src), _xor(alg, a4, a6))
@@ -237,20 +270,42 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         pod = key[1]
         node = cluster.node_by_name.get(pod.node_name or "")
         have = "/".join(f"IPv{f}" for f in pod.families)
-        objs = [Decider.of(pod)] + ([Decider.of(node, part="spec.podCIDRs")] if node is not None and len(node.pod_cidrs) < 2 else [])
-        return Counterexample(f"{pod.ref} has only {have} in a dual-stack cluster: it is unreachable over the other family", pods=(pod.ref,), objects=tuple(objs))
+        objs = [Decider.of(pod)] + (
+            [Decider.of(node, part="spec.podCIDRs")]
+            if node is not None and len(node.pod_cidrs) < 2
+            else []
+        )
+        return Counterexample(
+            f"{pod.ref} has only {have} in a dual-stack cluster: it is unreachable over the other family",
+            pods=(pod.ref,),
+            objects=tuple(objs),
+        )
     if kind == "node":
         node = key[1]
         have = ", ".join(map(str, node.pod_cidrs))
-        return Counterexample(f"node {node.name} has podCIDRs {have} only: its pods get a single family", objects=(Decider.of(node, part="spec.podCIDRs"),))
+        return Counterexample(
+            f"node {node.name} has podCIDRs {have} only: its pods get a single family",
+            objects=(Decider.of(node, part="spec.podCIDRs"),),
+        )
     if kind == "service-ips":
         svc = key[1]
-        return Counterexample(f"Service {svc.ref} is {svc.ip_family_policy} but has cluster IPs {', '.join(map(str, svc.cluster_ips))}", objects=(Decider.of(svc, part="spec.ipFamilies"),))
+        return Counterexample(
+            f"Service {svc.ref} is {svc.ip_family_policy} but has cluster IPs {', '.join(map(str, svc.cluster_ips))}",
+            objects=(Decider.of(svc, part="spec.ipFamilies"),),
+        )
     if kind == "service-endpoints":
         svc, missing, by_family = key[1], key[2], key[3]
         only4 = [m for m in missing if m in by_family[4]]
-        detail = f"{', '.join(only4)} only in its IPv4 endpoints" if only4 else f"{', '.join(missing)} only in its IPv6 endpoints"
-        return Counterexample(f"Service {svc.ref} ({svc.ip_family_policy}) reaches {detail}: its two families lead to different pods", pods=tuple(missing), objects=(Decider.of(svc),))
+        detail = (
+            f"{', '.join(only4)} only in its IPv4 endpoints"
+            if only4
+            else f"{', '.join(missing)} only in its IPv6 endpoints"
+        )
+        return Counterexample(
+            f"Service {svc.ref} ({svc.ip_family_policy}) reaches {detail}: its two families lead to different pods",
+            pods=tuple(missing),
+            objects=(Decider.of(svc),),
+        )
     from ..engine import trace
 
     alloc = {**enc4.allocation(model), **enc6.allocation(model)}
@@ -261,7 +316,9 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         s4, s6 = enc4.concrete_packet(model, p4), enc6.concrete_packet(model, p6)
         port_v, proto_v = s4.dst_port, s4.protocol
         source = enc4.pod_at(model, s4.src_ip, src.pods) or src.pods[0]
-        dest = enc4.pod_at(model, s4.dst_ip, [d for d in dst.pods if d is not source]) or dst.pods[0]
+        dest = (
+            enc4.pod_at(model, s4.dst_ip, [d for d in dst.pods if d is not source]) or dst.pods[0]
+        )
         w4 = flows.Witness(source, dest, path4, s4, alloc)
         w6 = flows.Witness(source, dest, path6, s6, alloc)
         works4 = is_true(model, a4)
@@ -278,7 +335,9 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         t6 = trace(concrete, source.ref, ip6, port_v, proto_v)
         target = f"{name} ({ip4} / {ip6})"
         if t4.reachable == t6.reachable:
-            raise SoundnessError(f"dual-stack: Z3 says {source.ref} -> {target} differs by family, the engine says {t4.verdict} / {t6.verdict}")
+            raise SoundnessError(
+                f"dual-stack: Z3 says {source.ref} -> {target} differs by family, the engine says {t4.verdict} / {t6.verdict}"
+            )
         ok4 = t4.reachable
     works, fails = ("IPv4", "IPv6") if ok4 else ("IPv6", "IPv4")
     bad = t6 if ok4 else t4
@@ -287,14 +346,24 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
     # family only, at the step that denies the other family (the rule that needs its
     # twin); then what denies the other family.
     denied_at = {h.step for h in bad.all_hops if h.outcome == "denied"}
-    allowing = [d for h in good.all_hops if h.outcome == "allowed" for d in h.deciders if h.step in denied_at]
+    allowing = [
+        d
+        for h in good.all_hops
+        if h.outcome == "allowed"
+        for d in h.deciders
+        if h.step in denied_at
+    ]
     if not allowing:
         allowing = [d for h in good.all_hops if h.outcome == "allowed" for d in h.deciders]
-    deciders = tuple(allowing) + tuple(d for h in bad.all_hops if h.outcome == "denied" for d in h.deciders)
+    deciders = tuple(allowing) + tuple(
+        d for h in bad.all_hops if h.outcome == "denied" for d in h.deciders
+    )
     return Counterexample(
         summary=f"{source.ref} -> {target} {port_v}/{proto_v} works over {works} but not over {fails}",
         pods=(source.ref,) + ((dest.ref,) if kind == "pods" else ()),
         objects=tuple(dict.fromkeys(deciders)),
         traces=(t4, t6),
-        allocation=flows.allocation_for(cluster, alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())),
+        allocation=flows.allocation_for(
+            cluster, alloc, {source.ref} | ({dest.ref} if kind == "pods" else set())
+        ),
     )

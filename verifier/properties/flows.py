@@ -119,11 +119,17 @@ def node_parties(cluster: Cluster, family: int) -> list[Party]:
     return [Party(NODE, node=n) for n in cluster.nodes if n.ip(family) is not None]
 
 
-def outside_party(blocks: Sequence[IPBlock] | None = None, excluded: Sequence[IPBlock] = ()) -> Party:
-    return Party(OUTSIDE, blocks=None if blocks is None else tuple(blocks), excluded=tuple(excluded))
+def outside_party(
+    blocks: Sequence[IPBlock] | None = None, excluded: Sequence[IPBlock] = ()
+) -> Party:
+    return Party(
+        OUTSIDE, blocks=None if blocks is None else tuple(blocks), excluded=tuple(excluded)
+    )
 
 
-def split_pairs(cluster: Cluster, sources: Sequence[Party], destinations: Sequence[Party]) -> Iterator[tuple[Party, Party, bool]]:
+def split_pairs(
+    cluster: Cluster, sources: Sequence[Party], destinations: Sequence[Party]
+) -> Iterator[tuple[Party, Party, bool]]:
     """Every (source, destination, same) pair, split where a node decides.
 
     A node (or a hostNetwork pod, which is its node for policy) reaching a pod
@@ -165,7 +171,9 @@ def _by_node(party: Party, node: str) -> list[Party]:
 
 
 def in_block(alg, ip, block: IPBlock):
-    return alg.and_(alg.in_cidr(ip, block.cidr), *(alg.not_(alg.in_cidr(ip, e)) for e in block.except_))
+    return alg.and_(
+        alg.in_cidr(ip, block.cidr), *(alg.not_(alg.in_cidr(ip, e)) for e in block.except_)
+    )
 
 
 def address(enc: Encoder, party: Party, ip: Any) -> Any:
@@ -174,8 +182,16 @@ def address(enc: Encoder, party: Party, ip: Any) -> Any:
     if party.kind == POD and not party.host_network:
         return enc.one_of(ip, party.pods)
     if party.kind in (POD, NODE):
-        node = party.node if party.kind == NODE else enc.cluster.node_by_name.get(party.node_name or "")
-        own = node.ip(enc.family) if node is not None else host_address(enc.cluster, party.pods[0], enc.family)
+        node = (
+            party.node
+            if party.kind == NODE
+            else enc.cluster.node_by_name.get(party.node_name or "")
+        )
+        own = (
+            node.ip(enc.family)
+            if node is not None
+            else host_address(enc.cluster, party.pods[0], enc.family)
+        )
         return alg.false if own is None else alg.eq(ip, alg.ip(own))
     fam = [b for b in (party.blocks or ()) if b.cidr.version == enc.family]
     if party.blocks is not None and not fam:
@@ -191,8 +207,12 @@ def _may_be(enc: Encoder, party: Party):
     """Which addresses a direct packet to ``party`` may have, as a predicate (for the direct guard)."""
     cluster, family = enc.cluster, enc.family
     if party.kind == POD and not party.host_network:
-        concrete = {ip for p in party.pods if not p.ip_allocated and (ip := p.ip(family)) is not None}
-        ranges = tuple({n for p in party.pods if p.ip_allocated for n in allocation_ranges(cluster, p, family)})
+        concrete = {
+            ip for p in party.pods if not p.ip_allocated and (ip := p.ip(family)) is not None
+        }
+        ranges = tuple(
+            {n for p in party.pods if p.ip_allocated for n in allocation_ranges(cluster, p, family)}
+        )
         return lambda ip: ip in concrete or any(ip.version == n.version and ip in n for n in ranges)
     if party.kind in (POD, NODE):
         node = party.node if party.kind == NODE else cluster.node_by_name.get(party.node_name or "")
@@ -209,11 +229,17 @@ def _guard(enc: Encoder, client: Client, dst: Party, packet: Packet):
     key = (client.kind == "external", id(dst), id(packet.dst_ip), id(packet.dst_port))
     found = memo.get(key)
     if found is None:
-        found = memo[key] = (journey.direct_guard(enc.alg, enc.cluster, client, packet, _may_be(enc, dst)), dst, packet)
+        found = memo[key] = (
+            journey.direct_guard(enc.alg, enc.cluster, client, packet, _may_be(enc, dst)),
+            dst,
+            packet,
+        )
     return found[0]
 
 
-def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: Packet) -> list[tuple[Path, Any]]:
+def paths_to(
+    enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: Packet
+) -> list[tuple[Path, Any]]:
     """Every path ``client`` has to a member of ``dst`` (``rep`` stands for a pod class), with the
     condition on the post-translation ``packet`` that selects it."""
     alg, cluster = enc.alg, enc.cluster
@@ -223,7 +249,9 @@ def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: 
         if client.kind != "external" or outside_reaches_pods(cluster, rep):
             out.append((Path(PodEndpoint(rep), None, None), guard))
     elif dst.kind == POD:
-        node = cluster.node_by_name.get(rep.node_name or "") or Node(rep.node_name or "<unscheduled>")
+        node = cluster.node_by_name.get(rep.node_name or "") or Node(
+            rep.node_name or "<unscheduled>"
+        )
         out.append((Path(NodeEndpoint(node, rep), None, None), guard))
     elif dst.kind == NODE:
         out.append((Path(NodeEndpoint(dst.node), None, None), guard))
@@ -235,7 +263,9 @@ def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: 
         wanted = ("node", dst.node_name)
     else:
         wanted = ("outside",)
-    direct = bool(out) and out[0][0].destination is not None and dst.kind == POD and not dst.host_network
+    direct = (
+        bool(out) and out[0][0].destination is not None and dst.kind == POD and not dst.host_network
+    )
     for p in journey.translated_paths_to(cluster, client, enc.family, wanted):
         if direct and _like_direct(client, p):
             continue
@@ -254,7 +284,11 @@ def paths_to(enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: 
             if not isinstance(d, ExternalEndpoint):
                 continue
             pin = alg.eq(packet.dst_ip, alg.ip(p.dst_ip))
-        cond = alg.and_(pin, alg.eq(packet.dst_port, alg.port(p.dst_port)), alg.eq(packet.protocol, alg.protocol(p.entry.protocol)))
+        cond = alg.and_(
+            pin,
+            alg.eq(packet.dst_port, alg.port(p.dst_port)),
+            alg.eq(packet.protocol, alg.protocol(p.entry.protocol)),
+        )
         out.append((p, cond))
     return out
 
@@ -341,10 +375,17 @@ def prefer_declared_ports(enc: Encoder, packet: Packet) -> Callable[[Case], Any]
         if key is None:
             return None
         dst = key.destination
-        ports = [(p.container_port, p.protocol) for p in dst.pods[0].ports] if dst.kind == POD else []
+        ports = (
+            [(p.container_port, p.protocol) for p in dst.pods[0].ports] if dst.kind == POD else []
+        )
         if not ports:
             return alg.eq(packet.protocol, "TCP")
-        return alg.or_(*(alg.and_(alg.eq(packet.dst_port, n), alg.eq(packet.protocol, proto)) for n, proto in ports))
+        return alg.or_(
+            *(
+                alg.and_(alg.eq(packet.dst_port, n), alg.eq(packet.protocol, proto))
+                for n, proto in ports
+            )
+        )
 
     return wish
 
@@ -401,7 +442,9 @@ def _label(x: Pod | Node | IP) -> str:
     return f"outside host {x}"
 
 
-def _member(enc: Encoder, model, party: Party, ip: IP, exclude: Pod | None = None) -> Pod | Node | IP:
+def _member(
+    enc: Encoder, model, party: Party, ip: IP, exclude: Pod | None = None
+) -> Pod | Node | IP:
     if party.kind == OUTSIDE:
         return ip
     if party.kind == NODE:
@@ -446,7 +489,14 @@ def replay(
     from ..engine import trace
 
     concrete = instantiate(cluster, w.allocation)
-    t = trace(concrete, _source_arg(w.source), w.target, w.target_port, w.packet.protocol, family=w.packet.family)
+    t = trace(
+        concrete,
+        _source_arg(w.source),
+        w.target,
+        w.target_port,
+        w.packet.protocol,
+        family=w.packet.family,
+    )
     branch = branch_of(t, w.path, w.packet.dst_ip, w.packet.dst_port)
     flow = f"{w.source_label} -> {w.target}:{w.target_port}/{w.packet.protocol}"
     if branch is None:
@@ -464,9 +514,18 @@ def replay(
 
 def allowing_deciders(t: Trace, w: Witness | None = None) -> tuple[Decider, ...]:
     """The policy rules that let the traced connection through (the objects at fault)."""
-    branch = branch_of(t, w.path, w.packet.dst_ip, w.packet.dst_port) if w is not None else t.decisive_branch
+    branch = (
+        branch_of(t, w.path, w.packet.dst_ip, w.packet.dst_port)
+        if w is not None
+        else t.decisive_branch
+    )
     hops = t.hops + (branch.hops if branch else ())
-    return tuple(d for h in hops if h.step in ("egress", "ingress") and h.outcome == "allowed" for d in h.deciders)
+    return tuple(
+        d
+        for h in hops
+        if h.step in ("egress", "ingress") and h.outcome == "allowed"
+        for d in h.deciders
+    )
 
 
 def allocation_labels(w: Witness, cluster: Cluster) -> dict[str, str]:
@@ -475,7 +534,9 @@ def allocation_labels(w: Witness, cluster: Cluster) -> dict[str, str]:
     return allocation_for(cluster, w.allocation, ends)
 
 
-def allocation_for(cluster: Cluster, allocation: dict[tuple[str, int], IP], refs: set[str]) -> dict[str, str]:
+def allocation_for(
+    cluster: Cluster, allocation: dict[tuple[str, int], IP], refs: set[str]
+) -> dict[str, str]:
     """``{pod: "10.244.0.5, fd00:10:244::5"}`` for the pods ``refs`` and every pod moved out of their way.
 
     A model may give a pod an address the loader gave another allocated pod
@@ -489,7 +550,9 @@ def allocation_for(cluster: Cluster, allocation: dict[tuple[str, int], IP], refs
         moved = {
             ref
             for (ref, family), _ip in allocation.items()
-            if ref not in chosen and ref in cluster.pod_by_ref and cluster.pod_by_ref[ref].ip(family) in taken
+            if ref not in chosen
+            and ref in cluster.pod_by_ref
+            and cluster.pod_by_ref[ref].ip(family) in taken
         }
         if not moved:
             break

@@ -45,18 +45,32 @@ from . import flows
 from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
-__all__ = ["KINDS", "Selector", "Invariant", "load_invariants", "parse_invariants", "check_invariant"]
+__all__ = [
+    "KINDS",
+    "Selector",
+    "Invariant",
+    "load_invariants",
+    "parse_invariants",
+    "check_invariant",
+]
 
 
-def check_invariant(cluster: Cluster, invariant: Invariant, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+def check_invariant(
+    cluster: Cluster, invariant: Invariant, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
     """Prove one invariant, or find up to ``max_counterexamples`` flows that break it."""
     if invariant.kind == "reach":
         queries = [_reach_query(cluster, invariant)]
     else:
         queries = [_flows_query(cluster, invariant, family) for family in cluster.families]
     return prove(
-        "invariant", invariant.name, invariant.describe(), queries,
-        timeout=timeout, limit=1 if invariant.kind == "reach" else max_counterexamples, source=invariant.source,
+        "invariant",
+        invariant.name,
+        invariant.describe(),
+        queries,
+        timeout=timeout,
+        limit=1 if invariant.kind == "reach" else max_counterexamples,
+        source=invariant.source,
     )
 
 
@@ -80,7 +94,11 @@ def _by_role(classes: list[list[Pod]], src_pods: set[int], dst_pods: set[int]) -
 
 
 def _blocks(selectors: Iterable[Selector], family: int) -> list[IPBlock]:
-    return [s.ip_block for s in selectors if s.ip_block is not None and s.ip_block.cidr.version == family]
+    return [
+        s.ip_block
+        for s in selectors
+        if s.ip_block is not None and s.ip_block.cidr.version == family
+    ]
 
 
 def _in_blocks(ip, blocks: list[IPBlock]) -> bool:
@@ -98,24 +116,38 @@ def _flows_query(cluster: Cluster, inv: Invariant, family: int) -> Query:
         listed = set(map(id, _matching(cluster, inv.sources, live)))
         src_pods = listed if inv.kind == "isolated" else set(map(id, live)) - listed
         involved = [p for p in live if id(p) in src_pods | dst_pods]
-        parties = flows.pod_parties(cluster, _by_role(pod_classes(cluster, involved), src_pods, dst_pods))
+        parties = flows.pod_parties(
+            cluster, _by_role(pod_classes(cluster, involved), src_pods, dst_pods)
+        )
         sources = [c for c in parties if id(c.pods[0]) in src_pods]
         destinations = [c for c in parties if id(c.pods[0]) in dst_pods]
         src_blocks, dst_blocks = _blocks(inv.sources, family), _blocks(inv.destinations, family)
         nodes = [n for n in cluster.nodes if n.ip(family) is not None]
         if inv.kind == "isolated":
-            sources += [flows.Party(flows.NODE, node=n) for n in nodes if _in_blocks(n.ip(family), src_blocks)]
+            sources += [
+                flows.Party(flows.NODE, node=n)
+                for n in nodes
+                if _in_blocks(n.ip(family), src_blocks)
+            ]
             if src_blocks:
                 sources.append(flows.outside_party(src_blocks))
         else:
-            sources += [flows.Party(flows.NODE, node=n) for n in nodes if not _in_blocks(n.ip(family), src_blocks)]
+            sources += [
+                flows.Party(flows.NODE, node=n)
+                for n in nodes
+                if not _in_blocks(n.ip(family), src_blocks)
+            ]
             sources.append(flows.outside_party(None, src_blocks))
-        destinations += [flows.Party(flows.NODE, node=n) for n in nodes if _in_blocks(n.ip(family), dst_blocks)]
+        destinations += [
+            flows.Party(flows.NODE, node=n) for n in nodes if _in_blocks(n.ip(family), dst_blocks)
+        ]
         if dst_blocks:
             destinations.append(flows.outside_party(dst_blocks))
         cond = alg.and_(
             alg.true if inv.port is None else alg.eq(packet.dst_port, alg.port(inv.port)),
-            alg.true if inv.protocol is None else alg.eq(packet.protocol, alg.protocol(inv.protocol)),
+            alg.true
+            if inv.protocol is None
+            else alg.eq(packet.protocol, alg.protocol(inv.protocol)),
         )
         out = []
         for src, dst, same in flows.split_pairs(cluster, sources, destinations):
@@ -130,10 +162,16 @@ def _flows_query(cluster: Cluster, inv: Invariant, family: int) -> Query:
         _, t = flows.replay(cluster, w, what=f"invariant {inv.name!r}")
         deciders = flows.allowing_deciders(t, w)
         both_pods = len(w.pods) == 2
-        because = f"; allowed by {', '.join(d.ref for d in deciders)}" if deciders else (
-            "; no policy isolates these pods" if both_pods else "; no policy applies"
+        because = (
+            f"; allowed by {', '.join(d.ref for d in deciders)}"
+            if deciders
+            else ("; no policy isolates these pods" if both_pods else "; no policy applies")
         )
-        fallback = Decider.of(w.destination) if isinstance(w.destination, (Pod, Node)) else Decider("Invariant", inv.name, source=inv.source)
+        fallback = (
+            Decider.of(w.destination)
+            if isinstance(w.destination, (Pod, Node))
+            else Decider("Invariant", inv.name, source=inv.source)
+        )
         return Counterexample(
             summary=f"{w.source_label} reaches {w.destination_label} on {w.packet.dst_port}/{w.packet.protocol} {w.path.describe()}{because}",
             packet=w.packet,
@@ -180,7 +218,9 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
 
     def reachable():
         if t.address is None or t.port is None or not isinstance(t.port, int):
-            return alg.false  # the name does not resolve, or no such port: the same in every allocation
+            return (
+                alg.false
+            )  # the name does not resolve, or no such port: the same in every allocation
         terms = [_connects(enc, client, t.address, t.port, protocol)]
         if t.nameserver is not None:
             terms.append(_connects(enc, client, t.nameserver, 53, "UDP"))
@@ -203,7 +243,12 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
             )
         verdict = "is not reachable" if inv.expect_allow else "is reachable"
         if inv.expect_allow:
-            deciders = tuple(d for h in t2.all_hops if h.outcome in ("denied", "nxdomain", "blocked", "reject", "drop") for d in h.deciders)
+            deciders = tuple(
+                d
+                for h in t2.all_hops
+                if h.outcome in ("denied", "nxdomain", "blocked", "reject", "drop")
+                for d in h.deciders
+            )
         else:
             deciders = flows.allowing_deciders(t2)
         return Counterexample(
@@ -211,7 +256,9 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
             pods=(inv.client,) if inv.client in cluster.pod_by_ref else (),
             objects=deciders,
             traces=(t2,),
-            allocation=flows.allocation_for(cluster, allocation, {inv.client} & set(cluster.pod_by_ref)),
+            allocation=flows.allocation_for(
+                cluster, allocation, {inv.client} & set(cluster.pod_by_ref)
+            ),
             details={"invariant": inv.name},
         )
 
@@ -226,7 +273,11 @@ def _connects(enc: Encoder, client, address, port: int, protocol: str):
         if path.outcome != journey.FORWARD:
             continue
         dst = path.destination
-        src_ip = enc.client_ip(client, client.pod) if client.pod is not None else alg.ip(client.ip(enc.family))
+        src_ip = (
+            enc.client_ip(client, client.pod)
+            if client.pod is not None
+            else alg.ip(client.ip(enc.family))
+        )
         dst_ip = enc.pod_ip(dst.pod) if isinstance(dst, PodEndpoint) else alg.ip(path.dst_ip)
         packet = Packet(enc.family, src_ip, dst_ip, alg.port(path.dst_port), alg.protocol(protocol))
         terms.append(enc.allowed(client, path, packet))

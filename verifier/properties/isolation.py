@@ -59,13 +59,23 @@ def _has_pod_ipblocks(cluster: Cluster, pod: Pod, direction: str, family: int) -
     )
 
 
-def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+def check(
+    cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
     queries = []
     for family in cluster.families:
         queries.append(_host_network_query(cluster, family))
         if cluster.config.ipblock_matches_pods:
             queries.append(_ipblock_query(cluster, family))
-    return prove(NAME, NAME, STATEMENT, queries, timeout=timeout, limit=max_counterexamples, findings=_priority_ties(cluster))
+    return prove(
+        NAME,
+        NAME,
+        STATEMENT,
+        queries,
+        timeout=timeout,
+        limit=max_counterexamples,
+        findings=_priority_ties(cluster),
+    )
 
 
 def _priority_ties(cluster: Cluster) -> tuple[Finding, ...]:
@@ -85,12 +95,18 @@ def _priority_ties(cluster: Cluster) -> tuple[Finding, ...]:
                 actions_b = {r.action for r in b.rules(direction)}
                 if a.priority == b.priority and actions_a | actions_b != actions_a & actions_b:
                     key = tuple(sorted((a.name, b.name)))
-                    out.setdefault(key, Finding(
-                        f"AdminNetworkPolicies {a.name} and {b.name} share priority {a.priority} and both apply to "
-                        f"{pod.ref} ({direction.lower()}) with different actions: the implementation may evaluate "
-                        "either first (netverify takes them by name)",
-                        (Decider.of(a, part="spec.priority"), Decider.of(b, part="spec.priority")),
-                    ))
+                    out.setdefault(
+                        key,
+                        Finding(
+                            f"AdminNetworkPolicies {a.name} and {b.name} share priority {a.priority} and both apply to "
+                            f"{pod.ref} ({direction.lower()}) with different actions: the implementation may evaluate "
+                            "either first (netverify takes them by name)",
+                            (
+                                Decider.of(a, part="spec.priority"),
+                                Decider.of(b, part="spec.priority"),
+                            ),
+                        ),
+                    )
     return tuple(out.values())
 
 
@@ -102,10 +118,19 @@ def _selected_host_network(cluster: Cluster, family: int):
     seen: set = set()
     for pol in cluster.policies:
         for h in cluster.pods_by_namespace.get(pol.namespace, ()):
-            if not h.host_network or h.terminal or h.ip(family) is None or not matches(pol.pod_selector, h.labels):
+            if (
+                not h.host_network
+                or h.terminal
+                or h.ip(family) is None
+                or not matches(pol.pod_selector, h.labels)
+            ):
                 continue
             for direction in pol.policy_types:
-                key = (pol.ref, direction, h.owner or h.ref)  # one finding per policy, direction and workload
+                key = (
+                    pol.ref,
+                    direction,
+                    h.owner or h.ref,
+                )  # one finding per policy, direction and workload
                 if key not in seen:
                     seen.add(key)
                     yield pol, direction, h
@@ -126,9 +151,21 @@ def _host_network_query(cluster: Cluster, family: int) -> Query:
         """N's rules, as if h were a pod it could isolate."""
         as_pod = PodEndpoint(h)
         if direction == "Ingress":
-            return alg.or_(*(policy_rules.rule_matches(alg, cluster, pol, r, client.endpoint, packet.src_ip, as_pod, packet) for r in pol.ingress))
+            return alg.or_(
+                *(
+                    policy_rules.rule_matches(
+                        alg, cluster, pol, r, client.endpoint, packet.src_ip, as_pod, packet
+                    )
+                    for r in pol.ingress
+                )
+            )
         other = path.destination
-        return alg.or_(*(policy_rules.rule_matches(alg, cluster, pol, r, other, packet.dst_ip, other, packet) for r in pol.egress))
+        return alg.or_(
+            *(
+                policy_rules.rule_matches(alg, cluster, pol, r, other, packet.dst_ip, other, packet)
+                for r in pol.egress
+            )
+        )
 
     def cases() -> list[Case]:
         out = []
@@ -144,7 +181,10 @@ def _host_network_query(cluster: Cluster, family: int) -> Query:
             for src, dst, _same in pairs:
                 client = src.client(cluster)
                 case = flows.flow_case(
-                    enc, packet, src, dst,
+                    enc,
+                    packet,
+                    src,
+                    dst,
                     extra=lambda path, term, c=client, pol=pol, direction=direction, h=h: alg.and_(
                         term, alg.not_(would(pol, direction, h, path, c))
                     ),
@@ -152,7 +192,9 @@ def _host_network_query(cluster: Cluster, family: int) -> Query:
                 if case is not None:
                     sub.append(case)
             if sub:
-                out.append(Case((pol, direction, h, tuple(sub)), alg.or_(*(c.formula for c in sub))))
+                out.append(
+                    Case((pol, direction, h, tuple(sub)), alg.or_(*(c.formula for c in sub)))
+                )
         return out
 
     def explain(case: Case, model) -> Counterexample:
@@ -160,7 +202,11 @@ def _host_network_query(cluster: Cluster, family: int) -> Query:
         key = next(c.key for c in sub if is_true(model, c.formula))
         w = flows.decode(enc, model, key, packet)
         _, t = flows.replay(cluster, w, what="isolation (hostNetwork)")
-        flow = f"{w.source_label} reaches it" if direction == "Ingress" else f"it reaches {w.destination_label}"
+        flow = (
+            f"{w.source_label} reaches it"
+            if direction == "Ingress"
+            else f"it reaches {w.destination_label}"
+        )
         return Counterexample(
             summary=(
                 f"{h.ref} runs on the host network, so NetworkPolicy {pol.ref} selects it for {direction} but cannot "
@@ -179,8 +225,16 @@ def _host_network_query(cluster: Cluster, family: int) -> Query:
     def prefer(case: Case):
         """An example from (to) a pod reads best, on a port the pod declares."""
         sub = case.key[3]
-        pod_side = [c for c in sub if _is_pod_network(c.key.source if case.key[1] == "Ingress" else c.key.destination)]
-        return alg.and_(alg.or_(*(c.formula for c in pod_side)), ports(sub[0])) if pod_side else ports(sub[0])
+        pod_side = [
+            c
+            for c in sub
+            if _is_pod_network(c.key.source if case.key[1] == "Ingress" else c.key.destination)
+        ]
+        return (
+            alg.and_(alg.or_(*(c.formula for c in pod_side)), ports(sub[0]))
+            if pod_side
+            else ports(sub[0])
+        )
 
     return Query(f"IPv{family} hostNetwork", (enc,), cases, explain, prefer)
 
@@ -211,8 +265,14 @@ def _ipblock_query(cluster: Cluster, family: int) -> Query:
             for src, dst, same in flows.split_pairs(cluster, sources, destinations):
                 client = src.client(strict_cluster)
                 case = flows.flow_case(
-                    enc, packet, src, dst, same,
-                    extra=lambda path, term, c=client: alg.and_(term, alg.not_(strict.allowed(c, path, packet))),
+                    enc,
+                    packet,
+                    src,
+                    dst,
+                    same,
+                    extra=lambda path, term, c=client: alg.and_(
+                        term, alg.not_(strict.allowed(c, path, packet))
+                    ),
                 )
                 if case is not None:
                     out.append(case)
@@ -221,7 +281,9 @@ def _ipblock_query(cluster: Cluster, family: int) -> Query:
     def explain(case: Case, model) -> Counterexample:
         w = flows.decode(enc, model, case.key, packet)
         concrete, t = flows.replay(cluster, w, what="isolation (ipBlock)")
-        t_strict = flows.replay(strict_cluster, w, expect_allowed=False, what="isolation (ipBlock, strict profile)")[1]
+        t_strict = flows.replay(
+            strict_cluster, w, expect_allowed=False, what="isolation (ipBlock, strict profile)"
+        )[1]
         blocks = _ipblock_rules(concrete, w)
         return Counterexample(
             summary=(
@@ -237,19 +299,34 @@ def _ipblock_query(cluster: Cluster, family: int) -> Query:
             details={"path": w.path.describe(), "profile": "ipBlock matches pod IPs (Calico)"},
         )
 
-    return Query(f"IPv{family} ipBlock", (enc, strict), cases, explain, flows.prefer_declared_ports(enc, packet))
+    return Query(
+        f"IPv{family} ipBlock",
+        (enc, strict),
+        cases,
+        explain,
+        flows.prefer_declared_ports(enc, packet),
+    )
 
 
 def _ipblock_rules(cluster: Cluster, w) -> str:
     """Name the ipBlocks (policy, rule) that hold the witness's addresses."""
     names = []
-    for pod, other_ip, direction in ((w.destination, w.packet.src_ip, "Ingress"), (w.source, w.packet.dst_ip, "Egress")):
+    for pod, other_ip, direction in (
+        (w.destination, w.packet.src_ip, "Ingress"),
+        (w.source, w.packet.dst_ip, "Egress"),
+    ):
         if not isinstance(pod, Pod):
             continue
         for p in policy_rules.isolating_policies(cluster, pod, direction):
             for i, rule in enumerate(p.rules(direction)):
                 for peer in rule.peers:
                     b = peer.ip_block
-                    if b is not None and other_ip in b.cidr and not any(other_ip in e for e in b.except_):
-                        names.append(f"ipBlock {b} of {p.ref} {direction.lower()}[{i}] ({rule.source})")
+                    if (
+                        b is not None
+                        and other_ip in b.cidr
+                        and not any(other_ip in e for e in b.except_)
+                    ):
+                        names.append(
+                            f"ipBlock {b} of {p.ref} {direction.lower()}[{i}] ({rule.source})"
+                        )
     return ", ".join(dict.fromkeys(names))

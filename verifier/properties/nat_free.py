@@ -55,8 +55,17 @@ def _groups(cluster: Cluster, pods: list[Pod], family: int) -> list[list[Pod]]:
     return list(out.values())
 
 
-def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
-    return prove(NAME, NAME, STATEMENT, [_query(cluster, f) for f in cluster.families], timeout=timeout, limit=max_counterexamples)
+def check(
+    cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
+    return prove(
+        NAME,
+        NAME,
+        STATEMENT,
+        [_query(cluster, f) for f in cluster.families],
+        timeout=timeout,
+        limit=max_counterexamples,
+    )
 
 
 def _query(cluster: Cluster, family: int) -> Query:
@@ -77,7 +86,9 @@ def _query(cluster: Cluster, family: int) -> Query:
                 decision = journey.evaluate(alg, cluster, client, path, packet).flow
                 if decision.snat is False:
                     continue
-                formula = alg.and_(enc.one_of(packet.src_ip, src), enc.one_of(packet.dst_ip, dst), decision.snat)
+                formula = alg.and_(
+                    enc.one_of(packet.src_ip, src), enc.one_of(packet.dst_ip, dst), decision.snat
+                )
                 out.append(Case((tuple(src), tuple(dst)), formula))
         return out
 
@@ -86,7 +97,13 @@ def _query(cluster: Cluster, family: int) -> Query:
         concrete = enc.concrete_packet(model, packet)
         source = enc.pod_at(model, concrete.src_ip, src) or src[0]
         dest = enc.pod_at(model, concrete.dst_ip, dst) or dst[0]
-        w = flows.Witness(source, dest, journey.Path(PodEndpoint(dest), None, None), concrete, enc.allocation(model))
+        w = flows.Witness(
+            source,
+            dest,
+            journey.Path(PodEndpoint(dest), None, None),
+            concrete,
+            enc.allocation(model),
+        )
         t, nat = _replay(cluster, w)
         return Counterexample(
             summary=f"{w.source_label} -> {w.destination_label}: {nat}",
@@ -106,7 +123,9 @@ def _nat_deciders(cluster: Cluster, t) -> tuple[Decider, ...]:
 
 
 def _config_decider(cluster: Cluster) -> Decider:
-    return Decider("ClusterNetwork", "cluster", part="spec.masquerade", source=cluster.config.source)
+    return Decider(
+        "ClusterNetwork", "cluster", part="spec.masquerade", source=cluster.config.source
+    )
 
 
 def _replay(cluster: Cluster, w: flows.Witness):
@@ -123,7 +142,11 @@ def _replay(cluster: Cluster, w: flows.Witness):
             f"nat-free-pod-to-pod: Z3 says {w.source.ref} -> {w.packet.dst_ip} is source-NATed, the engine's trace shows no masquerade"
         )
     node = open_cluster.node_by_name.get(w.source.node_name or "")
-    how = f"node {node.name} rewrites the source to {node.ip(w.packet.family)}" if node else "the source is rewritten"
+    how = (
+        f"node {node.name} rewrites the source to {node.ip(w.packet.family)}"
+        if node
+        else "the source is rewritten"
+    )
     why = f" ({cluster.config.masquerade.mode} masquerade: {w.packet.dst_ip} is not exempt)"
     policed = trace(concrete, w.source.ref, w.packet.dst_ip, w.packet.dst_port, w.packet.protocol)
     if not policed.reachable:

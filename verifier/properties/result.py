@@ -47,9 +47,9 @@ class Counterexample:
 
     @property
     def location(self) -> Decider | None:
-        return next((o for o in self.objects if o.source is not None and o.source.line is not None), None) or (
-            self.objects[0] if self.objects else None
-        )
+        return next(
+            (o for o in self.objects if o.source is not None and o.source.line is not None), None
+        ) or (self.objects[0] if self.objects else None)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,9 +105,19 @@ class PropertyResult:
         'unknown'
         """
         if found:
-            return cls(prop, name, Status.VIOLATED, statement, tuple(found), seconds=seconds, **extra)
+            return cls(
+                prop, name, Status.VIOLATED, statement, tuple(found), seconds=seconds, **extra
+            )
         if unknown:
-            return cls(prop, name, Status.UNKNOWN, statement, reason="; ".join(unknown), seconds=seconds, **extra)
+            return cls(
+                prop,
+                name,
+                Status.UNKNOWN,
+                statement,
+                reason="; ".join(unknown),
+                seconds=seconds,
+                **extra,
+            )
         return cls(prop, name, Status.HOLDS, statement, seconds=seconds, **extra)
 
     def _repr_html_(self) -> str:

@@ -38,7 +38,9 @@ STATEMENT = (
 )
 
 
-def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+def check(
+    cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
     reported: set = set()
     queries = []
     for family in cluster.families:
@@ -74,7 +76,14 @@ def _clients(cluster: Cluster, family: int, near: str | None) -> list[Client]:
     kind of client and its node."""
     out: list[Client] = []
     for node in sorted(cluster.nodes, key=lambda n: n.name != near):
-        pod = next((p for p in cluster.live_pods if p.node_name == node.name and not p.host_network and p.ip(family) is not None), None)
+        pod = next(
+            (
+                p
+                for p in cluster.live_pods
+                if p.node_name == node.name and not p.host_network and p.ip(family) is not None
+            ),
+            None,
+        )
         if pod is not None:
             out.append(Client.of_pod(cluster, pod))
         if node.ip(family) is not None:
@@ -83,7 +92,9 @@ def _clients(cluster: Cluster, family: int, near: str | None) -> list[Client]:
     return out
 
 
-def _dnat_targets(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> dict[tuple, tuple[Client, journey.Path]]:
+def _dnat_targets(
+    cluster: Cluster, svc: Service, sp: ServicePort, family: int
+) -> dict[tuple, tuple[Client, journey.Path]]:
     """Every backend ``ip:port`` some client is DNATed to through a frontend of this Service port,
     with one client and path that show it (the journey, as the engine walks it).
 
@@ -91,7 +102,11 @@ def _dnat_targets(cluster: Cluster, svc: Service, sp: ServicePort, family: int) 
     are tried first (a Local traffic policy picks the backends of the client's node).
     """
     out: dict[tuple, tuple[Client, journey.Path]] = {}
-    fronts = [f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family]
+    fronts = [
+        f
+        for f in svc_rules.frontends(cluster)
+        if f.service is svc and f.service_port == sp and f.family == family
+    ]
     fronts.sort(key=lambda f: f.kind != svc_rules.CLUSTER_IP)
     for b in svc_rules.candidates(cluster, svc, sp, family):
         key = (b.ip, b.port)
@@ -125,7 +140,9 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
                 continue
             # 2. a ready selected pod on which the named targetPort does not resolve
             # (when it resolves on none of them, case 1 already says so, naming them)
-            if isinstance(sp.target, str) and any(p.named_port(sp.target, sp.protocol) is not None for p in selected):
+            if isinstance(sp.target, str) and any(
+                p.named_port(sp.target, sp.protocol) is not None for p in selected
+            ):
                 for pod in selected:
                     if pod.ready and pod.named_port(sp.target, sp.protocol) is None:
                         cases.append(Case(("unresolved", svc, sp, family, pod), True))
@@ -146,7 +163,9 @@ def _cases(cluster: Cluster, enc: Encoder, family: int) -> list[Case]:
                             if expected[p.ref] is not None and expected[p.ref] == b.port
                         )
                     )
-                cases.append(Case(("foreign", svc, sp, family, b, client, path), alg.not_(intended)))
+                cases.append(
+                    Case(("foreign", svc, sp, family, b, client, path), alg.not_(intended))
+                )
     # 4. two Services on one frontend
     for (ip, _port, _proto), fronts in svc_rules.frontend_index(cluster).items():
         services = {f.service.ref for f in fronts}
@@ -166,7 +185,11 @@ def _outside_example(cluster: Cluster, family: int):
     from ..semantics.addressing import outside_region
     from ..semantics.algebra import CONCRETE
 
-    for text in (("203.0.113.10", "198.51.100.10", "192.0.2.10", "8.8.8.8") if family == 4 else ("2001:db8::10", "2001:4860::8888")):
+    for text in (
+        ("203.0.113.10", "198.51.100.10", "192.0.2.10", "8.8.8.8")
+        if family == 4
+        else ("2001:db8::10", "2001:4860::8888")
+    ):
         ip = ip_address(text)
         if outside_region(CONCRETE, cluster, ip, family):
             return ip
@@ -197,8 +220,14 @@ def _client(cluster: Cluster, svc: Service, family: int):
 
 def _frontend(cluster: Cluster, svc: Service, sp: ServicePort, family: int):
     """The frontend to replay with: the ClusterIP of ``family``, else another of the Service's."""
-    fronts = [f for f in svc_rules.frontends(cluster) if f.service is svc and f.service_port == sp and f.family == family]
-    return next((f for f in fronts if f.kind == svc_rules.CLUSTER_IP), fronts[0] if fronts else None)
+    fronts = [
+        f
+        for f in svc_rules.frontends(cluster)
+        if f.service is svc and f.service_port == sp and f.family == family
+    ]
+    return next(
+        (f for f in fronts if f.kind == svc_rules.CLUSTER_IP), fronts[0] if fronts else None
+    )
 
 
 def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> Trace:
@@ -209,8 +238,12 @@ def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> T
     if svc.headless:
         pod = client if client is not None and not client.startswith("node/") else None
         if pod is None:
-            raise SoundnessError(f"service-resolution: no pod to resolve the headless Service {svc.ref} from")
-        return trace(cluster, pod, f"{svc.name}.{svc.namespace}", sp.port, sp.protocol, family=family)
+            raise SoundnessError(
+                f"service-resolution: no pod to resolve the headless Service {svc.ref} from"
+            )
+        return trace(
+            cluster, pod, f"{svc.name}.{svc.namespace}", sp.port, sp.protocol, family=family
+        )
     front = _frontend(cluster, svc, sp, family)
     if front is None:  # pragma: no cover - a non-headless Service port has a ClusterIP frontend
         raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no frontend to replay")
@@ -219,14 +252,18 @@ def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> T
     return trace(cluster, client, front.ip, front.port, front.protocol)
 
 
-def _replay_empty(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> tuple[Trace, ...]:
+def _replay_empty(
+    cluster: Cluster, svc: Service, sp: ServicePort, family: int
+) -> tuple[Trace, ...]:
     """The engine (or, for a headless Service, the cluster DNS) must show the port has no endpoint."""
     from ..semantics import dns as dns_rules
 
     if not svc.headless:
         t = _trace_to(cluster, svc, sp, family)
         if t.verdict is not Verdict.NO_ENDPOINTS:
-            raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}")
+            raise SoundnessError(
+                f"service-resolution: {svc.ref} port {sp} has no endpoint, the engine says {t.verdict}"
+            )
         return (t,)
     # No kube-proxy for a headless Service: its endpoints are DNS records. None at all: the name
     # is NXDOMAIN; some, but none with this port: the port's SRV records are missing.
@@ -234,13 +271,17 @@ def _replay_empty(cluster: Cluster, svc: Service, sp: ServicePort, family: int) 
     if not any(e.ready for e in svc_rules.service_endpoints(cluster, svc, family)):
         t = _trace_to(cluster, svc, sp, family)
         if t.verdict is not Verdict.NXDOMAIN:
-            raise SoundnessError(f"service-resolution: headless {svc.ref} has no ready endpoint, the engine says {t.verdict}")
+            raise SoundnessError(
+                f"service-resolution: headless {svc.ref} has no ready endpoint, the engine says {t.verdict}"
+            )
         return (t,)
     if sp.name:
         srv = f"_{sp.name}._{sp.protocol.lower()}.{svc.name}.{svc.namespace}.svc.{zone}"
         answer = dns_rules.lookup(cluster, srv, "SRV")
         if answer.records:
-            raise SoundnessError(f"service-resolution: headless {svc.ref} port {sp} has no endpoint, the cluster DNS answers {srv} SRV")
+            raise SoundnessError(
+                f"service-resolution: headless {svc.ref} port {sp} has no endpoint, the cluster DNS answers {srv} SRV"
+            )
     return ()
 
 
@@ -256,12 +297,16 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
         names = " and ".join(sorted({x.service.ref for x in fronts}))
         return Counterexample(
             summary=f"Services {names} both answer on {f.kind} {f.ip}:{f.port}/{f.protocol}; kube-proxy sends every connection to one of them",
-            objects=tuple(_port_decider(x.service, x.service_port, f"port {x.service_port}") for x in fronts),
+            objects=tuple(
+                _port_decider(x.service, x.service_port, f"port {x.service_port}") for x in fronts
+            ),
             details={"frontend": f"{f.ip}:{f.port}/{f.protocol}"},
         )
     svc, sp, family = key[1], key[2], key[3]
     if kind == "empty":
-        empty = [f for f in svc_rules.families_of(svc) if not svc_rules.candidates(cluster, svc, sp, f)] or [family]
+        empty = [
+            f for f in svc_rules.families_of(svc) if not svc_rules.candidates(cluster, svc, sp, f)
+        ] or [family]
         traces = tuple(t for f in empty for t in _replay_empty(cluster, svc, sp, f))
         lacking = _lacking(cluster, svc, sp, family)
         families = " and ".join(f"IPv{f}" for f in empty)
@@ -276,7 +321,9 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
         t = _trace_to(cluster, svc, sp, family)
         traces = (t,)
         if any(b.pod == pod.ref for b in t.branches):
-            raise SoundnessError(f"service-resolution: {pod.ref} lacks {sp.target}, yet the engine DNATs to it")
+            raise SoundnessError(
+                f"service-resolution: {pod.ref} lacks {sp.target}, yet the engine DNATs to it"
+            )
         return Counterexample(
             summary=(
                 f"Service {svc.ref} port {sp}: targetPort {sp.target!r}/{sp.protocol} is declared by no container of "
@@ -291,15 +338,27 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
 
     backend, client, path = key[4], key[5], key[6]
     where = backend.endpoint.origin
-    t = trace(cluster, _replay_client(cluster, client, family), path.entry.ip, path.entry.port, path.entry.protocol)
+    t = trace(
+        cluster,
+        _replay_client(cluster, client, family),
+        path.entry.ip,
+        path.entry.port,
+        path.entry.protocol,
+    )
     traces = (t,)
     if branch_of(t, path, backend.ip, backend.port) is None:
-        raise SoundnessError(f"service-resolution: Z3 says {svc.ref} DNATs to {backend.ip}:{backend.port} {path.describe()}, the engine does not")
+        raise SoundnessError(
+            f"service-resolution: Z3 says {svc.ref} DNATs to {backend.ip}:{backend.port} {path.describe()}, the engine does not"
+        )
     objects = [_port_decider(svc, sp, f"port {sp}")]
     if backend.endpoint.slice is not None:
         objects.insert(0, Decider.of(backend.endpoint.slice))
     holder = cluster.pod_by_ip.get(backend.ip)
-    who = f" (held by {holder.ref}, which the selector does not match)" if holder else " (no selected pod holds it)"
+    who = (
+        f" (held by {holder.ref}, which the selector does not match)"
+        if holder
+        else " (no selected pod holds it)"
+    )
     return Counterexample(
         summary=f"Service {svc.ref} port {sp} DNATs to {backend.ip}:{backend.port}{who}, from {where}",
         pods=(holder.ref,) if holder else (),
@@ -318,10 +377,14 @@ def _why_empty(cluster: Cluster, svc: Service, sp: ServicePort, families: list[i
     if not pods:
         sel = ",".join(f"{k}={v}" for k, v in sorted(svc.selector.items()))
         which = " or ".join(f"IPv{f}" for f in families)
-        return f"the selector {sel} matches no running pod with an {which} address in {svc.namespace}"
+        return (
+            f"the selector {sel} matches no running pod with an {which} address in {svc.namespace}"
+        )
     if all(_lacking(cluster, svc, sp, f) for f in families):
         names = ", ".join(p.ref for p in pods)
-        return f"no selected pod ({names}) declares a {sp.protocol} container port named {sp.target!r}"
+        return (
+            f"no selected pod ({names}) declares a {sp.protocol} container port named {sp.target!r}"
+        )
     return "none of the selected pods is ready"
 
 

@@ -32,10 +32,14 @@ STATEMENT = (
 )
 
 
-def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3) -> PropertyResult:
+def check(
+    cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
+) -> PropertyResult:
     pods = [p for p in cluster.live_pods if not p.host_network]
     findings = tuple(
-        Finding(f"{p.ref} has {ip}, outside every pod CIDR and IP pool of the cluster", (Decider.of(p),))
+        Finding(
+            f"{p.ref} has {ip}, outside every pod CIDR and IP pool of the cluster", (Decider.of(p),)
+        )
         for p in pods
         if not p.ip_allocated
         for ip in p.ips
@@ -46,12 +50,23 @@ def check(cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int =
         enc = Encoder(cluster, family)
         queries.append(
             Query(
-                f"IPv{family}", (enc,),
+                f"IPv{family}",
+                (enc,),
                 lambda enc=enc, family=family: _cases(cluster, enc, pods, family),
-                lambda case, model, enc=enc, family=family: _explain(cluster, enc, case.key, model, family),
+                lambda case, model, enc=enc, family=family: _explain(
+                    cluster, enc, case.key, model, family
+                ),
             )
         )
-    return prove(NAME, NAME, STATEMENT, queries, timeout=timeout, limit=max_counterexamples, findings=findings)
+    return prove(
+        NAME,
+        NAME,
+        STATEMENT,
+        queries,
+        timeout=timeout,
+        limit=max_counterexamples,
+        findings=findings,
+    )
 
 
 def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list[Case]:
@@ -65,9 +80,13 @@ def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list
             holders[p.ip(family)].append(p)
     for group in holders.values():
         for other in group[1:]:
-            cases.append(Case(("pods", group[0], other), alg.eq(enc.pod_ip(group[0]), enc.pod_ip(other))))
+            cases.append(
+                Case(("pods", group[0], other), alg.eq(enc.pod_ip(group[0]), enc.pod_ip(other)))
+            )
     # Service and node addresses, against concrete and allocated pod addresses.
-    others = [(ip, svc) for svc in cluster.services for ip in svc.cluster_ips if ip.version == family]
+    others = [
+        (ip, svc) for svc in cluster.services for ip in svc.cluster_ips if ip.version == family
+    ]
     others += [(ip, node) for node in cluster.nodes for ip in node.ips if ip.version == family]
     concrete_others: dict = defaultdict(list)
     for ip, obj in others:
@@ -100,7 +119,9 @@ def _explain(cluster: Cluster, enc: Encoder, key, model, family: int) -> Counter
         )
     _, pod, obj, ip = key
     _replay_holders(cluster, allocation, ip, {pod.ref})
-    what = f"Service {obj.ref}'s cluster IP" if obj.kind == "Service" else f"node {obj.name}'s address"
+    what = (
+        f"Service {obj.ref}'s cluster IP" if obj.kind == "Service" else f"node {obj.name}'s address"
+    )
     alloc = {pod.ref: str(ip)} if pod.ip_allocated else {}
     how = " (an address its pool may allocate)" if pod.ip_allocated else ""
     return Counterexample(
@@ -113,7 +134,9 @@ def _explain(cluster: Cluster, enc: Encoder, key, model, family: int) -> Counter
 
 
 def _service_and_node_ips(cluster: Cluster) -> set:
-    return {ip for svc in cluster.services for ip in svc.cluster_ips} | {ip for n in cluster.nodes for ip in n.ips}
+    return {ip for svc in cluster.services for ip in svc.cluster_ips} | {
+        ip for n in cluster.nodes for ip in n.ips
+    }
 
 
 def _replay_holders(cluster: Cluster, allocation, ip, refs: set[str]) -> None:
@@ -124,4 +147,6 @@ def _replay_holders(cluster: Cluster, allocation, ip, refs: set[str]) -> None:
     concrete = instantiate(cluster, allocation)
     holding = {p.ref for p in concrete.live_pods if not p.host_network and ip in p.ips}
     if not refs <= holding or (len(refs) == 1 and ip not in _service_and_node_ips(concrete)):
-        raise SoundnessError(f"unique-pod-ips: Z3 says {sorted(refs)} share {ip}, the model says {sorted(holding)}")
+        raise SoundnessError(
+            f"unique-pod-ips: Z3 says {sorted(refs)} share {ip}, the model says {sorted(holding)}"
+        )

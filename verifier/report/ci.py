@@ -33,7 +33,9 @@ _RENDERERS: dict[str, Callable[[CheckReport, Invocation, bool], str]] = {
 FORMATS: tuple[str, ...] = tuple(_RENDERERS)
 
 
-def render(report: CheckReport, fmt: str, invocation: Invocation | None = None, *, color: bool = False) -> str:
+def render(
+    report: CheckReport, fmt: str, invocation: Invocation | None = None, *, color: bool = False
+) -> str:
     """``report`` in format ``fmt``. ``color`` only affects ``text`` (ANSI colours for a terminal)."""
     try:
         renderer = _RENDERERS[fmt]

@@ -32,7 +32,11 @@ def status_label(status: Status, *, color: bool = False) -> str:
     Padding is added outside the colour codes so columns line up either way.
     """
     word = str(status)
-    styled = click.style(word, fg=_COLOURS[status], bold=True if status is not Status.HOLDS else None) if color else word
+    styled = (
+        click.style(word, fg=_COLOURS[status], bold=True if status is not Status.HOLDS else None)
+        if color
+        else word
+    )
     return styled + " " * (_WIDTH - len(word))
 
 
@@ -42,7 +46,9 @@ def render_text(report: CheckReport, *, color: bool = False) -> str:
     for r in report.results:
         details = detail_lines(r)
         if details:
-            sections.append([f"{status_label(r.status, color=color)}  {title(r)}: {r.statement}", *details])
+            sections.append(
+                [f"{status_label(r.status, color=color)}  {title(r)}: {r.statement}", *details]
+            )
     total = summary_line(report)
     sections.append([click.style(total, fg=_COLOURS[report.status]) if color else total])
     return "\n\n".join("\n".join(lines) for lines in sections if lines)

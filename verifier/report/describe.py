@@ -61,7 +61,9 @@ def real_source(source: Source | None) -> Source | None:
     return source
 
 
-def counterexample_source(cx: Counterexample, result: PropertyResult | None = None) -> Source | None:
+def counterexample_source(
+    cx: Counterexample, result: PropertyResult | None = None
+) -> Source | None:
     """Where to point for ``cx``: the file line of its object at fault (``Counterexample.location``),
     else, for an invariant's counterexample, the line the invariant was written on."""
     at = cx.location
@@ -97,7 +99,10 @@ def counterexample_lines(cx: Counterexample) -> list[str]:
         lines.append(f"packet: {cx.packet}")
     if cx.allocation:
         # Pods without an address in the input: say which addresses the proof picked.
-        lines.append("addresses netverify chose: " + ", ".join(f"{k} = {v}" for k, v in sorted(cx.allocation.items())))
+        lines.append(
+            "addresses netverify chose: "
+            + ", ".join(f"{k} = {v}" for k, v in sorted(cx.allocation.items()))
+        )
     for t in cx.traces:
         lines.extend(format_trace(t).splitlines())
     return lines

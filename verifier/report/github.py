@@ -59,7 +59,9 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     >>> command("error", "two\\nlines", file="a,b.yaml", line=3, title=None)
     '::error file=a%2Cb.yaml,line=3::two%0Alines'
     """
-    props = ",".join(f"{k}={escape_property(str(v))}" for k, v in properties.items() if v is not None)
+    props = ",".join(
+        f"{k}={escape_property(str(v))}" for k, v in properties.items() if v is not None
+    )
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
@@ -80,9 +82,16 @@ def render_github(report: CheckReport) -> str:
 
 def _annotations(result: PropertyResult) -> list[str]:
     heading = f"netverify {title(result)}"
-    out = [_annotate("error", "\n".join(counterexample_lines(cx)), counterexample_source(cx, result), heading) for cx in result.counterexamples]
+    out = [
+        _annotate(
+            "error", "\n".join(counterexample_lines(cx)), counterexample_source(cx, result), heading
+        )
+        for cx in result.counterexamples
+    ]
     if result.status is Status.VIOLATED and not result.counterexamples:
-        out.append(_annotate("error", f"violated: {result.statement}", result_source(result), heading))
+        out.append(
+            _annotate("error", f"violated: {result.statement}", result_source(result), heading)
+        )
     if result.status is Status.UNKNOWN:
         reason = result.reason or "the solver could not decide"
         text = f"could not decide whether {result.statement}: {reason}"

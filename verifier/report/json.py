@@ -30,6 +30,8 @@ def report_dict(report: CheckReport, invocation: Invocation | None = None) -> di
     return data
 
 
-def render_json(report: CheckReport, invocation: Invocation | None = None, *, indent: int | None = 2) -> str:
+def render_json(
+    report: CheckReport, invocation: Invocation | None = None, *, indent: int | None = 2
+) -> str:
     # default=str: details dicts may hold IPs or other small values without a JSON type.
     return json.dumps(report_dict(report, invocation), indent=indent, default=str)

@@ -55,7 +55,9 @@ def render_junit(report: CheckReport) -> str:
     for result in report.results:
         _testcase(suite, result)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    )
 
 
 def _testcase(suite: ET.Element, result: PropertyResult) -> None:
@@ -84,12 +86,16 @@ def _testcase(suite: ET.Element, result: PropertyResult) -> None:
         reason = result.reason or "the solver could not decide"
         error = ET.SubElement(case, "error", type="unknown", message=_clean(f"unknown: {reason}"))
         error.text = _clean(f"could not decide whether {result.statement}\nreason: {reason}")
-    out = [f"{result.status.value}: {result.statement}"] + [f"note: {f.message}" for f in result.findings]
+    out = [f"{result.status.value}: {result.statement}"] + [
+        f"note: {f.message}" for f in result.findings
+    ]
     ET.SubElement(case, "system-out").text = _clean("\n".join(out))
 
 
 def _counterexamples_text(result: PropertyResult) -> str:
-    blocks = ["\n".join(numbered_counterexample(i, cx)) for i, cx in enumerate(result.counterexamples, 1)]
+    blocks = [
+        "\n".join(numbered_counterexample(i, cx)) for i, cx in enumerate(result.counterexamples, 1)
+    ]
     if result.reason:
         blocks.append(f"also: {result.reason}")
     return "\n\n".join(blocks)

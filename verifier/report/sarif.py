@@ -45,7 +45,9 @@ from .describe import Invocation, counterexample_source, real_source, result_sou
 
 __all__ = ["SCHEMA_URI", "artifact_uri", "render_sarif", "rule_id", "sarif_log"]
 
-SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SCHEMA_URI = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 _FINGERPRINT = "netverify/v1"
 
 
@@ -119,7 +121,11 @@ def _rule(result: PropertyResult) -> dict[str, Any]:
     invariant = result.property == "invariant"
     title = TITLES.get(result.property, result.property)
     # An invariant's statement is that invariant's; the shared rule describes them all.
-    full = "A network invariant declared in the --invariants file holds." if invariant else result.statement
+    full = (
+        "A network invariant declared in the --invariants file holds."
+        if invariant
+        else result.statement
+    )
     return {
         "id": rule_id(result),
         "name": "".join(part.capitalize() for part in result.property.split("-")),
@@ -139,7 +145,15 @@ def _results(result: PropertyResult, rule_index: int, fallback: str | None) -> l
     out = []
     for cx in result.counterexamples:
         others = [o for o in cx.objects if o is not cx.location]
-        item = _result(result, rule_index, "error", prefix + cx.summary, cx.location, counterexample_source(cx, result), fallback)
+        item = _result(
+            result,
+            rule_index,
+            "error",
+            prefix + cx.summary,
+            cx.location,
+            counterexample_source(cx, result),
+            fallback,
+        )
         related = [_location(o, real_source(o.source), None, message=o.ref) for o in others]
         if related:
             item["relatedLocations"] = [{"id": i, **loc} for i, loc in enumerate(related, 1)]
@@ -149,24 +163,39 @@ def _results(result: PropertyResult, rule_index: int, fallback: str | None) -> l
         item["properties"] = _properties(result, cx)
         out.append(item)
     if result.status is Status.VIOLATED and not result.counterexamples:
-        out.append(_summary_result(result, rule_index, "error", prefix + result.statement, fallback))
+        out.append(
+            _summary_result(result, rule_index, "error", prefix + result.statement, fallback)
+        )
     if result.status is Status.UNKNOWN:
         reason = result.reason or "the solver could not decide"
         text = f"{prefix}could not decide whether {result.statement} ({reason})"
         out.append(_summary_result(result, rule_index, "warning", text, fallback))
     for f in result.findings:
         at = f.objects[0] if f.objects else None
-        item = _result(result, rule_index, "note", prefix + f.message, at, real_source(at.source) if at else None, fallback)
+        item = _result(
+            result,
+            rule_index,
+            "note",
+            prefix + f.message,
+            at,
+            real_source(at.source) if at else None,
+            fallback,
+        )
         item["partialFingerprints"] = {_FINGERPRINT: _fingerprint(result, f.objects, f.message)}
         out.append(item)
     return out
 
 
-def _summary_result(result: PropertyResult, rule_index: int, level: str, text: str, fallback: str | None) -> dict[str, Any]:
+def _summary_result(
+    result: PropertyResult, rule_index: int, level: str, text: str, fallback: str | None
+) -> dict[str, Any]:
     """A result about the whole property (not one counterexample), at the invariant if any."""
     item = _result(result, rule_index, level, text, None, result_source(result), fallback)
     item["partialFingerprints"] = {_FINGERPRINT: _fingerprint(result, (), level)}
-    item["properties"] = {"status": result.status.value, **({"reason": result.reason} if result.reason else {})}
+    item["properties"] = {
+        "status": result.status.value,
+        **({"reason": result.reason} if result.reason else {}),
+    }
     return item
 
 
@@ -189,13 +218,23 @@ def _result(
     }
 
 
-def _location(obj: Decider | None, source: Source | None, fallback: str | None, *, message: str | None = None) -> dict[str, Any]:
+def _location(
+    obj: Decider | None, source: Source | None, fallback: str | None, *, message: str | None = None
+) -> dict[str, Any]:
     loc: dict[str, Any] = {}
-    physical = _physical(source) if source is not None else _physical(Source(fallback, 1)) if fallback else None
+    physical = (
+        _physical(source)
+        if source is not None
+        else _physical(Source(fallback, 1))
+        if fallback
+        else None
+    )
     if physical:
         loc["physicalLocation"] = physical
     if obj is not None:
-        loc["logicalLocations"] = [{"name": obj.name, "fullyQualifiedName": obj.ref, "kind": "resource"}]
+        loc["logicalLocations"] = [
+            {"name": obj.name, "fullyQualifiedName": obj.ref, "kind": "resource"}
+        ]
     if message:
         loc["message"] = {"text": message}
     return loc
@@ -213,7 +252,12 @@ def _code_flow(trace: Trace) -> dict[str, Any]:
     steps = []
     for hop in trace.all_hops:
         decider = next((d for d in hop.deciders if real_source(d.source) is not None), None)
-        location = _location(decider, real_source(decider.source) if decider else None, None, message=f"{hop.step}: {hop.outcome}: {hop.detail}")
+        location = _location(
+            decider,
+            real_source(decider.source) if decider else None,
+            None,
+            message=f"{hop.step}: {hop.outcome}: {hop.detail}",
+        )
         steps.append({"location": location})
     if not steps:  # a threadFlow needs at least one location
         steps.append({"location": {"message": {"text": str(trace)}}})
@@ -235,7 +279,11 @@ def _properties(result: PropertyResult, cx: Counterexample) -> dict[str, Any]:
 
 def _fingerprint(result: PropertyResult, objects: tuple[Decider, ...], fallback_text: str) -> str:
     """What identifies the problem across runs: rule, invariant, objects at fault (no lines)."""
-    parts = [rule_id(result), result.name, *(o.ref for o in objects)] if objects else [rule_id(result), result.name, fallback_text]
+    parts = (
+        [rule_id(result), result.name, *(o.ref for o in objects)]
+        if objects
+        else [rule_id(result), result.name, fallback_text]
+    )
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 

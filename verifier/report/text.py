@@ -16,7 +16,9 @@ from ..trace import Branch, Hop, Trace
 __all__ = ["format_trace", "format_hops", "format_resolution", "format_table", "format_diff"]
 
 
-def format_hops(hops: Iterable[Hop], *, start: int = 1, indent: str = "  ", wide: bool = False) -> list[str]:
+def format_hops(
+    hops: Iterable[Hop], *, start: int = 1, indent: str = "  ", wide: bool = False
+) -> list[str]:
     lines = []
     for i, hop in enumerate(hops, start):
         line = f"{indent}{i}. {hop.step:<8} {hop.outcome}: {hop.detail}"
@@ -58,20 +60,29 @@ def format_trace(trace: Trace, *, wide: bool = False) -> str:
 
 def format_resolution(res) -> str:
     """``netverify dns`` text: the answer, then the search-list walk."""
-    lines = [f"{res.rcode}  {res.name} {res.qtype}" + (f"  (answered by {res.answered_by})" if res.answered_by else "")]
+    lines = [
+        f"{res.rcode}  {res.name} {res.qtype}"
+        + (f"  (answered by {res.answered_by})" if res.answered_by else "")
+    ]
     for r in res.answers:
         lines.append(f"  {r.name}\t{r.type}\t{r.data}")
     lines.append("  search:")
     for a in res.candidates:
         lines.append(f"    {a.query_name:<50} {a.rcode}{'  <- answer' if a.answered else ''}")
     conf = res.resolver
-    lines.append(f"  resolver: nameservers {', '.join(conf.nameservers) or '-'}; ndots {conf.ndots}")
+    lines.append(
+        f"  resolver: nameservers {', '.join(conf.nameservers) or '-'}; ndots {conf.ndots}"
+    )
     return "\n".join(lines)
 
 
 def format_table(rows: list[list[str]], header: list[str]) -> str:
     """A left-aligned column table, like ``kubectl get``."""
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)] if rows else [len(h) for h in header]
+    widths = (
+        [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
+        if rows
+        else [len(h) for h in header]
+    )
     out = ["   ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     for r in rows:
         out.append("   ".join(str(x).ljust(w) for x, w in zip(r, widths, strict=True)).rstrip())
@@ -101,8 +112,16 @@ def format_diff(d, *, wide: bool = False) -> str:
         via = f" {c.via}" if getattr(c, "via", None) else ""
         lines.append(f"    example {c.example_pods[0]} -> {c.example_pods[1]}  {c.example}{via}")
         for label, t in (("before", c.old_trace), ("after", c.new_trace)):
-            decisive = [h for h in t.all_hops if h.step in ("egress", "ingress") and (h.outcome == "denied" or h.deciders)]
-            why = "; ".join(f"{h.step} {h.outcome}" + (f" by {', '.join(map(str, h.deciders))}" if h.deciders else "") for h in decisive)
+            decisive = [
+                h
+                for h in t.all_hops
+                if h.step in ("egress", "ingress") and (h.outcome == "denied" or h.deciders)
+            ]
+            why = "; ".join(
+                f"{h.step} {h.outcome}"
+                + (f" by {', '.join(map(str, h.deciders))}" if h.deciders else "")
+                for h in decisive
+            )
             lines.append(f"    {label:<6} {t.verdict}" + (f": {why}" if why else ""))
             if wide:
                 lines += format_hops(t.all_hops, indent="        ")
@@ -112,7 +131,11 @@ def format_diff(d, *, wide: bool = False) -> str:
         lines.append(f"pods only in the old state: {', '.join(d.removed_pods)}")
     allowed, denied = len(d.newly_allowed), len(d.newly_denied)
     if not (d.changes or d.added_pods or d.removed_pods):
-        summary = "no flow changes between the two states" if complete else f"no flow changes found, but the search is incomplete ({d.status})"
+        summary = (
+            "no flow changes between the two states"
+            if complete
+            else f"no flow changes found, but the search is incomplete ({d.status})"
+        )
     else:
         summary = f"{allowed} newly allowed, {denied} newly denied workload pair(s)"
         if not complete:

@@ -43,7 +43,9 @@ __all__ = [
 ]
 
 #: ip-masq-agent's default nonMasqueradeCIDRs (RFC 1918).
-IP_MASQ_AGENT_DEFAULTS = tuple(ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+IP_MASQ_AGENT_DEFAULTS = tuple(
+    ip_network(c) for c in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
+)
 LINK_LOCAL = {4: ip_network("169.254.0.0/16"), 6: ip_network("fe80::/10")}
 
 
@@ -114,7 +116,12 @@ def outside_region(alg: Algebra, cluster: Cluster, ip: Term, family: int) -> Ter
 
     nets = [n for n in cluster.pod_cidrs if n.version == family]
     nets += [n for n in service_ranges(cluster) if n.version == family]
-    strays = [a for p in cluster.live_pods for a in p.ips if a.version == family and not any(a in n for n in nets)]
+    strays = [
+        a
+        for p in cluster.live_pods
+        for a in p.ips
+        if a.version == family and not any(a in n for n in nets)
+    ]
     nodes = [a for n in cluster.nodes for a in n.ips if a.version == family]
     return alg.and_(
         *(alg.not_(alg.in_cidr(ip, n)) for n in nets),
@@ -146,7 +153,12 @@ def snat_exemptions(cluster: Cluster, node: Node | None, family: int) -> tuple[N
     if mode == "calico":
         nets = [p.cidr for p in cluster.ip_pools if p.cidr.version == family]
         if masq.exclude_host_ips:
-            nets += [ipaddress.ip_network(ip) for n in cluster.nodes for ip in n.ips if ip.version == family]
+            nets += [
+                ipaddress.ip_network(ip)
+                for n in cluster.nodes
+                for ip in n.ips
+                if ip.version == family
+            ]
         return tuple(nets)
     if mode == "ip-masq-agent":
         nets = list(masq.non_masquerade_cidrs or IP_MASQ_AGENT_DEFAULTS)
@@ -163,7 +175,9 @@ def snat_exemptions(cluster: Cluster, node: Node | None, family: int) -> tuple[N
     return ()
 
 
-def snat_applies(alg: Algebra, cluster: Cluster, source: Pod, src_ip: Term, dst_ip: Term, family: int) -> Term:
+def snat_applies(
+    alg: Algebra, cluster: Cluster, source: Pod, src_ip: Term, dst_ip: Term, family: int
+) -> Term:
     """Does the source pod's node masquerade this packet (NAT outgoing, §8.2)?
 
     ``src_ip``/``dst_ip`` are algebra terms: the encoder asks "for which
@@ -184,7 +198,9 @@ def snat_applies(alg: Algebra, cluster: Cluster, source: Pod, src_ip: Term, dst_
         from_nat_pool = alg.or_(*(alg.in_cidr(src_ip, p.cidr) for p in nat_pools))
         return alg.and_(from_nat_pool, alg.not_(exempt))
     if mode == "pod-network":
-        from_pods = alg.or_(*(alg.in_cidr(src_ip, n) for n in cluster.pod_cidrs if n.version == family))
+        from_pods = alg.or_(
+            *(alg.in_cidr(src_ip, n) for n in cluster.pod_cidrs if n.version == family)
+        )
         return alg.and_(from_pods, alg.not_(exempt))
     return alg.not_(exempt)
 
@@ -220,7 +236,9 @@ def _same_subnet(a: Node | None, b: Node | None, family: int) -> bool:
     )
 
 
-def encapsulation(cluster: Cluster, from_node: str | None, to_node: str | None, dst_ip: IP) -> tuple[str, IPPool | None]:
+def encapsulation(
+    cluster: Cluster, from_node: str | None, to_node: str | None, dst_ip: IP
+) -> tuple[str, IPPool | None]:
     """How inter-node pod traffic crosses the fabric, decided by the destination pool (§8.4)."""
     pool = pool_of(cluster, dst_ip)
     if pool is None:
@@ -235,12 +253,26 @@ def encapsulation(cluster: Cluster, from_node: str | None, to_node: str | None, 
     return "routed", pool
 
 
-def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip: IP, *, from_outside: bool = False) -> Route:
+def route(
+    cluster: Cluster,
+    from_node: str | None,
+    destination: Endpoint,
+    dst_ip: IP,
+    *,
+    from_outside: bool = False,
+) -> Route:
     """Where a packet from a pod (or host) on ``from_node`` (or from outside the cluster) to ``dst_ip`` is delivered."""
     from .services import in_service_range
 
-    if from_outside and isinstance(destination, PodEndpoint) and not outside_reaches_pods(cluster, destination.pod):
-        return Route("none", reason=f"{dst_ip} is a pod address on an overlay network: hosts outside the cluster have no route to it")
+    if (
+        from_outside
+        and isinstance(destination, PodEndpoint)
+        and not outside_reaches_pods(cluster, destination.pod)
+    ):
+        return Route(
+            "none",
+            reason=f"{dst_ip} is a pod address on an overlay network: hosts outside the cluster have no route to it",
+        )
     if isinstance(destination, PodEndpoint):
         to = destination.pod.node_name
         if to == from_node:
@@ -253,7 +285,12 @@ def route(cluster: Cluster, from_node: str | None, destination: Endpoint, dst_ip
         return Route("none", reason=f"{dst_ip} is in a pod range but no running pod holds it")
     if in_service_range(cluster, dst_ip):
         if from_outside:
-            return Route("none", reason=f"{dst_ip} is in a Service range: hosts outside the cluster have no route to ClusterIPs")
-        return Route("none", reason=f"{dst_ip} is in a Service range but no Service answers on this port and protocol: never delivered")
+            return Route(
+                "none",
+                reason=f"{dst_ip} is in a Service range: hosts outside the cluster have no route to ClusterIPs",
+            )
+        return Route(
+            "none",
+            reason=f"{dst_ip} is in a Service range but no Service answers on this port and protocol: never delivered",
+        )
     return Route("external")
-

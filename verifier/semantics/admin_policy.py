@@ -34,7 +34,9 @@ def subject_selects(cluster: Cluster, policy: AdminNetworkPolicy, pod: Pod) -> b
     return False
 
 
-def applicable(cluster: Cluster, pod: Pod, direction: str, *, baseline: bool) -> tuple[AdminNetworkPolicy, ...]:
+def applicable(
+    cluster: Cluster, pod: Pod, direction: str, *, baseline: bool
+) -> tuple[AdminNetworkPolicy, ...]:
     """The ANPs (by priority, then name) or the BANP that select ``pod`` and have ``direction`` rules.
 
     A policy without rules for a direction does not affect it: no implicit isolation (§4.4).
@@ -47,7 +49,15 @@ def applicable(cluster: Cluster, pod: Pod, direction: str, *, baseline: bool) ->
     return tuple(sorted(found, key=lambda p: (p.priority if p.priority is not None else 0, p.name)))
 
 
-def peer_condition(alg: Algebra, cluster: Cluster, peer: AdminPeer, other: Endpoint, other_ip: Term, family: int, action: str) -> Term:
+def peer_condition(
+    alg: Algebra,
+    cluster: Cluster,
+    peer: AdminPeer,
+    other: Endpoint,
+    other_ip: Term,
+    family: int,
+    action: str,
+) -> Term:
     """Does ``peer`` match the other end? An empty peer fails closed (§4.3)."""
     kind = peer.kind
     if kind == "invalid":
@@ -56,7 +66,9 @@ def peer_condition(alg: Algebra, cluster: Cluster, peer: AdminPeer, other: Endpo
         return alg.or_(*(alg.in_cidr(other_ip, n) for n in peer.networks if n.version == family))
     if kind == "nodes":
         nodes = [n for n in cluster.nodes if matches(peer.nodes, n.labels)]
-        return alg.or_(*(alg.eq(other_ip, alg.ip(ip)) for n in nodes for ip in n.ips if ip.version == family))
+        return alg.or_(
+            *(alg.eq(other_ip, alg.ip(ip)) for n in nodes for ip in n.ips if ip.version == family)
+        )
     if not isinstance(other, PodEndpoint):
         return alg.false  # hostNetwork pods and outside hosts are no namespaces/pods peers
     pod = other.pod
@@ -73,7 +85,10 @@ def port_condition(alg: Algebra, port: AdminPort, destination: Endpoint, packet:
             return alg.false
         return alg.or_(
             *(
-                alg.and_(alg.eq(packet.protocol, alg.protocol(p.protocol)), alg.eq(packet.dst_port, alg.port(p.container_port)))
+                alg.and_(
+                    alg.eq(packet.protocol, alg.protocol(p.protocol)),
+                    alg.eq(packet.dst_port, alg.port(p.container_port)),
+                )
                 for p in destination.pod.ports
                 if p.name == port.name
             )
@@ -87,11 +102,23 @@ def port_condition(alg: Algebra, port: AdminPort, destination: Endpoint, packet:
 
 
 def rule_condition(
-    alg: Algebra, cluster: Cluster, rule: AdminRule, other: Endpoint, other_ip: Term, destination: Endpoint, packet: Packet
+    alg: Algebra,
+    cluster: Cluster,
+    rule: AdminRule,
+    other: Endpoint,
+    other_ip: Term,
+    destination: Endpoint,
+    packet: Packet,
 ) -> Term:
     """A rule matches when a peer matches and (no ports, or a port matches)."""
-    peers = alg.or_(*(peer_condition(alg, cluster, p, other, other_ip, packet.family, rule.action) for p in rule.peers))
+    peers = alg.or_(
+        *(
+            peer_condition(alg, cluster, p, other, other_ip, packet.family, rule.action)
+            for p in rule.peers
+        )
+    )
     if rule.ports is None:
         return peers
-    return alg.and_(peers, alg.or_(*(port_condition(alg, p, destination, packet) for p in rule.ports)))
-
+    return alg.and_(
+        peers, alg.or_(*(port_condition(alg, p, destination, packet) for p in rule.ports))
+    )

@@ -25,7 +25,13 @@ _PORT_PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 def endpoint_labels(pod: Pod) -> Labels:
     """A workload endpoint's labels as Calico sees them: the pod's plus Calico's own."""
-    return Labels({**pod.labels, "projectcalico.org/namespace": pod.namespace, "projectcalico.org/orchestrator": "k8s"})
+    return Labels(
+        {
+            **pod.labels,
+            "projectcalico.org/namespace": pod.namespace,
+            "projectcalico.org/orchestrator": "k8s",
+        }
+    )
 
 
 def namespace_profile_labels(cluster: Cluster, namespace: str) -> Labels:
@@ -38,8 +44,12 @@ def _selects(cluster: Cluster, policy: CalicoPolicy, pod: Pod) -> bool:
         return False  # not a workload endpoint
     if policy.namespace is not None and pod.namespace != policy.namespace:
         return False
-    if policy.namespace is None and policy.namespace_selector and not calico_matches(
-        policy.namespace_selector, namespace_profile_labels(cluster, pod.namespace)
+    if (
+        policy.namespace is None
+        and policy.namespace_selector
+        and not calico_matches(
+            policy.namespace_selector, namespace_profile_labels(cluster, pod.namespace)
+        )
     ):
         return False
     return calico_matches(policy.selector or "all()", endpoint_labels(pod))
@@ -47,36 +57,63 @@ def _selects(cluster: Cluster, policy: CalicoPolicy, pod: Pod) -> bool:
 
 def applicable(cluster: Cluster, pod: Pod, direction: str) -> tuple[CalicoPolicy, ...]:
     """The Calico policies selecting ``pod`` whose ``types`` include ``direction``."""
-    return tuple(p for p in cluster.calico_policies if direction in p.types and _selects(cluster, p, pod))
+    return tuple(
+        p for p in cluster.calico_policies if direction in p.types and _selects(cluster, p, pod)
+    )
 
 
 def _in_scope(cluster: Cluster, policy: CalicoPolicy, entity: EntityRule, pod: Pod) -> bool:
     """Is the pod in the scope a rule's ``selector`` ranges over (§5.4)?"""
     if entity.namespace_selector:
-        return calico_matches(entity.namespace_selector, namespace_profile_labels(cluster, pod.namespace))
+        return calico_matches(
+            entity.namespace_selector, namespace_profile_labels(cluster, pod.namespace)
+        )
     if policy.namespace is not None:
         return pod.namespace == policy.namespace
     return True
 
 
-def _entity(alg: Algebra, cluster: Cluster, policy: CalicoPolicy, entity: EntityRule, rule: CalicoRule, other: Endpoint, ip: Term, port: Term | None, family: int, destination: Endpoint) -> Term:
+def _entity(
+    alg: Algebra,
+    cluster: Cluster,
+    policy: CalicoPolicy,
+    entity: EntityRule,
+    rule: CalicoRule,
+    other: Endpoint,
+    ip: Term,
+    port: Term | None,
+    family: int,
+    destination: Endpoint,
+) -> Term:
     terms: list[Term] = []
     if entity.nets:
         terms.append(alg.or_(*(alg.in_cidr(ip, n) for n in entity.nets if n.version == family)))
     if entity.not_nets:
-        terms.append(alg.not_(alg.or_(*(alg.in_cidr(ip, n) for n in entity.not_nets if n.version == family))))
+        terms.append(
+            alg.not_(alg.or_(*(alg.in_cidr(ip, n) for n in entity.not_nets if n.version == family)))
+        )
     pod = other.pod if isinstance(other, PodEndpoint) else None
     labels = endpoint_labels(pod) if pod is not None else None
     if entity.selector is not None or (entity.namespace_selector and entity.not_selector is None):
-        ok = pod is not None and _in_scope(cluster, policy, entity, pod) and calico_matches(entity.selector or "all()", labels)
+        ok = (
+            pod is not None
+            and _in_scope(cluster, policy, entity, pod)
+            and calico_matches(entity.selector or "all()", labels)
+        )
         terms.append(alg.true if ok else alg.false)
     if entity.not_selector is not None:
-        hit = pod is not None and _in_scope(cluster, policy, entity, pod) and calico_matches(entity.not_selector, labels)
+        hit = (
+            pod is not None
+            and _in_scope(cluster, policy, entity, pod)
+            and calico_matches(entity.not_selector, labels)
+        )
         terms.append(alg.false if hit else alg.true)
     if port is not None and entity.ports:
         terms.append(alg.or_(*(_port(alg, p, rule, port, destination) for p in entity.ports)))
     if port is not None and entity.not_ports:
-        terms.append(alg.not_(alg.or_(*(_port(alg, p, rule, port, destination) for p in entity.not_ports))))
+        terms.append(
+            alg.not_(alg.or_(*(_port(alg, p, rule, port, destination) for p in entity.not_ports)))
+        )
     return alg.and_(*terms)
 
 
@@ -91,7 +128,13 @@ def _port(alg: Algebra, spec, rule: CalicoRule, port: Term, destination: Endpoin
 
 
 def rule_condition(
-    alg: Algebra, cluster: Cluster, policy: CalicoPolicy, rule: CalicoRule, source: Endpoint, destination: Endpoint, packet: Packet
+    alg: Algebra,
+    cluster: Cluster,
+    policy: CalicoPolicy,
+    rule: CalicoRule,
+    source: Endpoint,
+    destination: Endpoint,
+    packet: Packet,
 ) -> Term:
     """Every criterion the rule sets must match the packet (§5.4)."""
     if rule.ip_version is not None and rule.ip_version != packet.family:
@@ -104,6 +147,32 @@ def rule_condition(
     if rule.not_protocol is not None and rule.not_protocol in _PORT_PROTOCOLS:
         terms.append(alg.not_(alg.eq(packet.protocol, alg.protocol(rule.not_protocol))))
     fam = packet.family
-    terms.append(_entity(alg, cluster, policy, rule.source_rule, rule, source, packet.src_ip, None, fam, destination))
-    terms.append(_entity(alg, cluster, policy, rule.destination, rule, destination, packet.dst_ip, packet.dst_port, fam, destination))
+    terms.append(
+        _entity(
+            alg,
+            cluster,
+            policy,
+            rule.source_rule,
+            rule,
+            source,
+            packet.src_ip,
+            None,
+            fam,
+            destination,
+        )
+    )
+    terms.append(
+        _entity(
+            alg,
+            cluster,
+            policy,
+            rule.destination,
+            rule,
+            destination,
+            packet.dst_ip,
+            packet.dst_port,
+            fam,
+            destination,
+        )
+    )
     return alg.and_(*terms)

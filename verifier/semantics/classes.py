@@ -131,7 +131,9 @@ def cidrs(cluster: Cluster) -> tuple[Network, ...]:
 
 def nodes_matter(cluster: Cluster) -> bool:
     """Must classes keep pods of different nodes apart? (NAT, node-specific CIDRs, the journey)"""
-    return pod_snat_possible(cluster) or node_specific_rules(cluster) or journey_nodes_matter(cluster)
+    return (
+        pod_snat_possible(cluster) or node_specific_rules(cluster) or journey_nodes_matter(cluster)
+    )
 
 
 @per_cluster
@@ -145,7 +147,11 @@ def pod_snat_possible(cluster: Cluster) -> bool:
     pools = [p.cidr for p in cluster.ip_pools]
     if not any(p.nat_outgoing for p in cluster.ip_pools):
         return False
-    return any(not any(ip in n for n in pools if n.version == ip.version) for p in cluster.live_pods for ip in p.ips)
+    return any(
+        not any(ip in n for n in pools if n.version == ip.version)
+        for p in cluster.live_pods
+        for ip in p.ips
+    )
 
 
 @per_cluster
@@ -166,14 +172,20 @@ def journey_nodes_matter(cluster: Cluster) -> bool:
     if any(f.kind != CLUSTER_IP for f in frontends(cluster)):
         return True
     return any(
-        s.internal_traffic_policy == "Local" or s.external_traffic_policy == "Local" for s in cluster.services
+        s.internal_traffic_policy == "Local" or s.external_traffic_policy == "Local"
+        for s in cluster.services
     )
 
 
 @per_cluster
 def node_specific_rules(cluster: Cluster) -> bool:
     """Can a rule tell one node's address from another's? (a CIDR holding some node IPs only, ANP ``nodes``)"""
-    if any(peer.nodes is not None for a in cluster.admin_policies for r in a.ingress + a.egress for peer in r.peers):
+    if any(
+        peer.nodes is not None
+        for a in cluster.admin_policies
+        for r in a.ingress + a.egress
+        for peer in r.peers
+    ):
         return True
     # A CIDR holding every node address (0.0.0.0/0, the whole datacenter) treats all nodes alike.
     for family in (4, 6):
@@ -203,10 +215,17 @@ def host_network_nodes_matter(cluster: Cluster) -> bool:
 def _pod_addresses(cluster: Cluster, family: int):
     """The pod ranges of ``family`` (widest first, nested ones dropped) and the live pod addresses outside them."""
     ranges: list[Network] = []
-    for n in sorted((n for n in cluster.pod_cidrs if n.version == family), key=lambda n: n.prefixlen):
+    for n in sorted(
+        (n for n in cluster.pod_cidrs if n.version == family), key=lambda n: n.prefixlen
+    ):
         if not any(n.subnet_of(r) for r in ranges):
             ranges.append(n)
-    strays = [ip for p in cluster.live_pods for ip in p.ips if ip.version == family and not any(ip in n for n in ranges)]
+    strays = [
+        ip
+        for p in cluster.live_pods
+        for ip in p.ips
+        if ip.version == family and not any(ip in n for n in ranges)
+    ]
     return tuple(ranges), tuple(strays)
 
 
@@ -230,7 +249,10 @@ def may_hold_pod_address(cluster: Cluster, net: Network, excepts: Iterable[Netwo
 
 
 def _signature(pod: Pod, nets: tuple[Network, ...]) -> tuple:
-    return tuple(tuple(i for i, n in enumerate(nets) if ip.version == n.version and ip in n) for ip in pod.ips)
+    return tuple(
+        tuple(i for i, n in enumerate(nets) if ip.version == n.version and ip in n)
+        for ip in pod.ips
+    )
 
 
 def pod_classes(
@@ -251,7 +273,9 @@ def pod_classes(
     nets = cidrs(cluster) if addresses else ()
     groups: dict[Any, list[Pod]] = {}
     for p in pods:
-        labels = p.labels if keys is None else Labels({k: v for k, v in p.labels.items() if k in keys})
+        labels = (
+            p.labels if keys is None else Labels({k: v for k, v in p.labels.items() if k in keys})
+        )
         key = (
             p.namespace,
             labels,
@@ -279,7 +303,9 @@ def _backend_index(cluster: Cluster, by_node: bool) -> dict[str, frozenset]:
             for ep in service_endpoints(cluster, svc, fam):
                 if ep.pod is not None:
                     node = ep.node_name if by_node else None
-                    out.setdefault(ep.pod.ref, set()).add((svc.ref, fam, ep.ports, ep.ready, ep.serving, ep.terminating, node))
+                    out.setdefault(ep.pod.ref, set()).add(
+                        (svc.ref, fam, ep.ports, ep.ready, ep.serving, ep.terminating, node)
+                    )
     return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -300,7 +326,9 @@ def _split(members: Sequence[Pod], node: str | None) -> list[tuple[tuple[Pod, ..
     return [(part, flag) for part, flag in ((here, True), (there, False)) if part]
 
 
-def pairs(cluster: Cluster, sources: Sequence[Sequence[Pod]], destinations: Sequence[Sequence[Pod]]) -> Iterator[ClassPair]:
+def pairs(
+    cluster: Cluster, sources: Sequence[Sequence[Pod]], destinations: Sequence[Sequence[Pod]]
+) -> Iterator[ClassPair]:
     """Every (source class, destination class) pair, split where a node decides.
 
     A hostNetwork pod *is* its node for policy: a pod on that node admits it past

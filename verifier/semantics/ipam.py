@@ -42,9 +42,13 @@ def pool_selects(pool: IPPool, node: Node | None) -> bool:
     return calico_matches(pool.node_selector, node.labels)
 
 
-def ranges(node: Node | None, pools: Sequence[IPPool], family: int, cluster_cidrs: Sequence[Network] = ()) -> tuple[Network, ...]:
+def ranges(
+    node: Node | None, pools: Sequence[IPPool], family: int, cluster_cidrs: Sequence[Network] = ()
+) -> tuple[Network, ...]:
     """Where a pod on ``node`` may get its ``family`` address, in the order the loader prefers."""
-    chosen = [p.cidr for p in usable_pools(pools) if p.cidr.version == family and pool_selects(p, node)]
+    chosen = [
+        p.cidr for p in usable_pools(pools) if p.cidr.version == family and pool_selects(p, node)
+    ]
     if chosen:
         return tuple(chosen)
     if node is not None and node.pod_cidr(family) is not None:

@@ -154,7 +154,9 @@ class Path:
 
     @property
     def backend_pod(self):
-        return self.backend.pod if self.backend is not None else getattr(self.destination, "pod", None)
+        return (
+            self.backend.pod if self.backend is not None else getattr(self.destination, "pod", None)
+        )
 
     def describe(self) -> str:
         if self.entry is None:
@@ -171,7 +173,9 @@ class Path:
         # A NodePort names its node; say where an externalIP or LB address was translated.
         shown = self.dnat_node is not None and e.kind in ("ExternalIP", "LoadBalancer")
         where = f" (translated on node {self.dnat_node.name})" if shown else ""
-        return f"through {e.kind} {ip}:{e.port}/{e.protocol} of Service {e.target.service.ref}{where}"
+        return (
+            f"through {e.kind} {ip}:{e.port}/{e.protocol} of Service {e.target.service.ref}{where}"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +214,10 @@ def _host_port_entries(cluster: Cluster, family: int) -> dict[tuple[IP, int, str
         if m.node_ip.version == family:
             # The scheduler keeps (hostIP, hostPort, protocol) unique per node; if the
             # input breaks that, the first pod's rule wins (hostports.match_host_port).
-            out.setdefault((m.node_ip, m.host_port, m.protocol), Entry(m.node_ip, m.host_port, m.protocol, HOST_PORT, m, m.node))
+            out.setdefault(
+                (m.node_ip, m.host_port, m.protocol),
+                Entry(m.node_ip, m.host_port, m.protocol, HOST_PORT, m, m.node),
+            )
     return out
 
 
@@ -279,37 +286,93 @@ def _translated(cluster: Cluster, client: Client, entry: Entry) -> Journey:
             translations.append((at, m))
             paths.append(
                 Path(
-                    PodEndpoint(m.pod), ip, port, entry, None, None, at, pre_dnat, None, at,
+                    PodEndpoint(m.pod),
+                    ip,
+                    port,
+                    entry,
+                    None,
+                    None,
+                    at,
+                    pre_dnat,
+                    None,
+                    at,
                 )
             )
             continue
         kind = client.kind if here or client.kind == "external" else "remote"
         t = translate(
-            cluster, kind, at.name if at is not None else None, entry.ip, entry.port, entry.protocol,
+            cluster,
+            kind,
+            at.name if at is not None else None,
+            entry.ip,
+            entry.port,
+            entry.protocol,
             client_ip=client.ip(family),
         )
         if t is None:  # pragma: no cover - entries() only lists what translate() matches
             raise AssertionError(f"no translation for {entry} on {at}")
-        if entry.kind == "LoadBalancer" and client.kind == "external" and t.policy == "Local" and t.outcome != DNAT:
+        if (
+            entry.kind == "LoadBalancer"
+            and client.kind == "external"
+            and t.policy == "Local"
+            and t.outcome != DNAT
+        ):
             continue  # the load balancer does not send to nodes without local endpoints
         translations.append((at, t))
         if t.outcome != DNAT:
-            paths.append(Path(endpoint_for_ip(cluster, entry.ip), entry.ip, entry.port, entry, t, None, at, pre_dnat, outcome=t.outcome, reason=t.reason))
+            paths.append(
+                Path(
+                    endpoint_for_ip(cluster, entry.ip),
+                    entry.ip,
+                    entry.port,
+                    entry,
+                    t,
+                    None,
+                    at,
+                    pre_dnat,
+                    outcome=t.outcome,
+                    reason=t.reason,
+                )
+            )
             continue
         for b in t.backends:
             destination = endpoint_of_backend(cluster, b.pod, b.ip)
             paths.append(
                 Path(
-                    destination, b.ip, b.port, entry, t, b, at, pre_dnat,
-                    at if b.masquerade else None, at,
+                    destination,
+                    b.ip,
+                    b.port,
+                    entry,
+                    t,
+                    b,
+                    at,
+                    pre_dnat,
+                    at if b.masquerade else None,
+                    at,
                 )
             )
     if not translations:  # an eTP=Local load balancer with no local endpoint anywhere
         t = translate(cluster, "external", None, entry.ip, entry.port, entry.protocol)
         translations.append((None, t))
-        paths.append(Path(endpoint_for_ip(cluster, entry.ip), entry.ip, entry.port, entry, t, outcome=t.outcome, reason=t.reason))
+        paths.append(
+            Path(
+                endpoint_for_ip(cluster, entry.ip),
+                entry.ip,
+                entry.port,
+                entry,
+                t,
+                outcome=t.outcome,
+                reason=t.reason,
+            )
+        )
     outcome = FORWARD if any(p.outcome == FORWARD for p in paths) else paths[0].outcome
-    return Journey(entry, outcome, tuple(paths), tuple(translations), None if outcome == FORWARD else paths[0].reason)
+    return Journey(
+        entry,
+        outcome,
+        tuple(paths),
+        tuple(translations),
+        None if outcome == FORWARD else paths[0].reason,
+    )
 
 
 def translated_paths(cluster: Cluster, client: Client, family: int) -> tuple[Path, ...]:
@@ -335,10 +398,18 @@ def destination_key(destination: Endpoint) -> tuple:
     return ("outside",)
 
 
-def translated_paths_to(cluster: Cluster, client: Client, family: int, destination: tuple) -> tuple[Path, ...]:
+def translated_paths_to(
+    cluster: Cluster, client: Client, family: int, destination: tuple
+) -> tuple[Path, ...]:
     """:func:`translated_paths` that end at ``destination`` (a :func:`destination_key`)."""
     memo = _paths_memo(cluster)
-    key = ("by destination", client.kind, client.node.name if client.node else None, client.ip(family), family)
+    key = (
+        "by destination",
+        client.kind,
+        client.node.name if client.node else None,
+        client.ip(family),
+        family,
+    )
     index = memo.get(key)
     if index is None:
         grouped: dict[tuple, list[Path]] = {}
@@ -378,7 +449,9 @@ def pre_dnat_packet(path: Path, packet: Packet, alg: Algebra) -> Packet:
     return packet.with_(dst_ip=alg.ip(path.entry.ip), dst_port=alg.port(path.entry.port))
 
 
-def evaluate(alg: Algebra, cluster: Cluster, client: Client, path: Path, packet: Packet) -> PathDecision:
+def evaluate(
+    alg: Algebra, cluster: Cluster, client: Client, path: Path, packet: Packet
+) -> PathDecision:
     """The rules along ``path`` for the post-translation ``packet`` (its ``dst_ip``/``dst_port``
     are the backend's on a translated path)."""
     if path.outcome != FORWARD:
@@ -387,11 +460,18 @@ def evaluate(alg: Algebra, cluster: Cluster, client: Client, path: Path, packet:
     if path.pre_dnat:
         node = path.dnat_node
         pre = policy.egress(
-            alg, cluster, client.endpoint, NodeEndpoint(node) if node is not None else path.destination,
+            alg,
+            cluster,
+            client.endpoint,
+            NodeEndpoint(node) if node is not None else path.destination,
             pre_dnat_packet(path, packet, alg),
         )
     decision = flow(
-        alg, cluster, client, path.destination, packet,
+        alg,
+        cluster,
+        client,
+        path.destination,
+        packet,
         via_service=path.via_service,
         masquerade_node=path.masquerade_node,
         egress_checked=path.pre_dnat,
@@ -400,7 +480,9 @@ def evaluate(alg: Algebra, cluster: Cluster, client: Client, path: Path, packet:
     return PathDecision(path, pre, decision)
 
 
-def direct_guard(alg: Algebra, cluster: Cluster, client: Client, packet: Packet, may_be=None) -> Term:
+def direct_guard(
+    alg: Algebra, cluster: Cluster, client: Client, packet: Packet, may_be=None
+) -> Term:
     """The packet hits no entry of ``client``: it goes to its destination address directly.
 
     ``may_be(ip)`` says whether the destination can have address ``ip`` (an
@@ -410,5 +492,11 @@ def direct_guard(alg: Algebra, cluster: Cluster, client: Client, packet: Packet,
     for (ip, port, protocol), _e in entries(cluster, client, packet.family).items():
         if may_be is not None and not may_be(ip):
             continue
-        terms.append(alg.and_(alg.eq(packet.dst_ip, alg.ip(ip)), alg.eq(packet.dst_port, alg.port(port)), alg.eq(packet.protocol, alg.protocol(protocol))))
+        terms.append(
+            alg.and_(
+                alg.eq(packet.dst_ip, alg.ip(ip)),
+                alg.eq(packet.dst_port, alg.port(port)),
+                alg.eq(packet.protocol, alg.protocol(protocol)),
+            )
+        )
     return alg.not_(alg.or_(*terms))

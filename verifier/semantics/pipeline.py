@@ -144,7 +144,9 @@ def flow(
     family = packet.family
     egress = None
     if not egress_checked:
-        egress = policy.egress(alg, cluster, client.endpoint, destination, packet, via_service=via_service)
+        egress = policy.egress(
+            alg, cluster, client.endpoint, destination, packet, via_service=via_service
+        )
     host_blocked = (
         not egress_checked
         and isinstance(client.endpoint, PodEndpoint)
@@ -172,31 +174,50 @@ def flow(
         # so only a backend on another node sees the node's address.
         if to_node != masquerade_node.name and masquerade_node.ip(family) is not None:
             snat, snat_node, masquerade_seen = alg.true, masquerade_node, True
-    elif client.pod is not None and not client.pod.host_network and r.kind in ("remote", "node", "external"):
+    elif (
+        client.pod is not None
+        and not client.pod.host_network
+        and r.kind in ("remote", "node", "external")
+    ):
         snat = snat_applies(alg, cluster, client.pod, packet.src_ip, dst_ip, family)
         snat_node = client.node
 
     ingress = ingress_natted = None
     if isinstance(destination, PodEndpoint):
-        ingress = policy.ingress(alg, cluster, client.endpoint, destination, packet, via_service=via_service)
+        ingress = policy.ingress(
+            alg, cluster, client.endpoint, destination, packet, via_service=via_service
+        )
         if snat_node is not None and snat is not alg.false and snat_node.ip(family) is not None:
             natted = packet.with_(src_ip=alg.ip(snat_node.ip(family)))
-            ingress_natted = policy.ingress(alg, cluster, NodeEndpoint(snat_node), destination, natted, via_service=via_service)
-    return FlowDecision(egress, host_blocked, r, snat, snat_node, masquerade_seen, ingress, ingress_natted)
+            ingress_natted = policy.ingress(
+                alg, cluster, NodeEndpoint(snat_node), destination, natted, via_service=via_service
+            )
+    return FlowDecision(
+        egress, host_blocked, r, snat, snat_node, masquerade_seen, ingress, ingress_natted
+    )
 
 
 def _symbolic(value) -> bool:
     return not hasattr(value, "version")
 
 
-def _route_symbolic(cluster: Cluster, start: str | None, destination: Endpoint, outside: bool) -> Route:
+def _route_symbolic(
+    cluster: Cluster, start: str | None, destination: Endpoint, outside: bool
+) -> Route:
     """Routing when the destination address is an unknown: decided by who owns it.
 
     (An unknown outside address is never a pod's or in a Service range: callers
     constrain it to the region outside the cluster.)
     """
-    if outside and isinstance(destination, PodEndpoint) and not outside_reaches_pods(cluster, destination.pod):
-        return Route("none", reason="hosts outside the cluster have no route to pod addresses on an overlay network")
+    if (
+        outside
+        and isinstance(destination, PodEndpoint)
+        and not outside_reaches_pods(cluster, destination.pod)
+    ):
+        return Route(
+            "none",
+            reason="hosts outside the cluster have no route to pod addresses on an overlay network",
+        )
     if isinstance(destination, PodEndpoint):
         to = destination.pod.node_name
         if start is not None and to == start:
@@ -205,4 +226,3 @@ def _route_symbolic(cluster: Cluster, start: str | None, destination: Endpoint, 
     if isinstance(destination, NodeEndpoint):
         return Route("node", destination.node.name)
     return Route("external")
-

@@ -176,7 +176,13 @@ def isolating_policies(cluster: Cluster, pod: Pod, direction: str) -> tuple[Netw
 
 
 def peer_matches(
-    alg: Algebra, cluster: Cluster, policy: NetworkPolicy, peer: Peer, other: Endpoint, other_ip: Term, family: int
+    alg: Algebra,
+    cluster: Cluster,
+    policy: NetworkPolicy,
+    peer: Peer,
+    other: Endpoint,
+    other_ip: Term,
+    family: int,
 ) -> Term:
     """Does ``peer`` (one ``from``/``to`` entry) match the other end of the connection? (§3.5-3.6)"""
     if peer.ip_block is not None:
@@ -238,7 +244,12 @@ def rule_matches(
     peers = (
         alg.true
         if not rule.peers
-        else alg.or_(*(peer_matches(alg, cluster, policy, p, other, other_ip, packet.family) for p in rule.peers))
+        else alg.or_(
+            *(
+                peer_matches(alg, cluster, policy, p, other, other_ip, packet.family)
+                for p in rule.peers
+            )
+        )
     )
     ports = (
         alg.true
@@ -261,7 +272,10 @@ _INF = float("inf")
 
 
 def _tiers(cluster: Cluster) -> list[tuple[str, float, str]]:
-    tiers = {name: (name, order, action) for name, order, action in (ADMIN_TIER, DEFAULT_TIER, BASELINE_TIER)}
+    tiers = {
+        name: (name, order, action)
+        for name, order, action in (ADMIN_TIER, DEFAULT_TIER, BASELINE_TIER)
+    }
     for t in cluster.tiers:
         order = t.order if t.order is not None else _INF
         tiers[t.name] = (t.name, order, t.default_action)
@@ -296,7 +310,9 @@ def _decide(
                     cond = rule_matches(alg, cluster, p, r, other, other_ip, destination, packet)
                     clauses.append(Clause(p, direction, i, r, cond))
                 elif isinstance(p, AdminNetworkPolicy):
-                    cond = admin_policy.rule_condition(alg, cluster, r, other, other_ip, destination, packet)
+                    cond = admin_policy.rule_condition(
+                        alg, cluster, r, other, other_ip, destination, packet
+                    )
                     clauses.append(Clause(p, direction, i, r, cond, r.action))
                 else:
                     cond = calico_policy.rule_condition(alg, cluster, p, r, source, dest, packet)
@@ -306,7 +322,9 @@ def _decide(
 
 
 @per_cluster
-def applicable_tiers(cluster: Cluster, pod: Pod, direction: str) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
+def applicable_tiers(
+    cluster: Cluster, pod: Pod, direction: str
+) -> tuple[tuple[str, str, tuple[Any, ...]], ...]:
     """The tiers with policies for ``pod`` in ``direction``, in evaluation order: (name, default action, policies).
 
     Empty when no policy of any kind applies: the pod is not isolated in that direction.
@@ -314,11 +332,16 @@ def applicable_tiers(cluster: Cluster, pod: Pod, direction: str) -> tuple[tuple[
     out = []
     for name, _order, default in _tiers(cluster):
         if name == ADMIN_TIER[0] or name == BASELINE_TIER[0]:
-            policies = admin_policy.applicable(cluster, pod, direction, baseline=name == BASELINE_TIER[0])
+            policies = admin_policy.applicable(
+                cluster, pod, direction, baseline=name == BASELINE_TIER[0]
+            )
         else:
             ordered: list[tuple[float, str, Any]] = []
             if name == DEFAULT_TIER[0]:
-                ordered += [(K8S_POLICY_ORDER, f"knp.default.{p.name}", p) for p in isolating_policies(cluster, pod, direction)]
+                ordered += [
+                    (K8S_POLICY_ORDER, f"knp.default.{p.name}", p)
+                    for p in isolating_policies(cluster, pod, direction)
+                ]
             ordered += [
                 (p.order if p.order is not None else _INF, p.name, p)
                 for p in calico_policy.applicable(cluster, pod, direction)
@@ -357,7 +380,10 @@ def _memo(alg: Algebra, key: tuple, make) -> Decision:
 
 
 def _packet_key(packet: Packet) -> tuple:
-    return (packet.family, *(_term_key(t) for t in (packet.src_ip, packet.dst_ip, packet.dst_port, packet.protocol)))
+    return (
+        packet.family,
+        *(_term_key(t) for t in (packet.src_ip, packet.dst_ip, packet.dst_port, packet.protocol)),
+    )
 
 
 def _same_pod(a: Endpoint, b: Endpoint) -> bool:
@@ -365,7 +391,13 @@ def _same_pod(a: Endpoint, b: Endpoint) -> bool:
 
 
 def egress(
-    alg: Algebra, cluster: Cluster, source: Endpoint, destination: Endpoint, packet: Packet, *, via_service: bool = False
+    alg: Algebra,
+    cluster: Cluster,
+    source: Endpoint,
+    destination: Endpoint,
+    packet: Packet,
+    *,
+    via_service: bool = False,
 ) -> Decision:
     """The source pod's egress decision on the (post-DNAT) packet.
 
@@ -373,12 +405,31 @@ def egress(
     Service VIP it is not (semantics.md §11 row 12).
     """
     exemption = "own pod IP" if _same_pod(source, destination) and not via_service else None
-    key = (EGRESS, id(cluster), _endpoint_key(source), _endpoint_key(destination), _packet_key(packet), exemption)
-    return _memo(alg, key, lambda: _decide(alg, cluster, EGRESS, source, destination, packet.dst_ip, destination, packet, exemption))
+    key = (
+        EGRESS,
+        id(cluster),
+        _endpoint_key(source),
+        _endpoint_key(destination),
+        _packet_key(packet),
+        exemption,
+    )
+    return _memo(
+        alg,
+        key,
+        lambda: _decide(
+            alg, cluster, EGRESS, source, destination, packet.dst_ip, destination, packet, exemption
+        ),
+    )
 
 
 def ingress(
-    alg: Algebra, cluster: Cluster, source: Endpoint, destination: Endpoint, packet: Packet, *, via_service: bool = False
+    alg: Algebra,
+    cluster: Cluster,
+    source: Endpoint,
+    destination: Endpoint,
+    packet: Packet,
+    *,
+    via_service: bool = False,
 ) -> Decision:
     """The destination pod's ingress decision; ``source`` is the client *as seen* (after any SNAT).
 
@@ -394,11 +445,34 @@ def ingress(
         and source.node.name == destination.pod.node_name
     ):
         exemption = "from the pod's own node"
-    key = (INGRESS, id(cluster), _endpoint_key(source), _endpoint_key(destination), _packet_key(packet), exemption)
-    return _memo(alg, key, lambda: _decide(alg, cluster, INGRESS, destination, source, packet.src_ip, destination, packet, exemption))
+    key = (
+        INGRESS,
+        id(cluster),
+        _endpoint_key(source),
+        _endpoint_key(destination),
+        _packet_key(packet),
+        exemption,
+    )
+    return _memo(
+        alg,
+        key,
+        lambda: _decide(
+            alg,
+            cluster,
+            INGRESS,
+            destination,
+            source,
+            packet.src_ip,
+            destination,
+            packet,
+            exemption,
+        ),
+    )
 
 
-def ipblock_assumption(cluster: Cluster, clause: Clause, other: Endpoint, other_ip, family: int) -> Peer | None:
+def ipblock_assumption(
+    cluster: Cluster, clause: Clause, other: Endpoint, other_ip, family: int
+) -> Peer | None:
     """The ipBlock peer through which a NetworkPolicy ``clause`` matched a *pod*, if nothing else matched it.
 
     Whether an ipBlock matches pod IPs is implementation-defined (semantics.md
@@ -411,7 +485,11 @@ def ipblock_assumption(cluster: Cluster, clause: Clause, other: Endpoint, other_
     peers = clause.rule.peers
     if not peers:
         return None
-    hits = [p for p in peers if peer_matches(CONCRETE, cluster, clause.policy, p, other, other_ip, family) is True]
+    hits = [
+        p
+        for p in peers
+        if peer_matches(CONCRETE, cluster, clause.policy, p, other, other_ip, family) is True
+    ]
     if not hits or any(p.ip_block is None for p in hits):
         return None
     return hits[0]

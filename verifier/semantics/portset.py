@@ -113,7 +113,9 @@ class PortSet:
         return [
             {
                 "protocol": proto,
-                "ports": ["all"] if ranges == _ALL else [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges],
+                "ports": ["all"]
+                if ranges == _ALL
+                else [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges],
             }
             for proto, ranges in self.items()
         ]
@@ -144,7 +146,9 @@ class PortSetAlgebra(ConcreteAddresses):
             if out is FULL:
                 out = t
             else:
-                out = PortSet(tuple(_intersect(a, b) for a, b in zip(out.ranges, t.ranges, strict=True)))
+                out = PortSet(
+                    tuple(_intersect(a, b) for a, b in zip(out.ranges, t.ranges, strict=True))
+                )
             if not out:
                 return EMPTY
         return out
@@ -157,9 +161,12 @@ class PortSetAlgebra(ConcreteAddresses):
                 continue
             if t is FULL or t == FULL:
                 return FULL
-            out = t if out is EMPTY else PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges, strict=True)))
+            out = (
+                t
+                if out is EMPTY
+                else PortSet(tuple(_union(a, b) for a, b in zip(out.ranges, t.ranges, strict=True)))
+            )
         return out
-
 
     def not_(self, term: Any) -> PortSet:
         return PortSet(tuple(_complement(r) for r in _lift(term).ranges))

@@ -38,7 +38,11 @@ def protocol_name(code: int) -> str:
 
 
 def ip_value(value: z3.BitVecNumRef, family: int) -> IP:
-    return ipaddress.ip_address(value.as_long()) if family == 4 else ipaddress.IPv6Address(value.as_long())
+    return (
+        ipaddress.ip_address(value.as_long())
+        if family == 4
+        else ipaddress.IPv6Address(value.as_long())
+    )
 
 
 def _connective(make: Any, terms: list[Any]) -> z3.BoolRef:
@@ -113,7 +117,6 @@ class Z3Algebra:
             return cond if then else z3.Not(cond)
         return z3.If(cond, self._bool(then), self._bool(other))
 
-
     @staticmethod
     def _bool(t: Any) -> Any:
         return z3.BoolVal(t) if isinstance(t, bool) else t
@@ -140,7 +143,9 @@ class Z3Algebra:
         key = ("range", value.get_id(), lo, hi)
         term = self._atoms.get(key)
         if term is None:
-            term = self._atoms[key] = value == lo if lo == hi else z3.And(z3.UGE(value, lo), z3.ULE(value, hi))
+            term = self._atoms[key] = (
+                value == lo if lo == hi else z3.And(z3.UGE(value, lo), z3.ULE(value, hi))
+            )
         return term
 
     def in_cidr(self, ip: Any, net: Network) -> Any:

@@ -34,7 +34,15 @@ from ..semantics.pipeline import Client
 from .algebra import PROTOCOL_CODES, Z3Algebra, ip_value, protocol_name, width
 from .solver import DEFAULT_TIMEOUT, Solver
 
-__all__ = ["Encoder", "ConcretePacket", "allocation_ranges", "reserved_addresses", "instantiate", "is_true", "fresh"]
+__all__ = [
+    "Encoder",
+    "ConcretePacket",
+    "allocation_ranges",
+    "reserved_addresses",
+    "instantiate",
+    "is_true",
+    "fresh",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +119,13 @@ class Encoder:
 
     def _allocate(self) -> None:
         fam = self.family
-        concrete = [ip for p in self.cluster.live_pods if not p.ip_allocated and not p.host_network for ip in p.ips if ip.version == fam]
+        concrete = [
+            ip
+            for p in self.cluster.live_pods
+            if not p.ip_allocated and not p.host_network
+            for ip in p.ips
+            if ip.version == fam
+        ]
         variables = []
         for p in self.cluster.live_pods:
             if not p.ip_allocated or p.host_network or p.ip(fam) is None:
@@ -120,7 +134,9 @@ class Encoder:
             self.allocated[(p.ref, fam)] = var
             variables.append(var)
             ranges = allocation_ranges(self.cluster, p, fam)
-            mine = [z3.Or(*[self.alg.in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False)]
+            mine = [
+                z3.Or(*[self.alg.in_cidr(var, n) for n in ranges]) if ranges else z3.BoolVal(False)
+            ]
             for net in ranges:
                 mine.extend(var != int(ip) for ip in reserved_addresses(self.cluster, net))
             mine.extend(var != int(ip) for ip in concrete if any(ip in n for n in ranges))
@@ -145,12 +161,21 @@ class Encoder:
                 out.append((pod, f"no IPv{self.family} range its node's IP pools or podCIDR allow"))
         if out:
             return out
-        core = Solver(timeout=timeout).unsat_core([(str(i), c) for i, (_p, cs) in enumerate(self.tracked) for c in cs])
+        core = Solver(timeout=timeout).unsat_core(
+            [(str(i), c) for i, (_p, cs) in enumerate(self.tracked) for c in cs]
+        )
         pods = [self.tracked[int(label)][0] for label in core]
         for pod in dict.fromkeys(p for p in pods if p is not None):
             ranges = ", ".join(map(str, allocation_ranges(self.cluster, pod, self.family)))
-            out.append((pod, f"no free IPv{self.family} address for it in {ranges} (the other pods' addresses fill it)"))
-        return out or [(None, "the address plan leaves no room for the pods netverify must allocate")]
+            out.append(
+                (
+                    pod,
+                    f"no free IPv{self.family} address for it in {ranges} (the other pods' addresses fill it)",
+                )
+            )
+        return out or [
+            (None, "the address plan leaves no room for the pods netverify must allocate")
+        ]
 
     def pod_ip(self, pod: Pod) -> Any:
         """The pod's address of this family: a constant, or its allocation unknown."""
@@ -178,7 +203,9 @@ class Encoder:
         self.constraints.append(z3.ULE(proto, len(PROTOCOL_CODES) - 1))
         port = z3.BitVec(f"{name}.dport", 16)
         self.constraints.append(port != 0)
-        return Packet(self.family, self.ip_var(f"{name}.src"), self.ip_var(f"{name}.dst"), port, proto)
+        return Packet(
+            self.family, self.ip_var(f"{name}.src"), self.ip_var(f"{name}.dst"), port, proto
+        )
 
     def solver(self, timeout: float = DEFAULT_TIMEOUT) -> Solver:
         s = Solver(timeout=timeout)
@@ -225,7 +252,10 @@ class Encoder:
 
     def allocation(self, model: z3.ModelRef) -> dict[tuple[str, int], IP]:
         """The concrete addresses a model gives the allocated pods."""
-        return {key: ip_value(model.eval(var, model_completion=True), self.family) for key, var in self.allocated.items()}
+        return {
+            key: ip_value(model.eval(var, model_completion=True), self.family)
+            for key, var in self.allocated.items()
+        }
 
     def pod_at(self, model: z3.ModelRef, ip: IP, candidates: Iterable[Pod]) -> Pod | None:
         """Which of ``candidates`` holds ``ip`` in this model."""
@@ -235,7 +265,6 @@ class Encoder:
             if mine == ip:
                 return p
         return None
-
 
 
 def is_true(model: z3.ModelRef, term: Any) -> bool:

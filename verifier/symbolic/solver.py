@@ -67,7 +67,9 @@ class Solver:
         s = z3.SolverFor("QF_BV")
         s.set("timeout", max(1, int(self.timeout * 1000)))
         for label, c in tracked:
-            s.assert_and_track(z3.BoolVal(c) if isinstance(c, bool) else c, z3.Bool(f"track:{label}:{id(c)}"))
+            s.assert_and_track(
+                z3.BoolVal(c) if isinstance(c, bool) else c, z3.Bool(f"track:{label}:{id(c)}")
+            )
         if s.check() != z3.unsat:
             return []
         return [str(b).split(":")[1] for b in s.unsat_core()]
@@ -113,7 +115,9 @@ class Search:
     seconds: float
 
 
-def search(solver: Solver, cases: list[Case], limit: int, *, prefer: Callable[[Case], Any] | None = None) -> Search:
+def search(
+    solver: Solver, cases: list[Case], limit: int, *, prefer: Callable[[Case], Any] | None = None
+) -> Search:
     """Find up to ``limit`` cases that can happen, each with a model.
 
     Asks Z3 for the disjunction of the cases; every model found names one
@@ -155,9 +159,18 @@ def search(solver: Solver, cases: list[Case], limit: int, *, prefer: Callable[[C
             if answer.status is Status.UNSAT:
                 return Search(Status.SAT if hits else Status.UNSAT, found(), None, seconds)
             if answer.status is Status.UNKNOWN:
-                return Search(Status.SAT if hits else Status.UNKNOWN, found(), answer.reason, seconds)
+                return Search(
+                    Status.SAT if hits else Status.UNKNOWN, found(), answer.reason, seconds
+                )
             model = answer.model
-            hit = next((c for c in remaining if z3.is_true(model.eval(selector[id(c)], model_completion=True))), None)
+            hit = next(
+                (
+                    c
+                    for c in remaining
+                    if z3.is_true(model.eval(selector[id(c)], model_completion=True))
+                ),
+                None,
+            )
             if hit is None:  # pragma: no cover - a model of the disjunction sets some selector
                 raise AssertionError("Z3 model satisfies no case of the disjunction")
             if prefer is not None:

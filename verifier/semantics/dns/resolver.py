@@ -31,7 +31,15 @@ from .server import (
     ptr_name,
 )
 
-__all__ = ["Attempt", "Resolution", "ResolvConf", "cluster_dns_ips", "resolve", "resolver_config", "search_candidates"]
+__all__ = [
+    "Attempt",
+    "Resolution",
+    "ResolvConf",
+    "cluster_dns_ips",
+    "resolve",
+    "resolver_config",
+    "search_candidates",
+]
 
 #: glibc caps ndots at RES_MAXNDOTS.
 _MAX_NDOTS = 15

@@ -19,7 +19,13 @@ from ...model import IP, Cluster, EndpointPort, EndpointSlice, Pod, Service, Ser
 from .._cache import per_cluster
 from ..selectors import matches, selector_from_labels
 
-__all__ = ["GENERATED", "ServiceEndpoint", "families_of", "generated_endpoints", "service_endpoints"]
+__all__ = [
+    "GENERATED",
+    "ServiceEndpoint",
+    "families_of",
+    "generated_endpoints",
+    "service_endpoints",
+]
 
 #: ``ServiceEndpoint.origin`` of endpoints made from the selector (no EndpointSlice in the input).
 GENERATED = "generated from selector"
