@@ -22,7 +22,7 @@ from ..model import Cluster, Pod
 from ..semantics import journey
 from ..semantics.classes import cidrs
 from ..semantics.endpoint import PodEndpoint
-from ..semantics.pipeline import Client
+from ..semantics.pipeline import Client, transit
 from ..symbolic.encoder import Encoder, allocation_ranges, instantiate
 from ..symbolic.solver import Case
 from ..trace import Decider
@@ -82,12 +82,14 @@ def _query(cluster: Cluster, family: int) -> Query:
             for dst in groups:
                 if src[0].node_name == dst[0].node_name:
                     continue  # delivered on the node's bridge: no NAT rule is on that path
-                path = journey.Path(PodEndpoint(dst[0]), None, None)
-                decision = journey.evaluate(alg, cluster, client, path, packet).flow
-                if decision.snat is False:
+                # The direct path's route and NAT (no policy: NAT does not depend on it).
+                _route, snat, _node, _kube_proxy = transit(
+                    alg, cluster, client, PodEndpoint(dst[0]), packet
+                )
+                if snat is False:
                     continue
                 formula = alg.and_(
-                    enc.one_of(packet.src_ip, src), enc.one_of(packet.dst_ip, dst), decision.snat
+                    enc.one_of(packet.src_ip, src), enc.one_of(packet.dst_ip, dst), snat
                 )
                 out.append(Case((tuple(src), tuple(dst)), formula))
         return out

@@ -24,6 +24,7 @@ from ..errors import SoundnessError
 from ..model import Cluster, Pod, Service, ServicePort
 from ..semantics import journey
 from ..semantics import services as svc_rules
+from ..semantics._cache import per_cluster
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder
 from ..symbolic.solver import Case
@@ -74,21 +75,25 @@ def _clients(cluster: Cluster, family: int, near: str | None) -> list[Client]:
     """Who may connect, those on node ``near`` first: a pod-network pod on each node (if any),
     each node, and an outside host. Which backends a frontend DNATs to depends only on the
     kind of client and its node."""
-    out: list[Client] = []
-    for node in sorted(cluster.nodes, key=lambda n: n.name != near):
-        pod = next(
-            (
-                p
-                for p in cluster.live_pods
-                if p.node_name == node.name and not p.host_network and p.ip(family) is not None
-            ),
-            None,
-        )
-        if pod is not None:
-            out.append(Client.of_pod(cluster, pod))
+    by_node = _clients_by_node(cluster, family)
+    first = by_node.get(near, [])
+    return (
+        first + [c for name, cs in by_node.items() if name != near for c in cs] + [Client.outside()]
+    )
+
+
+@per_cluster
+def _clients_by_node(cluster: Cluster, family: int) -> dict[str, list[Client]]:
+    pods: dict[str, Pod] = {}
+    for p in cluster.live_pods:
+        if p.node_name and not p.host_network and p.ip(family) is not None:
+            pods.setdefault(p.node_name, p)
+    out: dict[str, list[Client]] = {}
+    for node in cluster.nodes:
+        clients = [Client.of_pod(cluster, pods[node.name])] if node.name in pods else []
         if node.ip(family) is not None:
-            out.append(Client.of_node(node))
-    out.append(Client.outside())
+            clients.append(Client.of_node(node))
+        out[node.name] = clients
     return out
 
 

@@ -34,7 +34,7 @@ from .addressing import (
 from .algebra import Algebra, Packet, Term
 from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 
-__all__ = ["Client", "FlowDecision", "flow"]
+__all__ = ["Client", "FlowDecision", "flow", "transit"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +155,48 @@ def flow(
         and destination.node.name == client.node.name
         and cluster.config.endpoint_to_host == "Drop"
     )
+    r, snat, snat_node, masquerade_seen = transit(
+        alg,
+        cluster,
+        client,
+        destination,
+        packet,
+        masquerade_node=masquerade_node,
+        from_node=from_node,
+    )
+
+    ingress = ingress_natted = None
+    if isinstance(destination, PodEndpoint):
+        ingress = policy.ingress(
+            alg, cluster, client.endpoint, destination, packet, via_service=via_service
+        )
+        if snat_node is not None and snat is not alg.false and snat_node.ip(family) is not None:
+            natted = packet.with_(src_ip=alg.ip(snat_node.ip(family)))
+            ingress_natted = policy.ingress(
+                alg, cluster, NodeEndpoint(snat_node), destination, natted, via_service=via_service
+            )
+    return FlowDecision(
+        egress, host_blocked, r, snat, snat_node, masquerade_seen, ingress, ingress_natted
+    )
+
+
+def transit(
+    alg: Algebra,
+    cluster: Cluster,
+    client: Client,
+    destination: Endpoint,
+    packet: Packet,
+    *,
+    masquerade_node: Node | None = None,
+    from_node: Node | None = None,
+) -> tuple[Route, Term, Node | None, bool]:
+    """Between the two policies: the route (§8.3) and the source NAT (§6.6, §8.2) of one flow.
+
+    Returns the route, whether a node rewrites the source (a term), that node, and
+    whether it is kube-proxy's Service masquerade. (What :func:`flow` composes with
+    the policies; NAT alone is what ``nat-free-pod-to-pod`` asks about.)
+    """
+    family = packet.family
     start = from_node or client.node
     start_name = start.name if start else (client.pod.node_name if client.pod else None)
     dst_ip = packet.dst_ip
@@ -181,20 +223,7 @@ def flow(
     ):
         snat = snat_applies(alg, cluster, client.pod, packet.src_ip, dst_ip, family)
         snat_node = client.node
-
-    ingress = ingress_natted = None
-    if isinstance(destination, PodEndpoint):
-        ingress = policy.ingress(
-            alg, cluster, client.endpoint, destination, packet, via_service=via_service
-        )
-        if snat_node is not None and snat is not alg.false and snat_node.ip(family) is not None:
-            natted = packet.with_(src_ip=alg.ip(snat_node.ip(family)))
-            ingress_natted = policy.ingress(
-                alg, cluster, NodeEndpoint(snat_node), destination, natted, via_service=via_service
-            )
-    return FlowDecision(
-        egress, host_blocked, r, snat, snat_node, masquerade_seen, ingress, ingress_natted
-    )
+    return r, snat, snat_node, masquerade_seen
 
 
 def _symbolic(value) -> bool:
