@@ -86,11 +86,15 @@ def describe(cluster: Cluster) -> str:
                 )
     for sl in c.endpoint_slices:
         eps = [
-            f"{','.join(map(str, e.addresses))}@{e.node_name}" + ("" if e.ready else " not-ready") + (f" ({e.target_pod})" if e.target_pod else "")
+            f"{','.join(map(str, e.addresses))}@{e.node_name}"
+            + ("" if e.ready else " not-ready")
+            + (f" ({e.target_pod})" if e.target_pod else "")
             for e in sl.endpoints
         ]
         ports = [f"{p.name or '-'}={p.port}/{p.protocol}" for p in sl.ports]
-        lines.append(f"endpointslice {sl.ref} for {sl.service_name} {sl.address_type} {ports} {eps}")
+        lines.append(
+            f"endpointslice {sl.ref} for {sl.service_name} {sl.address_type} {ports} {eps}"
+        )
     lines += [f"tier {t.name} order {t.order} default {t.default_action}" for t in c.tiers]
     for cp in c.calico_policies:
         lines.append(

@@ -46,9 +46,21 @@ FIXED_OUTSIDE = ("8.8.8.8", "2001:db8::1")
 SPECIAL_RANGES = tuple(
     ip_network(n)
     for n in (
-        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/10",
-        "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "198.18.0.0/15", "198.51.100.0/24",
-        "203.0.113.0/24", "240.0.0.0/4", "fe80::/10", "fd00::/8", "2001:db8::/32",
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "169.254.0.0/16",
+        "100.64.0.0/10",
+        "192.0.0.0/24",
+        "192.0.2.0/24",
+        "192.88.99.0/24",
+        "198.18.0.0/15",
+        "198.51.100.0/24",
+        "203.0.113.0/24",
+        "240.0.0.0/4",
+        "fe80::/10",
+        "fd00::/8",
+        "2001:db8::/32",
     )
 )
 
@@ -130,7 +142,9 @@ class FlowTable:
 # --------------------------------------------------------------------------- what to try
 
 
-def sources(c: Cluster, outside: Iterable = (), *, pods: bool = True, nodes: bool = True) -> list[Source]:
+def sources(
+    c: Cluster, outside: Iterable = (), *, pods: bool = True, nodes: bool = True
+) -> list[Source]:
     out: list[Source] = []
     if pods:
         for p in c.live_pods:
@@ -156,7 +170,9 @@ def source_ip(c: Cluster, s: Source, family: int):
     return p.ip(family)
 
 
-def _add_range(out: dict[str, set[int]], protocol: str | None, lo: int, hi: int | None = None) -> None:
+def _add_range(
+    out: dict[str, set[int]], protocol: str | None, lo: int, hi: int | None = None
+) -> None:
     hi = lo if hi is None else hi
     for proto in (protocol,) if protocol in PROTOCOLS else PROTOCOLS:
         # Every class of ports these bounds draw has a representative: lo, hi, and both sides.
@@ -230,7 +246,10 @@ def _addr(version: int, value: int):
 def cluster_ranges(c: Cluster) -> list:
     """What is not outside: pod ranges (pools, podCIDRs, cluster CIDRs) and Service ranges."""
     nets = list(c.pod_cidrs) + list(c.service_cidrs)
-    nets += [ip_network(n) for n in ("10.244.0.0/16", "fd00:10:244::/48", "10.96.0.0/12", "fd00:10:96::/112")]
+    nets += [
+        ip_network(n)
+        for n in ("10.244.0.0/16", "fd00:10:244::/48", "10.96.0.0/12", "fd00:10:96::/112")
+    ]
     return nets
 
 
@@ -348,7 +367,9 @@ def enumerate_flows(
                         table.skipped += 1
                         continue
                     except Exception as e:  # noqa: BLE001 - every other exception is a finding
-                        table.crashes.append(Crash(f"{s} -> {target}:{port}/{protocol}", f"{type(e).__name__}: {e}"))
+                        table.crashes.append(
+                            Crash(f"{s} -> {target}:{port}/{protocol}", f"{type(e).__name__}: {e}")
+                        )
                         continue
                     table.add(_record(s, target, port, protocol, t))
     table.seconds = time.perf_counter() - start

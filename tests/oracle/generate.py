@@ -26,7 +26,18 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv6Address, ip_network
 
 from tests.builders import cluster as build_cluster
-from tests.builders import endpoint, endpoint_slice, ip_pool, namespace, netpol, node, peer, pod, rule, service
+from tests.builders import (
+    endpoint,
+    endpoint_slice,
+    ip_pool,
+    namespace,
+    netpol,
+    node,
+    peer,
+    pod,
+    rule,
+    service,
+)
 from verifier.ingest.allocate import allocate_pod_ips
 from verifier.ingest.pods import PodEntry
 from verifier.model import (
@@ -176,7 +187,9 @@ class _Draw:
         for _ in range(self.r.randint(1, 2)):
             k = self.pick(sorted(vocabulary))
             op = self.pick(OPERATORS)
-            values = () if op in ("Exists", "DoesNotExist") else tuple(self.some(vocabulary[k], 1, 2))
+            values = (
+                () if op in ("Exists", "DoesNotExist") else tuple(self.some(vocabulary[k], 1, 2))
+            )
             reqs.append(Requirement(k, op, values))
         return LabelSelector(tuple(reqs))
 
@@ -208,7 +221,9 @@ def scenario(seed: int) -> Scenario:
         pods, svc, motif_policy, motif_invariant = motif
         services.append(svc)
     pods = _allocate(pods, nodes, pools, families, services)
-    policies = [_netpol(d, i, ns_names, families, pods, nodes) for i in range(d.pick((0, 1, 2, 2, 3, 4)))]
+    policies = [
+        _netpol(d, i, ns_names, families, pods, nodes) for i in range(d.pick((0, 1, 2, 2, 3, 4)))
+    ]
     if motif is not None:
         policies.append(motif_policy)
     admin: list[AdminNetworkPolicy] = []
@@ -306,7 +321,9 @@ def _pods(d: _Draw, n_nodes: int, ns_names, families, node_families) -> list[Pod
         # Two ports of one pod may not share (number, protocol) across containers either.
         main = _container_ports(d, k, host_ports=not host)
         taken = {(p[1], p[2]) for p in main} | {p[0] for p in main if p[0]}
-        sidecar = [p for p in sidecar if (p[1], p[2]) not in taken and (p[0] is None or p[0] not in taken)]
+        sidecar = [
+            p for p in sidecar if (p[1], p[2]) not in taken and (p[0] is None or p[0] not in taken)
+        ]
         pods.append(
             pod(
                 f"{ns}/p{k}",
@@ -352,20 +369,32 @@ def _replicas(d: _Draw, pods: list[Pod], j: int, families):
     pods = list(pods)
     for i in chosen:
         p = pods[i]
-        pods[i] = replace(p, namespace=ns, labels=Labels({"app": "rep"}), owner="Deployment/rep", ready=True, terminating=False,
-                          containers=(Container("main", (ContainerPort(8080, "TCP", "http"),)),))
+        pods[i] = replace(
+            p,
+            namespace=ns,
+            labels=Labels({"app": "rep"}),
+            owner="Deployment/rep",
+            ready=True,
+            terminating=False,
+            containers=(Container("main", (ContainerPort(8080, "TCP", "http"),)),),
+        )
     client_labels = {"role": "client"}
     for i in candidates:
         if i == client or (i not in chosen and d.chance(0.3)):
             pods[i] = replace(pods[i], labels=Labels({**pods[i].labels, **client_labels}))
     kind = d.pick(("externalIP", "NodePort", "LoadBalancer"))
     fams = families if d.chance(0.5) else families[:1]
-    ext = {V4: (f"203.0.113.{50 + j}", f"198.51.100.{10 + j}"), V6: (f"2001:db8::{50 + j:x}", f"2001:db8:2::{10 + j:x}")}
+    ext = {
+        V4: (f"203.0.113.{50 + j}", f"198.51.100.{10 + j}"),
+        V6: (f"2001:db8::{50 + j:x}", f"2001:db8:2::{10 + j:x}"),
+    }
     node_port = 30080 + 100 * j
     svc = service(
         f"{ns}/s{j}",
         ip=[_service_ip(j, f) for f in fams],
-        ports=[("web", 80, d.pick(("http", 8080)), "TCP", node_port if kind != "externalIP" else None)],
+        ports=[
+            ("web", 80, d.pick(("http", 8080)), "TCP", node_port if kind != "externalIP" else None)
+        ],
         selector={"app": "rep"},
         type="ClusterIP" if kind == "externalIP" else kind,
         etp=d.pick(("Cluster",) * 6 + ("Local",)),
@@ -373,22 +402,48 @@ def _replicas(d: _Draw, pods: list[Pod], j: int, families):
         lb_ips=[ext[f][1] for f in fams] if kind == "LoadBalancer" else None,
     )
     fam = d.pick(fams)
-    source = d.pick((
-        peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
-        peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
-        peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
-        peer(cidr="192.168.0.1/32" if fam == V4 else "fd00:192::1/128"),
-        Peer(LabelSelector((Requirement("role", "In", ("client",)),)), None),
-        peer(cidr="203.0.113.0/24" if fam == V4 else "2001:db8::/32"),
-    ))
-    policy = netpol(f"{ns}/rep-ingress", select={"app": "rep"}, ingress=[rule(source, ports=d.pick(([], [8080], ["http"])))])
-    claim = d.pick((
-        {"isolated": {"from": {"pods": client_labels}, "to": {"pods": {"app": "rep"}}}},
-        {"isolated": {"from": {"pods": client_labels}, "to": {"pods": {"app": "rep"}}}},
-        {"isolated": {"from": {"namespace": ns}, "to": {"pods": {"app": "rep"}}, "port": d.pick((80, 8080, node_port))}},
-        {"only": {"to": {"pods": {"app": "rep"}}, "port": d.pick((80, 8080)), "protocol": "TCP", "from": [{"pods": client_labels}]}},
-        {"isolated": {"from": {"ipBlock": "203.0.113.0/24" if fam == V4 else "2001:db8::/32"}, "to": {"pods": {"app": "rep"}}}},
-    ))
+    source = d.pick(
+        (
+            peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
+            peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
+            peer(cidr="192.168.0.0/24" if fam == V4 else "fd00:192::/64"),
+            peer(cidr="192.168.0.1/32" if fam == V4 else "fd00:192::1/128"),
+            Peer(LabelSelector((Requirement("role", "In", ("client",)),)), None),
+            peer(cidr="203.0.113.0/24" if fam == V4 else "2001:db8::/32"),
+        )
+    )
+    policy = netpol(
+        f"{ns}/rep-ingress",
+        select={"app": "rep"},
+        ingress=[rule(source, ports=d.pick(([], [8080], ["http"])))],
+    )
+    claim = d.pick(
+        (
+            {"isolated": {"from": {"pods": client_labels}, "to": {"pods": {"app": "rep"}}}},
+            {"isolated": {"from": {"pods": client_labels}, "to": {"pods": {"app": "rep"}}}},
+            {
+                "isolated": {
+                    "from": {"namespace": ns},
+                    "to": {"pods": {"app": "rep"}},
+                    "port": d.pick((80, 8080, node_port)),
+                }
+            },
+            {
+                "only": {
+                    "to": {"pods": {"app": "rep"}},
+                    "port": d.pick((80, 8080)),
+                    "protocol": "TCP",
+                    "from": [{"pods": client_labels}],
+                }
+            },
+            {
+                "isolated": {
+                    "from": {"ipBlock": "203.0.113.0/24" if fam == V4 else "2001:db8::/32"},
+                    "to": {"pods": {"app": "rep"}},
+                }
+            },
+        )
+    )
     return pods, svc, policy, claim
 
 
@@ -396,7 +451,9 @@ def _allocate(pods, nodes, pools, families, services) -> list[Pod]:
     """IPs for the pods that have none, chosen exactly as the loader chooses them."""
     taken = {ip for p in pods for ip in p.ips} | {ip for n in nodes for ip in n.ips}
     taken |= {ip for s in services for ip in s.cluster_ips}
-    entries, _warnings = allocate_pod_ips([PodEntry(p) for p in pods], nodes, pools, families, taken)
+    entries, _warnings = allocate_pod_ips(
+        [PodEntry(p) for p in pods], nodes, pools, families, taken
+    )
     return [e.pod for e in entries]
 
 
@@ -407,12 +464,19 @@ def _shared_host_port(d: _Draw, c: Cluster) -> Cluster:
     if not mapped:
         return c
     first, cp = d.pick(mapped)
-    others = [p for p in c.live_pods if p.ref != first.ref and not p.host_network and p.node_name == first.node_name and p.ips]
+    others = [
+        p
+        for p in c.live_pods
+        if p.ref != first.ref and not p.host_network and p.node_name == first.node_name and p.ips
+    ]
     if not others:
         return c
     second = d.pick(others)
     port = ContainerPort(cp.container_port, cp.protocol, None, cp.host_port)
-    if any(x.container_port == port.container_port and x.protocol == port.protocol for x in second.ports):
+    if any(
+        x.container_port == port.container_port and x.protocol == port.protocol
+        for x in second.ports
+    ):
         return c
     containers = (Container("shared", (port,)),) + second.containers
     pods = tuple(replace(p, containers=containers) if p.ref == second.ref else p for p in c.pods)
@@ -422,7 +486,9 @@ def _shared_host_port(d: _Draw, c: Cluster) -> Cluster:
 def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
     """Now and then: EndpointSlices written out for a Service (numeric target ports only), with a
     stale endpoint on another node (an address no pod holds any more: issue 7 item 8)."""
-    candidates = [s for s in c.services if s.selector and all(isinstance(sp.target, int) for sp in s.ports)]
+    candidates = [
+        s for s in c.services if s.selector and all(isinstance(sp.target, int) for sp in s.ports)
+    ]
     if not candidates:
         return c
     svc = d.pick(candidates)
@@ -430,7 +496,9 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
     for fam in svc.ip_families or (4,):
         eps = []
         for p in c.live_pods:
-            if p.namespace != svc.namespace or any(p.labels.get(k) != v for k, v in svc.selector.items()):
+            if p.namespace != svc.namespace or any(
+                p.labels.get(k) != v for k, v in svc.selector.items()
+            ):
                 continue
             if p.ip_allocated:
                 continue  # the input does not know its address: no slice can list it
@@ -438,27 +506,46 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
             ip = (n.ip(fam) if n is not None else None) if p.host_network else p.ip(fam)
             if ip is None:
                 continue
-            eps.append(endpoint(str(ip), ready=p.ready, terminating=p.terminating, node=p.node_name, pod=p.ref))
+            eps.append(
+                endpoint(
+                    str(ip), ready=p.ready, terminating=p.terminating, node=p.node_name, pod=p.ref
+                )
+            )
         node = d.pick(c.nodes)
         i = int(node.name[1:])
         if fam in {x.version for x in node.pod_cidrs} or d.chance(0.5):
             stale = f"10.244.{i}.250" if fam == V4 else f"fd00:10:244:{i}::fa"
             eps.append(endpoint(stale, ready=True, node=node.name, pod=f"{svc.namespace}/gone"))
         ports = [(sp.name, sp.target, sp.protocol) for sp in svc.ports]
-        slices.append(endpoint_slice(f"{svc.namespace}/{svc.name}-v{fam}", service=svc.name, endpoints=eps, ports=ports, address_type=f"IPv{fam}"))
+        slices.append(
+            endpoint_slice(
+                f"{svc.namespace}/{svc.name}-v{fam}",
+                service=svc.name,
+                endpoints=eps,
+                ports=ports,
+                address_type=f"IPv{fam}",
+            )
+        )
     return replace(c, endpoint_slices=c.endpoint_slices + tuple(slices))
 
 
 def _without_ranges(d: _Draw, c: Cluster) -> Cluster:
     """Now and then: a node whose pods hold allocated addresses but which has no podCIDR, no pool
     and no cluster pod CIDR left to allocate from (no admissible address range: issue 7 item 3)."""
-    used = [n for n in c.nodes if any(p.node_name == n.name and p.ips and not p.host_network for p in c.pods)]
+    used = [
+        n
+        for n in c.nodes
+        if any(p.node_name == n.name and p.ips and not p.host_network for p in c.pods)
+    ]
     if not used:
         return c
     n = d.pick(used)
     nodes = tuple(replace(x, pod_cidrs=()) if x.name == n.name else x for x in c.nodes)
     pods = tuple(
-        replace(p, ip_allocated=True) if p.node_name == n.name and p.ips and not p.host_network else p for p in c.pods
+        replace(p, ip_allocated=True)
+        if p.node_name == n.name and p.ips and not p.host_network
+        else p
+        for p in c.pods
     )
     return replace(c, nodes=nodes, pods=pods, ip_pools=(), config=replace(c.config, pod_cidrs=()))
 
@@ -549,7 +636,10 @@ def _service(d: _Draw, j: int, ns_names, families):
         node_port = 30080 + 100 * j + n if kind in ("NodePort", "LoadBalancer") else None
         ports.append((f"p{n}", number, target, protocol, node_port))
     fams = families if len(families) == 1 or d.chance(0.5) else families[:1]
-    external = {V4: (f"203.0.113.{50 + j}", f"198.51.100.{10 + j}"), V6: (f"2001:db8::{50 + j:x}", f"2001:db8:2::{10 + j:x}")}
+    external = {
+        V4: (f"203.0.113.{50 + j}", f"198.51.100.{10 + j}"),
+        V6: (f"2001:db8::{50 + j:x}", f"2001:db8:2::{10 + j:x}"),
+    }
     selector = d.labels(POD_LABELS) or {"app": d.pick(POD_LABELS["app"])}
     if kind == "headless":
         return service(
@@ -610,22 +700,36 @@ def _admin_rule(d: _Draw, direction: str, families, baseline: bool) -> AdminRule
     actions = ("Allow", "Deny") if baseline else ("Allow", "Deny", "Pass")
     peers = tuple(_admin_peer(d, direction, families) for _ in range(d.r.randint(1, 2)))
     named_ok = all(p.kind in ("namespaces", "pods") for p in peers)
-    ports = None if d.chance(0.4) else tuple(_admin_port(d, named_ok) for _ in range(d.r.randint(1, 2)))
+    ports = (
+        None if d.chance(0.4) else tuple(_admin_port(d, named_ok) for _ in range(d.r.randint(1, 2)))
+    )
     return AdminRule(d.pick(actions), peers, ports)
 
 
 def _admin_policy(d: _Draw, name: str, priority, families) -> AdminNetworkPolicy:
     baseline = priority is None
     rules = {
-        direction: tuple(_admin_rule(d, direction, families, baseline) for _ in range(d.r.randint(0, 2)))
+        direction: tuple(
+            _admin_rule(d, direction, families, baseline) for _ in range(d.r.randint(0, 2))
+        )
         for direction in ("Ingress", "Egress")
     }
     ns_vocab = NAMESPACE_LABELS | {"kubernetes.io/metadata.name": NAMESPACE_NAMES}
     if d.chance(0.5):
         subject = {"subject_namespaces": d.selector(ns_vocab)}
     else:
-        subject = {"subject_pod_namespaces": d.selector(NAMESPACE_LABELS), "subject_pods": d.selector(POD_LABELS)}
-    return AdminNetworkPolicy(name, priority, ingress=rules["Ingress"], egress=rules["Egress"], baseline=baseline, **subject)
+        subject = {
+            "subject_pod_namespaces": d.selector(NAMESPACE_LABELS),
+            "subject_pods": d.selector(POD_LABELS),
+        }
+    return AdminNetworkPolicy(
+        name,
+        priority,
+        ingress=rules["Ingress"],
+        egress=rules["Egress"],
+        baseline=baseline,
+        **subject,
+    )
 
 
 # --------------------------------------------------------------------------- Calico policy
@@ -643,7 +747,9 @@ def _calico_entity(d: _Draw, families, with_ports: bool) -> EntityRule:
         fields["not_selector"] = _calico_selector(d.labels(POD_LABELS) or {"app": "web"})
     if d.chance(0.25):
         names = d.some(NAMESPACE_NAMES, 1, 2)
-        fields["namespace_selector"] = " || ".join(f"projectcalico.org/name == '{n}'" for n in names)
+        fields["namespace_selector"] = " || ".join(
+            f"projectcalico.org/name == '{n}'" for n in names
+        )
     if d.chance(0.35):
         family = d.pick(families)
         nets = (ip_network(d.pick([c for c, _ in IP_BLOCKS[family]])),)
@@ -671,7 +777,9 @@ def _calico_policy(d: _Draw, index: int, ns_names, families) -> CalicoPolicy:
     ns = d.pick((None, *ns_names))
     ingress = tuple(_calico_rule(d, families) for _ in range(d.r.randint(0, 2)))
     egress = tuple(_calico_rule(d, families) for _ in range(d.r.randint(0, 2)))
-    types = tuple(t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules) or ("Ingress",)
+    types = tuple(t for t, rules in (("Ingress", ingress), ("Egress", egress)) if rules) or (
+        "Ingress",
+    )
     return CalicoPolicy(
         f"cp{index}",
         ns,
@@ -689,7 +797,9 @@ def _calico_policy(d: _Draw, index: int, ns_names, families) -> CalicoPolicy:
 
 
 def _masquerade(d: _Draw, families):
-    mode = d.pick(("calico", "calico", "ip-masq-agent", "non-masquerade-cidr", "pod-network", "none"))
+    mode = d.pick(
+        ("calico", "calico", "ip-masq-agent", "non-masquerade-cidr", "pod-network", "none")
+    )
     pools = []
     if mode == "calico" or d.chance(0.25):
         for family in families:
@@ -697,7 +807,9 @@ def _masquerade(d: _Draw, families):
                 continue
             cidr = POD_CIDRS[family] if d.chance(0.75) else _node_cidr(1, family)
             if family == V4 and d.chance(0.04):
-                cidr = "10.96.0.0/27"  # a pool overlapping the Service range: pods may get Service IPs
+                cidr = (
+                    "10.96.0.0/27"  # a pool overlapping the Service range: pods may get Service IPs
+                )
             pools.append(
                 ip_pool(
                     f"pool-v{family}",
@@ -708,7 +820,11 @@ def _masquerade(d: _Draw, families):
                     node_selector=d.pick(("all()", "all()", "zone == 'a'")),
                 )
             )
-    nets = tuple(ip_network(n) for n in d.pick(NON_MASQUERADE)) if mode in ("ip-masq-agent", "non-masquerade-cidr") else ()
+    nets = (
+        tuple(ip_network(n) for n in d.pick(NON_MASQUERADE))
+        if mode in ("ip-masq-agent", "non-masquerade-cidr")
+        else ()
+    )
     config = MasqueradeConfig(
         mode=mode,
         non_masquerade_cidrs=nets,
@@ -792,9 +908,17 @@ def _reach(d: _Draw, c: Cluster, index: int) -> dict | None:
             if sp.node_port:
                 for n in c.nodes:
                     options += [(str(ip), sp.node_port, sp.protocol) for ip in n.ips]
-    options.append(("8.8.8.8" if 4 in c.families else "2001:db8::1", d.pick(PORT_NUMBERS), d.pick(PROTOCOLS)))
+    options.append(
+        ("8.8.8.8" if 4 in c.families else "2001:db8::1", d.pick(PORT_NUMBERS), d.pick(PROTOCOLS))
+    )
     target, port, protocol = d.pick(options)
-    body = {"from": client.ref, "to": target, "port": port, "protocol": protocol, "expect": d.pick(("allow", "deny"))}
+    body = {
+        "from": client.ref,
+        "to": target,
+        "port": port,
+        "protocol": protocol,
+        "expect": d.pick(("allow", "deny")),
+    }
     return {"name": f"inv{index}", "reach": body}
 
 
@@ -810,7 +934,9 @@ def _invariant(d: _Draw, c: Cluster, index: int) -> dict:
         body["from"] = _inv_selector(d, c, fam)
         if d.chance(0.25):
             body["from"] = [body["from"], _inv_selector(d, c, fam)]
-        body["to"] = _inv_selector(d, c, fam) if d.chance(0.85) else {"ipBlock": d.pick(IP_BLOCKS[fam])[0]}
+        body["to"] = (
+            _inv_selector(d, c, fam) if d.chance(0.85) else {"ipBlock": d.pick(IP_BLOCKS[fam])[0]}
+        )
         if d.chance(0.5):
             body["port"] = _interesting_port(d, c)
         if d.chance(0.4):
@@ -855,13 +981,22 @@ def _mutate(d: _Draw, c: Cluster, kind: str, pods, ns_names, nodes):
     if kind == "remove":
         if c.policies:
             i = d.r.randrange(len(c.policies))
-            return (f"remove NetworkPolicy {c.policies[i].ref}", replace(c, policies=c.policies[:i] + c.policies[i + 1 :]))
+            return (
+                f"remove NetworkPolicy {c.policies[i].ref}",
+                replace(c, policies=c.policies[:i] + c.policies[i + 1 :]),
+            )
         if c.admin_policies:
             i = d.r.randrange(len(c.admin_policies))
-            return (f"remove {c.admin_policies[i].kind} {c.admin_policies[i].name}", replace(c, admin_policies=c.admin_policies[:i] + c.admin_policies[i + 1 :]))
+            return (
+                f"remove {c.admin_policies[i].kind} {c.admin_policies[i].name}",
+                replace(c, admin_policies=c.admin_policies[:i] + c.admin_policies[i + 1 :]),
+            )
         if c.calico_policies:
             i = d.r.randrange(len(c.calico_policies))
-            return (f"remove Calico policy {c.calico_policies[i].ref}", replace(c, calico_policies=c.calico_policies[:i] + c.calico_policies[i + 1 :]))
+            return (
+                f"remove Calico policy {c.calico_policies[i].ref}",
+                replace(c, calico_policies=c.calico_policies[:i] + c.calico_policies[i + 1 :]),
+            )
         return None
     if kind == "change":
         if not c.policies:
@@ -879,10 +1014,15 @@ def _mutate(d: _Draw, c: Cluster, kind: str, pods, ns_names, nodes):
                 rules.append(new_rule)
             new = replace(old, **{direction: tuple(rules)})
         elif what == "types":
-            new = replace(old, policy_types=d.pick((("Ingress",), ("Egress",), ("Ingress", "Egress"))))
+            new = replace(
+                old, policy_types=d.pick((("Ingress",), ("Egress",), ("Ingress", "Egress")))
+            )
         else:
             direction = d.pick(("ingress", "egress"))
-            rules = [replace(r, ports=tuple(_few(d, lambda: _policy_port(d)))) for r in getattr(old, direction)]
+            rules = [
+                replace(r, ports=tuple(_few(d, lambda: _policy_port(d))))
+                for r in getattr(old, direction)
+            ]
             new = replace(old, **{direction: tuple(rules)})
         policies = c.policies[:i] + (new,) + c.policies[i + 1 :]
         return (f"change NetworkPolicy {old.ref} ({what})", replace(c, policies=policies))
@@ -899,7 +1039,10 @@ def _mutate(d: _Draw, c: Cluster, kind: str, pods, ns_names, nodes):
             egress=[rule(peer(cidr=cidr), ports=[443])],
             types=("Egress",),
         )
-        return (f"add egress to {cidr}:443 for {target.ref}", replace(c, policies=c.policies + (p,)))
+        return (
+            f"add egress to {cidr}:443 for {target.ref}",
+            replace(c, policies=c.policies + (p,)),
+        )
     if kind == "ingress-everywhere":
         fam = d.pick(fams)
         everywhere = peer(cidr="0.0.0.0/0" if fam == V4 else "::/0")
@@ -918,23 +1061,41 @@ def _mutate(d: _Draw, c: Cluster, kind: str, pods, ns_names, nodes):
                 rules.append(rule(everywhere, ports=_few(d, lambda: _policy_port(d), 1)))
             new = replace(old, ingress=tuple(rules))
             policies = c.policies[:i] + (new,) + c.policies[i + 1 :]
-            return (f"add ipBlock {everywhere.ip_block} to an ingress rule of {old.ref}", replace(c, policies=policies))
+            return (
+                f"add ipBlock {everywhere.ip_block} to an ingress rule of {old.ref}",
+                replace(c, policies=policies),
+            )
         candidates = [p for p in pods if not p.host_network and p.ips]
         if not candidates:
             return None
         target = d.pick(candidates)
-        p = netpol(f"{target.namespace}/ingress-everywhere", select=_selector_for(d, target), ingress=[rule(everywhere)])
-        return (f"add ingress from {everywhere.ip_block} for {target.ref}", replace(c, policies=c.policies + (p,)))
+        p = netpol(
+            f"{target.namespace}/ingress-everywhere",
+            select=_selector_for(d, target),
+            ingress=[rule(everywhere)],
+        )
+        return (
+            f"add ingress from {everywhere.ip_block} for {target.ref}",
+            replace(c, policies=c.policies + (p,)),
+        )
     if kind == "admin":
         if c.admin_policies and d.chance(0.4):
             i = d.r.randrange(len(c.admin_policies))
             old = c.admin_policies[i]
             new = _admin_policy(d, old.name, old.priority, fams)
-            return (f"change {old.kind} {old.name}", replace(c, admin_policies=c.admin_policies[:i] + (new,) + c.admin_policies[i + 1 :]))
+            return (
+                f"change {old.kind} {old.name}",
+                replace(
+                    c, admin_policies=c.admin_policies[:i] + (new,) + c.admin_policies[i + 1 :]
+                ),
+            )
         used = {a.priority for a in c.admin_policies}
         priority = next(p for p in range(1, 100) if p not in used)
         a = _admin_policy(d, "anp-new", priority, fams)
-        return (f"add AdminNetworkPolicy anp-new (priority {priority})", replace(c, admin_policies=c.admin_policies + (a,)))
+        return (
+            f"add AdminNetworkPolicy anp-new (priority {priority})",
+            replace(c, admin_policies=c.admin_policies + (a,)),
+        )
     return None
 
 
@@ -960,7 +1121,10 @@ def allocation_ranges(c: Cluster, p: Pod, family: int) -> list:
     pools = [
         pool.cidr
         for pool in c.ip_pools
-        if pool.cidr.version == family and not pool.disabled and "Workload" in pool.allowed_uses and _pool_selects(pool, n)
+        if pool.cidr.version == family
+        and not pool.disabled
+        and "Workload" in pool.allowed_uses
+        and _pool_selects(pool, n)
     ]
     if pools:
         return pools
@@ -1005,7 +1169,13 @@ def alternative_allocation(c: Cluster, seed: int) -> tuple[Cluster, dict[str, st
                 ips.append(ip)
                 continue
             inside = sorted(
-                (a for a in edges if a.version == ip.version and any(a in n and _admissible(c, n, a) for n in ranges) and a not in held),
+                (
+                    a
+                    for a in edges
+                    if a.version == ip.version
+                    and any(a in n and _admissible(c, n, a) for n in ranges)
+                    and a not in held
+                ),
                 key=int,
             )
             choice = None

@@ -58,8 +58,8 @@ from dataclasses import dataclass, field, replace
 from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from tests.oracle import flows as F
-from tests.oracle.generate import Scenario, allocation_ranges, alternative_allocation, ip_block_of
 from tests.oracle.describe import describe
+from tests.oracle.generate import Scenario, allocation_ranges, alternative_allocation, ip_block_of
 from verifier.errors import InputError
 from verifier.model import Cluster, IPBlock, LabelSelector, Pod
 
@@ -109,7 +109,11 @@ def _fam_ip(c: Cluster, p: Pod, family: int):
 
 
 def _in_block(ip, block: IPBlock) -> bool:
-    return ip.version == block.cidr.version and ip in block.cidr and not any(ip in e for e in block.except_)
+    return (
+        ip.version == block.cidr.version
+        and ip in block.cidr
+        and not any(ip in e for e in block.except_)
+    )
 
 
 def _requirement(r, labels) -> bool:
@@ -146,7 +150,9 @@ def apply_allocation(c: Cluster, allocation: dict[str, str]) -> Cluster:
             continue
         p = c.pod_by_ref[ref]
         given = [ip_address(a.strip()) for a in str(text).split(",") if a.strip()]
-        ips = tuple(next((g for g in given if g.version == ip.version), ip) for ip in p.ips) or tuple(given)
+        ips = tuple(
+            next((g for g in given if g.version == ip.version), ip) for ip in p.ips
+        ) or tuple(given)
         chosen[ref] = ips
     taken = {ip for ips in chosen.values() for ip in ips}
     held = {ip for p in c.pods for ip in p.ips} | taken | {ip for n in c.nodes for ip in n.ips}
@@ -190,7 +196,9 @@ def _allocation_admissible(c: Cluster, allocation: dict[str, str]) -> str | None
                 return f"{ref} at {ip}, outside its ranges {[str(n) for n in ranges]}"
             for n in ranges:
                 if ip in n and not any(pool.cidr == n for pool in c.ip_pools):
-                    if ip == n.network_address or (n.version == 4 and ip == n.broadcast_address and n.num_addresses > 2):
+                    if ip == n.network_address or (
+                        n.version == 4 and ip == n.broadcast_address and n.num_addresses > 2
+                    ):
                         return f"{ref} at {ip}, the network or broadcast address of {n}"
     return None
 
@@ -232,9 +240,15 @@ def retrace(c: Cluster, t) -> tuple[F.Flow | None, object, str | None]:
 
 
 def _answer(result) -> str:
-    lines = [f"  netverify: {result.status} {result.name}: {result.statement}" + (f" ({result.reason})" if result.reason else "")]
+    lines = [
+        f"  netverify: {result.status} {result.name}: {result.statement}"
+        + (f" ({result.reason})" if result.reason else "")
+    ]
     for cx in result.counterexamples:
-        lines.append(f"    counterexample: {cx.summary}" + (f" allocation {cx.allocation}" if cx.allocation else ""))
+        lines.append(
+            f"    counterexample: {cx.summary}"
+            + (f" allocation {cx.allocation}" if cx.allocation else "")
+        )
         for t in cx.traces:
             lines.append(f"      trace {t}")
     return "\n".join(lines)
@@ -261,13 +275,17 @@ class Context:
         )
         # Outside hosts the cluster names for DNS (dual-stack twins).
         for _name, ips in self.c.config.external_names:
-            self.outside += [ip for ip in ips if ip not in self.outside and ip.version in self.c.families]
+            self.outside += [
+                ip for ip in ips if ip not in self.outside and ip.version in self.c.families
+            ]
         self.ports: dict[str, list[int]] = {p: [] for p in F.PROTOCOLS}
         for cl in everything:
             for proto, ports in F.ports_by_protocol(cl).items():
                 self.ports[proto] = sorted(set(self.ports[proto]) | set(ports))
         self.targets = F.targets(self.c, self.outside)
-        self.table = F.enumerate_flows(self.c, F.sources(self.c, self.outside), self.targets, self.ports)
+        self.table = F.enumerate_flows(
+            self.c, F.sources(self.c, self.outside), self.targets, self.ports
+        )
         self.alternatives: list[tuple[Cluster, dict, F.FlowTable]] = []
         self.inadmissible = inadmissible_pods(self.c)
         held = [ip for p in self.c.live_pods if not p.host_network for ip in p.ips]
@@ -280,11 +298,19 @@ class Context:
             if alt is None:
                 return
             c2, labels = alt
-            moved = {ref for ref, text in labels.items() if tuple(self.c.pod_by_ref[ref].ips) != c2.pod_by_ref[ref].ips}
+            moved = {
+                ref
+                for ref, text in labels.items()
+                if tuple(self.c.pod_by_ref[ref].ips) != c2.pod_by_ref[ref].ips
+            }
             if not moved:
                 continue
             moved_ips = {ip for ref in moved for ip in c2.pod_by_ref[ref].ips}
-            translating = {ip for s in c2.services for ip in s.cluster_ips + s.external_ips + s.load_balancer_ips}
+            translating = {
+                ip
+                for s in c2.services
+                for ip in s.cluster_ips + s.external_ips + s.load_balancer_ips
+            }
             node_ips = {ip for n in c2.nodes for ip in n.ips}
             mapped = {
                 (port, proto)
@@ -303,10 +329,18 @@ class Context:
                 if target in node_ips:
                     return (port, proto) in mapped
                 if target in translating:
-                    return (port, proto) in service_ports or target in {ip for s2 in c2.services for ip in s2.cluster_ips}
+                    return (port, proto) in service_ports or target in {
+                        ip for s2 in c2.services for ip in s2.cluster_ips
+                    }
                 return False
 
-            table = F.enumerate_flows(c2, F.sources(c2, self.outside), F.targets(c2, self.outside), self.ports, focus=focus)
+            table = F.enumerate_flows(
+                c2,
+                F.sources(c2, self.outside),
+                F.targets(c2, self.outside),
+                self.ports,
+                focus=focus,
+            )
             self.alternatives.append((c2, labels, table))
             self.flow_count += len(table.flows)
 
@@ -323,7 +357,11 @@ class Context:
         return " [duplicate pod IPs]" if self.duplicates else ""
 
     def header(self, extra: str = "") -> str:
-        note = f"\n  allocated pods without any admissible address range: {self.inadmissible}" if self.inadmissible else ""
+        note = (
+            f"\n  allocated pods without any admissible address range: {self.inadmissible}"
+            if self.inadmissible
+            else ""
+        )
         return f"seed {self.sc.seed}{extra}\n{describe(self.c)}{note}"
 
 
@@ -392,7 +430,9 @@ class _Invariant:
             listed = any(sel.address(ip) for sel in self.sources)
         return listed if self.kind == "isolated" else not listed
 
-    def destinations_of(self, c: Cluster, b: F.Branch, family: int) -> list[tuple[str, str | None, str | None]]:
+    def destinations_of(
+        self, c: Cluster, b: F.Branch, family: int
+    ) -> list[tuple[str, str | None, str | None]]:
         """What a delivery reaches that ``to`` matches: (what, pod ref, node name)."""
         out = []
         pod = c.pod_by_ref.get(b.pod) if b.pod else None
@@ -441,7 +481,15 @@ class _Invariant:
                     reading = "both"
                 else:
                     client, backend = f.port == self.port, b.port == self.port
-                    reading = "both" if client and backend else "client" if client else "backend" if backend else None
+                    reading = (
+                        "both"
+                        if client and backend
+                        else "client"
+                        if client
+                        else "backend"
+                        if backend
+                        else None
+                    )
                 if reading is not None:
                     out.append((what, reading, b))
         return out
@@ -481,19 +529,39 @@ def _check_invariants(ctx: Context, report: Report) -> None:
         try:
             result = check(ctx.c, properties=[], invariants=[spec], timeout=TIMEOUT).results[0]
         except InputError as e:
-            report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
+            report.seconds["invariants"] = (
+                report.seconds.get("invariants", 0) + time.perf_counter() - start
+            )
             if not inadmissible_pods(ctx.c):
-                report.mismatches.append(Mismatch("crash: InputError from an invariant on a valid cluster", f"{ctx.header()}\n{claim}\n  {e}"))
+                report.mismatches.append(
+                    Mismatch(
+                        "crash: InputError from an invariant on a valid cluster",
+                        f"{ctx.header()}\n{claim}\n  {e}",
+                    )
+                )
             continue
         except Exception as e:  # noqa: BLE001
-            report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
-            report.mismatches.append(Mismatch(f"crash: {type(e).__name__} checking an invariant{ctx.suffix}", f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=6)}"))
+            report.seconds["invariants"] = (
+                report.seconds.get("invariants", 0) + time.perf_counter() - start
+            )
+            report.mismatches.append(
+                Mismatch(
+                    f"crash: {type(e).__name__} checking an invariant{ctx.suffix}",
+                    f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=6)}",
+                )
+            )
             continue
-        report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
+        report.seconds["invariants"] = (
+            report.seconds.get("invariants", 0) + time.perf_counter() - start
+        )
         status = result.status.value
         if status == "unknown":
             if not result.reason:
-                report.mismatches.append(Mismatch("UNKNOWN without a reason", f"{ctx.header()}\n{claim}\n{_answer(result)}"))
+                report.mismatches.append(
+                    Mismatch(
+                        "UNKNOWN without a reason", f"{ctx.header()}\n{claim}\n{_answer(result)}"
+                    )
+                )
             continue
         if status == "holds":
             _invariant_holds(ctx, report, inv, claim, result)
@@ -504,7 +572,15 @@ def _check_invariants(ctx: Context, report: Report) -> None:
 def _category(c: Cluster, f: F.Flow, what: str, b: F.Branch) -> str:
     """``pod -> pod directly``, ``node -> outside host directly``, ``pod -> pod through a Service or hostPort``..."""
     s = f.source
-    src = "outside host" if s.kind == "outside" else "node" if s.kind == "node" else "hostNetwork pod" if s.host_network else "pod"
+    src = (
+        "outside host"
+        if s.kind == "outside"
+        else "node"
+        if s.kind == "node"
+        else "hostNetwork pod"
+        if s.host_network
+        else "pod"
+    )
     backend = c.pod_by_ref.get(b.pod) if b.pod else None
     if what.startswith("outside host"):
         dst = "outside host (ipBlock)"
@@ -537,9 +613,17 @@ def _invariant_holds(ctx: Context, report: Report, inv: _Invariant, claim: str, 
         if "both" in readings:
             hit, qualifier, soft = readings["both"], "", False
         elif INVARIANT_PORT in readings:
-            hit, qualifier, soft = readings[INVARIANT_PORT], f", only with port read as the {INVARIANT_PORT}'s port", False
+            hit, qualifier, soft = (
+                readings[INVARIANT_PORT],
+                f", only with port read as the {INVARIANT_PORT}'s port",
+                False,
+            )
         else:
-            hit, qualifier, soft = readings[other], f", only with port read as the {other}'s port", True
+            hit, qualifier, soft = (
+                readings[other],
+                f", only with port read as the {other}'s port",
+                True,
+            )
         c, labels, f, what, backend_port = hit
         report.mismatches.append(
             Mismatch(
@@ -574,19 +658,33 @@ def _check_reach(ctx: Context, report: Report, spec: dict) -> None:
             _reach_outcome(ctx.c, body)
         except UsageError:
             return  # the connection makes no sense: both say so
-        report.mismatches.append(Mismatch("crash: UsageError from a reach invariant the engine traces", f"{ctx.header()}\n{claim}\n  {e}"))
+        report.mismatches.append(
+            Mismatch(
+                "crash: UsageError from a reach invariant the engine traces",
+                f"{ctx.header()}\n{claim}\n  {e}",
+            )
+        )
         return
     except Exception as e:  # noqa: BLE001
         if isinstance(e, InputError) and ctx.inadmissible:
             return
-        report.mismatches.append(Mismatch(f"crash: {type(e).__name__} checking a reach invariant{ctx.suffix}", f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=8)}"))
+        report.mismatches.append(
+            Mismatch(
+                f"crash: {type(e).__name__} checking a reach invariant{ctx.suffix}",
+                f"{ctx.header()}\n{claim}\n  {traceback.format_exc(limit=8)}",
+            )
+        )
         return
     finally:
-        report.seconds["invariants"] = report.seconds.get("invariants", 0) + time.perf_counter() - start
+        report.seconds["invariants"] = (
+            report.seconds.get("invariants", 0) + time.perf_counter() - start
+        )
     status = result.status.value
     if status == "unknown":
         if not result.reason:
-            report.mismatches.append(Mismatch("UNKNOWN without a reason", f"{ctx.header()}\n{claim}\n{_answer(result)}"))
+            report.mismatches.append(
+                Mismatch("UNKNOWN without a reason", f"{ctx.header()}\n{claim}\n{_answer(result)}")
+            )
         return
     what = "expect allow" if allow else "expect deny"
     if status == "holds":
@@ -594,56 +692,116 @@ def _check_reach(ctx: Context, report: Report, spec: dict) -> None:
             try:
                 reachable, t = _reach_outcome(c, body)
             except Exception as e:  # noqa: BLE001
-                report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header()}\n{claim}\n  {type(e).__name__}: {e}"))
+                report.mismatches.append(
+                    Mismatch(
+                        "crash: trace raised", f"{ctx.header()}\n{claim}\n  {type(e).__name__}: {e}"
+                    )
+                )
                 return
             if reachable != allow:
                 kind = f"false HOLDS: invariant reach ({what}){' (alternative allocation)' if labels else ''}{ctx.suffix}"
-                report.mismatches.append(Mismatch(kind, f"{ctx.header()}\n{claim}\n{_answer(result)}\n  but the engine says{_where(labels)}:\n{F.render(t)}"))
+                report.mismatches.append(
+                    Mismatch(
+                        kind,
+                        f"{ctx.header()}\n{claim}\n{_answer(result)}\n  but the engine says{_where(labels)}:\n{F.render(t)}",
+                    )
+                )
                 return
         return
     for cx in result.counterexamples:
         bad = _allocation_admissible(ctx.c, cx.allocation)
         if bad:
-            report.mismatches.append(Mismatch(f"bogus counterexample: invariant reach ({what}), allocation the IPAM cannot make", f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {bad}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"bogus counterexample: invariant reach ({what}), allocation the IPAM cannot make",
+                    f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {bad}",
+                )
+            )
             continue
         c = apply_allocation(ctx.c, cx.allocation)
         try:
             reachable, t = _reach_outcome(c, body)
         except Exception as e:  # noqa: BLE001
-            report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header()}\n{claim}\n  {type(e).__name__}: {e}"))
+            report.mismatches.append(
+                Mismatch(
+                    "crash: trace raised", f"{ctx.header()}\n{claim}\n  {type(e).__name__}: {e}"
+                )
+            )
             continue
         if reachable == allow:
-            report.mismatches.append(Mismatch(f"bogus counterexample: invariant reach ({what}){ctx.suffix}", f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"bogus counterexample: invariant reach ({what}){ctx.suffix}",
+                    f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}",
+                )
+            )
 
 
-def _invariant_counterexamples(ctx: Context, report: Report, inv: _Invariant, claim: str, result) -> None:
+def _invariant_counterexamples(
+    ctx: Context, report: Report, inv: _Invariant, claim: str, result
+) -> None:
     if not result.counterexamples:
-        report.mismatches.append(Mismatch("VIOLATED without a counterexample", f"{ctx.header()}\n{claim}\n{_answer(result)}"))
+        report.mismatches.append(
+            Mismatch(
+                "VIOLATED without a counterexample", f"{ctx.header()}\n{claim}\n{_answer(result)}"
+            )
+        )
     for cx in result.counterexamples:
         bad = _allocation_admissible(ctx.c, cx.allocation)
         c = apply_allocation(ctx.c, cx.allocation)
         if bad:
-            report.mismatches.append(Mismatch(f"bogus counterexample: invariant {inv.kind}, allocation the IPAM cannot make", f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {bad}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"bogus counterexample: invariant {inv.kind}, allocation the IPAM cannot make",
+                    f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {bad}",
+                )
+            )
             continue
         if not cx.traces:
-            report.mismatches.append(Mismatch(f"bogus counterexample: invariant {inv.kind} without a trace", f"{ctx.header()}\n{claim}\n{_answer(result)}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"bogus counterexample: invariant {inv.kind} without a trace",
+                    f"{ctx.header()}\n{claim}\n{_answer(result)}",
+                )
+            )
             continue
         f, t, err = retrace(c, cx.traces[0])
         if err:
-            report.mismatches.append(Mismatch(f"crash: re-tracing a counterexample of invariant {inv.kind}", f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {err}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"crash: re-tracing a counterexample of invariant {inv.kind}",
+                    f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {err}",
+                )
+            )
             continue
         hits = inv.violations(c, f)
         if any(inv.counts(r) for _, r, _ in hits):
             continue
         soft = bool(hits)
         itself = f.source.kind == "pod" and any(
-            b.pod == f.source.ref or (b.pod is None and b.ip in c.node_by_ip and f.source.host_network and c.node_by_ip[b.ip].name == f.source.node)
+            b.pod == f.source.ref
+            or (
+                b.pod is None
+                and b.ip in c.node_by_ip
+                and f.source.host_network
+                and c.node_by_ip[b.ip].name == f.source.node
+            )
             for b in f.allowed
         )
-        qualifier = ", a violation only with port read as the backend's port" if soft else ", the source reaching itself" if itself else ""
+        qualifier = (
+            ", a violation only with port read as the backend's port"
+            if soft
+            else ", the source reaching itself"
+            if itself
+            else ""
+        )
         kind = f"bogus counterexample: invariant {inv.kind}{qualifier}{ctx.suffix}"
         report.mismatches.append(
-            Mismatch(kind, f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}", soft)
+            Mismatch(
+                kind,
+                f"{ctx.header()}\n{claim}\n{_answer(result)}\n  re-traced{_where(cx.allocation)}:\n{F.render(t)}",
+                soft,
+            )
         )
 
 
@@ -658,10 +816,19 @@ def _run_property(ctx: Context, report: Report, name: str):
         return check(ctx.c, properties=[name], timeout=TIMEOUT).results[0]
     except InputError as e:
         if not inadmissible_pods(ctx.c):
-            report.mismatches.append(Mismatch(f"crash: InputError from {name} on a valid cluster", f"{ctx.header()}\n  {e}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"crash: InputError from {name} on a valid cluster", f"{ctx.header()}\n  {e}"
+                )
+            )
         return None
     except Exception as e:  # noqa: BLE001
-        report.mismatches.append(Mismatch(f"crash: {type(e).__name__} in {name}{ctx.suffix}", f"{ctx.header()}\n  {traceback.format_exc(limit=8)}"))
+        report.mismatches.append(
+            Mismatch(
+                f"crash: {type(e).__name__} in {name}{ctx.suffix}",
+                f"{ctx.header()}\n  {traceback.format_exc(limit=8)}",
+            )
+        )
         return None
     finally:
         report.seconds[name] = report.seconds.get(name, 0) + time.perf_counter() - start
@@ -675,21 +842,36 @@ def _property(ctx: Context, report: Report, name: str, violations, replay) -> No
     status = result.status.value
     if status == "unknown":
         if not result.reason:
-            report.mismatches.append(Mismatch("UNKNOWN without a reason", f"{ctx.header()}\n{_answer(result)}"))
+            report.mismatches.append(
+                Mismatch("UNKNOWN without a reason", f"{ctx.header()}\n{_answer(result)}")
+            )
         return
     if status == "holds":
         found = violations()
         if found is not None:
             kind, text = found
-            report.mismatches.append(Mismatch(f"false HOLDS: {name}{kind}{ctx.suffix}", f"{ctx.header()}\n{_answer(result)}\n  but {text}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"false HOLDS: {name}{kind}{ctx.suffix}",
+                    f"{ctx.header()}\n{_answer(result)}\n  but {text}",
+                )
+            )
         return
     if not result.counterexamples:
-        report.mismatches.append(Mismatch("VIOLATED without a counterexample", f"{ctx.header()}\n{_answer(result)}"))
+        report.mismatches.append(
+            Mismatch("VIOLATED without a counterexample", f"{ctx.header()}\n{_answer(result)}")
+        )
     for cx in result.counterexamples:
         why = replay(cx)
         if why is not None:
             kind, text, *soft = why
-            report.mismatches.append(Mismatch(f"bogus counterexample: {name}{kind}{ctx.suffix}", f"{ctx.header()}\n{_answer(result)}\n  {cx.summary}: {text}", bool(soft and soft[0])))
+            report.mismatches.append(
+                Mismatch(
+                    f"bogus counterexample: {name}{kind}{ctx.suffix}",
+                    f"{ctx.header()}\n{_answer(result)}\n  {cx.summary}: {text}",
+                    bool(soft and soft[0]),
+                )
+            )
 
 
 # ----- nat-free-pod-to-pod
@@ -710,7 +892,10 @@ def _check_nat_free(ctx: Context, report: Report) -> None:
         for c, labels, table in ctx.tables():
             for f in table.flows:
                 if _nat_violation(c, f):
-                    return ("" if not labels else " (alternative allocation)", f"a pod-to-pod packet is source-NATed{_where(labels)}:\n{_flow_text(c, f)}")
+                    return (
+                        "" if not labels else " (alternative allocation)",
+                        f"a pod-to-pod packet is source-NATed{_where(labels)}:\n{_flow_text(c, f)}",
+                    )
         return None
 
     def replay(cx):
@@ -725,11 +910,17 @@ def _check_nat_free(ctx: Context, report: Report) -> None:
             return (": re-trace crashed", err)
         if _nat_violation(c, f):
             return None
-        blocked = f.source.kind == "pod" and c.pod_by_ip.get(f.target) is not None and not any(
-            h.step == "snat" for b in t.branches for h in b.hops
+        blocked = (
+            f.source.kind == "pod"
+            and c.pod_by_ip.get(f.target) is not None
+            and not any(h.step == "snat" for b in t.branches for h in b.hops)
         )
         if blocked:
-            return (", flow denied before the NAT step (the statement speaks of the NAT rule, the brief of traces)", f"re-traced:\n{F.render(t)}", True)
+            return (
+                ", flow denied before the NAT step (the statement speaks of the NAT rule, the brief of traces)",
+                f"re-traced:\n{F.render(t)}",
+                True,
+            )
         return ("", f"no masquerade in the re-trace{_where(cx.allocation)}:\n{F.render(t)}")
 
     _property(ctx, report, "nat-free-pod-to-pod", violations, replay)
@@ -758,7 +949,15 @@ def _unique_violations(c: Cluster) -> str | None:
             if p.ip_allocated:
                 for net in allocation_ranges(c, p, ip.version):
                     for other, what in others.items():
-                        if other in net and other != net.network_address and not (net.version == 4 and other == net.broadcast_address and not any(pool.cidr == net for pool in c.ip_pools)):
+                        if (
+                            other in net
+                            and other != net.network_address
+                            and not (
+                                net.version == 4
+                                and other == net.broadcast_address
+                                and not any(pool.cidr == net for pool in c.ip_pools)
+                            )
+                        ):
                             return f"allocated {p.ref} may get {other} from {net}, the address of {what}"
     return None
 
@@ -780,7 +979,9 @@ def _check_unique(ctx: Context, report: Report) -> None:
         if any(r not in live or ip not in live[r].ips for r in cx.pods):
             return ("", f"with allocation {cx.allocation}, {cx.pods} do not all hold {ip}")
         if len(cx.pods) == 1:
-            others = {a for s in c.services for a in s.cluster_ips} | {a for n in c.nodes for a in n.ips}
+            others = {a for s in c.services for a in s.cluster_ips} | {
+                a for n in c.nodes for a in n.ips
+            }
             if ip not in others:
                 return ("", f"{ip} is no Service or node address")
         return None
@@ -830,7 +1031,11 @@ def _hostnetwork_selected(c: Cluster, table: F.FlowTable) -> tuple[F.Flow, str] 
     from a client not on h's node, or out of h to another node or outside, is allowed."""
     for pol in c.policies:
         for h in c.live_pods:
-            if not h.host_network or h.namespace != pol.namespace or not _selects(pol.pod_selector, h.labels):
+            if (
+                not h.host_network
+                or h.namespace != pol.namespace
+                or not _selects(pol.pod_selector, h.labels)
+            ):
                 continue
             n = c.node_by_name.get(h.node_name or "")
             if n is None:
@@ -842,9 +1047,17 @@ def _hostnetwork_selected(c: Cluster, table: F.FlowTable) -> tuple[F.Flow, str] 
                     if s.ref == h.ref or (s.kind in ("pod", "node") and s.node == n.name):
                         continue
                     for b in f.allowed:
-                        direct = b.pod is None and b.ip in n.ips and f.target in n.ips and (f.port, f.protocol) in declared
+                        direct = (
+                            b.pod is None
+                            and b.ip in n.ips
+                            and f.target in n.ips
+                            and (f.port, f.protocol) in declared
+                        )
                         if direct or b.pod == h.ref:
-                            return f, f"Ingress of {pol.ref} (no ingress rules) selects hostNetwork {h.ref}"
+                            return (
+                                f,
+                                f"Ingress of {pol.ref} (no ingress rules) selects hostNetwork {h.ref}",
+                            )
             if "Egress" in pol.policy_types and not pol.egress:
                 for f in table.flows:
                     if f.source.kind != "pod" or f.source.ref != h.ref:
@@ -855,7 +1068,10 @@ def _hostnetwork_selected(c: Cluster, table: F.FlowTable) -> tuple[F.Flow, str] 
                             continue
                         if dst is None and b.ip in n.ips:
                             continue
-                        return f, f"Egress of {pol.ref} (no egress rules) selects hostNetwork {h.ref}"
+                        return (
+                            f,
+                            f"Egress of {pol.ref} (no egress rules) selects hostNetwork {h.ref}",
+                        )
     return None
 
 
@@ -873,7 +1089,10 @@ def _check_isolation(ctx: Context, report: Report) -> None:
             hit = _hostnetwork_selected(c, table)
             if hit is not None:
                 f, what = hit
-                return (" (hostNetwork pod selected)", f"{what}, and this flow is allowed{_where(labels)}:\n{_flow_text(c, f)}")
+                return (
+                    " (hostNetwork pod selected)",
+                    f"{what}, and this flow is allowed{_where(labels)}:\n{_flow_text(c, f)}",
+                )
         return None
 
     def replay(cx):
@@ -897,16 +1116,31 @@ def _check_isolation(ctx: Context, report: Report) -> None:
             if err:
                 return (" (ipBlock): re-trace crashed", err)
             if dst in {b.pod for b in f2.allowed}:
-                return (" (ipBlock)", f"{dst} is still reached when ipBlocks match no pod IP:\n{F.render(t2)}")
+                return (
+                    " (ipBlock)",
+                    f"{dst} is still reached when ipBlocks match no pod IP:\n{F.render(t2)}",
+                )
             return None
         # part 1: a hostNetwork pod a NetworkPolicy selects is reached (or reaches out)
         pods = [c.pod_by_ref.get(r) for r in cx.pods]
         hn = [p for p in pods if p is not None and p.host_network]
         pol_refs = [o for o in cx.objects if o.kind == "NetworkPolicy"]
         if not hn or not pol_refs:
-            return (" (hostNetwork)", f"no hostNetwork pod or no NetworkPolicy named: pods {cx.pods}, objects {[str(o) for o in cx.objects]}")
-        pol = next((p for p in c.policies if p.namespace == pol_refs[0].namespace and p.name == pol_refs[0].name), None)
-        if pol is None or not any(p.namespace == pol.namespace and _selects(pol.pod_selector, p.labels) for p in hn):
+            return (
+                " (hostNetwork)",
+                f"no hostNetwork pod or no NetworkPolicy named: pods {cx.pods}, objects {[str(o) for o in cx.objects]}",
+            )
+        pol = next(
+            (
+                p
+                for p in c.policies
+                if p.namespace == pol_refs[0].namespace and p.name == pol_refs[0].name
+            ),
+            None,
+        )
+        if pol is None or not any(
+            p.namespace == pol.namespace and _selects(pol.pod_selector, p.labels) for p in hn
+        ):
             return (" (hostNetwork)", f"{pol_refs[0]} selects none of {[p.ref for p in hn]}")
         if not f.allowed:
             return (" (hostNetwork)", f"the flow is not allowed:\n{F.render(t)}")
@@ -933,7 +1167,11 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
         if n.pod_cidrs and len({x.version for x in n.pod_cidrs}) < 2:
             return f"node {n.name} has podCIDRs {[str(x) for x in n.pod_cidrs]}"
     for s in c.services:
-        if s.ip_family_policy in ("PreferDualStack", "RequireDualStack") and not s.headless and s.type != "ExternalName":
+        if (
+            s.ip_family_policy in ("PreferDualStack", "RequireDualStack")
+            and not s.headless
+            and s.type != "ExternalName"
+        ):
             if len({ip.version for ip in s.cluster_ips}) < 2:
                 return f"Service {s.ref} is {s.ip_family_policy} with cluster IPs {[str(i) for i in s.cluster_ips]}"
     dual = [p for p in c.live_pods if not p.host_network and len(set(p.families)) == 2]
@@ -947,7 +1185,10 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
                     f4, f6 = table.get(s, q.ip(4), port, proto), table.get(s, q.ip(6), port, proto)
                     if f4 is None or f6 is None:
                         continue
-                    r4, r6 = q.ref in {b.pod for b in f4.allowed}, q.ref in {b.pod for b in f6.allowed}
+                    r4, r6 = (
+                        q.ref in {b.pod for b in f4.allowed},
+                        q.ref in {b.pod for b in f6.allowed},
+                    )
                     if r4 != r6:
                         return f"{s.ref} -> {q.ref} {port}/{proto}: IPv4 {f4.verdict}, IPv6 {f6.verdict}\n{_flow_text(c, f4)}\n{_flow_text(c, f6)}"
         for svc in c.services:
@@ -955,7 +1196,10 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
             if v4 is None or v6 is None:
                 continue
             for sp in svc.ports:
-                f4, f6 = table.get(s, v4, sp.port, sp.protocol), table.get(s, v6, sp.port, sp.protocol)
+                f4, f6 = (
+                    table.get(s, v4, sp.port, sp.protocol),
+                    table.get(s, v6, sp.port, sp.protocol),
+                )
                 if f4 is None or f6 is None:
                     continue
                 b4, b6 = {b.pod for b in f4.allowed if b.pod}, {b.pod for b in f6.allowed if b.pod}
@@ -996,29 +1240,45 @@ def _check_dual_stack(ctx: Context, report: Report) -> None:
             r4 = bool(f4.allowed) if dst is None else dst in {b.pod for b in f4.allowed}
             r6 = bool(f6.allowed) if dst is None else dst in {b.pod for b in f6.allowed}
             if r4 == r6:
-                return ("", f"both families {'allowed' if r4 else 'not allowed'}:\n{F.render(t4)}\n{F.render(t6)}")
+                return (
+                    "",
+                    f"both families {'allowed' if r4 else 'not allowed'}:\n{F.render(t4)}\n{F.render(t6)}",
+                )
             return None
         obj = cx.objects[0] if cx.objects else None
         if obj is None:
             return (" without an object", cx.summary)
         if obj.kind == "Pod":
             p = c.pod_by_ref.get(f"{obj.namespace}/{obj.name}")
-            return None if p is not None and len(set(p.families)) < 2 else ("", f"{obj} has both families")
+            return (
+                None
+                if p is not None and len(set(p.families)) < 2
+                else ("", f"{obj} has both families")
+            )
         if obj.kind == "Node":
             n = c.node_by_name.get(obj.name)
-            return None if n is not None and len({x.version for x in n.pod_cidrs}) < 2 else ("", f"{obj} has both families")
+            return (
+                None
+                if n is not None and len({x.version for x in n.pod_cidrs}) < 2
+                else ("", f"{obj} has both families")
+            )
         if obj.kind == "Service":
             s = c.service_by_ref.get(f"{obj.namespace}/{obj.name}")
             if s is None:
                 return ("", f"no Service {obj}")
             if not s.headless and len({ip.version for ip in s.cluster_ips}) < 2:
                 return None
-            if any(ref in c.pod_by_ref and len(set(c.pod_by_ref[ref].families)) < 2 for ref in cx.pods):
+            if any(
+                ref in c.pod_by_ref and len(set(c.pod_by_ref[ref].families)) < 2 for ref in cx.pods
+            ):
                 return None
             why = _dual_violation(ctx, c, ctx.table)
             if why and s.ref in why:
                 return None
-            return (" (Service endpoints)", f"{s.ref}: no pod of {cx.pods} lacks a family and no flow through it differs")
+            return (
+                " (Service endpoints)",
+                f"{s.ref}: no pod of {cx.pods} lacks a family and no flow through it differs",
+            )
         return ("", f"unexpected object {obj}")
 
     _property(ctx, report, "dual-stack-coverage", violations, replay)
@@ -1063,7 +1323,9 @@ def _ends(c: Cluster, f: F.Flow, b: F.Branch) -> tuple[str | None, str | None, s
     if pod is not None:
         dst = _workload(pod)
     elif b.ip in c.node_by_ip:
-        hosts = [p for p in c.live_pods if p.host_network and p.node_name == c.node_by_ip[b.ip].name]
+        hosts = [
+            p for p in c.live_pods if p.host_network and p.node_name == c.node_by_ip[b.ip].name
+        ]
         if not hosts:
             return src, None, "node"
         dst = _workload(hosts[0])
@@ -1099,14 +1361,26 @@ def _check_diff(ctx: Context, report: Report) -> None:
             report.seconds["diff"] = report.seconds.get("diff", 0) + time.perf_counter() - start
             if isinstance(e, InputError) and inadmissible_pods(ctx.c):
                 continue
-            report.mismatches.append(Mismatch(f"crash: {type(e).__name__} in diff{ctx.suffix}", f"{ctx.header()}\n  mutation: {label}\n  {traceback.format_exc(limit=8)}"))
+            report.mismatches.append(
+                Mismatch(
+                    f"crash: {type(e).__name__} in diff{ctx.suffix}",
+                    f"{ctx.header()}\n  mutation: {label}\n  {traceback.format_exc(limit=8)}",
+                )
+            )
             continue
         report.seconds["diff"] = report.seconds.get("diff", 0) + time.perf_counter() - start
-        answer = "\n".join(
-            f"    {c.change} {c.source} -> {c.destination} ports {c.ports}"
-            + (f" addresses {[str(a) for a in c.addresses]}" if getattr(c, "addresses", None) else "")
-            for c in d.changes
-        ) or "    no flow changes"
+        answer = (
+            "\n".join(
+                f"    {c.change} {c.source} -> {c.destination} ports {c.ports}"
+                + (
+                    f" addresses {[str(a) for a in c.addresses]}"
+                    if getattr(c, "addresses", None)
+                    else ""
+                )
+                for c in d.changes
+            )
+            or "    no flow changes"
+        )
         head = f"{ctx.header()}\n  mutation: {label}\n  netverify diff ({d.status}):\n{answer}"
         _diff_examples(ctx, report, new, d, head)
         if not str(d.status).startswith("complete"):
@@ -1118,38 +1392,68 @@ def _check_diff(ctx: Context, report: Report) -> None:
         affected = _affected(ctx.c, new)
         focus = None
         if affected is not None:
-            fixed = {ip for p in new.live_pods if not p.host_network and p.ref not in affected for ip in p.ips}
+            fixed = {
+                ip
+                for p in new.live_pods
+                if not p.host_network and p.ref not in affected
+                for ip in p.ips
+            }
             fixed |= {t for t in ctx.targets if F.is_outside(new, t)}
 
             def focus(s, target, port, proto, affected=affected, fixed=fixed):
                 # A flow between pods no changed policy selects keeps its verdict (and is taken from before).
                 return (s.kind == "pod" and s.ref in affected) or target not in fixed
 
-        table_new = F.enumerate_flows(new, F.sources(new, ctx.outside, nodes=False), F.targets(new, ctx.outside), ctx.ports, focus=focus)
-        report.seconds["diff enumeration"] = report.seconds.get("diff enumeration", 0) + time.perf_counter() - start
+        table_new = F.enumerate_flows(
+            new,
+            F.sources(new, ctx.outside, nodes=False),
+            F.targets(new, ctx.outside),
+            ctx.ports,
+            focus=focus,
+        )
+        report.seconds["diff enumeration"] = (
+            report.seconds.get("diff enumeration", 0) + time.perf_counter() - start
+        )
         ctx.flow_count += len(table_new.flows)
         for cr in table_new.crashes[:1]:
-            report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header()}\n  mutation: {label}\n  {cr.flow}: {cr.error}"))
+            report.mismatches.append(
+                Mismatch(
+                    "crash: trace raised",
+                    f"{ctx.header()}\n  mutation: {label}\n  {cr.flow}: {cr.error}",
+                )
+            )
         seen_kinds: set = set()
         for fn in table_new.flows:
-            fo = ctx.table.get(fn.source, fn.target, fn.port, fn.protocol)  # flows outside the focus are the same
+            fo = ctx.table.get(
+                fn.source, fn.target, fn.port, fn.protocol
+            )  # flows outside the focus are the same
             if fo is None:
                 continue
             old_keys = {_branch_key(b): b for b in fo.allowed}
             new_keys = {_branch_key(b): b for b in fn.allowed}
-            for change, keys, other, f, cl in (("allowed", new_keys, old_keys, fn, new), ("denied", old_keys, new_keys, fo, ctx.c)):
+            for change, keys, other, f, cl in (
+                ("allowed", new_keys, old_keys, fn, new),
+                ("denied", old_keys, new_keys, fo, ctx.c),
+            ):
                 for key, b in keys.items():
                     if key in other:
                         continue
                     src, dst, category = _ends(cl, f, b)
                     if src is None or dst is None:
                         continue
-                    outside_ip = f.source.given if f.source.kind == "outside" else (b.ip if dst == "outside" else None)
+                    outside_ip = (
+                        f.source.given
+                        if f.source.kind == "outside"
+                        else (b.ip if dst == "outside" else None)
+                    )
                     covered = any(
                         c.change == change
                         and c.source == src
                         and c.destination == dst
-                        and (_contains(c.ports, f.port, f.protocol) or (b.port is not None and _contains(c.ports, b.port, f.protocol)))
+                        and (
+                            _contains(c.ports, f.port, f.protocol)
+                            or (b.port is not None and _contains(c.ports, b.port, f.protocol))
+                        )
                         and (outside_ip is None or _covers(c, outside_ip))
                         for c in d.changes
                     )
@@ -1168,8 +1472,22 @@ def _check_diff(ctx: Context, report: Report) -> None:
 def _affected(old: Cluster, new: Cluster) -> set[str] | None:
     """The pods a change of NetworkPolicies or AdminNetworkPolicies can affect: those the changed
     policies select (podSelector, subject), in either state. None when something else changed."""
-    if (old.pods, old.services, old.nodes, old.calico_policies, old.tiers, old.config, old.endpoint_slices) != (
-        new.pods, new.services, new.nodes, new.calico_policies, new.tiers, new.config, new.endpoint_slices
+    if (
+        old.pods,
+        old.services,
+        old.nodes,
+        old.calico_policies,
+        old.tiers,
+        old.config,
+        old.endpoint_slices,
+    ) != (
+        new.pods,
+        new.services,
+        new.nodes,
+        new.calico_policies,
+        new.tiers,
+        new.config,
+        new.endpoint_slices,
     ):
         return None
     changed = set(old.policies) ^ set(new.policies)
@@ -1200,7 +1518,10 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
         ex = ch.example
         src_ref, dst_ref = ch.example_pods
         alloc = {}
-        for ref, ip in ((src_ref, getattr(ex, "src_ip", None)), (dst_ref, getattr(ex, "dst_ip", None))):
+        for ref, ip in (
+            (src_ref, getattr(ex, "src_ip", None)),
+            (dst_ref, getattr(ex, "dst_ip", None)),
+        ):
             p = ctx.c.pod_by_ref.get(ref)
             if p is not None and p.ip_allocated and ip is not None and ip not in p.ips:
                 alloc[ref] = ", ".join(str(ip if a.version == ip.version else a) for a in p.ips)
@@ -1215,11 +1536,23 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
                 target = ex.dst_ip
                 t = F.trace_flow(c2, s, target, int(ex.dst_port), ex.protocol)
             except Exception as e:  # noqa: BLE001
-                report.mismatches.append(Mismatch("crash: re-tracing a diff example", f"{head}\n  {ch.change} {src_ref} -> {dst_ref} {ex}: {type(e).__name__}: {e}"))
+                report.mismatches.append(
+                    Mismatch(
+                        "crash: re-tracing a diff example",
+                        f"{head}\n  {ch.change} {src_ref} -> {dst_ref} {ex}: {type(e).__name__}: {e}",
+                    )
+                )
                 verdicts = None
                 break
             if dst_ref in c2.pod_by_ref:
-                reached = any(b.reachable and (b.pod == dst_ref or (b.pod is None and ex.dst_ip in _addresses(c2, c2.pod_by_ref[dst_ref]))) for b in t.branches)
+                reached = any(
+                    b.reachable
+                    and (
+                        b.pod == dst_ref
+                        or (b.pod is None and ex.dst_ip in _addresses(c2, c2.pod_by_ref[dst_ref]))
+                    )
+                    for b in t.branches
+                )
             else:
                 reached = t.reachable
             verdicts.append((reached, t))
@@ -1245,13 +1578,19 @@ def judge(sc: Scenario, *, alternatives: int = ALTERNATIVES, diff: bool = True) 
     ctx = Context(sc)
     report.seconds["enumeration"] = time.perf_counter() - start
     for cr in ctx.table.crashes[:3]:
-        report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header()}\n  {cr.flow}: {cr.error}"))
+        report.mismatches.append(
+            Mismatch("crash: trace raised", f"{ctx.header()}\n  {cr.flow}: {cr.error}")
+        )
     start = time.perf_counter()
     ctx.add_alternatives(alternatives)
     report.seconds["alternatives"] = time.perf_counter() - start
     for _c, labels, table in ctx.alternatives:
         for cr in table.crashes[:1]:
-            report.mismatches.append(Mismatch("crash: trace raised", f"{ctx.header(_where(labels))}\n  {cr.flow}: {cr.error}"))
+            report.mismatches.append(
+                Mismatch(
+                    "crash: trace raised", f"{ctx.header(_where(labels))}\n  {cr.flow}: {cr.error}"
+                )
+            )
     _check_unique(ctx, report)
     _check_nat_free(ctx, report)
     _check_isolation(ctx, report)

@@ -27,7 +27,9 @@ from collections import Counter
 
 import pytest
 
-pytestmark = pytest.mark.skipif(not os.environ.get("NETVERIFY_ORACLE"), reason="oracle: enabled once issue 7 is fixed")
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("NETVERIFY_ORACLE"), reason="oracle: enabled once issue 7 is fixed"
+)
 
 CLUSTERS = int(os.environ.get("NETVERIFY_ORACLE_CLUSTERS", "32"))
 FIRST_SEED = int(os.environ.get("NETVERIFY_ORACLE_SEED", "0"))
@@ -64,8 +66,19 @@ def test_oracle(seeds: range, record_property) -> None:
             if seed not in where[m.kind]:
                 where[m.kind].append(seed)
     counts = {kind: len(ms) for kind, ms in failures.items()}
-    record_property("oracle", {"clusters": len(seeds), "flows": flows, "kinds": counts, "soft": dict(soft), "seeds": where})
-    print(f"\noracle {seeds.start}-{seeds.stop - 1}: {len(seeds)} clusters, {flows} flows, failures {counts}, soft {dict(soft)}")
+    record_property(
+        "oracle",
+        {
+            "clusters": len(seeds),
+            "flows": flows,
+            "kinds": counts,
+            "soft": dict(soft),
+            "seeds": where,
+        },
+    )
+    print(
+        f"\noracle {seeds.start}-{seeds.stop - 1}: {len(seeds)} clusters, {flows} flows, failures {counts}, soft {dict(soft)}"
+    )
     if failures:
         lines = [f"{len(failures)} kind(s) of mismatch in seeds {seeds.start}-{seeds.stop - 1}:"]
         lines += [f"  {n} x {kind}" for kind, n in sorted(counts.items())]
