@@ -27,8 +27,9 @@ intended meaning leaves room, each said once here:
 
 * an invariant's ``port`` is the port the client addresses (before DNAT); the other
   reading (the backend's port, what today's encoder compares) is
-  ``NETVERIFY_ORACLE_INVARIANT_PORT=backend``. A mismatch under one reading only
-  is reported as *soft* (printed, not failing);
+  ``NETVERIFY_ORACLE_INVARIANT_PORT=backend``. A mismatch found under the oracle's
+  reading only fails and says so in its kind; one found under the other reading
+  only is *soft* (printed, not failing);
 * ``only``: hostNetwork pods are pods, so an ipBlock of ``from`` never lists them
   (it lists outside hosts and nodes); a node (or a hostNetwork pod) reaching its
   own host network is exempt like a pod reaching itself; an outside host sending to
