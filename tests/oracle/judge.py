@@ -1341,36 +1341,46 @@ def _covers(change, ip) -> bool:
     return any(ip.version == n.version and ip in n for n in addresses)
 
 
-def _ends(c: Cluster, f: F.Flow, b: F.Branch) -> tuple[str | None, str | None, str]:
-    """(source label, destination label, category) as ``diff`` names them; None when diff cannot."""
+def _ends(c: Cluster, f: F.Flow, b: F.Branch) -> tuple[set[str], set[str], str, bool]:
+    """(source labels, destination labels, category, soft) as ``diff`` may name the two ends: a
+    pod's workload, ``outside``, or for a node ``node/NAME`` (or the workload of a hostNetwork pod
+    on it). Node clients are soft: the brief asks ``diff`` for pods and outside hosts."""
     s = f.source
     if s.kind == "pod":
-        src = _workload(c.pod_by_ref[s.ref])
+        src = {_workload(c.pod_by_ref[s.ref])}
     elif s.kind == "outside":
-        src = "outside"
+        src = {"outside"}
     else:
-        return None, None, "node"
+        src = {f"node/{s.ref}"} | {
+            _workload(p) for p in c.live_pods if p.host_network and p.node_name == s.ref
+        }
     pod = c.pod_by_ref.get(b.pod) if b.pod else None
+    node = None
+    if pod is not None and pod.host_network:
+        node = pod.node_name
+    elif pod is None and b.ip in c.node_by_ip:
+        node = c.node_by_ip[b.ip].name
     if pod is not None:
-        dst = _workload(pod)
-    elif b.ip in c.node_by_ip:
-        hosts = [
-            p for p in c.live_pods if p.host_network and p.node_name == c.node_by_ip[b.ip].name
-        ]
-        if not hosts:
-            return src, None, "node"
-        dst = _workload(hosts[0])
+        dst = {_workload(pod)}
+    elif node is not None:
+        dst = set()
     elif b.ip is not None and b.ip not in c.pod_by_ip:
-        dst = "outside"
+        dst = {"outside"}
     else:
-        return src, None, "?"
-    if src == "outside" or dst == "outside":
+        dst = set()
+    if node is not None:
+        dst |= {f"node/{node}"} | {
+            _workload(p) for p in c.live_pods if p.host_network and p.node_name == node
+        }
+    if "outside" in src or "outside" in dst:
         category = "outside host"
+    elif node is not None or s.kind == "node":
+        category = "node"
     elif pod is not None and f.target in _addresses(c, pod):
         category = "pod-to-pod"
     else:
         category = "through a Service or hostPort"
-    return src, dst, category
+    return src, dst, category, s.kind == "node"
 
 
 def _addresses(c: Cluster, p: Pod):
@@ -1437,7 +1447,7 @@ def _check_diff(ctx: Context, report: Report) -> None:
 
         table_new = F.enumerate_flows(
             new,
-            F.sources(new, ctx.outside, nodes=False),
+            F.sources(new, ctx.outside),
             F.targets(new, ctx.outside),
             ctx.ports,
             focus=focus,
@@ -1469,18 +1479,18 @@ def _check_diff(ctx: Context, report: Report) -> None:
                 for key, b in keys.items():
                     if key in other:
                         continue
-                    src, dst, category = _ends(cl, f, b)
-                    if src is None or dst is None:
+                    src, dst, category, soft = _ends(cl, f, b)
+                    if not dst:
                         continue
                     outside_ip = (
                         f.source.given
                         if f.source.kind == "outside"
-                        else (b.ip if dst == "outside" else None)
+                        else (b.ip if "outside" in dst else None)
                     )
                     covered = any(
                         c.change == change
-                        and c.source == src
-                        and c.destination == dst
+                        and c.source in src
+                        and c.destination in dst
                         and (
                             _contains(c.ports, f.port, f.protocol)
                             or (b.port is not None and _contains(c.ports, b.port, f.protocol))
@@ -1493,9 +1503,11 @@ def _check_diff(ctx: Context, report: Report) -> None:
                     seen_kinds.add((category, change))
                     report.mismatches.append(
                         Mismatch(
-                            f"diff omission: newly {change} ({category}){ctx.suffix}",
-                            f"{head}\n  but newly {change}: {src} -> {dst} {f.port}/{f.protocol} (backend port {b.port})\n"
+                            f"diff omission: newly {change} ({category}{', node client' if soft else ''}){ctx.suffix}",
+                            f"{head}\n  but newly {change}: {' or '.join(sorted(src))} -> {' or '.join(sorted(dst))} "
+                            f"{f.port}/{f.protocol} (backend port {b.port})\n"
                             f"  before:\n{_flow_text(ctx.c, fo)}\n  after:\n{_flow_text(new, fn)}",
+                            soft,
                         )
                     )
 
@@ -1544,7 +1556,9 @@ def _affected(old: Cluster, new: Cluster) -> set[str] | None:
 
 
 def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> None:
-    """Every change netverify lists: its example changes verdict in the direction it says."""
+    """Every change netverify lists: the connection its traces show (re-traced on both states, with
+    the example's addresses for allocated pods) reaches the destination after and not before
+    (newly allowed), or the other way round."""
     for ch in d.changes:
         ex = ch.example
         src_ref, dst_ref = ch.example_pods
@@ -1557,36 +1571,19 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
             if p is not None and p.ip_allocated and ip is not None and ip not in p.ips:
                 alloc[ref] = ", ".join(str(ip if a.version == ip.version else a) for a in p.ips)
         verdicts = []
-        for cl in (ctx.c, new):
+        for cl, t in ((ctx.c, ch.old_trace), (new, ch.new_trace)):
             c2 = apply_allocation(cl, alloc)
-            try:
-                if src_ref in c2.pod_by_ref:
-                    s = source_of_label(c2, src_ref)
-                else:
-                    s = source_of_label(c2, str(ex.src_ip))
-                target = ex.dst_ip
-                t = F.trace_flow(c2, s, target, int(ex.dst_port), ex.protocol)
-            except Exception as e:  # noqa: BLE001
+            f, t2, err = retrace(c2, t)
+            if err:
                 report.mismatches.append(
                     Mismatch(
                         "crash: re-tracing a diff example",
-                        f"{head}\n  {ch.change} {src_ref} -> {dst_ref} {ex}: {type(e).__name__}: {e}",
+                        f"{head}\n  {ch.change} {src_ref} -> {dst_ref} {ex} ({t}): {err}",
                     )
                 )
                 verdicts = None
                 break
-            if dst_ref in c2.pod_by_ref:
-                reached = any(
-                    b.reachable
-                    and (
-                        b.pod == dst_ref
-                        or (b.pod is None and ex.dst_ip in _addresses(c2, c2.pod_by_ref[dst_ref]))
-                    )
-                    for b in t.branches
-                )
-            else:
-                reached = t.reachable
-            verdicts.append((reached, t))
+            verdicts.append((_reaches(c2, f, dst_ref, ch.destination), t2))
         if verdicts is None:
             continue
         (before, t_old), (after, t_new) = verdicts
@@ -1598,6 +1595,23 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
                     f"  before:\n{F.render(t_old)}\n  after:\n{F.render(t_new)}",
                 )
             )
+
+
+def _reaches(c: Cluster, f: F.Flow, dst_ref: str, label: str) -> bool:
+    """Does some ALLOWED branch of ``f`` deliver to the example's destination (a pod, a node, outside)?"""
+    dst = c.pod_by_ref.get(dst_ref)
+    for b in f.allowed:
+        if dst is not None:
+            if b.pod == dst_ref or (b.pod is None and b.ip in _addresses(c, dst)):
+                return True
+        elif label.startswith("node/") or dst_ref.startswith("node/"):
+            name = (dst_ref if dst_ref.startswith("node/") else label)[5:]
+            n = c.node_by_name.get(name)
+            if n is not None and b.pod is None and b.ip in n.ips:
+                return True
+        elif b.pod is None and b.ip not in c.node_by_ip and b.ip not in c.pod_by_ip:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------- the whole scenario
