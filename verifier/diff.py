@@ -450,9 +450,16 @@ def _pin(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any
         return alg.and_(
             flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new)
         )
+    # Sources and destinations alike: a pod that shares its address with an earlier holder
+    # receives nothing sent to it, and sending from it is the same packet as the holder's.
+    keep_old = {p.ref for p in flows.receivers(enc_old.cluster, side.old.pods, enc_old.family)}
+    keep_new = {p.ref for p in flows.receivers(enc_new.cluster, side.new.pods, enc_new.family)}
     terms = []
     for o, n in zip(side.old.pods, side.new.pods, strict=True):
-        terms.append(alg.and_(alg.eq(ip_old, enc_old.pod_ip(o)), alg.eq(ip_new, enc_new.pod_ip(n))))
+        if o.ref in keep_old and n.ref in keep_new:
+            terms.append(
+                alg.and_(alg.eq(ip_old, enc_old.pod_ip(o)), alg.eq(ip_new, enc_new.pod_ip(n)))
+            )
     return alg.or_(*terms)
 
 

@@ -121,6 +121,14 @@ def _same_pod(enc4: Encoder, enc6: Encoder, ip4, ip6, pods) -> Any:
     )
 
 
+def _receivers(cluster: Cluster, pods) -> list[Pod]:
+    """The pods that get what is sent to their addresses, in both families (see flows.receivers)."""
+    both = set(p.ref for p in flows.receivers(cluster, pods, 4)) & set(
+        p.ref for p in flows.receivers(cluster, pods, 6)
+    )
+    return [p for p in pods if p.ref in both]
+
+
 def _route(path: journey.Path) -> tuple:
     """What a path is, whatever its family: the same route in the other family is its twin."""
     e = path.entry
@@ -179,7 +187,7 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             continue
         formula = alg.and_(
             _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src.pods),
-            _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, dst.pods),
+            _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, _receivers(cluster, dst.pods)),
             alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else alg.true,
             alg.or_(*(r[3] for r in routes)),
         )

@@ -176,11 +176,19 @@ def in_block(alg, ip, block: IPBlock):
     )
 
 
-def address(enc: Encoder, party: Party, ip: Any) -> Any:
-    """``ip`` is the address of a member of ``party``."""
+def receivers(cluster: Cluster, pods: Sequence[Pod], family: int) -> list[Pod]:
+    """The pods that receive what is sent to their address: when two live pods share one
+    (a unique-pod-ips violation), the first holder gets the packets (``Cluster.pod_by_ip``)."""
+    return [p for p in pods if p.ip_allocated or cluster.pod_by_ip.get(p.ip(family)) is p]
+
+
+def address(enc: Encoder, party: Party, ip: Any, *, receiving: bool = False) -> Any:
+    """``ip`` is the address of a member of ``party`` (``receiving``: one that gets packets sent to it)."""
     alg = enc.alg
     if party.kind == POD and not party.host_network:
-        return enc.one_of(ip, party.pods)
+        return enc.one_of(
+            ip, receivers(enc.cluster, party.pods, enc.family) if receiving else party.pods
+        )
     if party.kind in (POD, NODE):
         node = (
             party.node
@@ -356,7 +364,7 @@ def flow_case(
     formula = alg.and_(
         condition,
         address(enc, src, packet.src_ip),
-        address(enc, dst, packet.dst_ip),
+        address(enc, dst, packet.dst_ip, receiving=True),
         alg.not_(alg.eq(packet.src_ip, packet.dst_ip)) if same else alg.true,
         alg.or_(*(t for _, t in terms)),
     )
@@ -443,13 +451,15 @@ def _label(x: Pod | Node | IP) -> str:
 
 
 def _member(
-    enc: Encoder, model, party: Party, ip: IP, exclude: Pod | None = None
+    enc: Encoder, model, party: Party, ip: IP, exclude: Pod | None = None, receiving: bool = False
 ) -> Pod | Node | IP:
     if party.kind == OUTSIDE:
         return ip
     if party.kind == NODE:
         return party.node
     pods = [p for p in party.pods if p is not exclude]
+    if receiving and not party.host_network:
+        pods = receivers(enc.cluster, pods, enc.family) or pods
     found = enc.pod_at(model, ip, pods)
     return found if found is not None else pods[0]  # hostNetwork pods share their node's address
 
@@ -459,7 +469,7 @@ def decode(enc: Encoder, model, key: FlowKey, packet: Packet) -> Witness:
     concrete = enc.concrete_packet(model, packet)
     source = _member(enc, model, key.source, concrete.src_ip)
     exclude = source if key.same and isinstance(source, Pod) else None
-    destination = _member(enc, model, key.destination, concrete.dst_ip, exclude)
+    destination = _member(enc, model, key.destination, concrete.dst_ip, exclude, receiving=True)
     path = next(p for p, t in key.paths if is_true(model, t))
     return Witness(source, destination, path, concrete, enc.allocation(model))
 
