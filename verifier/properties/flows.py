@@ -246,7 +246,13 @@ def _guard(enc: Encoder, client: Client, dst: Party, packet: Packet):
 
 
 def paths_to(
-    enc: Encoder, client: Client, dst: Party, rep: Pod | None, packet: Packet
+    enc: Encoder,
+    client: Client,
+    dst: Party,
+    rep: Pod | None,
+    packet: Packet,
+    *,
+    every_path: bool = False,
 ) -> list[tuple[Path, Any]]:
     """Every path ``client`` has to a member of ``dst`` (``rep`` stands for a pod class), with the
     condition on the post-translation ``packet`` that selects it."""
@@ -272,7 +278,11 @@ def paths_to(
     else:
         wanted = ("outside",)
     direct = (
-        bool(out) and out[0][0].destination is not None and dst.kind == POD and not dst.host_network
+        not every_path
+        and bool(out)
+        and out[0][0].destination is not None
+        and dst.kind == POD
+        and not dst.host_network
     )
     for p in journey.translated_paths_to(cluster, client, enc.family, wanted):
         if direct and _like_direct(client, p):
@@ -342,14 +352,17 @@ def flow_case(
     extra: Extra | None = None,
     paths: Callable[[Path], bool] | None = None,
     tag: Any = None,
+    every_path: bool = False,
 ) -> Case | None:
     """The case "a member of ``src`` opens ``packet`` to a member of ``dst`` along some path and
-    ``extra`` holds", or None when it cannot happen on any path."""
+    ``extra`` holds", or None when it cannot happen on any path. ``every_path`` keeps the
+    translated paths that add nothing to the direct one (for an ``extra`` that reads the
+    entry, such as a claim about the port the client addresses)."""
     alg = enc.alg
     rep = (dst.pods[1] if same else dst.pods[0]) if dst.kind == POD else None
     client = src.client(enc.cluster)
     terms = []
-    for path, cond in paths_to(enc, client, dst, rep, packet):
+    for path, cond in paths_to(enc, client, dst, rep, packet, every_path=every_path):
         if paths is not None and not paths(path):
             continue
         if cond is False:

@@ -17,8 +17,9 @@ too: a hostNetwork pod is reached on its node's host network); for an
 ``ipBlock`` selector, the hosts outside the cluster whose address lies in it and
 the nodes whose address does. The sources of ``only`` are everything S does not
 list: the other pods, every node, and every outside host outside S's ipBlocks.
-``port``/``protocol`` are those the destination receives (after a Service's
-translation, as NetworkPolicy ports are).
+``port`` is either the port the client sends to or the one the destination
+receives (through a Service they differ: a claim about either counts the flow);
+``protocol`` is the same on both sides.
 
 Not counted: a pod reaching itself; and a node (or a hostNetwork pod, which *is*
 its node for policy) reaching a pod or the host network of its own node,
@@ -143,16 +144,39 @@ def _flows_query(cluster: Cluster, inv: Invariant, family: int) -> Query:
         ]
         if dst_blocks:
             destinations.append(flows.outside_party(dst_blocks))
-        cond = alg.and_(
-            alg.true if inv.port is None else alg.eq(packet.dst_port, alg.port(inv.port)),
+        cond = (
             alg.true
             if inv.protocol is None
-            else alg.eq(packet.protocol, alg.protocol(inv.protocol)),
+            else alg.eq(packet.protocol, alg.protocol(inv.protocol))
         )
+        port_ok = None
+        if inv.port is not None:
+            # The port the client sends to, or the one the destination receives: through a
+            # Service they differ, and a claim about either must not miss the flow.
+            at_destination = alg.eq(packet.dst_port, alg.port(inv.port))
+
+            def port_ok(path, term):
+                entry = path.entry
+                return (
+                    term
+                    if entry is not None and entry.port == inv.port
+                    else alg.and_(term, at_destination)
+                )
+
         out = []
         for src, dst, same in flows.split_pairs(cluster, sources, destinations):
             keep = _not_own_node(src, dst)
-            case = flows.flow_case(enc, packet, src, dst, same, condition=cond, paths=keep)
+            case = flows.flow_case(
+                enc,
+                packet,
+                src,
+                dst,
+                same,
+                condition=cond,
+                paths=keep,
+                extra=port_ok,
+                every_path=inv.port is not None,
+            )
             if case is not None:
                 out.append(case)
         return out
