@@ -280,6 +280,10 @@ def _family_diff(
     pairs += [(s, d) for s in nodes + outside for d in pods]
     for src, dst in pairs:
         same = src is dst
+        if same and not src.new.host_network:
+            # A pod reaching itself through a Service or hostPort is policed (semantics.md
+            # §11 row 12): its own flows can change too.
+            cases.extend(_cases(enc_old, enc_new, po, pn, src, dst, "hairpin"))
         if same and len(src.new.pods) < 2:
             continue
         for part_src, part_dst in _node_split(new, old, src, dst):
@@ -388,28 +392,40 @@ def _singles(side: _Side) -> list[_Side]:
     ]
 
 
-def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool) -> list[Case]:
+def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str) -> list[Case]:
+    """The changes between ``src`` and ``dst``, route by route; ``same`` when they are one class
+    (two different members), ``"hairpin"`` for each member reaching itself through an entry."""
     alg = enc_new.alg
+    hairpin = same == "hairpin"
 
     def routes(enc, party_src, party_dst, packet):
         client = party_src.client(enc.cluster)
         rep = (
-            (party_dst.pods[1] if same else party_dst.pods[0])
+            (party_dst.pods[1] if same is True else party_dst.pods[0])
             if party_dst.kind == flows.POD
             else None
         )
         out = {}
-        for path, cond in flows.paths_to(enc, client, party_dst, rep, packet):
+        for path, cond in flows.paths_to(enc, client, party_dst, rep, packet, every_path=hairpin):
+            if hairpin and path.entry is None:
+                continue  # a pod's packets to its own address are never policed
             out.setdefault(_route(path), (path, alg.and_(cond, enc.allowed(client, path, packet))))
         return out
 
     olds = routes(enc_old, src.old, dst.old, po)
     news = routes(enc_new, src.new, dst.new, pn)
-    pinned = alg.and_(
-        _pinned(enc_old, enc_new, src, po.src_ip, pn.src_ip),
-        _pinned(enc_old, enc_new, dst, po.dst_ip, pn.dst_ip),
-        alg.not_(alg.eq(pn.src_ip, pn.dst_ip)) if same else alg.true,
-    )
+    if hairpin:
+        pinned = alg.and_(
+            _pinned(enc_old, enc_new, src, po.src_ip, pn.src_ip),
+            alg.eq(po.dst_ip, po.src_ip),
+            alg.eq(pn.dst_ip, pn.src_ip),
+        )
+    else:
+        pinned = alg.and_(
+            _pinned(enc_old, enc_new, src, po.src_ip, pn.src_ip),
+            _pinned(enc_old, enc_new, dst, po.dst_ip, pn.dst_ip, receiving=True),
+            alg.not_(alg.eq(pn.src_ip, pn.dst_ip)) if same else alg.true,
+        )
     if pinned is False:
         return []
     cases = []
@@ -428,16 +444,20 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool) -> list
     return cases
 
 
-def _pinned(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any:
-    """:func:`_pin`, built once per side and pair of addresses."""
+def _pinned(
+    enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new, receiving: bool = False
+) -> Any:
+    """:func:`_pin`, built once per side, pair of addresses and role."""
     memo = enc_new.__dict__.setdefault("_pins", {})
-    key = (id(side), id(ip_old), id(ip_new))
+    key = (id(side), id(ip_old), id(ip_new), receiving)
     if key not in memo:
-        memo[key] = (_pin(enc_old, enc_new, side, ip_old, ip_new), side, ip_old, ip_new)
+        memo[key] = (_pin(enc_old, enc_new, side, ip_old, ip_new, receiving), side, ip_old, ip_new)
     return memo[key][0]
 
 
-def _pin(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any:
+def _pin(
+    enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new, receiving: bool = False
+) -> Any:
     """The old and new addresses belong to the same member of ``side`` (an outside host keeps its address)."""
     alg = enc_new.alg
     if side.new.kind == flows.OUTSIDE:
@@ -450,10 +470,23 @@ def _pin(enc_old: Encoder, enc_new: Encoder, side: _Side, ip_old, ip_new) -> Any
         return alg.and_(
             flows.address(enc_old, side.old, ip_old), flows.address(enc_new, side.new, ip_new)
         )
-    # Sources and destinations alike: a pod that shares its address with an earlier holder
-    # receives nothing sent to it, and sending from it is the same packet as the holder's.
-    keep_old = {p.ref for p in flows.receivers(enc_old.cluster, side.old.pods, enc_old.family)}
-    keep_new = {p.ref for p in flows.receivers(enc_new.cluster, side.new.pods, enc_new.family)}
+    # A pod that shares its address with an earlier holder receives nothing sent to it.
+    keep_old = {
+        p.ref
+        for p in (
+            flows.receivers(enc_old.cluster, side.old.pods, enc_old.family)
+            if receiving
+            else side.old.pods
+        )
+    }
+    keep_new = {
+        p.ref
+        for p in (
+            flows.receivers(enc_new.cluster, side.new.pods, enc_new.family)
+            if receiving
+            else side.new.pods
+        )
+    }
     terms = []
     for o, n in zip(side.old.pods, side.new.pods, strict=True):
         if o.ref in keep_old and n.ref in keep_new:
@@ -522,13 +555,16 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
     old_packet = enc_old.concrete_packet(model, po)
     alloc_old, alloc_new = enc_old.allocation(model), enc_new.allocation(model)
     source = _end(enc_new, model, src.new, concrete.src_ip)
-    dest = _end(
-        enc_new,
-        model,
-        dst.new,
-        concrete.dst_ip,
-        source.ref if same and isinstance(source, Pod) else None,
-    )
+    if same == "hairpin":
+        dest = source
+    else:
+        dest = _end(
+            enc_new,
+            model,
+            dst.new,
+            concrete.dst_ip,
+            source.ref if same and isinstance(source, Pod) else None,
+        )
     old_c, new_c = instantiate(old, alloc_old), instantiate(new, alloc_new)
     t_old = _replay(
         old_c,
