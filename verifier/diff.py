@@ -423,7 +423,7 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str) -
     else:
         pinned = alg.and_(
             _pinned(enc_old, enc_new, src, po.src_ip, pn.src_ip),
-            _pinned(enc_old, enc_new, dst, po.dst_ip, pn.dst_ip, receiving=True),
+            _pinned(enc_old, enc_new, dst, po.dst_ip, pn.dst_ip),
             alg.not_(alg.eq(pn.src_ip, pn.dst_ip)) if same else alg.true,
         )
     if pinned is False:
@@ -540,12 +540,14 @@ def _concrete(path: Path, dst_ip) -> Path:
     return path
 
 
-def _end(enc: Encoder, model, side: flows.Party, ip, exclude=None):
+def _end(enc: Encoder, model, side: flows.Party, ip, exclude=None, receiving: bool = False):
     if side.kind == flows.OUTSIDE:
         return ip
     if side.kind == flows.NODE:
         return side.node
     pods = [p for p in side.pods if exclude is None or p.ref != exclude]
+    if receiving and not side.host_network:
+        pods = flows.receivers(enc.cluster, pods, enc.family) or pods
     return enc.pod_at(model, ip, pods) or pods[0]
 
 
@@ -564,6 +566,7 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
             dst.new,
             concrete.dst_ip,
             source.ref if same and isinstance(source, Pod) else None,
+            receiving=(path_new or path_old).entry is None,
         )
     old_c, new_c = instantiate(old, alloc_old), instantiate(new, alloc_new)
     t_old = _replay(

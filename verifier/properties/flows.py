@@ -261,7 +261,15 @@ def paths_to(
     guard = _guard(enc, client, dst, packet)
     if dst.kind == POD and not dst.host_network:
         if client.kind != "external" or outside_reaches_pods(cluster, rep):
-            out.append((Path(PodEndpoint(rep), None, None), guard))
+            # Sent to a pod's address, a packet goes to the address's first holder: a pod
+            # sharing an earlier holder's address receives only through a Service or hostPort.
+            got = receivers(cluster, dst.pods, enc.family)
+            owner = (
+                guard
+                if len(got) == len(dst.pods)
+                else alg.and_(guard, enc.one_of(packet.dst_ip, got))
+            )
+            out.append((Path(PodEndpoint(rep), None, None), owner))
     elif dst.kind == POD:
         node = cluster.node_by_name.get(rep.node_name or "") or Node(
             rep.node_name or "<unscheduled>"
@@ -277,12 +285,14 @@ def paths_to(
         wanted = ("node", dst.node_name)
     else:
         wanted = ("outside",)
+    # Translated paths that add nothing to the direct one are left out, when every member
+    # of the class receives what is sent to its own address.
     direct = (
         not every_path
         and bool(out)
-        and out[0][0].destination is not None
         and dst.kind == POD
         and not dst.host_network
+        and len(receivers(cluster, dst.pods, enc.family)) == len(dst.pods)
     )
     for p in journey.translated_paths_to(cluster, client, enc.family, wanted):
         if direct and _like_direct(client, p):
@@ -377,7 +387,7 @@ def flow_case(
     formula = alg.and_(
         condition,
         address(enc, src, packet.src_ip),
-        address(enc, dst, packet.dst_ip, receiving=True),
+        address(enc, dst, packet.dst_ip),
         alg.not_(alg.eq(packet.src_ip, packet.dst_ip)) if same else alg.true,
         alg.or_(*(t for _, t in terms)),
     )
@@ -480,10 +490,12 @@ def _member(
 def decode(enc: Encoder, model, key: FlowKey, packet: Packet) -> Witness:
     """The members, path and packet a model picked for a flow case."""
     concrete = enc.concrete_packet(model, packet)
+    path = next(p for p, t in key.paths if is_true(model, t))
     source = _member(enc, model, key.source, concrete.src_ip)
     exclude = source if key.same and isinstance(source, Pod) else None
-    destination = _member(enc, model, key.destination, concrete.dst_ip, exclude, receiving=True)
-    path = next(p for p, t in key.paths if is_true(model, t))
+    destination = _member(
+        enc, model, key.destination, concrete.dst_ip, exclude, receiving=path.entry is None
+    )
     return Witness(source, destination, path, concrete, enc.allocation(model))
 
 
