@@ -96,6 +96,8 @@ class Branch:
     ip: object
     port: int | None
     masquerade: bool = False
+    #: The node that translated the packet, when the engine says (one branch per such node).
+    node: str | None = None
 
 
 @dataclass(frozen=True)
@@ -328,7 +330,7 @@ def _record(s: Source, target, port: int, protocol: str, t) -> Flow:
         hit = any(h.step == "snat" and h.outcome == "masquerade" for h in b.hops)
         masq = masq or hit
         if b.reachable:
-            allowed.append(Branch(b.pod, b.ip, b.port, hit))
+            allowed.append(Branch(b.pod, b.ip, b.port, hit, getattr(b, "node", None)))
     return Flow(s, target, port, protocol, t.verdict.value, tuple(allowed), masq)
 
 

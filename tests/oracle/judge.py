@@ -25,11 +25,11 @@ The definitions, written from issue 7's intended meaning and semantics.md
 ``_hostnetwork_selected``, ``_dual_violation``, ``_check_diff``). Choices where the
 intended meaning leaves room, each said once here:
 
-* an invariant's ``port`` is the port the client addresses (before DNAT); the other
-  reading (the backend's port, what today's encoder compares) is
-  ``NETVERIFY_ORACLE_INVARIANT_PORT=backend``. A mismatch found under the oracle's
-  reading only fails and says so in its kind; one found under the other reading
-  only is *soft* (printed, not failing);
+* an invariant's ``port`` is the port the client addresses (before DNAT) or the one
+  the backend receives (after DNAT): either counts (``INVARIANT_PORT``, settable with
+  ``NETVERIFY_ORACLE_INVARIANT_PORT=client|backend|either``). A mismatch found under one
+  reading only says so in its kind; under a reading the oracle does not count it is
+  *soft* (printed, not failing);
 * ``only``: hostNetwork pods are pods, so an ipBlock of ``from`` never lists them
   (it lists outside hosts and nodes); a node (or a hostNetwork pod) reaching its
   own host network is exempt like a pod reaching itself; an outside host sending to
@@ -68,10 +68,11 @@ from verifier.model import Cluster, IPBlock, LabelSelector, Pod
 __all__ = ["Mismatch", "Report", "judge", "INVARIANT_PORT"]
 
 #: Which port an invariant's ``port`` names for a connection through a Service or hostPort:
-#: "client" (the port the client addresses, before DNAT: issue 7's intended meaning) or
-#: "backend" (the port after DNAT: what today's encoder compares). Violations are computed
-#: under both and a mismatch that exists under one reading only says so in its kind.
-INVARIANT_PORT = os.environ.get("NETVERIFY_ORACLE_INVARIANT_PORT", "client")
+#: "either" (the port the client addresses or the one the backend receives: both count, as the
+#: README says since the issue-7 work), "client" (before DNAT) or "backend" (after DNAT).
+#: Violations are computed under each reading, and a mismatch that exists under one reading
+#: only says so in its kind.
+INVARIANT_PORT = os.environ.get("NETVERIFY_ORACLE_INVARIANT_PORT", "either")
 #: Solver timeout per property, invariant and diff (seconds).
 TIMEOUT = float(os.environ.get("NETVERIFY_ORACLE_TIMEOUT", "30"))
 #: Alternative allocations of the allocated pods per cluster.
@@ -515,7 +516,7 @@ class _Invariant:
         return False
 
     def counts(self, reading: str) -> bool:
-        return reading == "both" or reading == INVARIANT_PORT
+        return reading == "both" or INVARIANT_PORT == "either" or reading == INVARIANT_PORT
 
 
 def _check_invariants(ctx: Context, report: Report) -> None:
@@ -610,22 +611,16 @@ def _invariant_holds(ctx: Context, report: Report, inv: _Invariant, claim: str, 
                         continue  # the loader's allocation shows it already
                     category += " (alternative allocation)"
                 found.setdefault(category, {}).setdefault(reading, (c, labels, f, what, b.port))
-    other = "backend" if INVARIANT_PORT == "client" else "client"
     for category, readings in found.items():
         if "both" in readings:
             hit, qualifier, soft = readings["both"], "", False
-        elif INVARIANT_PORT in readings:
-            hit, qualifier, soft = (
-                readings[INVARIANT_PORT],
-                f", only with port read as the {INVARIANT_PORT}'s port",
-                False,
-            )
         else:
-            hit, qualifier, soft = (
-                readings[other],
-                f", only with port read as the {other}'s port",
-                True,
+            reading = next(
+                (r for r in ("client", "backend") if r in readings and inv.counts(r)), None
             )
+            soft = reading is None
+            reading = reading or next(iter(readings))
+            hit, qualifier = readings[reading], f", only with port read as the {reading}'s port"
         c, labels, f, what, backend_port = hit
         report.mismatches.append(
             Mismatch(
@@ -791,7 +786,7 @@ def _invariant_counterexamples(
             for b in f.allowed
         )
         qualifier = (
-            ", a violation only with port read as the backend's port"
+            f", a violation only with port read as the {'backend' if INVARIANT_PORT == 'client' else 'client'}'s port"
             if soft
             else ", the source reaching itself"
             if itself
@@ -1335,10 +1330,13 @@ def _contains(ports, port: int, protocol: str) -> bool:
 
 
 def _covers(change, ip) -> bool:
-    addresses = getattr(change, "addresses", None)
-    if not addresses:
-        return False
-    return any(ip.version == n.version and ip in n for n in addresses)
+    """Do the change's ``addresses`` (networks, or ipBlocks with excepts) hold ``ip``?"""
+    for a in getattr(change, "addresses", None) or ():
+        cidr = getattr(a, "cidr", a)
+        excepts = getattr(a, "except_", ())
+        if ip.version == cidr.version and ip in cidr and not any(ip in e for e in excepts):
+            return True
+    return False
 
 
 def _ends(c: Cluster, f: F.Flow, b: F.Branch) -> tuple[set[str], set[str], str, bool]:
@@ -1388,7 +1386,8 @@ def _addresses(c: Cluster, p: Pod):
 
 
 def _branch_key(b: F.Branch):
-    return b.pod or ("addr", b.ip)
+    """A path: the backend (pod, or delivered address) and the node that translated the packet."""
+    return (b.pod or ("addr", b.ip), b.node)
 
 
 def _check_diff(ctx: Context, report: Report) -> None:
@@ -1583,11 +1582,12 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
                 )
                 verdicts = None
                 break
-            verdicts.append((_reaches(c2, f, dst_ref, ch.destination), t2))
+            verdicts.append((_reached(c2, f, dst_ref, ch.destination), t2))
         if verdicts is None:
             continue
         (before, t_old), (after, t_new) = verdicts
-        if (before, after) != ((False, True) if ch.change == "allowed" else (True, False)):
+        changed = (after - before) if ch.change == "allowed" else (before - after)
+        if not changed:
             report.mismatches.append(
                 Mismatch(
                     f"diff bogus change: its example does not change verdict{ctx.suffix}",
@@ -1597,21 +1597,22 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
             )
 
 
-def _reaches(c: Cluster, f: F.Flow, dst_ref: str, label: str) -> bool:
-    """Does some ALLOWED branch of ``f`` deliver to the example's destination (a pod, a node, outside)?"""
+def _reached(c: Cluster, f: F.Flow, dst_ref: str, label: str) -> set:
+    """The paths (:func:`_branch_key`) of ``f`` that deliver to the example's destination (a pod, a
+    node, outside): a change is real when some path opens or closes."""
     dst = c.pod_by_ref.get(dst_ref)
+    out = set()
     for b in f.allowed:
         if dst is not None:
-            if b.pod == dst_ref or (b.pod is None and b.ip in _addresses(c, dst)):
-                return True
+            hit = b.pod == dst_ref or (b.pod is None and b.ip in _addresses(c, dst))
         elif label.startswith("node/") or dst_ref.startswith("node/"):
-            name = (dst_ref if dst_ref.startswith("node/") else label)[5:]
-            n = c.node_by_name.get(name)
-            if n is not None and b.pod is None and b.ip in n.ips:
-                return True
-        elif b.pod is None and b.ip not in c.node_by_ip and b.ip not in c.pod_by_ip:
-            return True
-    return False
+            n = c.node_by_name.get((dst_ref if dst_ref.startswith("node/") else label)[5:])
+            hit = n is not None and b.pod is None and b.ip in n.ips
+        else:
+            hit = b.pod is None and b.ip not in c.node_by_ip and b.ip not in c.pod_by_ip
+        if hit:
+            out.add(_branch_key(b))
+    return out
 
 
 # --------------------------------------------------------------------------- the whole scenario

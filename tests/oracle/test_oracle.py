@@ -14,7 +14,7 @@ Environment: ``NETVERIFY_ORACLE_CLUSTERS`` (clusters, default 32),
 ``NETVERIFY_ORACLE_SEED`` (first seed, default 0; cluster k has seed SEED+k, so a
 failure names the seed that reproduces it: ``judge(scenario(seed))``),
 ``NETVERIFY_ORACLE_ALTERNATIVES`` (alternative allocations per cluster, default 1),
-``NETVERIFY_ORACLE_INVARIANT_PORT`` (``client``, the default, or ``backend``: which
+``NETVERIFY_ORACLE_INVARIANT_PORT`` (``either``, the default, ``client`` or ``backend``: which
 port an invariant's ``port`` names through a Service), ``NETVERIFY_ORACLE_TIMEOUT``
 (solver seconds), ``NETVERIFY_ORACLE_SHOWN`` (characters of each failure message).
 The run ends with a line counting the clusters checked and the flows enumerated.
