@@ -274,6 +274,17 @@ def _replay_empty(
     # is NXDOMAIN; some, but none with this port: the port's SRV records are missing.
     zone = cluster.config.cluster_domain
     if not any(e.ready for e in svc_rules.service_endpoints(cluster, svc, family)):
+        client = _client(cluster, svc, family)
+        if client is None or client.startswith("node/"):
+            # No pod of that family to resolve from: ask the cluster DNS itself.
+            qtype = "A" if family == 4 else "AAAA"
+            fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}"
+            answer = dns_rules.lookup(cluster, fqdn, qtype)
+            if answer.records:
+                raise SoundnessError(
+                    f"service-resolution: headless {svc.ref} has no ready endpoint, the cluster DNS answers {fqdn} {qtype}"
+                )
+            return ()
         t = _trace_to(cluster, svc, sp, family)
         if t.verdict is not Verdict.NXDOMAIN:
             raise SoundnessError(
@@ -288,6 +299,28 @@ def _replay_empty(
                 f"service-resolution: headless {svc.ref} port {sp} has no endpoint, the cluster DNS answers {srv} SRV"
             )
     return ()
+
+
+def _replay_unpublished(
+    cluster: Cluster, svc: Service, sp: ServicePort, pod: Pod, family: int
+) -> None:
+    """The cluster DNS publishes no SRV record of a headless Service's port for ``pod``."""
+    from ..semantics import dns as dns_rules
+
+    if not sp.name:
+        return  # an unnamed port has no SRV record at all
+    zone = cluster.config.cluster_domain
+    srv = f"_{sp.name}._{sp.protocol.lower()}.{svc.name}.{svc.namespace}.svc.{zone}"
+    ip = pod.ip(family)
+    names = {dns_rules.dashed(ip)} if ip is not None else set()
+    if pod.hostname:
+        names.add(pod.hostname)
+    for record in dns_rules.lookup(cluster, srv, "SRV").records:
+        target = record.data.split()[-1]
+        if target.split(".")[0] in names:
+            raise SoundnessError(
+                f"service-resolution: {pod.ref} lacks {sp.target}, yet {srv} SRV names it"
+            )
 
 
 def _port_decider(svc: Service, sp: ServicePort, part: str) -> Decider:
@@ -323,12 +356,17 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
         )
     if kind == "unresolved":
         pod = key[4]
-        t = _trace_to(cluster, svc, sp, family)
-        traces = (t,)
-        if any(b.pod == pod.ref for b in t.branches):
-            raise SoundnessError(
-                f"service-resolution: {pod.ref} lacks {sp.target}, yet the engine DNATs to it"
-            )
+        if svc.headless:
+            # No kube-proxy: the port lives in the SRV records, which must not name the pod.
+            traces = ()
+            _replay_unpublished(cluster, svc, sp, pod, family)
+        else:
+            t = _trace_to(cluster, svc, sp, family)
+            traces = (t,)
+            if any(b.pod == pod.ref for b in t.branches):
+                raise SoundnessError(
+                    f"service-resolution: {pod.ref} lacks {sp.target}, yet the engine DNATs to it"
+                )
         return Counterexample(
             summary=(
                 f"Service {svc.ref} port {sp}: targetPort {sp.target!r}/{sp.protocol} is declared by no container of "
