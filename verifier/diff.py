@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import SoundnessError
@@ -289,15 +289,53 @@ def _family_diff(
         for part_src, part_dst in _node_split(new, old, src, dst):
             cases.extend(_cases(enc_old, enc_new, po, pn, part_src, part_dst, same))
     result = search(solver, cases, limit)
-    out = [
-        _explain(old, new, enc_old, enc_new, case.key, model, po, pn) for case, model in result.hits
-    ]
     reason = (
         result.reason
         if result.status is SolverStatus.UNKNOWN or (result.reason and result.hits)
         else None
     )
+    out = []
+    for case, model in result.hits:
+        change, why = _every_port(old, new, enc_old, enc_new, solver, case, model, po, pn)
+        out.append(change)
+        reason = reason or why
     return out, reason
+
+
+#: How many other allocations or members :func:`_every_port` looks at before it calls the ports incomplete.
+_PORT_ROUNDS = 32
+
+
+def _every_port(old, new, enc_old, enc_new, solver, case, model, po, pn):
+    """The change for one case, with every port it concerns: the port-set algebra gives the ports
+    for the witness's two ends and allocation; Z3 then looks for a port outside them for other
+    members or allocations, until there is none (or it gives up: the second value says why)."""
+    change = _explain(old, new, enc_old, enc_new, case.key, model, po, pn)
+    ports = change.ports
+    for _ in range(_PORT_ROUNDS):
+        answer = solver.check(
+            case.formula, enc_new.alg.not_(_port_set_term(enc_new.alg, ports, pn))
+        )
+        if answer.status is SolverStatus.UNSAT:
+            return replace(change, ports=ports), None
+        if answer.status is SolverStatus.UNKNOWN:
+            return replace(
+                change, ports=ports
+            ), f"ports of {change.source} -> {change.destination}: {answer.reason}"
+        more = _explain(old, new, enc_old, enc_new, case.key, answer.model, po, pn)
+        ports = _PORTS.or_(ports, more.ports)
+    return replace(
+        change, ports=ports
+    ), f"ports of {change.source} -> {change.destination}: more than {_PORT_ROUNDS} port sets"
+
+
+def _port_set_term(alg, ports: PortSet, packet: Packet):
+    """``packet``'s port and protocol lie in ``ports``, as a Z3 term."""
+    terms = []
+    for protocol, ranges in ports.items():
+        within = alg.or_(*(alg.in_range(packet.dst_port, lo, hi) for lo, hi in ranges))
+        terms.append(alg.and_(alg.eq(packet.protocol, alg.protocol(protocol)), within))
+    return alg.or_(*terms)
 
 
 def _sides(old: Cluster, new: Cluster, common: list[str], family: int):
@@ -669,10 +707,14 @@ def _replay(
 
 
 def _merge(changes: list[FlowChange]) -> list[FlowChange]:
-    """One entry per (change, source, destination): the first witness, all ports and addresses."""
-    merged: dict[tuple[str, str, str], FlowChange] = {}
+    """One entry per (change, source, destination): the first witness, all ports and addresses.
+
+    Outside ranges whose ports differ stay apart, so each entry's ports hold for each of its
+    addresses ("everything to 0.0.0.0/0 except 203.0.113.0/24" and "all but 443 to 203.0.113.0/24").
+    """
+    merged: dict[tuple, FlowChange] = {}
     for c in changes:
-        key = (c.change, c.source, c.destination)
+        key = (c.change, c.source, c.destination, c.ports if c.addresses else None)
         if key in merged:
             prev = merged[key]
             addresses = tuple(dict.fromkeys([*prev.addresses, *c.addresses]))
@@ -690,4 +732,7 @@ def _merge(changes: list[FlowChange]) -> list[FlowChange]:
             )
         else:
             merged[key] = c
-    return sorted(merged.values(), key=lambda c: (c.change != "allowed", c.source, c.destination))
+    return sorted(
+        merged.values(),
+        key=lambda c: (c.change != "allowed", c.source, c.destination, str(c.addresses)),
+    )

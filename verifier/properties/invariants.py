@@ -21,11 +21,11 @@ list: the other pods, every node, and every outside host outside S's ipBlocks.
 receives (through a Service they differ: a claim about either counts the flow);
 ``protocol`` is the same on both sides.
 
-Not counted: a pod reaching itself; and a node (or a hostNetwork pod, which *is*
-its node for policy) reaching a pod or the host network of its own node,
-unless the packet comes back from another node (another node's NodePort or
-hostPort): no NetworkPolicy can block a node's own traffic to its pods
-(kubelet probes, node daemons; semantics.md §3.4, §3.9).
+Not counted: a pod reaching itself, and a node (or a hostNetwork pod, which
+*is* its node for policy) reaching its own host network; a node reaching a pod
+of its own node, unless the packet comes back from another node (another
+node's NodePort or hostPort): no NetworkPolicy can block a node's own traffic
+to its pods (kubelet probes, node daemons; semantics.md §3.4, §3.9).
 """
 
 from __future__ import annotations
@@ -210,16 +210,18 @@ def _flows_query(cluster: Cluster, inv: Invariant, family: int) -> Query:
 
 
 def _not_own_node(src: flows.Party, dst: flows.Party):
-    """The node exception: a node reaching its own pods or host network counts only from elsewhere."""
+    """The node exception: a node reaching its own pods counts only from elsewhere (through
+    another node's NodePort or hostPort); reaching its own host network is reaching itself."""
     node = src.node_name
     if node is None:
         return None
     if dst.kind == flows.POD and not dst.host_network:
         if not all(p.node_name == node for p in dst.pods):
             return None
-    elif dst.node_name != node:
+        return lambda path: path.dnat_node is not None and path.dnat_node.name != node
+    if dst.node_name != node:
         return None
-    return lambda path: path.dnat_node is not None and path.dnat_node.name != node
+    return lambda path: False
 
 
 # --------------------------------------------------------------------------- reach
