@@ -127,7 +127,6 @@ def trace(
         if isinstance(resolved, Verdict):
             return finish(resolved)
         dst_ip = resolved
-    seen["address"] = dst_ip
     fam = dst_ip.version
     if client.ip(fam) is None:
         hops.append(Hop("route", "no address", f"{client.label} has no IPv{fam} address"))
@@ -143,6 +142,7 @@ def trace(
         return finish(Verdict.NO_SUCH_PORT, fam=fam)
     check_query(number, protocol)
 
+    seen["address"] = dst_ip  # the connection is attempted
     branches = _connect(cluster, client, dst_ip, number, protocol, hops)
     if isinstance(branches, Verdict):
         return finish(branches, fam=fam, p=number)

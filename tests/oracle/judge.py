@@ -1178,6 +1178,18 @@ def _check_isolation(ctx: Context, report: Report) -> None:
 # ----- dual-stack-coverage
 
 
+def _reached_at(c: Cluster, q: Pod, family: int):
+    """Where a pod is reached: its own address, or its node's for a hostNetwork pod."""
+    return c.node_by_name[q.node_name].ip(family) if q.host_network else q.ip(family)
+
+
+def _receives(q: Pod, f: F.Flow, address) -> bool:
+    """Did the flow deliver to ``q``: its branch, or for a hostNetwork pod its node's host network?"""
+    if q.host_network:
+        return any(b.ip == address for b in f.allowed)
+    return q.ref in {b.pod for b in f.allowed}
+
+
 def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
     """Dual-stack clusters: a flow between the same two dual-stack pods (same port and protocol)
     ALLOWED over one family and not the other, to the pod addresses or through a dual-stack
@@ -1201,20 +1213,26 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
             if len({ip.version for ip in s.cluster_ips}) < 2:
                 return f"Service {s.ref} is {s.ip_family_policy} with cluster IPs {[str(i) for i in s.cluster_ips]}"
     dual = [p for p in c.live_pods if not p.host_network and len(set(p.families)) == 2]
+    # hostNetwork pods are reached at their node's addresses: both families when the node has both.
+    hosts = [
+        p
+        for p in c.live_pods
+        if p.host_network
+        and p.node_name in c.node_by_name
+        and all(c.node_by_name[p.node_name].ip(f) for f in (4, 6))
+    ]
     srcs = [F.Source("pod", p.ref, p, p.node_name) for p in dual]
     for s in srcs:
-        for q in dual:
+        for q in dual + hosts:
             if q.ref == s.ref:
                 continue
+            a4, a6 = _reached_at(c, q, 4), _reached_at(c, q, 6)
             for proto in F.PROTOCOLS:
                 for port in ctx.ports[proto]:
-                    f4, f6 = table.get(s, q.ip(4), port, proto), table.get(s, q.ip(6), port, proto)
+                    f4, f6 = table.get(s, a4, port, proto), table.get(s, a6, port, proto)
                     if f4 is None or f6 is None:
                         continue
-                    r4, r6 = (
-                        q.ref in {b.pod for b in f4.allowed},
-                        q.ref in {b.pod for b in f6.allowed},
-                    )
+                    r4, r6 = _receives(q, f4, a4), _receives(q, f6, a6)
                     if r4 != r6:
                         return f"{s.ref} -> {q.ref} {port}/{proto}: IPv4 {f4.verdict}, IPv6 {f6.verdict}\n{_flow_text(c, f4)}\n{_flow_text(c, f6)}"
         for svc in c.services:
@@ -1262,9 +1280,9 @@ def _check_dual_stack(ctx: Context, report: Report) -> None:
             f6, t6, err6 = retrace(c, cx.traces[1])
             if err4 or err6:
                 return (": re-trace crashed", err4 or err6)
-            dst = cx.pods[1] if len(cx.pods) > 1 else None
-            r4 = bool(f4.allowed) if dst is None else dst in {b.pod for b in f4.allowed}
-            r6 = bool(f6.allowed) if dst is None else dst in {b.pod for b in f6.allowed}
+            dst = c.pod_by_ref.get(cx.pods[1]) if len(cx.pods) > 1 else None
+            r4 = bool(f4.allowed) if dst is None else _receives(dst, f4, _reached_at(c, dst, 4))
+            r6 = bool(f6.allowed) if dst is None else _receives(dst, f6, _reached_at(c, dst, 6))
             if r4 == r6:
                 return (
                     "",

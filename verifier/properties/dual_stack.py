@@ -26,6 +26,7 @@ from ..errors import SoundnessError
 from ..model import Cluster, Pod
 from ..semantics import journey
 from ..semantics import services as svc_rules
+from ..semantics.addressing import host_address
 from ..semantics.algebra import Packet
 from ..semantics.classes import may_hold_pod_address, pod_classes, pod_snat_possible
 from ..semantics.endpoint import ExternalEndpoint
@@ -114,19 +115,26 @@ def _xor(alg, a: Any, b: Any) -> Any:
 
 
 def _same_pod(enc4: Encoder, enc6: Encoder, ip4, ip6, pods) -> Any:
-    """(ip4, ip6) are the two addresses of one pod of ``pods``."""
+    """(ip4, ip6) are the two addresses of one pod of ``pods`` (its node's for a hostNetwork pod)."""
     alg = enc4.alg
     return alg.or_(
-        *(alg.and_(alg.eq(ip4, enc4.pod_ip(p)), alg.eq(ip6, enc6.pod_ip(p))) for p in pods)
+        *(alg.and_(alg.eq(ip4, _address(enc4, p)), alg.eq(ip6, _address(enc6, p))) for p in pods)
     )
+
+
+def _address(enc: Encoder, pod: Pod) -> Any:
+    if pod.host_network:
+        return enc.alg.ip(host_address(enc.cluster, pod, enc.family))
+    return enc.pod_ip(pod)
 
 
 def _receivers(cluster: Cluster, pods) -> list[Pod]:
-    """The pods that get what is sent to their addresses, in both families (see flows.receivers)."""
+    """The pods that get what is sent to their addresses, in both families (see flows.receivers);
+    a hostNetwork pod gets what is sent to its node's."""
     both = set(p.ref for p in flows.receivers(cluster, pods, 4)) & set(
         p.ref for p in flows.receivers(cluster, pods, 6)
     )
-    return [p for p in pods if p.ref in both]
+    return [p for p in pods if p.host_network or p.ref in both]
 
 
 def _route(path: journey.Path) -> tuple:
@@ -148,7 +156,10 @@ def _route(path: journey.Path) -> tuple:
 
 def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     alg = enc4.alg
-    pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
+    # Pod-network pods with both families, and hostNetwork pods whose node has both.
+    pods = [
+        p for p in cluster.live_pods if all(host_address(cluster, p, f) is not None for f in (4, 6))
+    ]
     parties = flows.pod_parties(cluster, pod_classes(cluster, pods))
     nat = pod_snat_possible(cluster)
     specific: dict[tuple[str, str], bool] = {}

@@ -76,10 +76,12 @@ def _query(cluster: Cluster, family: int) -> Query:
     def cases() -> list[Case]:
         pods = [p for p in cluster.live_pods if not p.host_network and p.ip(family) is not None]
         groups = _groups(cluster, pods, family)
+        # Sent to an address two pods share, a packet goes to its first holder.
+        targets = _groups(cluster, flows.receivers(cluster, pods, family), family)
         out = []
         for src in groups:
             client = Client.of_pod(cluster, src[0])
-            for dst in groups:
+            for dst in targets:
                 if src[0].node_name == dst[0].node_name:
                     continue  # delivered on the node's bridge: no NAT rule is on that path
                 # The direct path's route and NAT (no policy: NAT does not depend on it).
@@ -89,7 +91,11 @@ def _query(cluster: Cluster, family: int) -> Query:
                 if snat is False:
                     continue
                 formula = alg.and_(
-                    enc.one_of(packet.src_ip, src), enc.one_of(packet.dst_ip, dst), snat
+                    enc.one_of(packet.src_ip, src),
+                    enc.one_of(packet.dst_ip, dst),
+                    # to an address the sender itself holds is no pod-to-pod packet
+                    alg.not_(alg.eq(packet.src_ip, packet.dst_ip)),
+                    snat,
                 )
                 out.append(Case((tuple(src), tuple(dst)), formula))
         return out
