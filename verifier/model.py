@@ -14,6 +14,7 @@ the semantics never re-implement API-server defaulting.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -216,6 +217,22 @@ class NodeAddress:
     address: str
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _node_ips(addresses: tuple[NodeAddress, ...]) -> tuple[IP, ...]:
+    # Memoised: every route and masquerade decision asks for a node's addresses.
+    out: list[IP] = []
+    for wanted in ("InternalIP", "ExternalIP"):
+        for a in addresses:
+            if a.type == wanted:
+                try:
+                    ip = ip_address(a.address)
+                except ValueError:
+                    continue
+                if ip not in out:
+                    out.append(ip)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
 class Node:
     name: str
@@ -237,17 +254,7 @@ class Node:
     @property
     def ips(self) -> tuple[IP, ...]:
         """The node's IP addresses (InternalIP first, then ExternalIP), parsed."""
-        out: list[IP] = []
-        for wanted in ("InternalIP", "ExternalIP"):
-            for a in self.addresses:
-                if a.type == wanted:
-                    try:
-                        ip = ip_address(a.address)
-                    except ValueError:
-                        continue
-                    if ip not in out:
-                        out.append(ip)
-        return tuple(out)
+        return _node_ips(self.addresses)
 
     def ip(self, family: int) -> IP | None:
         """The node's primary address of ``family`` (InternalIP preferred)."""

@@ -150,3 +150,31 @@ def test_the_demo_emailservice_egress_lacks_its_ipv6_twin():
         ]
         assert str(cx.traces[0].all_hops[0].packet.src_ip) == ip4
         assert str(cx.traces[1].all_hops[0].packet.src_ip) == ip6
+
+
+def test_a_single_stack_node_port_takes_a_port_only_in_its_family():
+    """An IPv4-only NodePort Service without endpoints takes 30080/TCP on the nodes' IPv4
+    addresses; over IPv6 the same port reaches the hostNetwork pod listening there.
+    No policy is involved: the frontend alone makes the families differ (oracle, seeds 9 and 30)."""
+    from tests.builders import cluster, node, pod, service
+    from verifier.properties import check as check_cluster
+
+    c = cluster(
+        node(
+            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
+        ),
+        node(
+            "n2", ["192.168.0.2", "fd00:192::2"], pod_cidr=["10.244.2.0/24", "fd00:10:244:2::/64"]
+        ),
+        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
+        pod("x/agent", node="n1", host_network=True, ports=[30080]),
+        service("x/web", ip="10.96.0.20", type="NodePort", ports=[("http", 80, 80, "TCP", 30080)]),
+    )
+    (result,) = check_cluster(c, properties=[PROP]).results
+    assert result.status is Status.VIOLATED
+    cx = next(cx for cx in result.counterexamples if "x/agent" in cx.pods)
+    assert cx.summary.startswith("x/client -> x/agent") and cx.summary.endswith(
+        "30080/TCP works over IPv6 but not over IPv4"
+    ), cx.summary
+    v4, v6 = cx.traces
+    assert (v4.verdict, v6.verdict) == (Verdict.NO_ENDPOINTS, Verdict.ALLOWED)

@@ -176,7 +176,11 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     for src, dst, same in flows.split_pairs(cluster, parties, parties):
         client = src.client(cluster)
         rep = dst.pods[1] if same else dst.pods[0]
-        if not (family_specific(src.pods[0], "Egress") or family_specific(rep, "Ingress")):
+        if not (
+            family_specific(src.pods[0], "Egress")
+            or family_specific(rep, "Ingress")
+            or _entries_differ(enc4, enc6, client, dst)
+        ):
             continue  # every rule on every path is blind to the family: both verdicts are one formula
         by_route6 = {}
         for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
@@ -205,6 +209,26 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         if formula is not False:
             cases.append(Case(("pods", src, dst, same, p4, p6, tuple(routes)), formula))
     return cases
+
+
+def _entries_differ(enc4: Encoder, enc6: Encoder, client: Client, dst: flows.Party) -> bool:
+    """Do the two families translate different ports at ``dst``'s own addresses?
+
+    A frontend of one family only (a single-stack Service's NodePort on a node's
+    address, where hostNetwork pods listen) takes a port the other family delivers
+    directly, whatever the policies say.
+    """
+    ports = []
+    for enc in (enc4, enc6):
+        may_be = flows.may_be(enc, dst)
+        ports.append(
+            {
+                (port, protocol)
+                for (ip, port, protocol) in journey.entries(enc.cluster, client, enc.family)
+                if may_be(ip)
+            }
+        )
+    return ports[0] != ports[1]
 
 
 def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:

@@ -21,6 +21,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..model import IP, Cluster, IPPool, Network, Node, Pod, ip_network
+from ._cache import per_cluster
 from .algebra import Algebra, Term
 from .endpoint import Endpoint, ExternalEndpoint, NodeEndpoint, PodEndpoint
 
@@ -148,6 +149,12 @@ def pool_of(cluster: Cluster, ip: IP) -> IPPool | None:
 
 def snat_exemptions(cluster: Cluster, node: Node | None, family: int) -> tuple[Network, ...]:
     """Destinations a node never masquerades pod traffic to, per the configured mechanism (§8.2)."""
+    return _snat_exemptions(cluster, node.name if node is not None else None, family)
+
+
+@per_cluster
+def _snat_exemptions(cluster: Cluster, node_name: str | None, family: int) -> tuple[Network, ...]:
+    node = cluster.node_by_name.get(node_name) if node_name is not None else None
     masq = cluster.config.masquerade
     mode = masq.mode
     if mode == "calico":
