@@ -226,7 +226,7 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
     """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
     from .query import pod_or_workload
     from .report.text import format_resolution
-    from .semantics.dns import resolve
+    from .semantics.dns import resolve, wire_rcode
 
     pod = pod_or_workload(cluster, source)
     res = resolve(cluster, pod, name, qtype.upper())
@@ -235,7 +235,8 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
             {
                 "name": name,
                 "type": qtype.upper(),
-                "rcode": res.rcode,
+                # On the wire: a name without records of the type is NOERROR with no answer.
+                "rcode": wire_rcode(res.rcode),
                 "answers": [
                     r.data
                     for r in res.answers
@@ -244,7 +245,7 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
                 "records": [{"name": r.name, "type": r.type, "data": r.data} for r in res.answers],
                 "answered_by": res.answered_by,
                 "search": [
-                    {"query": a.query_name, "rcode": a.rcode, "answered": a.answered}
+                    {"query": a.query_name, "rcode": wire_rcode(a.rcode), "answered": a.answered}
                     for a in res.candidates
                 ],
             }

@@ -291,6 +291,11 @@ def _connect(
     j = journey.plan(cluster, client, dst_ip, port, protocol)
     if j.entry is None:
         p = j.paths[0]
+        if p.outcome == journey.NO_SERVICE_PORT:
+            svc = service_rules.unserved(cluster, dst_ip, port, protocol)[0]
+            deciders = () if svc is None else (Decider.of(svc, part="spec.ports"),)
+            hop = Hop("service", "no port", p.reason or "", deciders, before)
+            return (Branch((hop,), Verdict.NO_SERVICE_PORT, None, dst_ip, port),)
         if p.outcome != journey.FORWARD:
             return (
                 Branch(

@@ -33,7 +33,9 @@ class Verdict(str, Enum):
     NO_ENDPOINTS = "NO_ENDPOINTS"
     # A Service address with no usable endpoint: kube-proxy rejects (or drops) the connection.
     NO_ROUTE = "NO_ROUTE"
-    # Nothing owns the destination address (a pod range without a pod, an unknown Service port).
+    # Nothing owns the destination address (a pod range without a pod, a ClusterIP from outside).
+    NO_SERVICE_PORT = "NO_SERVICE_PORT"
+    # A Service-range address on a port/protocol no Service port defines: never delivered.
     NO_SUCH_PORT = "NO_SUCH_PORT"
     # A named port that no container (or Service) declares.
 

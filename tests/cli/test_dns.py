@@ -85,7 +85,8 @@ def test_text_shows_the_records_the_walk_and_the_resolver(capsys):
     ("name", "qtype", "rcode", "answers"),
     [
         ("nope.example", "A", "NXDOMAIN", []),
-        ("vault.internal", "aaaa", "NODATA", []),  # the name exists, without an IPv6 address
+        # The name exists without an IPv6 address: NOERROR on the wire, no answer (NODATA).
+        ("vault.internal", "aaaa", "NOERROR", []),
     ],
 )
 def test_no_answer_exits_1(capsys, name, qtype, rcode, answers):
@@ -98,6 +99,8 @@ def test_no_answer_exits_1(capsys, name, qtype, rcode, answers):
         None,
     )
     assert [c["answered"] for c in run.json["search"]] == [False] * 5
+    # Every rcode in the JSON is one a DNS message can carry.
+    assert {c["rcode"] for c in run.json["search"]} <= {"NOERROR", "NXDOMAIN"}
 
 
 def test_srv_records_of_a_headless_service_in_presentation_form(capsys):

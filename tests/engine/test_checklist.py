@@ -35,7 +35,9 @@ from tests.engine.support import (
     cluster_dns,
     expect_flow,
     hop,
+    hops,
     pod_ip,
+    said,
     world,
 )
 from verifier.engine import trace
@@ -565,6 +567,33 @@ def test_item_48_no_usable_endpoint_rejects_but_dns_answers():
         c, "x/a", "web", 80, verdict=Verdict.NO_ENDPOINTS, resolve="resolved", service=reject
     )
     assert f"-> {VIP} via web.x.svc.cluster.local" in hop(t, "resolve").detail
+
+
+def test_a_cluster_ip_on_a_port_no_service_port_defines_is_never_delivered():
+    """§6.5, last row: Service x/web defines 80/TCP (targetPort 8080). Its ClusterIP on 8080/TCP,
+    or on 80/UDP, matches no frontend: kube-proxy never delivers it (NO_SERVICE_PORT, naming the
+    ports the Service does expose), decided at the translation step, before any policy."""
+    c = world(web(backend("web-0", "n2", "10.244.2.30")), only_a(egress=[]))
+    no_port = ("no port", ("Service x/web spec.ports",))
+    for port, protocol in ((8080, "TCP"), (80, "UDP")):
+        t = expect_flow(
+            c, "x/a", VIP, port, protocol, verdict=Verdict.NO_SERVICE_PORT, service=no_port
+        )
+        assert hop(t, "service").detail == (
+            f"{VIP} is Service x/web's ClusterIP, which defines no port {port}/{protocol} "
+            "(it exposes http 80/TCP): never delivered"
+        )
+        assert not hops(t, "egress") and not t.reachable
+    # By name too: DNS answers, the port does not.
+    expect_flow(
+        c, "x/a", "web", 8080, verdict=Verdict.NO_SERVICE_PORT, resolve="resolved", service=no_port
+    )
+    # An unallocated address of the Service range: no Service to name.
+    t = expect_flow(c, "x/b", "10.96.0.21", 80, verdict=Verdict.NO_SERVICE_PORT)
+    assert said(hop(t, "service")) == ("no port", ())
+    assert "is in the Service range" in hop(t, "service").detail
+    # A host outside the cluster has no route to the Service range at all.
+    t = expect_flow(c, "203.0.113.9", VIP, 8080, verdict=Verdict.NO_ROUTE)
 
 
 def test_item_49_internal_traffic_policy_local_drops_without_a_local_endpoint():

@@ -65,11 +65,13 @@ from .services import (
     Translation,
     frontend_index,
     translate,
+    unserved,
 )
 
 __all__ = [
     "FORWARD",
     "NO_ROUTE",
+    "NO_SERVICE_PORT",
     "HOST_PORT",
     "Entry",
     "Path",
@@ -87,6 +89,8 @@ __all__ = [
 #: Journey outcomes besides the Service ones (services.REJECT, services.DROP).
 FORWARD = "forward"
 NO_ROUTE = "NO_ROUTE"
+#: A Service-range address on a port/protocol no Service port defines (services.unserved).
+NO_SERVICE_PORT = "NO_SERVICE_PORT"
 #: Entry kind of a hostPort (Service entries use the frontend kinds).
 HOST_PORT = "hostPort"
 
@@ -140,7 +144,7 @@ class Path:
     masquerade_node: Node | None = None
     #: Where the (translated) packet is routed from; None: the client's own node.
     route_from: Node | None = None
-    #: FORWARD, or why the packet stops (services.REJECT, services.DROP, NO_ROUTE).
+    #: FORWARD, or why the packet stops (services.REJECT, services.DROP, NO_ROUTE, NO_SERVICE_PORT).
     outcome: str = FORWARD
     reason: str | None = None
 
@@ -258,6 +262,13 @@ def plan(cluster: Cluster, client: Client, dst_ip: IP, dst_port: int, protocol: 
     if entry is not None:
         return _translated(cluster, client, entry)
     destination = endpoint_for_ip(cluster, dst_ip)
+    # Inside the cluster the Service range is kube-proxy's: a port no Service defines
+    # there is never delivered. Outside hosts have no route to it at all (addressing.route).
+    stop = unserved(cluster, dst_ip, dst_port, protocol) if client.kind != "external" else None
+    if stop is not None:
+        _svc, why = stop
+        path = Path(destination, dst_ip, dst_port, outcome=NO_SERVICE_PORT, reason=why)
+        return Journey(None, NO_SERVICE_PORT, (path,), reason=why)
     return Journey(None, FORWARD, (Path(destination, dst_ip, dst_port),))
 
 

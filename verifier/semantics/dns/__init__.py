@@ -29,10 +29,12 @@ from .server import (
     lookup_upstream,
     may_answer,
     ptr_name,
+    wire_rcode,
     zone_names,
 )
 
 __all__ = [
+    "wire_rcode",
     "NODATA",
     "NOERROR",
     "NXDOMAIN",

@@ -29,6 +29,7 @@ from ..services import service_endpoints
 
 __all__ = [
     "NODATA",
+    "wire_rcode",
     "NOERROR",
     "NXDOMAIN",
     "SCHEMA_VERSION",
@@ -122,6 +123,15 @@ class Record:
 
     def __str__(self) -> str:
         return f"{self.name}\t{self.type}\t{self.data}"
+
+
+def wire_rcode(status: str) -> str:
+    """The rcode a DNS message carries for a status: NODATA is NOERROR with no answer.
+
+    >>> wire_rcode(NODATA), wire_rcode(NXDOMAIN)
+    ('NOERROR', 'NXDOMAIN')
+    """
+    return NOERROR if status == NODATA else status
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,6 +39,7 @@ from .kubeproxy import (
     port_source,
     service_ranges,
     translate,
+    unserved,
 )
 
 __all__ = [
@@ -66,4 +67,5 @@ __all__ = [
     "service_endpoints",
     "service_ranges",
     "translate",
+    "unserved",
 ]

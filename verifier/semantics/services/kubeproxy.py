@@ -42,6 +42,7 @@ __all__ = [
     "frontend_index",
     "frontends",
     "in_service_range",
+    "unserved",
     "match_frontend",
     "port_source",
     "service_ranges",
@@ -504,6 +505,41 @@ def service_ranges(cluster: Cluster) -> tuple:
             if not any(ip.version == n.version and ip in n for n in nets):
                 nets.append(ipaddress.ip_network(ip))
     return tuple(nets)
+
+
+@per_cluster
+def _service_by_cluster_ip(cluster: Cluster) -> dict:
+    return {ip: svc for svc in cluster.services for ip in svc.cluster_ips}
+
+
+def unserved(
+    cluster: Cluster, ip: IP, port: int, protocol: str
+) -> tuple[Service | None, str] | None:
+    """Why a packet to a Service-range ``ip`` on a port no frontend matched is never delivered.
+
+    Returns the Service holding ``ip`` (None when the address is unallocated) and
+    the reason, or None when ``ip`` is outside every Service range. nftables
+    kube-proxy rejects such a packet; iptables leaves it un-translated and the
+    virtual address answers nowhere (semantics.md §6.5, last row).
+
+    >>> from ipaddress import ip_address
+    >>> unserved(Cluster(), ip_address("10.96.0.5"), 80, "TCP")[1]
+    '10.96.0.5 is in the Service range 10.96.0.0/12 but no Service holds it: never delivered'
+    """
+    if not in_service_range(cluster, ip):
+        return None
+    svc = _service_by_cluster_ip(cluster).get(ip)
+    shown = f"[{ip}]" if ip.version == 6 else str(ip)
+    if svc is None:
+        net = next(n for n in service_ranges(cluster) if n.version == ip.version and ip in n)
+        return None, f"{ip} is in the Service range {net} but no Service holds it: never delivered"
+    exposed = ", ".join(
+        f"{sp.name + ' ' if sp.name else ''}{sp.port}/{sp.protocol}" for sp in svc.ports
+    )
+    return svc, (
+        f"{shown} is Service {svc.ref}'s ClusterIP, which defines no port {port}/{protocol} "
+        f"(it exposes {exposed or 'no ports'}): never delivered"
+    )
 
 
 def in_service_range(cluster: Cluster, ip: IP) -> bool:
