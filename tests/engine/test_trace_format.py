@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from tests.builders import netpol, peer, pod, rule, service
-from tests.engine.support import DNS_VIP, cluster_dns, hop, pod_ip, world
+from tests.engine.support import DNS_VIP, NODE_IPS, cluster_dns, hop, pod_ip, world
 from verifier.engine import trace
 from verifier.ingest import loads
 from verifier.trace import Trace, Verdict
@@ -331,3 +331,21 @@ def test_json_shape_without_backends():
     data = trace(c, "x/a", "nothing-here", 80).to_dict()
     assert (data["verdict"], data["backends"]) == ("NXDOMAIN", [])
     assert [h["step"] for h in data["trace"]] == ["dns-query", "resolve"]
+
+
+def test_json_names_the_host_network_pod_that_answers_on_a_node_address():
+    """To a node's address, the backend is the hostNetwork pod declaring the port there, if any;
+    a port nothing declares still reaches the node's host network, with no pod to name."""
+    n2 = NODE_IPS["n2"]
+    c = world(pod("x/agent", ip=n2, node="n2", host_network=True, ports=[9100]))
+    backends = trace(c, "x/a", n2, 9100).to_dict()["backends"]
+    assert [(b["pod"], b["ip"], b["verdict"]) for b in backends] == [("x/agent", n2, "ALLOWED")]
+    backends = trace(c, "x/a", n2, 22).to_dict()["backends"]
+    assert [(b["pod"], b["ip"], b["verdict"]) for b in backends] == [(None, n2, "ALLOWED")]
+    # Through a Service the same pod is named (its endpoint is the node's address).
+    c = world(
+        pod("x/agent", ip=n2, node="n2", host_network=True, ports=[9100]),
+        service("x/agent", ip="10.96.0.95", ports=[("metrics", 9100, 9100)]),
+    )
+    backends = trace(c, "x/a", "10.96.0.95", 9100).to_dict()["backends"]
+    assert [(b["pod"], b["ip"]) for b in backends] == [("x/agent", n2)]

@@ -33,7 +33,7 @@ from ipaddress import ip_address
 from ..model import IP, Cluster, ContainerPort, Pod
 from ._cache import per_cluster
 
-__all__ = ["HostPortMapping", "host_ports", "match_host_port"]
+__all__ = ["HostPortMapping", "host_network_listener", "host_ports", "match_host_port"]
 
 _ANY_ADDRESS = ("0.0.0.0", "::")
 
@@ -112,3 +112,22 @@ def match_host_port(
     elsewhere when the packet arrives.
     """
     return _index(cluster).get((dst_ip, dst_port, protocol))
+
+
+@per_cluster
+def _listeners(cluster: Cluster) -> dict[tuple[str, int, str], Pod]:
+    out: dict[tuple[str, int, str], Pod] = {}
+    for pod in cluster.live_pods:
+        if pod.host_network and pod.node_name is not None:
+            for port in pod.ports:
+                out.setdefault((pod.node_name, port.container_port, port.protocol), pod)
+    return out
+
+
+def host_network_listener(cluster: Cluster, node: str, port: int, protocol: str) -> Pod | None:
+    """The hostNetwork pod on ``node`` that declares ``port/protocol``: who answers on the node's address.
+
+    The scheduler keeps a node's host ports unique (a hostNetwork pod's container
+    ports are host ports), so there is at most one; with broken input the first wins.
+    """
+    return _listeners(cluster).get((node, port, protocol))

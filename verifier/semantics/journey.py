@@ -54,7 +54,7 @@ from ._cache import per_cluster
 from .addressing import endpoint_for_ip, endpoint_of_backend
 from .algebra import Algebra, Packet, Term
 from .endpoint import Endpoint, NodeEndpoint, PodEndpoint
-from .hostports import HostPortMapping, host_ports
+from .hostports import HostPortMapping, host_network_listener, host_ports
 from .pipeline import Client, FlowDecision, flow
 from .services import (
     CLUSTER_IP,
@@ -269,6 +269,11 @@ def plan(cluster: Cluster, client: Client, dst_ip: IP, dst_port: int, protocol: 
         _svc, why = stop
         path = Path(destination, dst_ip, dst_port, outcome=NO_SERVICE_PORT, reason=why)
         return Journey(None, NO_SERVICE_PORT, (path,), reason=why)
+    if isinstance(destination, NodeEndpoint) and destination.pod is None:
+        # Name who answers on the node's address (display only: policy sees the node).
+        listener = host_network_listener(cluster, destination.node.name, dst_port, protocol)
+        if listener is not None:
+            destination = NodeEndpoint(destination.node, listener)
     return Journey(None, FORWARD, (Path(destination, dst_ip, dst_port),))
 
 
