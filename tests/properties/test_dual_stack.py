@@ -178,3 +178,40 @@ def test_a_single_stack_node_port_takes_a_port_only_in_its_family():
     ), cx.summary
     v4, v6 = cx.traces
     assert (v4.verdict, v6.verdict) == (Verdict.NO_ENDPOINTS, Verdict.ALLOWED)
+
+
+def test_a_host_port_bound_to_the_ipv4_address_only_takes_the_port_in_ipv4():
+    """x/web's hostPort 8443 is bound to n1's IPv4 address (hostIP): over IPv4, n1:8443 goes to
+    x/web; over IPv6 it reaches n1's host network, where the hostNetwork x/agent runs. The
+    IPv4 trace delivers elsewhere, which the replay accepts (oracle seeds 10060, 10109)."""
+    from tests.builders import cluster, node, pod
+    from verifier.model import ContainerPort
+    from verifier.properties import check as check_cluster
+
+    n1 = node(
+        "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
+    )
+    n2 = node(
+        "n2", ["192.168.0.2", "fd00:192::2"], pod_cidr=["10.244.2.0/24", "fd00:10:244:2::/64"]
+    )
+    c = cluster(
+        n1,
+        n2,
+        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
+        pod("x/agent", ip=["192.168.0.1", "fd00:192::1"], node="n1", host_network=True),
+        pod(
+            "x/web",
+            ip=["10.244.1.7", "fd00:10:244:1::7"],
+            node="n1",
+            ports=[ContainerPort(443, "TCP", "https", 8443, "192.168.0.1")],
+        ),
+    )
+    (result,) = check_cluster(c, properties=[PROP]).results
+    assert result.status is Status.VIOLATED
+    summaries = [cx.summary for cx in result.counterexamples]
+    cx = next(cx for cx in result.counterexamples if "x/agent" in cx.pods)
+    assert cx.summary == "x/client -> x/agent 8443/TCP works over IPv6 but not over IPv4", summaries
+    v4, v6 = cx.traces
+    assert (v4.verdict, v4.branches[0].pod) == (Verdict.ALLOWED, "x/web")
+    assert (v6.verdict, str(v6.branches[0].ip)) == (Verdict.ALLOWED, "fd00:192::1")
+    assert v6.branches[0].hops[-1].detail == "delivered to the host network of node n1"

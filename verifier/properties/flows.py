@@ -536,9 +536,17 @@ def replay(
     )
     branch = branch_of(t, w.path, w.packet.dst_ip, w.packet.dst_port)
     flow = f"{w.source_label} -> {w.target}:{w.target_port}/{w.packet.protocol}"
-    if branch is None and not expect_allowed and not t.reachable:
+    if (
+        branch is None
+        and not expect_allowed
+        and not any(
+            b.reachable and (b.ip, b.port) == (w.packet.dst_ip, w.packet.dst_port)
+            for b in t.branches
+        )
+    ):
         # The path does not exist for this packet (another entry takes the address first,
-        # as a NodePort takes its port on a node's address): it does not deliver either.
+        # as a NodePort or a hostPort takes its port on a node's address): it does not
+        # deliver there, whatever the packet meets instead.
         return concrete, t
     if branch is None:
         raise SoundnessError(
