@@ -187,7 +187,7 @@ def test_directory_is_walked_recursively_in_sorted_order(tmp_path):
     (tmp_path / "notes.txt").write_text("not: [yaml")
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "x.yaml").write_text("broken: [")
-    cluster = load(tmp_path)
+    cluster = load(tmp_path, allow_empty=True)
     assert [n.name for n in cluster.namespaces] == ["one", "two", "three"]
     assert cluster.namespaces[1].source.file == str(tmp_path / "b" / "two.yml")
 
@@ -197,7 +197,7 @@ def test_several_sources_are_merged(tmp_path):
     f.write_text(NS % "a")
     stream = io.StringIO(NS % "b")
     stream.name = "piped.yaml"
-    cluster = top_level_load(str(f), stream)
+    cluster = top_level_load(str(f), stream, allow_empty=True)
     assert [(n.name, n.source.file) for n in cluster.namespaces] == [
         ("a", str(f)),
         ("b", "piped.yaml"),
@@ -206,7 +206,7 @@ def test_several_sources_are_merged(tmp_path):
 
 def test_stdin(monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO(NS % "from-stdin"))
-    (ns,) = load("-").namespaces
+    (ns,) = load("-", allow_empty=True).namespaces
     assert (ns.name, ns.source.file) == ("from-stdin", "<stdin>")
 
 

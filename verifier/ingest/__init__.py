@@ -26,36 +26,54 @@ Modules, in the order data flows through them:
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import InputError, Problem
 from ..model import Cluster
 from .assemble import assemble
-from .documents import RawObject, objects_from_data, parse_text, read_sources
+from .documents import SKIPPED, RawObject, objects_from_data, parse_text, read_sources
 
-__all__ = ["load", "load_live", "load_objects", "loads"]
+__all__ = ["load", "load_live", "load_objects", "loads", "nothing_to_verify"]
 
 
-def load(*sources: Any) -> Cluster:
+def load(
+    *sources: Any, namespace: str | None = None, strict: bool = False, allow_empty: bool = False
+) -> Cluster:
     """Load a cluster state from files, directories, ``"-"`` (stdin) or text streams, merged.
 
     Directories are walked recursively in sorted order (``.yaml``, ``.yml``,
-    ``.json``). Every problem in the input is collected first; if any is an
+    ``.json``); their files that are no Kubernetes manifests (Helm charts'
+    values and templates, kustomizations, JSON configurations) are skipped with a
+    warning each. Every problem in the input is collected first; if any is an
     error, one :class:`~verifier.errors.InputError` lists them all, sorted by
     file and line, and nothing is loaded. Warnings end up in ``Cluster.warnings``.
 
     Args:
         sources: paths, ``"-"``, or objects with a ``read()`` method (lists of
             them are accepted too), e.g. ``load("k8s/", "cluster-network.yaml")``.
+        namespace: the namespace of objects that name none (``kubectl apply -n``);
+            ``default`` when not given.
+        strict: files skipped in a directory, and objects defined in two files,
+            are errors instead of warnings.
+        allow_empty: accept an input without pods or workloads (by default
+            "nothing to verify" is an error: an empty ``helm template`` output,
+            a folder of policies only).
 
     Raises:
-        InputError: the input is malformed, invalid or inconsistent.
+        InputError: the input is malformed, invalid or inconsistent, or has
+            nothing to verify.
 
     >>> load()
     Traceback (most recent call last):
     ...
     verifier.errors.InputError: <input>: nothing to load: give at least one file, directory or '-'
+    >>> import io
+    >>> load(io.StringIO(""))
+    Traceback (most recent call last):
+    ...
+    verifier.errors.InputError: <input>: nothing to verify: the input holds no Kubernetes objects
     """
     flat = tuple(
         s
@@ -64,7 +82,11 @@ def load(*sources: Any) -> Cluster:
     )
     if not flat:
         raise InputError("nothing to load: give at least one file, directory or '-'")
-    return _guarded(lambda: _load(flat))
+    return _guarded(
+        lambda: _load(
+            flat, namespace=namespace or "default", strict=strict, allow_empty=allow_empty
+        )
+    )
 
 
 def loads(text: str, filename: str = "<string>") -> Cluster:
@@ -86,9 +108,32 @@ def load_objects(objects: Iterable[Mapping[str, Any]], source: str = "<objects>"
     return _guarded(lambda: _load_objects(*objects_from_data(objects, source)))
 
 
-def _load(sources: tuple[Any, ...]) -> Cluster:
-    objects, problems = read_sources(sources)
-    return _load_objects(objects, problems)
+def _load(sources: tuple[Any, ...], *, namespace: str, strict: bool, allow_empty: bool) -> Cluster:
+    objects, problems = read_sources(sources, strict=strict)
+    cluster = assemble(objects, problems, namespace=namespace, strict=strict)
+    if not cluster.pods and not allow_empty:
+        stdin = any(s == "-" for s in sources)
+        raise InputError([*cluster.warnings, nothing_to_verify(objects, problems, stdin=stdin)])
+    return cluster
+
+
+def nothing_to_verify(
+    objects: Sequence[RawObject], problems: Sequence[Problem], *, stdin: bool = False
+) -> Problem:
+    """The error for an input without pods or workloads, saying what it did hold."""
+    skipped = sum(1 for p in problems if p.message.startswith(SKIPPED))
+    files = (
+        f"; {skipped} file(s) skipped as no Kubernetes manifests (-v lists them)" if skipped else ""
+    )
+    if not objects:
+        hint = " (stdin was empty: did the command before the pipe fail?)" if stdin else ""
+        return Problem(f"nothing to verify: the input holds no Kubernetes objects{hint}{files}")
+    kinds = Counter(o.kind or "<no kind>" for o in objects)
+    found = ", ".join(f"{kind} x{n}" for kind, n in sorted(kinds.items()))
+    return Problem(
+        "nothing to verify: the input has no pods, and no workloads that make one "
+        f"(Deployment, StatefulSet, DaemonSet, ...); it holds {found}{files}"
+    )
 
 
 def _load_objects(objects: list[RawObject], problems: list[Problem]) -> Cluster:

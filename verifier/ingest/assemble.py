@@ -157,9 +157,19 @@ class _Converted:
     skipped_objects: list[tuple[str, str, Source]] = field(default_factory=list)
 
 
-def assemble(objects: Sequence[RawObject], problems: list[Problem]) -> Cluster:
-    """Build the cluster; raises :class:`InputError` when ``problems`` holds or gains an error."""
-    c = _convert(objects, problems)
+def assemble(
+    objects: Sequence[RawObject],
+    problems: list[Problem],
+    *,
+    namespace: str = "default",
+    strict: bool = False,
+) -> Cluster:
+    """Build the cluster; raises :class:`InputError` when ``problems`` holds or gains an error.
+
+    ``namespace`` is where objects without one go (``-n``); ``strict`` makes an
+    object defined in two files an error instead of a warning (see :func:`_convert`).
+    """
+    c = _convert(objects, problems, namespace, strict)
     namespaces = _namespaces(c, problems)
     pods, nodes = _place_pods(c, problems)
     # Addresses the input already gives to something: allocation must not hand them out again.
@@ -219,7 +229,17 @@ def _classify(
     return known
 
 
-def _convert(objects: Sequence[RawObject], problems: list[Problem]) -> _Converted:
+def _convert(
+    objects: Sequence[RawObject], problems: list[Problem], namespace: str, strict: bool
+) -> _Converted:
+    """Convert every object; an object defined twice is read once.
+
+    Defined in two files, the later definition is used with a warning, as
+    ``kubectl apply -f DIR`` applies every file in order and the last one wins
+    (a repository keeping alternative versions of one object, such as
+    netpol-recipes' two ``foo-deny-egress``). Defined twice in one file, or
+    under ``strict``, it is an error naming both places.
+    """
     c = _Converted()
     known = _classify(objects, problems, c)
     # The configuration first: node port ranges and CIDRs of other objects are checked against it.
@@ -233,21 +253,45 @@ def _convert(objects: Sequence[RawObject], problems: list[Problem]) -> _Converte
                 f"only one ClusterNetwork object is allowed; the first is at {configs[0][0].source}",
                 line=raw.source.line,
             )
-    seen: dict[tuple[str, str, str | None, str], Source] = {}
-    for pos, raw, kind in known:
-        if raw.kind == config_module.KIND:
+    headers = [
+        (
+            pos,
+            raw,
+            kind,
+            read_header(raw, problems, namespaced=kind.namespaced, default_namespace=namespace),
+        )
+        for pos, raw, kind in known
+        if raw.kind != config_module.KIND
+    ]
+    latest: dict[tuple[str, str, str | None, str], tuple[int, Header]] = {}
+    superseded: set[int] = set()
+    for pos, raw, _, h in headers:
+        if h.name is None:
             continue
-        h = read_header(raw, problems, namespaced=kind.namespaced)
-        if h.name is not None:
-            key = (_group(raw.api_version or ""), raw.kind or "", h.namespace, h.name)
-            if key in seen:
-                h.origin.report(
-                    f"{raw.kind} {_ref(h)} is defined twice: here and at {seen[key]}",
-                    "metadata.name",
-                    h.meta.line_of("name"),
-                )
-                continue
-            seen[key] = raw.source
+        key = (_group(raw.api_version or ""), raw.kind or "", h.namespace, h.name)
+        earlier_pos, earlier = latest.get(key, (pos, None))
+        if earlier is None:
+            latest[key] = (pos, h)
+        elif strict or earlier.source.file == raw.source.file:
+            h.origin.report(
+                f"{raw.kind} {_ref(h)} is defined twice: here and at {earlier.source}",
+                "metadata.name",
+                h.meta.line_of("name"),
+            )
+            superseded.add(pos)
+        else:
+            earlier.origin.report(
+                f"{raw.kind} {_ref(h)} is defined twice: the later definition at "
+                f"{raw.source} is used, this one is ignored (as kubectl apply would leave it)",
+                "metadata.name",
+                earlier.meta.line_of("name"),
+                severity="warning",
+            )
+            superseded.add(earlier_pos)
+            latest[key] = (pos, h)
+    for pos, raw, kind, h in headers:
+        if pos in superseded:
+            continue
         if h.namespace is not None:
             c.used_namespaces.setdefault(h.namespace, h)
         _store(c, pos, raw.kind or "", kind.read(h))

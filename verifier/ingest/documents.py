@@ -52,6 +52,7 @@ from ..model import Source
 
 __all__ = [
     "MANIFEST_SUFFIXES",
+    "SKIPPED",
     "Map",
     "RawObject",
     "Seq",
@@ -120,31 +121,130 @@ class RawObject:
 # --------------------------------------------------------------------------- sources
 
 
-def read_sources(sources: Iterable[Any]) -> tuple[list[RawObject], list[Problem]]:
+def read_sources(
+    sources: Iterable[Any], *, strict: bool = False
+) -> tuple[list[RawObject], list[Problem]]:
     """Every object of every source, in order, and the problems met reading them.
 
     A source is a path to a file or a directory (walked recursively in sorted
     order, only ``.yaml``/``.yml``/``.json`` files, hidden entries skipped),
     ``"-"`` for standard input, or an open text stream.
+
+    A directory is a repository, not a clean dump: a file found by walking it
+    that is no Kubernetes manifest (a Helm chart's ``values.yaml``, ``Chart.yaml``
+    or templates, a ``kustomization.yaml``, a JSON configuration) is skipped with
+    one warning saying why (see :func:`skip_reason`); ``strict`` makes that an
+    error. A file named explicitly, or stdin, is always read as a manifest.
     """
     objects: list[RawObject] = []
     problems: list[Problem] = []
     for source in sources:
-        for name, text in _texts(source, problems):
-            objs, probs = parse_text(text, name)
+        for name, text, walked in _texts(source, problems):
+            if walked and _chart_template(walked):
+                problems.append(_skipped(name, None, _CHART_TEMPLATE, strict))
+                continue
+            objs, syntax, probs, roots = _parse(text, name)
+            if walked:
+                skip = skip_reason(text, syntax, roots)
+                if skip is not None:
+                    problems.append(_skipped(name, skip[1], skip[0], strict))
+                    continue
             objects.extend(objs)
-            problems.extend(probs)
+            problems.extend(syntax + probs)
     return objects, problems
 
 
-def _texts(source: Any, problems: list[Problem]) -> Iterable[tuple[str, str]]:
-    """(file name, text) for every file a source stands for."""
+_CHART_TEMPLATE = (
+    "a Helm chart template; render the chart first (helm template ... | netverify check -f -)"
+)
+#: How a skipped file's warning starts (the CLI counts them apart).
+SKIPPED = "skipped (not a Kubernetes manifest): "
+#: Go/Jinja template actions: what makes Helm templates and their kin unreadable as YAML.
+_TEMPLATE_ACTION = re.compile(r"\{\{|\{%")
+#: A top-level kind or apiVersion key (YAML at column 0, or a JSON key anywhere).
+_MANIFEST_KEY = re.compile(r'^(?:apiVersion|kind)\s*:|"(?:apiVersion|kind)"\s*:', re.MULTILINE)
+#: API groups of build-tool configuration: how manifests are made, not cluster state.
+_BUILD_CONFIG_GROUPS = ("kustomize.config.k8s.io", "config.kubernetes.io")
+
+
+def skip_reason(
+    text: str, syntax: list[Problem], roots: list[Any]
+) -> tuple[str, int | None] | None:
+    """Why a file found by walking a directory is no Kubernetes manifest, and the line; None if it is one.
+
+    ``syntax`` are the file's YAML/JSON syntax problems, ``roots`` its documents.
+
+    - a template: it does not parse and holds ``{{``/``{%`` actions (Helm, Jinja);
+    - not YAML: it does not parse and has no top-level ``apiVersion``/``kind`` key.
+      A file that has one is a broken manifest: its syntax errors stay errors,
+      so a typo never makes a NetworkPolicy silently disappear;
+    - no Kubernetes object: no document has a ``kind`` (nor ``apiVersion`` with
+      ``metadata``): ``values.yaml``, ``Chart.yaml``, JSON configurations;
+    - a kustomize configuration: the manifests it lists are loaded as written,
+      but its patches and name changes are not applied.
+
+    >>> text = "replicas: 2\\nimage: {repository: nginx}\\n"
+    >>> skip_reason(text, [], [{"replicas": 2}])
+    ('no document has a kind', None)
+    """
+    if syntax:
+        action = _TEMPLATE_ACTION.search(text)
+        if action is not None:
+            line = text.count("\n", 0, action.start()) + 1
+            return (
+                f"a template ({action.group()} at line {line}), not YAML; render it first "
+                "(e.g. helm template ... | netverify check -f -)",
+                line,
+            )
+        if _MANIFEST_KEY.search(text) is None:
+            first = syntax[0]
+            return (
+                f"not valid YAML or JSON ({first.message})",
+                first.line,
+            )
+        return None
+    meant = [
+        r
+        for r in roots
+        if isinstance(r, Map) and ("kind" in r or ("apiVersion" in r and "metadata" in r))
+    ]
+    if not meant:
+        present = [r for r in roots if r is not None]
+        return ("no document has a kind", None) if present else None
+    groups = [r.get("apiVersion") for r in meant]
+    if all(isinstance(g, str) and g.split("/")[0] in _BUILD_CONFIG_GROUPS for g in groups):
+        kinds = ", ".join(dict.fromkeys(str(r.get("kind")) for r in meant))
+        return (
+            f"a kustomize configuration ({kinds}): the manifests it lists "
+            "are loaded as written, without its patches or name changes "
+            "(kustomize build DIR | netverify check -f - loads what it deploys)",
+            meant[0].line,
+        )
+    return None
+
+
+def _chart_template(path: Path) -> bool:
+    """A file under a Helm chart's ``templates/`` directory (its parent holds ``Chart.yaml``)."""
+    for parent in path.parents:
+        if parent.name == "templates" and (parent.parent / "Chart.yaml").is_file():
+            return True
+    return False
+
+
+def _skipped(file: str, line: int | None, reason: str, strict: bool) -> Problem:
+    if strict:
+        return Problem(f"not a Kubernetes manifest (--strict): {reason}", file=file, line=line)
+    return Problem(SKIPPED + reason, file=file, line=line, severity="warning")
+
+
+def _texts(source: Any, problems: list[Problem]) -> Iterable[tuple[str, str, Path | None]]:
+    """(file name, text, path when found by walking a directory) for every file a source stands for."""
     if hasattr(source, "read"):
         name = getattr(source, "name", None)
-        yield (name if isinstance(name, str) else "<stream>"), _read_stream(source)
+        yield (name if isinstance(name, str) else "<stream>"), _read_stream(source), None
         return
     if source == "-":
-        yield "<stdin>", _read_stream(sys.stdin)
+        yield "<stdin>", _read_stream(sys.stdin), None
         return
     if not isinstance(source, (str, os.PathLike)):
         problems.append(Problem(f"cannot read {source!r}: expected a path, '-' or a text stream"))
@@ -161,11 +261,11 @@ def _texts(source: Any, problems: list[Problem]) -> Iterable[tuple[str, str]]:
         for f in files:
             text = _read_file(f, problems)
             if text is not None:
-                yield str(f), text
+                yield str(f), text, f
         return
     text = _read_file(path, problems)
     if text is not None:
-        yield str(path), text
+        yield str(path), text, None
 
 
 def _read_stream(stream: TextIO) -> str:
@@ -205,8 +305,15 @@ def _read_file(path: Path, problems: list[Problem]) -> str | None:
 
 def parse_text(text: str, file: str = "<string>") -> tuple[list[RawObject], list[Problem]]:
     """The objects written in ``text`` (YAML, multi-document, or JSON), Lists flattened."""
+    objects, syntax, problems, _ = _parse(text, file)
+    return objects, syntax + problems
+
+
+def _parse(text: str, file: str) -> tuple[list[RawObject], list[Problem], list[Problem], list[Any]]:
+    """Objects, syntax problems, other problems, and each document's root value."""
+    syntax: list[Problem] = []
+    documents = _parse_documents(text, file, syntax)
     problems: list[Problem] = []
-    documents = _parse_documents(text, file, problems)
     objects: list[RawObject] = []
     for index, root in documents:
         if root is None:
@@ -222,7 +329,7 @@ def parse_text(text: str, file: str = "<string>") -> tuple[list[RawObject], list
             )
             continue
         _flatten(root, Source(file, root.line, index), None, None, objects, problems)
-    return objects, problems
+    return objects, syntax, problems, [root for _, root in documents]
 
 
 def objects_from_data(

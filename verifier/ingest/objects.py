@@ -57,8 +57,13 @@ class Header:
         return self.raw.source
 
 
-def read_header(raw: RawObject, problems: list[Problem], *, namespaced: bool) -> Header:
-    """Read ``metadata``; objects without ``metadata.namespace`` go to ``default``."""
+def read_header(
+    raw: RawObject, problems: list[Problem], *, namespaced: bool, default_namespace: str = "default"
+) -> Header:
+    """Read ``metadata``; objects without ``metadata.namespace`` go to ``default_namespace``.
+
+    That is ``default``, or the namespace given with ``-n`` (as ``kubectl apply -n``).
+    """
     origin = Origin(raw.source.file, raw.kind, problems=problems)
     root = Reader(raw.body, "", origin)
     meta = root.map_or_empty("metadata", required=True)
@@ -70,7 +75,7 @@ def read_header(raw: RawObject, problems: list[Problem], *, namespaced: bool) ->
     origin.name = origin.name or name
     namespace = None
     if namespaced:
-        namespace = meta.str("namespace", check=dns_label_error) or "default"
+        namespace = meta.str("namespace", check=dns_label_error) or default_namespace
         origin.namespace = namespace
     labels = read_labels(meta)
     return Header(raw, root, meta, name, namespace, labels, origin)
