@@ -491,6 +491,30 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
         return Branch(tuple(hops), verdict, pod_label, dst_ip, port, _node_name(p.dnat_node))
 
     if f.egress is not None:
+    if decision.source_admitted is not None:
+        svc = p.entry.target.service
+        ranges = ", ".join(map(str, journey.source_ranges(p) or ()))
+        firewall = (Decider.of(svc, part="spec.loadBalancerSourceRanges"),)
+        if not decision.source_admitted:
+            hops.append(
+                Hop(
+                    "service",
+                    "dropped",
+                    f"source {src_ip} is outside loadBalancerSourceRanges ({ranges}) of Service "
+                    f"{svc.ref}: kube-proxy drops it",
+                    firewall,
+                    view,
+                )
+            )
+            return done(Verdict.DENIED)
+        hops.append(
+            Hop(
+                "service",
+                "admitted",
+                f"source {src_ip} is inside loadBalancerSourceRanges ({ranges}) of Service {svc.ref}",
+                firewall,
+            )
+        )
         hop = _with_assumption(cluster, _policy_hop(f.egress, view), f.egress, destination, dst_ip)
         if hop is not None:
             hops.append(hop)

@@ -388,6 +388,8 @@ class Service:
     external_ips: tuple[IP, ...] = ()
     load_balancer_ips: tuple[IP, ...] = ()
     external_traffic_policy: str = "Cluster"
+    #: spec.loadBalancerSourceRanges: who may use the LoadBalancer IPs (kube-proxy drops the rest).
+    load_balancer_source_ranges: tuple[Network, ...] = ()
     internal_traffic_policy: str = "Cluster"
     session_affinity: str = "None"
     publish_not_ready_addresses: bool = False

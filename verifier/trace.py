@@ -25,7 +25,8 @@ class Verdict(str, Enum):
     ALLOWED = "ALLOWED"
     # The packet reaches the destination pod (or leaves the cluster) and policy allows it.
     DENIED = "DENIED"
-    # A NetworkPolicy isolates the source (egress) or the destination (ingress) and no rule allows it.
+    # A policy isolates the source (egress) or the destination (ingress) and no rule allows it,
+    # or a Service's loadBalancerSourceRanges leave the source out.
     NXDOMAIN = "NXDOMAIN"
     # The name does not resolve (or has no record of the wanted family) from the client pod.
     DNS_BLOCKED = "DNS_BLOCKED"

@@ -42,6 +42,7 @@ from tests.engine.support import (
 )
 from verifier.engine import trace
 from verifier.errors import UsageError
+from verifier.model import ip_network
 from verifier.semantics import dns as dns_rules
 from verifier.semantics.hostports import host_ports
 from verifier.trace import Verdict
@@ -594,6 +595,61 @@ def test_a_cluster_ip_on_a_port_no_service_port_defines_is_never_delivered():
     assert "is in the Service range" in hop(t, "service").detail
     # A host outside the cluster has no route to the Service range at all.
     t = expect_flow(c, "203.0.113.9", VIP, 8080, verdict=Verdict.NO_ROUTE)
+
+
+def test_load_balancer_source_ranges_drop_other_sources():
+    """§6.2: kube-proxy drops LoadBalancer-IP traffic from sources outside
+    loadBalancerSourceRanges, at the translation, before any policy; a pod is a source like
+    any other. NodePorts and ClusterIPs of the same Service are not filtered."""
+    lb = "198.51.100.7"
+    c = world(
+        web(
+            backend("web-0", "n2", "10.244.2.30"),
+            type="LoadBalancer",
+            node_port=30080,
+            lb_ips=lb,
+            load_balancer_source_ranges=(ip_network("203.0.113.0/24"),),
+        )
+    )
+    firewall = ("Service x/web spec.loadBalancerSourceRanges",)
+    # From outside, any node may receive: one branch per node, translated there, then filtered.
+    t = expect_flow(c, "203.0.113.9", lb, verdict=ALLOWED)
+    assert {(said(b.hops[0]), said(b.hops[1])) for b in t.branches} == {
+        (("dnat", (WEB_PORT,)), ("admitted", firewall))
+    }
+    t = expect_flow(c, "8.8.8.8", lb, verdict=DENIED)
+    assert {said(b.hops[1]) for b in t.branches} == {("dropped", firewall)}
+    assert t.branches[0].hops[1].detail == (
+        "source 8.8.8.8 is outside loadBalancerSourceRanges (203.0.113.0/24) of Service x/web: "
+        "kube-proxy drops it"
+    )
+    t = expect_flow(c, "x/a", lb, verdict=DENIED, egress=None)
+    assert said(t.branches[0].hops[0]) == ("dropped", firewall)
+    expect_flow(c, "8.8.8.8", N2, 30080, verdict=ALLOWED)
+    expect_flow(c, "x/a", VIP, 80, verdict=ALLOWED)
+
+
+def test_load_balancer_source_ranges_of_one_family_leave_the_other_unfiltered():
+    """kube-proxy keeps the ranges of its own family: IPv4 ranges only, the IPv6 LoadBalancer IP
+    takes every source."""
+    c = cluster(
+        node(
+            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
+        ),
+        pod("x/a", ip=["10.244.1.5", "fd00:10:244:1::5"], node="n1"),
+        pod("x/web", ip=["10.244.1.9", "fd00:10:244:1::9"], node="n1", ports=[8080]),
+        service(
+            "x/web",
+            ip=["10.96.0.40", "fd00:10:96::40"],
+            type="LoadBalancer",
+            lb_ips=["198.51.100.7", "2001:db8:2::7"],
+            ports=[("http", 80, 8080, "TCP", 30080)],
+            load_balancer_source_ranges=(ip_network("203.0.113.0/24"),),
+        ),
+    )
+    assert trace(c, "x/a", "198.51.100.7", 80).verdict is DENIED
+    assert trace(c, "x/a", "2001:db8:2::7", 80).verdict is ALLOWED
+    assert trace(c, "2001:db8::9", "2001:db8:2::7", 80).verdict is ALLOWED
 
 
 def test_item_49_internal_traffic_policy_local_drops_without_a_local_endpoint():

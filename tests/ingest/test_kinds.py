@@ -231,6 +231,20 @@ def test_service_load_balancer_status():
     assert 30000 <= svc.ports[0].node_port <= 32767  # allocated
 
 
+def test_service_load_balancer_source_ranges():
+    """spec.loadBalancerSourceRanges, host bits cleared as the API server's ParseCIDR does."""
+    cluster = load(
+        SERVICE + "  type: LoadBalancer\n  ports: [{port: 80}]\n"
+        "  loadBalancerSourceRanges: [203.0.113.0/24, 198.51.100.7/24, '2001:db8::/64']\n"
+    )
+    (svc,) = cluster.services
+    assert svc.load_balancer_source_ranges == (
+        ip_network("203.0.113.0/24"),
+        ip_network("198.51.100.0/24"),
+        ip_network("2001:db8::/64"),
+    )
+
+
 def test_service_defaults():
     svc = service("ports: [{port: 80}]")
     assert svc.type == "ClusterIP" and svc.selector is None

@@ -61,6 +61,11 @@ def describe(cluster: Cluster) -> str:
             f"service {s.ref} {s.type} {[str(a) for a in s.cluster_ips]} {extra or ''} selector {dict(s.selector or {})} "
             f"{ports} eTP={s.external_traffic_policy} iTP={s.internal_traffic_policy}"
             + (" publishNotReady" if s.publish_not_ready_addresses else "")
+            + (
+                f" sourceRanges {[str(n) for n in s.load_balancer_source_ranges]}"
+                if s.load_balancer_source_ranges
+                else ""
+            )
         )
     for pol in c.policies:
         lines.append(f"netpol {pol.ref} select [{pol.pod_selector}] types {list(pol.policy_types)}")

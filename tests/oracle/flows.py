@@ -221,7 +221,8 @@ def ports_by_protocol(c: Cluster) -> dict[str, list[int]]:
 
 
 def named_cidrs(c: Cluster, extra: Iterable = ()) -> list:
-    """Every CIDR an object names: ipBlocks and their excepts, ANP networks, Calico nets, NAT exemptions."""
+    """Every CIDR an object names: ipBlocks and their excepts, ANP networks, Calico nets, NAT
+    exemptions, loadBalancerSourceRanges."""
     out = list(extra)
     for pol in c.policies:
         for r in pol.ingress + pol.egress:
@@ -238,6 +239,8 @@ def named_cidrs(c: Cluster, extra: Iterable = ()) -> list:
             for e in (r.source_rule, r.destination):
                 out.extend(e.nets + e.not_nets)
     out.extend(c.config.masquerade.non_masquerade_cidrs)
+    for svc in c.services:
+        out.extend(svc.load_balancer_source_ranges)
     return list(dict.fromkeys(out))
 
 

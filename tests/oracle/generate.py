@@ -662,7 +662,25 @@ def _service(d: _Draw, j: int, ns_names, families):
         publish_not_ready=d.chance(0.2),
         external_ips=[external[f][0] for f in fams] if d.chance(0.3) else [],
         lb_ips=[external[f][1] for f in fams] if kind == "LoadBalancer" else None,
+        load_balancer_source_ranges=_source_ranges(d) if kind == "LoadBalancer" else (),
     )
+
+
+#: loadBalancerSourceRanges to draw from: outside ranges, one node's pods, the nodes, everything.
+SOURCE_RANGES = (
+    "203.0.113.0/25",
+    "10.244.1.0/24",
+    "192.168.0.0/24",
+    "0.0.0.0/0",
+    "2001:db8::/64",
+    "fd00:10:244:1::/64",
+)
+
+
+def _source_ranges(d: _Draw) -> tuple:
+    if not d.chance(0.4):
+        return ()
+    return tuple(ip_network(c) for c in d.r.sample(SOURCE_RANGES, d.r.randint(1, 2)))
 
 
 # --------------------------------------------------------------------------- AdminNetworkPolicy

@@ -12,7 +12,7 @@ from textwrap import dedent
 
 import pytest
 
-from tests.builders import cluster, netpol, node, peer, pod, rule
+from tests.builders import cluster, netpol, node, peer, pod, rule, service
 from tests.properties.support import DEMO, at, in_net, load_demo, load_fixture, refs, steps, where
 from verifier.cli import main
 from verifier.engine import trace
@@ -541,3 +541,36 @@ def test_a_counterexample_lists_the_pods_it_moves_out_of_the_way():
         cx.packet.protocol,
     )
     assert (again.verdict, again.branches[0].pod) == (Verdict.ALLOWED, "x/b")
+
+
+def test_load_balancer_source_ranges_keep_other_outside_hosts_away():
+    """Only 203.0.113.0/24 passes x/web's loadBalancerSourceRanges: the rest of the internet is
+    isolated from x/web (no policy needed); the admitted range is not, and its counterexample
+    comes through the LoadBalancer IP."""
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        pod("x/web", ip="10.244.1.9", node="n1", ports=[8080]),
+        service(
+            "x/web",
+            ip="10.96.0.40",
+            type="LoadBalancer",
+            lb_ips="198.51.100.7",
+            ports=[("http", 80, 8080, "TCP", None)],
+            load_balancer_source_ranges=(ip_network("203.0.113.0/24"),),
+            allocate_load_balancer_node_ports=False,
+        ),
+        pods_routable_from_outside=False,
+    )
+    rest = "{cidr: 0.0.0.0/0, except: [203.0.113.0/24]}"
+    result = claim(
+        c, f"- name: rest\n  isolated: {{from: {{ipBlock: {rest}}}, to: {{pods: {{app: web}}}}}}\n"
+    )
+    assert result.status is HOLDS, result
+    result = claim(
+        c,
+        "- name: admitted\n  isolated: {from: {ipBlock: 203.0.113.0/24}, to: {pods: {app: web}}}\n",
+    )
+    assert result.status is VIOLATED
+    cx = result.counterexamples[0]
+    assert in_net(cx.packet.src_ip, "203.0.113.0/24")
+    assert "through LoadBalancer 198.51.100.7:80/TCP of Service x/web" in cx.summary

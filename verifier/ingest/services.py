@@ -36,6 +36,8 @@ from .syntax import (
     ip_error,
     label_key_error,
     label_value_error,
+    masked_cidr,
+    masked_cidr_error,
     parse_ip,
 )
 
@@ -102,6 +104,7 @@ def read_service(h: Header) -> ServiceEntry:
         external_name=external_name,
         external_ips=_read_ip_list(spec, "externalIPs"),
         load_balancer_ips=_read_lb_ips(h.root),
+        load_balancer_source_ranges=_read_source_ranges(spec),
         external_traffic_policy=spec.str(
             "externalTrafficPolicy", default="Cluster", choices=("Cluster", "Local")
         )
@@ -240,6 +243,13 @@ def _external_name_error(value: str) -> str | None:
 
 def _read_ip_list(spec: Reader, key: str) -> tuple[IP, ...]:
     return tuple(dict.fromkeys(parse_ip(t) for t, _, _ in spec.strs(key, check=ip_error)))
+
+
+def _read_source_ranges(spec: Reader) -> tuple:
+    """spec.loadBalancerSourceRanges, as kube-proxy reads them (the API server, like Go's
+    ParseCIDR, keeps the network of an address with host bits set)."""
+    listed = spec.strs("loadBalancerSourceRanges", check=masked_cidr_error)
+    return tuple(dict.fromkeys(n for t, _, _ in listed if (n := masked_cidr(t)) is not None))
 
 
 def _read_lb_ips(root: Reader) -> tuple[IP, ...]:

@@ -59,6 +59,7 @@ from .pipeline import Client, FlowDecision, flow
 from .services import (
     CLUSTER_IP,
     DNAT,
+    LOAD_BALANCER,
     NODE_PORT,
     Backend,
     Frontend,
@@ -84,6 +85,7 @@ __all__ = [
     "translated_paths",
     "translated_paths_to",
     "destination_key",
+    "source_ranges",
 ]
 
 #: Journey outcomes besides the Service ones (services.REJECT, services.DROP).
@@ -451,12 +453,29 @@ class PathDecision:
     #: The client's egress decision on the packet to the entry (translated on arrival elsewhere).
     pre_dnat_egress: policy.Decision | None
     flow: FlowDecision | None
+    #: Does the Service's loadBalancerSourceRanges admit the source? None: no firewall here.
+    source_admitted: Term | None = None
 
     def allowed(self, alg: Algebra) -> Term:
         if self.path.outcome != FORWARD or self.flow is None:
             return alg.false
+        firewall = alg.true if self.source_admitted is None else self.source_admitted
         first = alg.true if self.pre_dnat_egress is None else self.pre_dnat_egress.allowed(alg)
-        return alg.and_(first, self.flow.allowed(alg))
+        return alg.and_(firewall, first, self.flow.allowed(alg))
+
+
+def source_ranges(path: Path) -> tuple | None:
+    """The loadBalancerSourceRanges guarding ``path``, or None when nothing filters its sources.
+
+    kube-proxy puts a firewall chain in front of a LoadBalancer IP whose Service lists
+    source ranges of the IP's family, and drops every other source (semantics.md §6.2);
+    ranges of the other family only are ignored, as kube-proxy filters them per family.
+    """
+    e = path.entry
+    if e is None or e.kind != LOAD_BALANCER or path.outcome != FORWARD:
+        return None
+    ranges = tuple(n for n in e.target.service.load_balancer_source_ranges if n.version == e.family)
+    return ranges or None
 
 
 def pre_dnat_packet(path: Path, packet: Packet, alg: Algebra) -> Packet:
@@ -493,7 +512,9 @@ def evaluate(
         egress_checked=path.pre_dnat,
         from_node=path.route_from,
     )
-    return PathDecision(path, pre, decision)
+    ranges = source_ranges(path)
+    admitted = None if ranges is None else alg.or_(*(alg.in_cidr(packet.src_ip, n) for n in ranges))
+    return PathDecision(path, pre, decision, admitted)
 
 
 def direct_guard(
