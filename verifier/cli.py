@@ -59,8 +59,45 @@ def _verbose_option() -> Callable:
     )
 
 
-def _cluster_options(f: Callable) -> Callable:
-    """``-f`` (repeatable), or ``--live`` with kubeconfig flags, plus ``-v``."""
+def _check_namespace(_ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+    from .ingest.syntax import dns_label_error
+
+    for ns in value if isinstance(value, tuple) else (value,) if value else ():
+        message = dns_label_error(ns)
+        if message:
+            raise click.BadParameter(f"{ns!r}: {message}")
+    return value
+
+
+def _namespace_option() -> Callable:
+    return click.option(
+        "-n",
+        "--namespace",
+        metavar="NS",
+        callback=_check_namespace,
+        help="Namespace of objects that name none (as kubectl apply -n), and of bare "
+        "--from/--to names (default: default).",
+    )
+
+
+def _strict_option() -> Callable:
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Fail (exit 2) on files of a directory that are no Kubernetes manifests, "
+        "and on objects defined in two files, instead of warning.",
+    )
+
+
+def _cluster_options(f: Callable | None = None, *, namespace: bool = True) -> Callable:
+    """``-f`` (repeatable), or ``--live`` with kubeconfig flags, plus ``-v``, ``--strict``
+    and (unless the command has its own) ``-n``.
+
+    An input error is reported as the command's report too when it writes one
+    to a file or in a machine format (see :func:`_report_input_error`).
+    """
+    if f is None:
+        return functools.partial(_cluster_options, namespace=namespace)
 
     @click.option(
         "-f",
@@ -77,30 +114,91 @@ def _cluster_options(f: Callable) -> Callable:
     )
     @click.option("--kubeconfig", metavar="FILE", help="kubeconfig for --live.")
     @click.option("--context", metavar="NAME", help="kubeconfig context for --live.")
+    @_strict_option()
     @_verbose_option()
     @functools.wraps(f)
-    def wrapper(*args: Any, filenames, live, kubeconfig, context, verbose, **kwargs: Any):
-        cluster = load_cluster(
-            filenames, live=live, kubeconfig=kubeconfig, context=context, verbose=verbose
-        )
+    def wrapper(*args: Any, filenames, live, kubeconfig, context, verbose, strict, **kwargs: Any):
+        # matrix's -n filters (repeatable); one -n is also where objects without a namespace go.
+        ns = kwargs.get("namespace")
+        several = kwargs.get("namespaces") or ()
+        if ns is None and len(several) == 1:
+            ns = several[0]
+        try:
+            cluster = load_cluster(
+                filenames,
+                live=live,
+                kubeconfig=kubeconfig,
+                context=context,
+                verbose=verbose,
+                namespace=ns,
+                strict=strict,
+            )
+        except InputError as e:
+            if "output_file" in kwargs:  # check: CI reads its report
+                _report_input_error(e, kwargs.get("output"), kwargs.get("output_file"))
+            raise
         return f(*args, cluster=cluster, verbose=verbose, **kwargs)
 
+    if namespace:
+        wrapper = _namespace_option()(wrapper)
     return wrapper
 
 
-def load_cluster(filenames, *, live=False, kubeconfig=None, context=None, verbose=0) -> Cluster:
+def load_cluster(
+    filenames,
+    *,
+    live=False,
+    kubeconfig=None,
+    context=None,
+    verbose=0,
+    namespace=None,
+    strict=False,
+) -> Cluster:
+    """The cluster state of ``-f`` paths (or ``--live``); ``namespace`` is ``-n``.
+
+    With ``--live``, ``-n`` only names the namespace of bare ``--from``/``--to``
+    names: the whole cluster is read, as every verdict depends on all of it.
+    An input with no pods and no workloads is an input error ("nothing to verify").
+    """
     from .ingest import load
 
     if live:
         from .ingest.live import load_live
 
         cluster = load_live(kubeconfig=kubeconfig, context=context)
+        if not cluster.pods:
+            raise InputError("nothing to verify: the cluster has no pods")
     elif not filenames:
         raise click.UsageError("give the cluster state with -f PATH (repeatable), or --live")
     else:
-        cluster = load(*filenames)
+        cluster = load(*filenames, namespace=namespace, strict=strict)
     _report_loading(cluster, verbose)
     return cluster
+
+
+def _report_input_error(error: InputError, output: str | None, output_file: str | None) -> None:
+    """``check`` with a report format: a report that says the input did not load.
+
+    CI steps upload or publish the file whatever happened, so it must exist and
+    be valid; machine formats on stdout get the same document. stderr lists the
+    problems as for any command (:func:`main`).
+    """
+    if output is None or (output_file is None and output == "text"):
+        return
+    from .report.ci import Invocation
+    from .report.errors import render_input_error
+
+    text = render_input_error(
+        error, output, Invocation(exit_code=EXIT_USAGE, inputs=_cluster_inputs())
+    )
+    if output_file is None:
+        click.echo(text.rstrip("\n"))
+        return
+    try:
+        with open(output_file, "w", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")
+    except OSError as e:
+        click.echo(f"netverify: cannot write {output_file}: {e.strerror or e}", err=True)
 
 
 def _report_loading(cluster: Cluster, verbose: int) -> None:
@@ -111,8 +209,14 @@ def _report_loading(cluster: Cluster, verbose: int) -> None:
             for w in warnings:
                 click.echo(str(w), file=err)
         else:
+            # Skipped files are counted apart: they change what was verified.
+            from .ingest.documents import SKIPPED
+
+            skipped = sum(1 for w in warnings if w.message.startswith(SKIPPED))
+            files = f", {skipped} of them file(s) skipped" if skipped else ""
             click.echo(
-                f"netverify: {len(warnings)} warning(s) while loading (-v to list them)", file=err
+                f"netverify: {len(warnings)} warning(s) while loading{files} (-v to list them)",
+                file=err,
             )
     if verbose and cluster.skipped:
         summary = ", ".join(f"{kind} x{n}" for kind, n in cluster.skipped)
@@ -133,6 +237,16 @@ _protocol = click.option(
 
 def _echo_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
+
+
+def _echo_data(data: Any, output: str) -> None:
+    """``-o json`` or ``-o yaml``: the same data either way."""
+    if output == "yaml":
+        from .report.ci import to_yaml
+
+        click.echo(to_yaml(data), nl=False)
+    else:
+        _echo_json(data)
 
 
 # --------------------------------------------------------------------------- commands
@@ -165,7 +279,7 @@ def cli() -> None:
     "target",
     required=True,
     metavar="TARGET",
-    help="ns/pod, an IP, or a DNS name as the client types it.",
+    help="ns/pod, an IP, or a DNS name as the client types it; HOST:PORT and [IPv6]:PORT give the port.",
 )
 @click.option(
     "--port",
@@ -179,11 +293,16 @@ def cli() -> None:
     help="Address family to use (default: the client's primary).",
 )
 @click.option(
-    "-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True
+    "-o",
+    "--output",
+    type=click.Choice(["text", "wide", "json", "yaml"]),
+    default="text",
+    show_default=True,
 )
 def reach(
     cluster: Cluster,
     verbose: int,
+    namespace: str | None,
     source: str,
     target: str,
     port: str | None,
@@ -191,16 +310,35 @@ def reach(
     family: str | None,
     output: str,
 ) -> None:
-    """Can SOURCE open a connection to TARGET? Exit 0 if yes, 1 if not (like `kubectl auth can-i`)."""
+    """Can SOURCE open a connection to TARGET? Exit 0 if yes, 1 if not (like `kubectl auth can-i`).
+
+    \b
+    netverify reach -f k8s/ -n shop --from frontend --to web:80
+    netverify reach -f k8s/ --from shop/frontend-0 --to [fd00:10:96::a]:443
+    """
     from .engine import trace
+    from .query import in_namespace, split_host_port, target_in_namespace
     from .report.text import format_trace
 
+    host, target_port = split_host_port(target)
+    if target_port is not None:
+        if port is not None and port != target_port:
+            raise click.UsageError(
+                f"--to {target} names port {target_port} and --port says {port}: give the port once"
+            )
+        port = target_port
+    ns = namespace or "default"
     port_value: int | str | None = int(port) if port and port.isdigit() else port
     result = trace(
-        cluster, source, target, port_value, protocol, family=int(family) if family else None
+        cluster,
+        in_namespace(source, ns),
+        target_in_namespace(cluster, host, ns),
+        port_value,
+        protocol,
+        family=int(family) if family else None,
     )
-    if output == "json":
-        _echo_json(result.to_dict())
+    if output in ("json", "yaml"):
+        _echo_data(result.to_dict(), output)
     else:
         click.echo(format_trace(result, wide=output == "wide"))
     sys.exit(EXIT_OK if result.reachable else EXIT_FAIL)
@@ -220,18 +358,30 @@ def reach(
     show_default=True,
 )
 @click.option(
-    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+    "-o",
+    "--output",
+    type=click.Choice(["text", "json", "yaml"]),
+    default="text",
+    show_default=True,
 )
-def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, output: str) -> None:
+def dns(
+    cluster: Cluster,
+    verbose: int,
+    namespace: str | None,
+    source: str,
+    name: str,
+    qtype: str,
+    output: str,
+) -> None:
     """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
-    from .query import pod_or_workload
+    from .query import in_namespace, pod_or_workload
     from .report.text import format_resolution
     from .semantics.dns import resolve, wire_rcode
 
-    pod = pod_or_workload(cluster, source)
+    pod = pod_or_workload(cluster, in_namespace(source, namespace or "default"))
     res = resolve(cluster, pod, name, qtype.upper())
-    if output == "json":
-        _echo_json(
+    if output in ("json", "yaml"):
+        _echo_data(
             {
                 "name": name,
                 "type": qtype.upper(),
@@ -248,7 +398,8 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
                     {"query": a.query_name, "rcode": wire_rcode(a.rcode), "answered": a.answered}
                     for a in res.candidates
                 ],
-            }
+            },
+            output,
         )
     else:
         click.echo(format_resolution(res))
@@ -256,14 +407,16 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
 
 
 @cli.command()
-@_cluster_options
+@_cluster_options(namespace=False)
 @click.option(
     "-n",
     "--namespace",
     "namespaces",
     multiple=True,
     metavar="NS",
-    help="Only pods of this namespace (repeatable).",
+    callback=_check_namespace,
+    help="Only pods of this namespace (repeatable); one -n is also the namespace of objects "
+    "that name none.",
 )
 @click.option("-A", "--all-namespaces", is_flag=True, help="Every namespace (the default).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Only this destination port.")
@@ -278,7 +431,7 @@ def dns(cluster: Cluster, verbose: int, source: str, name: str, qtype: str, outp
 @click.option(
     "-o",
     "--output",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(["table", "csv", "json", "yaml"]),
     default="table",
     show_default=True,
 )
@@ -317,8 +470,8 @@ def matrix(
             family=int(family) if family else None,
             progress=(lambda n: _advance(bar, n)) if bar else None,
         )
-    if output == "json":
-        _echo_json(m.to_dict())
+    if output in ("json", "yaml"):
+        _echo_data(m.to_dict(), output)
     elif output == "csv":
         click.echo(m.frame().to_csv(), nl=False)
     else:
@@ -370,11 +523,26 @@ def matrix(
     help="Stop after N changes (the result is then marked truncated, exit 3 if nothing else fails).",
 )
 @click.option(
-    "-o", "--output", type=click.Choice(["text", "wide", "json"]), default="text", show_default=True
+    "-o",
+    "--output",
+    type=click.Choice(["text", "wide", "json", "yaml"]),
+    default="text",
+    show_default=True,
 )
+@_namespace_option()
+@_strict_option()
 @_verbose_option()
 def diff(
-    filenames, old_paths, new_paths, fail_on_new_allow, timeout, limit, output, verbose
+    filenames,
+    old_paths,
+    new_paths,
+    fail_on_new_allow,
+    timeout,
+    limit,
+    output,
+    namespace,
+    strict,
+    verbose,
 ) -> None:
     """What does a change open up? The flows newly allowed and newly denied between two states.
 
@@ -395,11 +563,11 @@ def diff(
         old_paths, new_paths = (filenames[0],), (filenames[1],)
     else:
         raise click.UsageError("give the two states as -f OLD -f NEW, or --old OLD --new NEW")
-    old = load_cluster(old_paths, verbose=verbose)
-    new = load_cluster(new_paths, verbose=verbose)
+    old = load_cluster(old_paths, verbose=verbose, namespace=namespace, strict=strict)
+    new = load_cluster(new_paths, verbose=verbose, namespace=namespace, strict=strict)
     result = compute(old, new, timeout=timeout, limit=limit)
-    if output == "json":
-        _echo_json(result.to_dict())
+    if output in ("json", "yaml"):
+        _echo_data(result.to_dict(), output)
     else:
         click.echo(format_diff(result, wide=output == "wide"))
     if result.status != "complete":
@@ -466,6 +634,7 @@ def _diff_exit_code(result, fail_on_new_allow: bool) -> int:
 def check_command(
     cluster: Cluster,
     verbose: int,
+    namespace: str | None,
     properties: tuple[str, ...],
     invariants_file: str | None,
     output: str,
@@ -488,7 +657,11 @@ def check_command(
     from .properties import load_invariants
     from .report.ci import Invocation, render
 
-    invariants = load_invariants(invariants_file) if invariants_file else ()
+    try:
+        invariants = load_invariants(invariants_file) if invariants_file else ()
+    except InputError as e:
+        _report_input_error(e, output, output_file)
+        raise
     with _check_progress(
         len(dict.fromkeys(properties) or PROPERTY_NAMES) + len(invariants)
     ) as progress:

@@ -19,14 +19,19 @@ import string
 from .errors import UsageError
 from .model import IP, PROTOCOLS, Cluster, Node, Pod
 from .semantics.pipeline import Client
+from .trace import host_port
 
 __all__ = [
     "check_protocol",
     "check_query",
     "client_for",
+    "host_port",
+    "in_namespace",
     "ip_literal",
     "pod_or_workload",
     "resolve_port",
+    "split_host_port",
+    "target_in_namespace",
 ]
 
 
@@ -87,6 +92,59 @@ def ip_literal(text: str) -> IP | None:
         if _looks_like_ip(text):
             raise UsageError(f"{text!r} is not a valid IP address") from None
         return None
+
+
+# --------------------------------------------------------------------------- names as typed
+
+
+def _bare(text: str) -> bool:
+    """A name with no namespace: not ``ns/name``, ``node/NAME`` or an IP address."""
+    return "/" not in text and ip_literal(text) is None
+
+
+def in_namespace(ref: str, namespace: str) -> str:
+    """A client as typed: a bare pod or workload name is in ``namespace`` (``-n``), as kubectl reads it.
+
+    >>> in_namespace("frontend", "shop"), in_namespace("dev/api", "shop"), in_namespace("10.0.0.1", "shop")
+    ('shop/frontend', 'dev/api', '10.0.0.1')
+    """
+    return f"{namespace}/{ref}" if _bare(ref) else ref
+
+
+def target_in_namespace(cluster: Cluster, ref: str, namespace: str) -> str:
+    """A destination as typed: a bare name is the pod ``namespace/ref`` when that pod exists.
+
+    Any other bare name stays a DNS name as the client types it (``web``, ``web.shop``):
+    a Service usually shares its workload's name, and the name is what clients connect to.
+    """
+    if _bare(ref) and "." not in ref and f"{namespace}/{ref}" in cluster.pod_by_ref:
+        return f"{namespace}/{ref}"
+    return ref
+
+
+def split_host_port(text: str) -> tuple[str, str | None]:
+    """``HOST:PORT`` as (host, port); ``[IPv6]:PORT`` and ``[IPv6]`` too; a bare IPv6 address has no port.
+
+    >>> split_host_port("apiserver:5001"), split_host_port("10.0.0.1:80"), split_host_port("shop/web:http")
+    (('apiserver', '5001'), ('10.0.0.1', '80'), ('shop/web', 'http'))
+    >>> split_host_port("[fd00::1]:80"), split_host_port("fd00::1"), split_host_port("web.shop")
+    (('fd00::1', '80'), ('fd00::1', None), ('web.shop', None))
+    """
+    if text.startswith("["):
+        host, close, rest = text[1:].partition("]")
+        if not close or (rest and not (rest.startswith(":") and len(rest) > 1)):
+            raise UsageError(f"{text!r} is not [IPv6 address]:PORT")
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise UsageError(f"{text!r}: only an IPv6 address goes in brackets") from None
+        return host, rest[1:] or None
+    if text.count(":") == 1:  # two or more: an IPv6 address without a port
+        host, _, port = text.partition(":")
+        if not host or not port:
+            raise UsageError(f"{text!r} is not HOST:PORT")
+        return host, port
+    return text, None
 
 
 # --------------------------------------------------------------------------- ports

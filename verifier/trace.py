@@ -16,7 +16,7 @@ from typing import Any
 
 from .model import IP, Source
 
-__all__ = ["Verdict", "Decider", "PacketView", "Hop", "Branch", "Trace"]
+__all__ = ["Verdict", "Decider", "PacketView", "Hop", "Branch", "Trace", "host_port"]
 
 
 class Verdict(str, Enum):
@@ -91,6 +91,17 @@ class Decider:
         )
 
 
+def host_port(host: object, port: object) -> str:
+    """An address and a port as text: ``10.0.0.1:80``, ``[fd00::1]:80`` (RFC 3986); no port, the address.
+
+    >>> host_port("fd00::1", 80), host_port("10.0.0.1", 80), host_port("web.shop", None)
+    ('[fd00::1]:80', '10.0.0.1:80', 'web.shop')
+    """
+    text = str(host)
+    shown = f"[{text}]" if ":" in text and not text.startswith("[") else text
+    return shown if port is None else f"{shown}:{port}"
+
+
 @dataclass(frozen=True, slots=True)
 class PacketView:
     """A concrete packet: ``10.0.0.1 -> 10.96.0.10:53/UDP``."""
@@ -101,12 +112,9 @@ class PacketView:
     protocol: str
 
     def __str__(self) -> str:
-        dst = (
-            f"[{self.dst_ip}]"
-            if self.dst_ip is not None and self.dst_ip.version == 6
-            else str(self.dst_ip)
-        )
-        return f"{self.src_ip} -> {dst}:{self.dst_port}/{self.protocol}"
+        src = "-" if self.src_ip is None else str(self.src_ip)
+        dst = "-" if self.dst_ip is None else str(self.dst_ip)
+        return f"{src} -> {host_port(dst, self.dst_port)}/{self.protocol}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -224,7 +232,7 @@ class Trace:
         return trace_html(self)
 
     def __str__(self) -> str:
-        return f"{self.verdict}: {self.source} -> {self.destination}:{self.port}/{self.protocol}"
+        return f"{self.verdict}: {self.source} -> {host_port(self.destination, self.port)}/{self.protocol}"
 
     def to_dict(self) -> dict[str, Any]:
         return {

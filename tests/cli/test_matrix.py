@@ -149,8 +149,8 @@ def test_the_cluster_from_stdin(capsys, monkeypatch):
         ),
         (("--family", "6"), "netverify: error: the cluster has no IPv6 addresses (families: IPv4)"),
         (
-            ("-o", "yaml"),
-            "Error: Invalid value for '-o' / '--output': 'yaml' is not one of 'table', 'csv', 'json'.",
+            ("-o", "xml"),
+            "Error: Invalid value for '-o' / '--output': 'xml' is not one of 'table', 'csv', 'json', 'yaml'.",
         ),
     ],
 )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from html import escape
 from typing import TYPE_CHECKING
 
-from ..trace import Branch, Decider, Hop, Trace, Verdict
+from ..trace import Branch, Decider, Hop, Trace, Verdict, host_port
 from .views import filter_label, matrix_summary, namespace_shares, trace_sections
 
 if TYPE_CHECKING:  # annotations only: keep this module free of the matrix/property machinery
@@ -124,15 +124,15 @@ def _section_lines(
 
 
 def _branch_header(branch: Branch, indent: str) -> str:
-    where = f"{branch.ip}:{branch.port}" if branch.ip is not None else ""
+    where = host_port(branch.ip, branch.port) if branch.ip is not None else ""
     who = " ".join(escape(str(x)) for x in (branch.pod, where) if x)
     return f"{indent}<em>backend {who}</em>: {verdict_span(branch.verdict)}"
 
 
 def trace_html_lines(trace: Trace, *, indent: str = "") -> list[str]:
     """The verdict line, the shared hops, then one section per backend branch, then notes."""
-    head = f"{verdict_span(trace.verdict)} {escape(trace.source)} -&gt; {escape(trace.destination)}"
-    head += f":{escape(str(trace.port))}/{escape(trace.protocol)}"
+    head = f"{verdict_span(trace.verdict)} {escape(trace.source)} -&gt; "
+    head += f"{escape(host_port(trace.destination, trace.port))}/{escape(trace.protocol)}"
     if trace.family is not None:
         head += f" (IPv{trace.family})"
     if len(trace.branches) > 1:

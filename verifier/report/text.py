@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..trace import Branch, Hop, Trace
+from ..trace import Branch, Hop, Trace, host_port
 
 __all__ = ["format_trace", "format_hops", "format_resolution", "format_table", "format_diff"]
 
@@ -31,13 +31,15 @@ def format_hops(
 
 
 def _branch_header(b: Branch) -> str:
-    who = b.pod or str(b.ip)
-    return f"  backend {who} {b.ip}:{b.port}  {b.verdict}"
+    if b.ip is None:
+        return f"  backend {b.pod or '-'}  {b.verdict}"
+    who = f"{b.pod} " if b.pod else ""
+    return f"  backend {who}{host_port(b.ip, b.port)}  {b.verdict}"
 
 
 def format_trace(trace: Trace, *, wide: bool = False) -> str:
     """The verdict line, then the shared hops, then each backend's hops."""
-    head = f"{trace.verdict}  {trace.source} -> {trace.destination}:{trace.port}/{trace.protocol}"
+    head = f"{trace.verdict}  {trace.source} -> {host_port(trace.destination, trace.port)}/{trace.protocol}"
     if trace.family is not None and wide:
         head += f" (IPv{trace.family})"
     if len(trace.branches) > 1:
