@@ -376,7 +376,7 @@ def dns(
     """Resolve NAME as the pod SOURCE would: the records, and the search-list walk."""
     from .query import in_namespace, pod_or_workload
     from .report.text import format_resolution
-    from .semantics.dns import resolve, wire_rcode
+    from .semantics.dns import resolve, undeclared_upstream, wire_rcode
 
     pod = pod_or_workload(cluster, in_namespace(source, namespace or "default"))
     res = resolve(cluster, pod, name, qtype.upper())
@@ -384,6 +384,14 @@ def dns(
         _echo_data(
             {
                 "name": name,
+    # A public name the input does not pin: the internet answers it, not the cluster.
+    unknown = not res.answers and undeclared_upstream(cluster, name)
+    note = (
+        f"{name} is resolved outside the cluster and not declared in ClusterNetwork.externalNames: "
+        "its real records are not in the input (the NXDOMAIN above is netverify's model)"
+        if unknown
+        else None
+    )
                 "type": qtype.upper(),
                 # On the wire: a name without records of the type is NOERROR with no answer.
                 "rcode": wire_rcode(res.rcode),
@@ -402,11 +410,15 @@ def dns(
             output,
         )
     else:
+                "upstream_unknown": unknown,
+                "note": note,
         click.echo(format_resolution(res))
     sys.exit(EXIT_OK if res.rcode == "NOERROR" and res.answers else EXIT_FAIL)
 
 
 @cli.command()
+        if note:
+            click.echo(f"note: {note}")
 @_cluster_options(namespace=False)
 @click.option(
     "-n",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
-from .errors import UsageError
+from .errors import SoundnessError, UsageError
 from .model import IP, Cluster, Node, Pod
 from .query import (
     check_protocol,
@@ -127,6 +127,10 @@ def trace(
         if isinstance(resolved, Verdict):
             return finish(resolved)
         dst_ip = resolved
+        if resolved is _UPSTREAM:
+            return _every_outside_address(
+                cluster, client, port, protocol, family, hops, notes, finish
+            )
     fam = dst_ip.version
     if client.ip(fam) is None:
         hops.append(Hop("route", "no address", f"{client.label} has no IPv{fam} address"))
@@ -150,6 +154,55 @@ def trace(
 
 
 def _overall(branches: tuple[Branch, ...]) -> Verdict:
+#: What _resolve_name returns for a public name whose address the input does not say.
+_UPSTREAM = object()
+
+
+def _every_outside_address(cluster, client, port, protocol, family, hops, notes, finish) -> Trace:
+    """A connection to an undeclared outside name, decided for every address it may resolve to.
+
+    Z3 (verifier.upstream) picks one outside address the connection is allowed to
+    and one it is denied to; each is traced here like any address, and must agree.
+    """
+    from .upstream import outside_examples
+
+    fam = family or client.families[0]
+    if port is None or not str(port).isdigit():
+        what = "a port" if port is None else f"port {port!r}"
+        hops.append(
+            Hop("service", "no such port", f"an outside host declares no {what}: give a number")
+        )
+        return finish(Verdict.NO_SUCH_PORT, fam=fam)
+    number = int(port)
+    check_query(number, protocol)
+    examples = outside_examples(cluster, client.pod, number, protocol, fam)
+    branches: list[Branch] = []
+    for ip, allowed in ((examples.allowed, True), (examples.denied, False)):
+        if ip is None:
+            continue
+        found = _connect(cluster, client, ip, number, protocol, [])
+        got = _overall(found) if not isinstance(found, Verdict) else found
+        if got.reachable != allowed:
+            raise SoundnessError(
+                f"Z3 says {client.label} -> {ip}:{number}/{protocol} is "
+                f"{'allowed' if allowed else 'denied'}, the engine says {got}"
+            )
+        branches.extend(found if not isinstance(found, Verdict) else ())
+    if examples.unknown is not None:
+        notes.append(f"the solver gave up deciding every outside address ({examples.unknown})")
+        return finish(Verdict.DEPENDS, tuple(branches), fam=fam, p=number)
+    if examples.allowed is not None and examples.denied is not None:
+        verdict = Verdict.DEPENDS
+        notes.append(
+            f"allowed to some outside addresses (e.g. {examples.allowed}) and denied to others "
+            f"(e.g. {examples.denied}): the answer depends on where the name points"
+        )
+    else:
+        verdict = Verdict.ALLOWED if examples.allowed is not None else Verdict.DENIED
+        notes.append(f"{'allowed' if verdict.reachable else 'denied'} to every outside address")
+    return finish(verdict, tuple(branches), fam=fam, p=number)
+
+
     if any(b.reachable for b in branches):
         return Verdict.ALLOWED
     return branches[0].verdict if branches else Verdict.NO_ROUTE
@@ -188,8 +241,9 @@ def _resolve_name(
     hops: list[Hop],
     notes: list[str],
     seen: dict,
-) -> IP | Verdict:
-    """Resolve ``name`` as the client's stub resolver would, checking the DNS flow itself."""
+) -> IP | Verdict | object:
+    """Resolve ``name`` as the client's stub resolver would, checking the DNS flow itself
+    (``_UPSTREAM``: a public name whose address the input does not give)."""
     from .semantics import dns as dns_rules
 
     if client.pod is None:
@@ -220,6 +274,18 @@ def _resolve_name(
             return ip
     assert last is not None
     tried = ", ".join(f"{a.query_name} ({a.rcode})" for a in last.candidates)
+    if dns_rules.undeclared_upstream(cluster, name):
+        hops.append(
+            Hop(
+                "resolve",
+                "upstream",
+                f"{name} is outside the cluster and not declared in ClusterNetwork.externalNames: "
+                "it resolves upstream to an address the input does not give, so every address "
+                "outside the cluster is considered (pin it with externalNames: "
+                f"{{{name.rstrip('.')}: [<address>]}})",
+            )
+        )
+        return _UPSTREAM
     if last.rcode == "NOERROR":  # e.g. an ExternalName whose target has no address upstream
         outcome, why = "nodata", f"{last.answered_by} answers with no {last.qtype} address"
     else:

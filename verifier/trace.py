@@ -37,6 +37,9 @@ class Verdict(str, Enum):
     # Nothing owns the destination address (a pod range without a pod, a ClusterIP from outside).
     NO_SERVICE_PORT = "NO_SERVICE_PORT"
     # A Service-range address on a port/protocol no Service port defines: never delivered.
+    DEPENDS = "DEPENDS"
+    # A name resolved outside the cluster that the input does not pin: allowed to some of the
+    # addresses it may have and denied to others (the trace shows one of each).
     NO_SUCH_PORT = "NO_SUCH_PORT"
     # A named port that no container (or Service) declares.
 

@@ -29,11 +29,13 @@ from .server import (
     lookup_upstream,
     may_answer,
     ptr_name,
+    undeclared_upstream,
     wire_rcode,
     zone_names,
 )
 
 __all__ = [
+    "undeclared_upstream",
     "wire_rcode",
     "NODATA",
     "NOERROR",

@@ -30,6 +30,7 @@ from ..services import service_endpoints
 __all__ = [
     "NODATA",
     "wire_rcode",
+    "undeclared_upstream",
     "NOERROR",
     "NXDOMAIN",
     "SCHEMA_VERSION",
@@ -571,6 +572,34 @@ def _upstream_table(cluster: Cluster) -> dict[str, tuple[IP, ...]]:
     for name, ips in cluster.config.external_names:
         out[_norm(name)] = out.get(_norm(name), ()) + tuple(ips)
     return out
+
+
+#: Top-level domains no public resolver answers for (RFC 6761, RFC 2606).
+RESERVED_TLDS = frozenset({"invalid", "test", "localhost", "example", "local"})
+
+
+def undeclared_upstream(cluster: Cluster, qname: str) -> bool:
+    """Is ``qname`` a public name netverify knows nothing about?
+
+    A name outside the cluster zone is answered by the resolvers upstream, which
+    netverify models only through ``ClusterNetwork.external_names``. A name not
+    declared there, with at least two labels and not under a reserved TLD, may
+    well exist on the internet (``google.com``): its address is unknown, not
+    absent. (:func:`lookup_upstream` still answers NXDOMAIN for it, so a search
+    walk moves on; whoever asks for the name itself decides for every address.)
+
+    >>> undeclared_upstream(Cluster(), "google.com."), undeclared_upstream(Cluster(), "web")
+    (True, False)
+    >>> undeclared_upstream(Cluster(), "web.x.svc.cluster.local"), undeclared_upstream(Cluster(), "db.test")
+    (False, False)
+    """
+    name = _norm(qname)
+    labels = name.split(".")
+    if len(labels) < 2 or not all(labels) or labels[-1] in RESERVED_TLDS:
+        return False
+    if _under(name, _zone(cluster)):
+        return False
+    return name not in _upstream_table(cluster)
 
 
 def lookup_upstream(cluster: Cluster, qname: str, qtype: str) -> Answer:
