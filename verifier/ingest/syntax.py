@@ -26,6 +26,9 @@ __all__ = [
     "ip_error",
     "label_key_error",
     "label_value_error",
+    "masked_cidr",
+    "masked_cidr_error",
+    "host_bits_warning",
     "parse_cidr",
     "parse_ip",
 ]
@@ -124,6 +127,37 @@ def parse_cidr(text: str) -> Network | None:
         return ipaddress.ip_network(text, strict=True)
     except ValueError:
         return None
+
+
+def masked_cidr(text: str) -> Network | None:
+    """The network of ``address/prefix``, host bits cleared (``10.0.0.5/24`` is ``10.0.0.0/24``).
+
+    NetworkPolicy ipBlocks and AdminNetworkPolicy networks are validated by the
+    API server with Go's ``net.ParseCIDR``, which accepts host bits and keeps
+    the network; other fields (podCIDRs, service CIDRs) refuse them.
+
+    >>> str(masked_cidr("10.0.0.5/24")), masked_cidr("10.0.0.5")
+    ('10.0.0.0/24', None)
+    """
+    if "/" not in text:
+        return None
+    try:
+        return ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+
+
+def masked_cidr_error(text: str) -> str | None:
+    """Like :func:`cidr_error`, but host bits are allowed (see :func:`masked_cidr`)."""
+    return None if masked_cidr(text) is not None else cidr_error(text)
+
+
+def host_bits_warning(text: str) -> str | None:
+    """Why a CIDR with host bits set is read as its network, or None when it has none."""
+    net = masked_cidr(text)
+    if net is None or parse_cidr(text) is not None:
+        return None
+    return f"{text} has host bits set: read as the network {net}, as the API server does"
 
 
 def cidr_error(text: str) -> str | None:
