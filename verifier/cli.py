@@ -380,10 +380,6 @@ def dns(
 
     pod = pod_or_workload(cluster, in_namespace(source, namespace or "default"))
     res = resolve(cluster, pod, name, qtype.upper())
-    if output in ("json", "yaml"):
-        _echo_data(
-            {
-                "name": name,
     # A public name the input does not pin: the internet answers it, not the cluster.
     unknown = not res.answers and undeclared_upstream(cluster, name)
     note = (
@@ -392,6 +388,10 @@ def dns(
         if unknown
         else None
     )
+    if output in ("json", "yaml"):
+        _echo_data(
+            {
+                "name": name,
                 "type": qtype.upper(),
                 # On the wire: a name without records of the type is NOERROR with no answer.
                 "rcode": wire_rcode(res.rcode),
@@ -406,19 +406,19 @@ def dns(
                     {"query": a.query_name, "rcode": wire_rcode(a.rcode), "answered": a.answered}
                     for a in res.candidates
                 ],
+                "upstream_unknown": unknown,
+                "note": note,
             },
             output,
         )
     else:
-                "upstream_unknown": unknown,
-                "note": note,
         click.echo(format_resolution(res))
+        if note:
+            click.echo(f"note: {note}")
     sys.exit(EXIT_OK if res.rcode == "NOERROR" and res.answers else EXIT_FAIL)
 
 
 @cli.command()
-        if note:
-            click.echo(f"note: {note}")
 @_cluster_options(namespace=False)
 @click.option(
     "-n",

@@ -26,6 +26,7 @@ from .query import (
     check_protocol,
     check_query,
     client_for,
+    host_port,
     ip_literal,
     pod_or_workload,
     resolve_port,
@@ -126,11 +127,11 @@ def trace(
         )
         if isinstance(resolved, Verdict):
             return finish(resolved)
-        dst_ip = resolved
         if resolved is _UPSTREAM:
             return _every_outside_address(
                 cluster, client, port, protocol, family, hops, notes, finish
             )
+        dst_ip = resolved
     fam = dst_ip.version
     if client.ip(fam) is None:
         hops.append(Hop("route", "no address", f"{client.label} has no IPv{fam} address"))
@@ -153,7 +154,6 @@ def trace(
     return finish(_overall(branches), branches, fam=fam, p=number)
 
 
-def _overall(branches: tuple[Branch, ...]) -> Verdict:
 #: What _resolve_name returns for a public name whose address the input does not say.
 _UPSTREAM = object()
 
@@ -203,6 +203,7 @@ def _every_outside_address(cluster, client, port, protocol, family, hops, notes,
     return finish(verdict, tuple(branches), fam=fam, p=number)
 
 
+def _overall(branches: tuple[Branch, ...]) -> Verdict:
     if any(b.reachable for b in branches):
         return Verdict.ALLOWED
     return branches[0].verdict if branches else Verdict.NO_ROUTE
@@ -273,7 +274,6 @@ def _resolve_name(
             )
             return ip
     assert last is not None
-    tried = ", ".join(f"{a.query_name} ({a.rcode})" for a in last.candidates)
     if dns_rules.undeclared_upstream(cluster, name):
         hops.append(
             Hop(
@@ -286,6 +286,7 @@ def _resolve_name(
             )
         )
         return _UPSTREAM
+    tried = ", ".join(f"{a.query_name} ({a.rcode})" for a in last.candidates)
     if last.rcode == "NOERROR":  # e.g. an ExternalName whose target has no address upstream
         outcome, why = "nodata", f"{last.answered_by} answers with no {last.qtype} address"
     else:
@@ -454,7 +455,7 @@ def _translation_hop(
     )
     if t.outcome != "DNAT":
         return Hop("service", t.outcome.lower(), t.reason + where, deciders, before)
-    targets = ", ".join(f"{b.pod.ref if b.pod else b.ip}:{b.port}" for b in t.backends)
+    targets = ", ".join(host_port(b.pod.ref if b.pod else b.ip, b.port) for b in t.backends)
     ip = f"[{entry.ip}]" if entry.ip.version == 6 else str(entry.ip)
     return Hop(
         "service",
@@ -556,7 +557,6 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
             raise AssertionError(f"engine hops disagree with semantics.journey.evaluate for {view}")
         return Branch(tuple(hops), verdict, pod_label, dst_ip, port, _node_name(p.dnat_node))
 
-    if f.egress is not None:
     if decision.source_admitted is not None:
         svc = p.entry.target.service
         ranges = ", ".join(map(str, journey.source_ranges(p) or ()))
@@ -581,6 +581,7 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
                 firewall,
             )
         )
+    if f.egress is not None:
         hop = _with_assumption(cluster, _policy_hop(f.egress, view), f.egress, destination, dst_ip)
         if hop is not None:
             hops.append(hop)
@@ -662,7 +663,7 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
             Hop(
                 "deliver",
                 "delivered",
-                f"delivered to {target.ref} {dst_ip}:{port}/{protocol}{listening}",
+                f"delivered to {target.ref} {host_port(dst_ip, port)}/{protocol}{listening}",
                 (Decider.of(target),),
             )
         )

@@ -60,6 +60,7 @@ __all__ = [
     "ServiceCIDR",
     "MasqueradeConfig",
     "ClusterNetwork",
+    "Inference",
     "Cluster",
 ]
 
@@ -387,9 +388,9 @@ class Service:
     external_name: str | None = None
     external_ips: tuple[IP, ...] = ()
     load_balancer_ips: tuple[IP, ...] = ()
-    external_traffic_policy: str = "Cluster"
     #: spec.loadBalancerSourceRanges: who may use the LoadBalancer IPs (kube-proxy drops the rest).
     load_balancer_source_ranges: tuple[Network, ...] = ()
+    external_traffic_policy: str = "Cluster"
     internal_traffic_policy: str = "Cluster"
     session_affinity: str = "None"
     publish_not_ready_addresses: bool = False
@@ -803,6 +804,31 @@ class ClusterNetwork:
     kind = "ClusterNetwork"
 
 
+@dataclass(frozen=True, slots=True)
+class Inference:
+    """Something the loader read from the evidence because no configuration said it.
+
+    ``what`` names the :class:`ClusterNetwork` field (``serviceCIDRs``, ``podCIDRs``,
+    ``clusterDomain``) or ``families``, so a user who disagrees knows what to pin;
+    ``value`` is what was inferred and ``evidence`` what it was inferred from.
+
+    >>> str(Inference("serviceCIDRs", "172.20.0.0/16", "the cluster IPs of 3 Services"))
+    'serviceCIDRs: 172.20.0.0/16 (from the cluster IPs of 3 Services)'
+    """
+
+    what: str
+    value: str
+    evidence: str
+    #: The object that decided it, when one did.
+    source: Source | None = None
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.value} (from {self.evidence})"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"what": self.what, "value": self.value, "evidence": self.evidence}
+
+
 # --------------------------------------------------------------------------- the cluster
 
 
@@ -833,6 +859,9 @@ class Cluster:
     warnings: tuple = ()
     #: The objects that were skipped, as (kind, "ns/name", source), for ``-v``.
     skipped_objects: tuple = field(default=(), repr=False)
+    #: What ``config`` holds because the evidence showed it, not because a
+    #: ClusterNetwork or ServiceCIDR object said it (see docs/cluster-network.md).
+    inferred: tuple[Inference, ...] = ()
 
     # ----- lookups
 
