@@ -7,7 +7,6 @@ cleanly when the directory is absent (a plain checkout of the repository).
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,12 @@ from verifier.model import Cluster
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
 
-#: bookinfo-dualstack's Services are RequireDualStack: it is meant for a dual-stack cluster.
-DUAL_STACK = """\
-apiVersion: netverify.dev/v1alpha1
-kind: ClusterNetwork
-metadata: {name: dual-stack}
-spec:
-  serviceCIDRs: [10.96.0.0/16, "fd00:10:96::/112"]
-  podCIDRs: [10.244.0.0/16, "fd00:10:244::/56"]
-"""
-
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"corpus not found at {CORPUS}")
+
+
+def directories() -> list[str]:
+    """Every corpus directory."""
+    return sorted(p.name for p in CORPUS.iterdir() if p.is_dir()) if CORPUS.is_dir() else []
 
 
 def folders() -> list[str]:
@@ -43,11 +37,8 @@ def recipes() -> list[str]:
 
 
 def folder_sources(name: str) -> list:
-    """What to load for corpus folder ``name`` (a dual-stack ClusterNetwork for bookinfo-dualstack)."""
-    sources: list = [CORPUS / name]
-    if name == "bookinfo-dualstack":
-        sources.append(io.StringIO(DUAL_STACK))
-    return sources
+    """What to load for corpus folder ``name``: the folder, with no configuration added."""
+    return [CORPUS / name]
 
 
 def load_folder(name: str) -> Cluster:

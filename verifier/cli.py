@@ -224,6 +224,10 @@ def _report_loading(cluster: Cluster, verbose: int) -> None:
         if verbose > 1:
             for kind, ref, source in cluster.skipped_objects:
                 click.echo(f"  {source}: {kind} {ref}", file=err)
+    if verbose and cluster.inferred:
+        from .report.console import inferred_lines
+
+        click.echo("\n".join(inferred_lines(cluster.inferred)), file=err)
 
 
 _protocol = click.option(

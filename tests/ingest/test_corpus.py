@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
-from tests.corpus import CORPUS, folders, load_folder, needs_corpus, recipes
+from tests.corpus import CORPUS, directories, load_folder, needs_corpus, recipes
 from verifier.errors import InputError
 from verifier.ingest import load
 
 pytestmark = [pytest.mark.corpus, needs_corpus]
 
 
-@pytest.mark.parametrize("folder", folders() or ["<none>"])
-def test_folder_loads_without_errors(folder):
-    cluster = load_folder(folder)
+#: Corpus directories that do not load as they are yet, and why.
+STILL_FAILING = {
+    "netpol-recipes": "15 independent NetworkPolicy scenarios and not one pod or workload: "
+    "nothing to verify (each recipe is loaded on its own below)",
+}
+
+
+@pytest.mark.parametrize(
+    "folder",
+    [
+        pytest.param(
+            d, marks=pytest.mark.xfail(raises=InputError, reason=STILL_FAILING[d], strict=False)
+        )
+        if d in STILL_FAILING
+        else d
+        for d in directories()
+    ]
+    or ["<none>"],
+)
+def test_every_directory_loads_without_errors(folder):
+    """Each directory as it is, no ClusterNetwork added: what the input does not say is inferred."""
+    cluster = load(CORPUS / folder)
     assert not [w for w in cluster.warnings if w.severity == "error"]
     assert cluster.pods or cluster.policies
 
@@ -25,9 +46,30 @@ def test_each_netpol_recipe_loads_on_its_own(recipe):
     assert policy.source.file.endswith(recipe)
 
 
-def test_bookinfo_dualstack_needs_a_dual_stack_cluster():
+def test_bookinfo_dualstack_requires_a_dual_stack_cluster():
+    """Its Services are RequireDualStack: loaded as dual-stack, with one warning saying so."""
+    cluster = load(CORPUS / "bookinfo-dualstack")
+    (warning,) = cluster.warnings
+    assert (warning.name, warning.field, warning.severity) == (
+        "details",
+        "spec.ipFamilyPolicy",
+        "warning",
+    )
+    assert warning.message.startswith("requires a dual-stack cluster")
+    assert "so do default/productpage, default/ratings, default/reviews" in warning.message
+    assert cluster.families == (4, 6)
+    assert [i.value for i in cluster.inferred if i.what == "families"] == [
+        "dual-stack, IPv4 primary"
+    ]
+
+
+def test_bookinfo_dualstack_with_a_single_stack_config_is_refused():
+    single = io.StringIO(
+        "apiVersion: netverify.dev/v1alpha1\nkind: ClusterNetwork\nmetadata: {name: c}\n"
+        "spec: {serviceCIDRs: [10.96.0.0/12]}\n"
+    )
     with pytest.raises(InputError) as info:
-        load(CORPUS / "bookinfo-dualstack")
+        load(CORPUS / "bookinfo-dualstack", single)
     assert {p.field for p in info.value.errors} == {"spec.ipFamilyPolicy"}
     assert len(info.value.errors) == 4
 

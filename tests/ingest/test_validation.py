@@ -57,6 +57,14 @@ def policy(peer: str = "podSelector: {}", port: str = "port: 80") -> str:
     return POLICY.replace("PEER", "{" + peer + "}").replace("PORT", "{" + port + "}")
 
 
+SINGLE_STACK = """\
+apiVersion: netverify.dev/v1alpha1
+kind: ClusterNetwork
+metadata: {name: c}
+spec: {serviceCIDRs: [10.96.0.0/12]}
+---
+"""
+
 CASES = [
     # ---- missing required fields
     (
@@ -148,10 +156,10 @@ CASES = [
         "'10.0.0.256' is not a valid IP address",
     ),
     (
-        policy(peer="ipBlock: {cidr: 10.0.0.1/8}"),
+        policy(peer="ipBlock: {cidr: 10.0.0.0/33}"),
         8,
         "spec.ingress[0].from[0].ipBlock.cidr",
-        "10.0.0.1/8 has host bits set (the network is 10.0.0.0/8)",
+        "'10.0.0.0/33' is not a valid CIDR",
     ),
     (
         "apiVersion: v1\nkind: Node\nmetadata: {name: n}\nspec: {podCIDR: 10.244.1.0}\n",
@@ -209,8 +217,9 @@ CASES = [
         "ipFamilies[0] is IPv6 but clusterIPs[0] (10.96.0.5) is IPv4",
     ),
     (
-        svc("ports: [{port: 80}]\nipFamilyPolicy: RequireDualStack"),
-        6,
+        # a config saying single-stack: without one, the cluster is taken as dual-stack
+        SINGLE_STACK + svc("ports: [{port: 80}]\nipFamilyPolicy: RequireDualStack"),
+        11,
         "spec.ipFamilyPolicy",
         "RequireDualStack needs a dual-stack cluster",
     ),

@@ -22,7 +22,7 @@ PROPERTY_KEYS = {
 
 def test_top_level_and_summary_keys():
     data = json.loads(render_json(sample_report(), Invocation(exit_code=1)))
-    assert set(data) == {"results", "summary"}
+    assert set(data) == {"inferred", "results", "summary"}
     assert data["summary"] == {
         "holds": 2,
         "violated": 2,

@@ -43,6 +43,7 @@ from ..model import (
 from . import config as config_module
 from .allocate import allocate_pod_ips, families_of, finish_services
 from .documents import RawObject, describe
+from .infer import infer_network
 from .objects import (
     NAMESPACE_NAME_LABEL,
     Header,
@@ -151,6 +152,8 @@ class _Converted:
     pools: list[IPPool] = field(default_factory=list)
     service_cidrs: list[ServiceCIDR] = field(default_factory=list)
     config: ClusterNetwork = field(default_factory=ClusterNetwork)
+    #: The spec fields the ClusterNetwork object sets: those are never inferred.
+    config_fields: frozenset[str] = frozenset()
     #: namespace -> where it was first used, for the missing-namespace warning.
     used_namespaces: dict[str, Header] = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
@@ -170,6 +173,16 @@ def assemble(
     object defined in two files an error instead of a warning (see :func:`_convert`).
     """
     c = _convert(objects, problems, namespace, strict)
+    c.config, inferred = infer_network(
+        c.config,
+        c.config_fields,
+        c.service_cidrs,
+        c.nodes,
+        [e for _, entries in c.pods for e in entries],
+        [w for _, w in c.workloads],
+        c.services,
+        c.pools,
+    )
     namespaces = _namespaces(c, problems)
     pods, nodes = _place_pods(c, problems)
     # Addresses the input already gives to something: allocation must not hand them out again.
@@ -201,6 +214,7 @@ def assemble(
         skipped=tuple(c.skipped.items()),
         warnings=tuple(ordered),
         skipped_objects=tuple(c.skipped_objects),
+        inferred=inferred,
     )
 
 
@@ -248,6 +262,8 @@ def _convert(
         header = read_header(raw, problems, namespaced=False)
         if i == 0:
             c.config = kind.read(header)
+            spec = raw.body.get("spec")
+            c.config_fields = frozenset(spec) if isinstance(spec, dict) else frozenset()
         else:
             header.origin.report(
                 f"only one ClusterNetwork object is allowed; the first is at {configs[0][0].source}",

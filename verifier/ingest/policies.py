@@ -32,9 +32,9 @@ from ..model import (
 from .labels import read_selector
 from .objects import Header
 from .reader import Reader, one_of
-from .syntax import cidr_error, iana_svc_name_error, parse_cidr
+from .syntax import host_bits_warning, iana_svc_name_error, masked_cidr, masked_cidr_error
 
-__all__ = ["read_network_policy", "read_ip_block", "reject_unknown"]
+__all__ = ["read_masked_cidrs", "read_network_policy", "read_ip_block", "reject_unknown"]
 
 POLICY_TYPES = ("Ingress", "Egress")
 _PEER_FIELDS = ("podSelector", "namespaceSelector", "ipBlock")
@@ -125,11 +125,14 @@ def read_ip_block(r: Reader) -> IPBlock | None:
     if b is None:
         return None
     reject_unknown(b, ("cidr", "except"), "an ipBlock has")
-    text = b.str("cidr", required=True, check=cidr_error)
-    cidr = parse_cidr(text) if text else None
+    text = b.str("cidr", required=True, check=masked_cidr_error)
+    cidr = masked_cidr(text) if text else None
+    warning = host_bits_warning(text) if text else None
+    if warning:
+        b.warn("cidr", warning)
     excepts: list[Network] = []
-    for value, i, line in b.strs("except", check=cidr_error):
-        net = parse_cidr(value)
+    for value, i, line in read_masked_cidrs(b, "except"):
+        net = masked_cidr(value)
         if cidr is None:
             continue
         if net.version != cidr.version:
@@ -146,6 +149,16 @@ def read_ip_block(r: Reader) -> IPBlock | None:
     if cidr is None:
         return None
     return IPBlock(cidr, tuple(excepts))
+
+
+def read_masked_cidrs(r: Reader, key: str) -> list[tuple[str, int, int | None]]:
+    """The CIDRs of list ``key`` as (text, index, line); host bits set are a warning, not an error."""
+    entries = r.strs(key, check=masked_cidr_error)
+    for text, i, line in entries:
+        message = host_bits_warning(text)
+        if message:
+            r.origin.report(message, r.item_field(key, i), line, "warning")
+    return entries
 
 
 def _read_port(p: Reader) -> PolicyPort | None:

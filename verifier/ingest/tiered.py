@@ -33,8 +33,9 @@ from ..model import (
 from ..semantics.calico_selector import selector_error
 from .labels import read_selector
 from .objects import Header, read_cidrs
+from .policies import read_masked_cidrs
 from .reader import Reader, one_of
-from .syntax import iana_svc_name_error
+from .syntax import iana_svc_name_error, masked_cidr
 
 __all__ = [
     "read_admin_network_policy",
@@ -83,12 +84,7 @@ def _admin(
         else:
             p = subject.map("pods")
             if p is not None:
-                pod_ns = read_selector(p, "namespaceSelector")
-                pods = read_selector(p, "podSelector")
-                if pod_ns is None:
-                    p.error("namespaceSelector", "missing required field")
-                if pods is None:
-                    p.error("podSelector", "missing required field")
+                pod_ns, pods = _namespaced_pods(p)
     ingress = tuple(_admin_rule(r, h, "Ingress", actions) for r in spec.maps("ingress"))
     egress = tuple(_admin_rule(r, h, "Egress", actions) for r in spec.maps("egress"))
     for key, rules in (("ingress", ingress), ("egress", egress)):
@@ -132,15 +128,25 @@ def _admin_peer(p: Reader, direction: str) -> AdminPeer:
     if k == "nodes":
         return AdminPeer(nodes=read_selector(p, "nodes") or LabelSelector())
     if k == "networks":
-        nets = read_cidrs(p, "networks", per_family=None)
-        return AdminPeer(networks=nets)
+        nets = tuple(masked_cidr(t) for t, _, _ in read_masked_cidrs(p, "networks"))
+        return AdminPeer(networks=nets)  # type: ignore[arg-type]
     pods = p.map("pods")
     if pods is None:
         return AdminPeer()
-    return AdminPeer(
-        pod_namespaces=read_selector(pods, "namespaceSelector") or LabelSelector(),
-        pods=read_selector(pods, "podSelector") or LabelSelector(),
-    )
+    pod_ns, pod_sel = _namespaced_pods(pods)
+    if pod_ns is None or pod_sel is None:
+        return AdminPeer()  # reported; a peer matching nothing fails closed
+    return AdminPeer(pod_namespaces=pod_ns, pods=pod_sel)
+
+
+def _namespaced_pods(p: Reader) -> tuple[LabelSelector | None, LabelSelector | None]:
+    """A NamespacedPod (subject or peer ``pods``): both selectors are required by the CRD."""
+    namespaces = read_selector(p, "namespaceSelector")
+    pods = read_selector(p, "podSelector")
+    for key, value in (("namespaceSelector", namespaces), ("podSelector", pods)):
+        if value is None and p.get(key) is None:  # absent or null; a wrong type is reported already
+            p.error(key, "missing required field")
+    return namespaces, pods
 
 
 def _admin_port(p: Reader) -> AdminPort | None:

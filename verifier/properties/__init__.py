@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import UsageError, VerifierError
-from ..model import Cluster
+from ..model import Cluster, Inference
 from .result import Counterexample, Finding, PropertyResult, Status
 
 __all__ = [
@@ -129,6 +129,9 @@ class CheckReport:
     results: tuple[PropertyResult, ...]
     #: Wall-clock seconds for the whole check.
     seconds: float = 0.0
+    #: What the loader inferred about the cluster checked (``Cluster.inferred``):
+    #: every verdict rests on it, so every report says it.
+    inferred: tuple[Inference, ...] = ()
 
     def count(self, status: Status) -> int:
         return sum(r.status is status for r in self.results)
@@ -166,6 +169,7 @@ class CheckReport:
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape ``netverify check -o json`` prints (without the exit code)."""
         return {
+            "inferred": [i.to_dict() for i in self.inferred],
             "results": [r.to_dict() for r in self.results],
             "summary": {**self.summary_counts(), "seconds": round(self.seconds, 4)},
         }
@@ -218,7 +222,7 @@ def check(
         run(f"invariant: {inv.name}", lambda i=inv: check_invariant(cluster, i, **limits))  # type: ignore[misc]
         for inv in invariants
     ]
-    return CheckReport(tuple(results), time.perf_counter() - start)
+    return CheckReport(tuple(results), time.perf_counter() - start, cluster.inferred)
 
 
 def _as_invariants(items: Sequence[Any]) -> tuple[Any, ...]:

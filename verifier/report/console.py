@@ -20,7 +20,7 @@ import click
 from ..properties import CheckReport, PropertyResult, Status
 from .describe import numbered_counterexample, summary_line, title
 
-__all__ = ["detail_lines", "render_text", "status_label", "verdict_lines"]
+__all__ = ["detail_lines", "inferred_lines", "render_text", "status_label", "verdict_lines"]
 
 _COLOURS = {Status.HOLDS: "green", Status.VIOLATED: "red", Status.UNKNOWN: "yellow"}
 _WIDTH = max(len(str(s)) for s in Status)
@@ -42,7 +42,7 @@ def status_label(status: Status, *, color: bool = False) -> str:
 
 def render_text(report: CheckReport, *, color: bool = False) -> str:
     """The whole report as text. ``color=True`` adds ANSI colours (only for a terminal)."""
-    sections = [verdict_lines(report, color=color)]
+    sections = [inferred_lines(report.inferred), verdict_lines(report, color=color)]
     for r in report.results:
         details = detail_lines(r)
         if details:
@@ -52,6 +52,20 @@ def render_text(report: CheckReport, *, color: bool = False) -> str:
     total = summary_line(report)
     sections.append([click.style(total, fg=_COLOURS[report.status]) if color else total])
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
+
+
+def inferred_lines(inferred) -> list[str]:
+    """The header: what the verdicts assume because the input showed it, not a configuration.
+
+    >>> from verifier.model import Inference
+    >>> print("\\n".join(inferred_lines((Inference("clusterDomain", "corp.local", "2 pods"),))))
+    inferred from the input (set them in a ClusterNetwork object to override):
+      clusterDomain: corp.local (from 2 pods)
+    """
+    if not inferred:
+        return []
+    head = "inferred from the input (set them in a ClusterNetwork object to override):"
+    return [head, *(f"  {i}" for i in inferred)]
 
 
 def verdict_lines(report: CheckReport, *, color: bool = False) -> list[str]:

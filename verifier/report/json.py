@@ -7,7 +7,7 @@ disagree; this module only adds the exit code the process ends with.
 >>> from verifier.properties import CheckReport, PropertyResult, Status
 >>> r = PropertyResult("isolation", "isolation", Status.HOLDS, "policies isolate", seconds=0.25)
 >>> print(render_json(CheckReport((r,), 0.3), Invocation(exit_code=0), indent=None))  # doctest: +NORMALIZE_WHITESPACE
-{"results": [{"property": "isolation", "status": "holds", "seconds": 0.25, "statement": "policies isolate",
+{"inferred": [], "results": [{"property": "isolation", "status": "holds", "seconds": 0.25, "statement": "policies isolate",
   "counterexamples": [], "reason": null, "findings": []}],
  "summary": {"holds": 1, "violated": 0, "unknown": 0, "seconds": 0.3, "exit_code": 0}}
 """
