@@ -213,6 +213,20 @@ def test_repository_requiring_dual_stack_loads_as_dual_stack_with_one_warning():
         "dual-stack, IPv4 primary",
         "Services requiring IPv6: shop/cache, shop/web; IPv4 primary: the default",
     )
+    assert triples(cluster)[1:] == [
+        ("serviceCIDRs", "10.96.0.0/12", "the default, as no IPv4 cluster IP is in the input"),
+        ("serviceCIDRs", "fd00:10:96::/112", "the default, as no IPv6 cluster IP is in the input"),
+        (
+            "podCIDRs",
+            "10.244.0.0/16",
+            "the default, as no IPv4 podCIDR or pod IP is in the input",
+        ),
+        (
+            "podCIDRs",
+            "fd00:10:244::/56",
+            "the default, as no IPv6 podCIDR or pod IP is in the input",
+        ),
+    ]
 
 
 def test_repository_requiring_dual_stack_with_a_single_stack_config_is_an_error():

@@ -254,7 +254,7 @@ def _service_ranges(order, evidence, avoid, describe) -> tuple[tuple[Network, ..
             why = describe(family, items)
         else:
             found = (DEFAULT_RANGES["service"][family],)
-            why = f"the default (no {_FAMILY[family]} cluster IP in the input)"
+            why = f"the default, as no {_FAMILY[family]} cluster IP is in the input"
         nets += found
         notes += [(n, why) for n in found]
     return tuple(nets), notes
@@ -284,7 +284,10 @@ def _pod_ranges(order, node_cidrs, pod_ips, pools, service_cidrs, pods):
         if not found and not any(p.cidr.version == family for p in usable):
             found.append(DEFAULT_RANGES["pod"][family])
             notes.append(
-                (found[-1], f"the default (no {_FAMILY[family]} podCIDR or pod IP in the input)")
+                (
+                    found[-1],
+                    f"the default, as no {_FAMILY[family]} podCIDR or pod IP is in the input",
+                )
             )
         nets += found
     if not nets:  # every family comes from IP pools: keep the documented default
