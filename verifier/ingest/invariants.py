@@ -33,6 +33,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..model import PROTOCOLS, Cluster, IPBlock, Labels, Pod, Source, ip_network
 from ..semantics.selectors import matches, namespace_labels, selector_from_labels
+from ..trace import host_port
 
 __all__ = ["KINDS", "Selector", "Invariant", "load_invariants", "parse_invariants"]
 
@@ -88,7 +89,7 @@ class Invariant:
 
     def describe(self) -> str:
         if self.kind == "reach":
-            return f"{self.client} {'reaches' if self.expect_allow else 'does not reach'} {self.target}:{self.port}/{self.protocol or 'TCP'}"
+            return f"{self.client} {'reaches' if self.expect_allow else 'does not reach'} {host_port(self.target, self.port)}/{self.protocol or 'TCP'}"
         what = (
             f" on {self.port or '*'}/{self.protocol or '*'}" if (self.port or self.protocol) else ""
         )

@@ -28,7 +28,7 @@ from ..semantics.journey import Path
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import ConcretePacket, Encoder, allocation_ranges, instantiate, is_true
 from ..symbolic.solver import Case
-from ..trace import Branch, Decider, Trace
+from ..trace import Branch, Decider, Trace, host_port
 
 __all__ = [
     "POD",
@@ -550,7 +550,7 @@ def replay(
         return concrete, t
     if branch is None:
         raise SoundnessError(
-            f"{what}: Z3 says {flow} reaches {w.packet.dst_ip}:{w.packet.dst_port} {w.path.describe()}, "
+            f"{what}: Z3 says {flow} reaches {host_port(w.packet.dst_ip, w.packet.dst_port)} {w.path.describe()}, "
             f"the engine has no such path ({t.verdict}: {', '.join(f'{b.pod or b.ip} via {b.node}' for b in t.branches)})"
         )
     if branch.reachable != expect_allowed:

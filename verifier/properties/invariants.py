@@ -41,7 +41,7 @@ from ..semantics.classes import pod_classes
 from ..semantics.endpoint import PodEndpoint
 from ..symbolic.encoder import Encoder, instantiate
 from ..symbolic.solver import Case
-from ..trace import Decider
+from ..trace import Decider, host_port
 from . import flows
 from .driver import Query, prove
 from .result import Counterexample, PropertyResult
@@ -264,7 +264,7 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
         t2 = trace(concrete, inv.client, inv.target, inv.port, protocol)
         if t2.reachable == inv.expect_allow:
             raise SoundnessError(
-                f"invariant {inv.name!r}: Z3 says {inv.client} -> {inv.target}:{inv.port}/{protocol} is "
+                f"invariant {inv.name!r}: Z3 says {inv.client} -> {host_port(inv.target, inv.port)}/{protocol} is "
                 f"{'not ' if inv.expect_allow else ''}reachable, the engine says {t2.verdict}"
             )
         verdict = "is not reachable" if inv.expect_allow else "is reachable"
@@ -278,7 +278,7 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
         else:
             deciders = flows.allowing_deciders(t2)
         return Counterexample(
-            summary=f"{inv.target}:{inv.port}/{protocol} {verdict} from {inv.client} ({t2.verdict})",
+            summary=f"{host_port(inv.target, inv.port)}/{protocol} {verdict} from {inv.client} ({t2.verdict})",
             pods=(inv.client,) if inv.client in cluster.pod_by_ref else (),
             objects=deciders,
             traces=(t2,),

@@ -28,7 +28,7 @@ from ..semantics._cache import per_cluster
 from ..semantics.pipeline import Client
 from ..symbolic.encoder import Encoder
 from ..symbolic.solver import Case
-from ..trace import Decider, Trace, Verdict
+from ..trace import Decider, Trace, Verdict, host_port
 from .driver import Query, prove
 from .result import Counterexample, PropertyResult
 
@@ -334,11 +334,11 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
         f = fronts[0]
         names = " and ".join(sorted({x.service.ref for x in fronts}))
         return Counterexample(
-            summary=f"Services {names} both answer on {f.kind} {f.ip}:{f.port}/{f.protocol}; kube-proxy sends every connection to one of them",
+            summary=f"Services {names} both answer on {f.kind} {host_port(f.ip, f.port)}/{f.protocol}; kube-proxy sends every connection to one of them",
             objects=tuple(
                 _port_decider(x.service, x.service_port, f"port {x.service_port}") for x in fronts
             ),
-            details={"frontend": f"{f.ip}:{f.port}/{f.protocol}"},
+            details={"frontend": f"{host_port(f.ip, f.port)}/{f.protocol}"},
         )
     svc, sp, family = key[1], key[2], key[3]
     if kind == "empty":
@@ -391,7 +391,7 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
     traces = (t,)
     if branch_of(t, path, backend.ip, backend.port) is None:
         raise SoundnessError(
-            f"service-resolution: Z3 says {svc.ref} DNATs to {backend.ip}:{backend.port} {path.describe()}, the engine does not"
+            f"service-resolution: Z3 says {svc.ref} DNATs to {host_port(backend.ip, backend.port)} {path.describe()}, the engine does not"
         )
     objects = [_port_decider(svc, sp, f"port {sp}")]
     if backend.endpoint.slice is not None:
@@ -403,11 +403,11 @@ def _explain(cluster: Cluster, key: tuple[Any, ...]) -> Counterexample:
         else " (no selected pod holds it)"
     )
     return Counterexample(
-        summary=f"Service {svc.ref} port {sp} DNATs to {backend.ip}:{backend.port}{who}, from {where}",
+        summary=f"Service {svc.ref} port {sp} DNATs to {host_port(backend.ip, backend.port)}{who}, from {where}",
         pods=(holder.ref,) if holder else (),
         objects=tuple(objects),
         traces=traces,
-        details={"backend": f"{backend.ip}:{backend.port}"},
+        details={"backend": host_port(backend.ip, backend.port)},
     )
 
 
