@@ -42,6 +42,8 @@ def test_an_external_name_falls_through_the_search_list_to_upstream(capsys):
         "records",
         "answered_by",
         "search",
+        "upstream_unknown",
+        "note",
     ]
     assert run.json == {
         "name": "vault.internal",
@@ -51,6 +53,8 @@ def test_an_external_name_falls_through_the_search_list_to_upstream(capsys):
         "records": [{"name": "vault.internal.", "type": "A", "data": "172.20.0.5"}],
         "answered_by": "vault.internal.",
         "search": walk("vault.internal", ["NXDOMAIN"] * 4 + ["NOERROR"]),
+        "upstream_unknown": False,
+        "note": None,
     }
 
 
@@ -169,3 +173,18 @@ def test_a_malformed_manifest_exits_2_with_its_line(capsys, tmp_path):
         run.code == 2
         and f"{bad}:5: Pod default/a: spec.containers[0].ports[0].containerPort" in run.err
     )
+
+
+def test_a_public_name_the_input_does_not_pin_is_unknown_not_absent(capsys):
+    """google.com goes upstream undeclared: netverify's model answers NXDOMAIN, and says the real
+    records are not in the input (pin them with ClusterNetwork.externalNames)."""
+    run = dns(capsys, *API, "google.com", "-o", "json")
+    assert run.code == 1
+    assert (run.json["rcode"], run.json["answers"], run.json["upstream_unknown"]) == (
+        "NXDOMAIN",
+        [],
+        True,
+    )
+    assert "not declared in ClusterNetwork.externalNames" in run.json["note"]
+    text = dns(capsys, *API, "google.com")
+    assert text.lines[-1].startswith("note: google.com is resolved outside the cluster")

@@ -592,14 +592,28 @@ def undeclared_upstream(cluster: Cluster, qname: str) -> bool:
     (True, False)
     >>> undeclared_upstream(Cluster(), "web.x.svc.cluster.local"), undeclared_upstream(Cluster(), "db.test")
     (False, False)
+    >>> from verifier.model import Namespace
+    >>> undeclared_upstream(Cluster(namespaces=(Namespace("shop"),)), "cartservice.shop")
+    False
     """
     name = _norm(qname)
     labels = name.split(".")
     if len(labels) < 2 or not all(labels) or labels[-1] in RESERVED_TLDS:
         return False
+    # Every top-level domain has two letters or more; ``<service>.<namespace>`` is a cluster
+    # name asked the wrong way (a hostNetwork pod's resolver), not an internet one.
+    if len(labels[-1]) < 2 or labels[-1] in _namespace_names(cluster):
+        return False
     if _under(name, _zone(cluster)):
         return False
     return name not in _upstream_table(cluster)
+
+
+@per_cluster
+def _namespace_names(cluster: Cluster) -> frozenset[str]:
+    return frozenset(ns.name for ns in cluster.namespaces) | frozenset(
+        p.namespace for p in cluster.pods
+    )
 
 
 def lookup_upstream(cluster: Cluster, qname: str, qtype: str) -> Answer:
