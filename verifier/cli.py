@@ -647,6 +647,13 @@ def _diff_exit_code(result, fail_on_new_allow: bool) -> int:
     is_flag=True,
     help="Exit 0 whatever the verdicts (report without failing the pipeline).",
 )
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A previous 'check -o json' report: its counterexamples are known and do not fail the check.",
+)
 def check_command(
     cluster: Cluster,
     verbose: int,
@@ -658,6 +665,7 @@ def check_command(
     timeout: float,
     max_counterexamples: int,
     soft_fail: bool,
+    baseline_file: str | None,
 ) -> None:
     """Prove the network model's properties, and your invariants, for a cluster state.
 
@@ -665,16 +673,20 @@ def check_command(
     netverify check -f manifests/
     netverify check -f manifests/ --invariants invariants.yaml -o sarif --output-file netverify.sarif
     netverify check -f manifests/ --property isolation -o github
+    netverify check -f manifests/ --baseline netverify-baseline.json
     Exit 0: everything holds; 1: something is violated; 3: nothing is violated but
     something could not be decided (solver timeout); 2: bad input or usage.
-    --soft-fail exits 0 in every case but 2.
+    Counterexamples suppressed by a netverify.dev/ignore annotation or the
+    baseline are reported but do not fail. --soft-fail exits 0 in every case but 2.
     """
     from .properties import check as run_checks
     from .properties import load_invariants
+    from .properties.suppress import load_baseline
     from .report.ci import Invocation, render
 
     try:
         invariants = load_invariants(invariants_file) if invariants_file else ()
+        baseline = load_baseline(baseline_file) if baseline_file else None
     except InputError as e:
         _report_input_error(e, output, output_file)
         raise
@@ -688,6 +700,7 @@ def check_command(
             timeout=timeout,
             max_counterexamples=max_counterexamples,
             progress=progress,
+            baseline=baseline,
         )
     code = _check_exit_code(report, soft_fail)
     invocation = Invocation(exit_code=code, inputs=_cluster_inputs())
@@ -712,11 +725,14 @@ def _cluster_inputs() -> tuple[str, ...]:
 
 
 def _check_exit_code(report: CheckReport, soft_fail: bool) -> int:
-    """0 all hold, 1 any violated, 3 nothing violated but something unknown; 0 with --soft-fail."""
+    """0 all hold, 1 any violated, 3 nothing violated but something unknown; 0 with --soft-fail.
+
+    Suppressed counterexamples (annotation, baseline) are not violations here.
+    """
     if soft_fail:
         return EXIT_OK
     return {Status.HOLDS: EXIT_OK, Status.VIOLATED: EXIT_FAIL, Status.UNKNOWN: EXIT_UNKNOWN}[
-        report.status
+        report.outcome
     ]
 
 

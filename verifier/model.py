@@ -61,6 +61,8 @@ __all__ = [
     "MasqueradeConfig",
     "ClusterNetwork",
     "Inference",
+    "Ignore",
+    "OperatorWorkload",
     "Cluster",
 ]
 
@@ -829,6 +831,66 @@ class Inference:
         return {"what": self.what, "value": self.value, "evidence": self.evidence}
 
 
+@dataclass(frozen=True, slots=True)
+class Ignore:
+    """The ``netverify.dev/ignore`` annotation of one object: the properties whose
+    counterexamples about it are known and accepted (``*``: every property).
+
+    A workload's entry merges its own annotation and its pod template's, which its
+    pods carry.
+
+    >>> Ignore("Service", "monitoring", "prometheus-k8s", frozenset({"service-resolution"})).covers("isolation")
+    False
+    """
+
+    kind: str
+    namespace: str | None
+    name: str
+    properties: frozenset[str]
+    #: ``netverify.dev/ignore-reason``, when written.
+    reason: str | None = None
+    source: Source = UNKNOWN_SOURCE
+
+    @property
+    def ref(self) -> str:
+        return (
+            f"{self.kind} {self.namespace}/{self.name}"
+            if self.namespace
+            else f"{self.kind} {self.name}"
+        )
+
+    def covers(self, prop: str) -> bool:
+        return "*" in self.properties or prop in self.properties
+
+
+@dataclass(frozen=True, slots=True)
+class OperatorWorkload:
+    """A custom resource whose operator creates pods (a ``monitoring.coreos.com/v1``
+    ``Prometheus``, ...): those pods are never in a repository of manifests.
+
+    ``pod_labels`` are the labels the operator gives them (see
+    :mod:`verifier.ingest.operators`).
+    """
+
+    api_version: str
+    kind: str
+    namespace: str
+    name: str
+    pod_labels: Labels = Labels()
+    source: Source = UNKNOWN_SOURCE
+
+    def __str__(self) -> str:
+        return f"{self.api_version} {self.kind} {self.name}"
+
+    def makes_pods_for(self, namespace: str, selector: Mapping[str, str] | None) -> bool:
+        """Would a Service of ``namespace`` with ``selector`` select the pods this resource makes?"""
+        return (
+            bool(selector)
+            and namespace == self.namespace
+            and all(self.pod_labels.get(k) == v for k, v in (selector or {}).items())
+        )
+
+
 # --------------------------------------------------------------------------- the cluster
 
 
@@ -862,8 +924,17 @@ class Cluster:
     #: What ``config`` holds because the evidence showed it, not because a
     #: ClusterNetwork or ServiceCIDR object said it (see docs/cluster-network.md).
     inferred: tuple[Inference, ...] = ()
+    #: Objects annotated ``netverify.dev/ignore`` (see :class:`Ignore`).
+    ignores: tuple[Ignore, ...] = ()
+    #: Custom resources whose operator makes pods the input does not hold.
+    operator_workloads: tuple[OperatorWorkload, ...] = ()
 
     # ----- lookups
+
+    @cached_property
+    def ignore_by_object(self) -> dict[tuple[str, str | None, str], Ignore]:
+        """``(kind, namespace, name)`` -> the object's ``netverify.dev/ignore`` annotation."""
+        return {(i.kind, i.namespace, i.name): i for i in self.ignores}
 
     @cached_property
     def namespace_by_name(self) -> dict[str, Namespace]:

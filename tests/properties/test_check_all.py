@@ -157,5 +157,6 @@ def test_report_status_is_the_worst():
     assert report(Status.UNKNOWN, Status.VIOLATED).summary_counts() == {
         "holds": 0,
         "violated": 1,
+        "suppressed": 0,
         "unknown": 1,
     }

@@ -15,8 +15,15 @@ PROPERTY_KEYS = {
     "seconds",
     "statement",
     "counterexamples",
+    "truncated",
     "reason",
     "findings",
+}
+#: Counted apart from "violated": results whose every counterexample is suppressed.
+NO_SUPPRESSION = {
+    "suppressed": 0,
+    "suppressed_counterexamples": {"annotation": 0, "baseline": 0},
+    "baseline": None,
 }
 
 
@@ -29,6 +36,7 @@ def test_top_level_and_summary_keys():
         "unknown": 1,
         "seconds": 61.9,
         "exit_code": 1,
+        **NO_SUPPRESSION,
     }
 
 
@@ -89,6 +97,7 @@ def test_exit_code_is_null_without_an_invocation():
         "unknown": 0,
         "seconds": 0.5,
         "exit_code": None,
+        **NO_SUPPRESSION,
     }
 
 

@@ -43,6 +43,7 @@ from ..model import (
 from . import config as config_module
 from .allocate import allocate_pod_ips, families_of, finish_services
 from .documents import RawObject, describe
+from .ignores import read_ignores
 from .infer import infer_network
 from .objects import (
     NAMESPACE_NAME_LABEL,
@@ -53,6 +54,7 @@ from .objects import (
     read_node,
     read_service_cidr,
 )
+from .operators import read_operator_workloads
 from .pods import PodEntry, read_pod
 from .policies import read_network_policy
 from .services import ServiceEntry, read_endpoint_slice, read_endpoints, read_service
@@ -108,6 +110,12 @@ _KNOWN_KIND_NAMES = {k for _, k in KINDS}
 
 def _group(api_version: str) -> str:
     return api_version.rpartition("/")[0] if "/" in api_version else ""
+
+
+def _namespaced(raw: RawObject) -> bool | None:
+    """Whether the object's kind is namespaced; ``None`` for a kind netverify does not read."""
+    kind = KINDS.get((_group(raw.api_version or ""), raw.kind or ""))
+    return None if kind is None else kind.namespaced
 
 
 def _missing_string(raw: RawObject, field: str, hint: str = "") -> Problem:
@@ -194,6 +202,10 @@ def assemble(
     problems.extend(warnings)
     service_cidrs = tuple(n for s in c.service_cidrs for n in s.cidrs) or c.config.service_cidrs
     services = finish_services(c.services, service_cidrs, c.config, taken)
+    ignores = read_ignores(objects, problems, namespace=namespace, namespaced=_namespaced)
+    operated = read_operator_workloads(
+        objects, namespace=namespace, known=lambda raw: _namespaced(raw) is not None
+    )
     errors = [p for p in problems if p.severity == "error"]
     ordered = sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0))
     if errors:
@@ -215,6 +227,8 @@ def assemble(
         warnings=tuple(ordered),
         skipped_objects=tuple(c.skipped_objects),
         inferred=inferred,
+        ignores=ignores,
+        operator_workloads=operated,
     )
 
 

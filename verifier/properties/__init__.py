@@ -11,7 +11,7 @@ package stays cheap for the CLI's ``--help``.
 ['dns-resolution', 'dual-stack-coverage']
 >>> report = check(Cluster(), properties=[])
 >>> report.status.value, report.summary_counts()
-('holds', {'holds': 0, 'violated': 0, 'unknown': 0})
+('holds', {'holds': 0, 'violated': 0, 'suppressed': 0, 'unknown': 0})
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import ModuleType
 from typing import Any
 
 from ..errors import UsageError, VerifierError
 from ..model import Cluster, Inference
-from .result import Counterexample, Finding, PropertyResult, Status
+from .result import Counterexample, Finding, PropertyResult, Status, Suppression
 
 __all__ = [
     "PROPERTIES",
@@ -38,6 +38,7 @@ __all__ = [
     "PropertyResult",
     "PropertyUnavailable",
     "Status",
+    "Suppression",
     "check",
     "load_invariants",
 ]
@@ -124,6 +125,10 @@ class CheckReport:
     >>> r = CheckReport((PropertyResult("isolation", "isolation", Status.UNKNOWN, "s", reason="timeout"),), 1.5)
     >>> r.status, r.summary_counts()["unknown"], len(r.invariants)
     (<Status.UNKNOWN: 'unknown'>, 1, 0)
+
+    A result whose every counterexample is suppressed (an annotation, the
+    baseline) keeps its VIOLATED status but is counted as ``suppressed``, and
+    :attr:`outcome`, what the exit code follows, does not count it as a violation.
     """
 
     results: tuple[PropertyResult, ...]
@@ -132,13 +137,41 @@ class CheckReport:
     #: What the loader inferred about the cluster checked (``Cluster.inferred``):
     #: every verdict rests on it, so every report says it.
     inferred: tuple[Inference, ...] = ()
+    #: The path of the ``--baseline`` report the counterexamples were compared with.
+    baseline: str | None = None
 
     def count(self, status: Status) -> int:
         return sum(r.status is status for r in self.results)
 
     def summary_counts(self) -> dict[str, int]:
-        """``{"holds": n, "violated": n, "unknown": n}``, every key present."""
-        return {s.value: self.count(s) for s in Status}
+        """``{"holds": n, "violated": n, "suppressed": n, "unknown": n}``, every key present:
+        ``violated`` counts the results with a counterexample not suppressed, ``suppressed``
+        the violated results whose every counterexample is."""
+        suppressed = sum(r.suppressed for r in self.results)
+        return {
+            "holds": self.count(Status.HOLDS),
+            "violated": self.count(Status.VIOLATED) - suppressed,
+            "suppressed": suppressed,
+            "unknown": self.count(Status.UNKNOWN),
+        }
+
+    def suppressed_counts(self) -> dict[str, int]:
+        """Suppressed counterexamples by how: ``{"annotation": n, "baseline": n}``."""
+        out = {"annotation": 0, "baseline": 0}
+        for r in self.results:
+            for c in r.suppressed_counterexamples:
+                out[c.suppressed.kind] = out.get(c.suppressed.kind, 0) + 1  # type: ignore[union-attr]
+        return out
+
+    @property
+    def outcome(self) -> Status:
+        """What the exit code follows: :attr:`status` once suppressed counterexamples are
+        set aside (a violation outranks an unknown, which outranks a proof)."""
+        outcomes = {r.outcome for r in self.results}
+        for s in (Status.VIOLATED, Status.UNKNOWN):
+            if s in outcomes:
+                return s
+        return Status.HOLDS
 
     @property
     def status(self) -> Status:
@@ -171,7 +204,12 @@ class CheckReport:
         return {
             "inferred": [i.to_dict() for i in self.inferred],
             "results": [r.to_dict() for r in self.results],
-            "summary": {**self.summary_counts(), "seconds": round(self.seconds, 4)},
+            "summary": {
+                **self.summary_counts(),
+                "suppressed_counterexamples": self.suppressed_counts(),
+                "baseline": self.baseline,
+                "seconds": round(self.seconds, 4),
+            },
         }
 
 
@@ -182,6 +220,7 @@ def check(
     timeout: float = 60.0,
     max_counterexamples: int = 3,
     progress: Progress | None = None,
+    baseline: Any = None,
 ) -> CheckReport:
     """Check ``properties`` (default: all six, in :data:`PROPERTY_NAMES` order), then each invariant.
 
@@ -192,6 +231,12 @@ def check(
     invariant, in seconds. Every requested module is imported before anything is
     checked, so an unknown or unavailable property fails at once, not after minutes
     of solving.
+
+    Counterexamples about objects annotated ``netverify.dev/ignore``, and those of
+    ``baseline`` (the path of a previous ``netverify check -o json`` report, or its
+    data), are marked suppressed (see :mod:`verifier.properties.suppress`); the
+    search then goes on past them, so up to ``max_counterexamples`` new ones are
+    still found.
     """
     names = list(PROPERTY_NAMES if properties is None else dict.fromkeys(properties))
     unknown = [n for n in names if n not in PROPERTIES]
@@ -203,26 +248,75 @@ def check(
         raise UsageError(f"timeout must be positive, not {timeout}")
     if max_counterexamples < 1:
         raise UsageError(f"max_counterexamples must be at least 1, not {max_counterexamples}")
+    from .suppress import as_baseline
+
+    known = as_baseline(baseline)
     modules = [(name, PROPERTIES[name]) for name in names]
     invariants = _as_invariants(invariants)
     check_invariant = _invariants_module().check_invariant if invariants else None
 
-    def run(label: str, fn: Callable[[], PropertyResult]) -> PropertyResult:
+    def run(label: str, fn: Callable[[int], PropertyResult]) -> PropertyResult:
         if progress is not None:
             progress(label, None)
-        result = fn()
+        result = _search_past_suppressed(cluster, fn, max_counterexamples, known)
         if progress is not None:
             progress(label, result)
         return result
 
-    limits = {"timeout": timeout, "max_counterexamples": max_counterexamples}
     start = time.perf_counter()
-    results = [run(name, lambda m=module: m.check(cluster, **limits)) for name, module in modules]
+    results = [
+        run(
+            name,
+            lambda k, m=module: m.check(cluster, timeout=timeout, max_counterexamples=k),
+        )
+        for name, module in modules
+    ]
     results += [
-        run(f"invariant: {inv.name}", lambda i=inv: check_invariant(cluster, i, **limits))  # type: ignore[misc]
+        run(
+            f"invariant: {inv.name}",
+            lambda k, i=inv: check_invariant(cluster, i, timeout=timeout, max_counterexamples=k),  # type: ignore[misc]
+        )
         for inv in invariants
     ]
-    return CheckReport(tuple(results), time.perf_counter() - start, cluster.inferred)
+    return CheckReport(
+        tuple(results),
+        time.perf_counter() - start,
+        cluster.inferred,
+        baseline=known.path if known is not None else None,
+    )
+
+
+#: How many counterexamples a property may be searched for in all, to find new ones behind
+#: the suppressed: past it, the result says the search stopped (and counts as UNKNOWN).
+SEARCH_CAP = 200
+
+
+def _search_past_suppressed(
+    cluster: Cluster, fn: Callable[[int], PropertyResult], wanted: int, baseline: Any
+) -> PropertyResult:
+    """Run ``fn(limit)`` until ``wanted`` counterexamples that are not suppressed are found,
+    or the search is exhausted (it found fewer than its limit), or :data:`SEARCH_CAP` is reached.
+
+    Otherwise the first ``wanted`` counterexamples, all accepted, would hide a new
+    one and the check would pass: never re-run when nothing is suppressed.
+    """
+    from .suppress import suppress
+
+    limit = wanted
+    while True:
+        result = suppress(cluster, fn(limit), baseline)
+        exhausted = len(result.counterexamples) < limit
+        hidden = len(result.suppressed_counterexamples)
+        if exhausted or not hidden or len(result.new_counterexamples) >= wanted:
+            return replace(result, truncated=not exhausted)
+        if limit >= SEARCH_CAP:
+            why = (
+                f"the search stopped after {limit} counterexamples, {hidden} of them suppressed: "
+                "others, new or not, may remain"
+            )
+            reason = f"{result.reason}; {why}" if result.reason else why
+            return replace(result, truncated=True, reason=reason)
+        limit = min(SEARCH_CAP, max(2 * limit, hidden + wanted))
 
 
 def _as_invariants(items: Sequence[Any]) -> tuple[Any, ...]:

@@ -12,8 +12,9 @@ from enum import Enum
 from typing import Any
 
 from ..trace import Decider, Trace
+from .fingerprint import fingerprint
 
-__all__ = ["Status", "Counterexample", "PropertyResult", "Finding"]
+__all__ = ["Status", "Counterexample", "PropertyResult", "Finding", "Suppression"]
 
 
 class Status(str, Enum):
@@ -26,6 +27,22 @@ class Status(str, Enum):
 
     def __str__(self) -> str:
         return self.value.upper()
+
+
+@dataclass(frozen=True)
+class Suppression:
+    """Why a counterexample does not fail the check: it is known and accepted.
+
+    ``kind`` is ``annotation`` (a ``netverify.dev/ignore`` annotation on ``object``)
+    or ``baseline`` (it is in the ``--baseline`` report); ``reason`` says it in words.
+    """
+
+    kind: str
+    reason: str
+    object: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"object": self.object, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,8 @@ class Counterexample:
     #: Addresses netverify chose for allocated pods in this counterexample.
     allocation: dict[str, str] = field(default_factory=dict)
     details: dict[str, Any] = field(default_factory=dict)
+    #: Set when the counterexample is known and accepted (see verifier.properties.suppress).
+    suppressed: Suppression | None = None
 
     @property
     def location(self) -> Decider | None:
@@ -60,6 +79,8 @@ class Counterexample:
             "allocation": dict(self.allocation),
             "details": self.details,
             "traces": [t.to_dict() for t in self.traces],
+            "suppressed": None if self.suppressed is None else self.suppressed.kind,
+            "suppression": None if self.suppressed is None else self.suppressed.to_dict(),
         }
 
 
@@ -69,9 +90,15 @@ class Finding:
 
     message: str
     objects: tuple[Decider, ...] = ()
+    #: ``note`` (worth knowing) or ``warning`` (part of the input was not checked).
+    severity: str = "note"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"message": self.message, "objects": [o.to_dict() for o in self.objects]}
+        return {
+            "message": self.message,
+            "severity": self.severity,
+            "objects": [o.to_dict() for o in self.objects],
+        }
 
 
 @dataclass(frozen=True)
@@ -89,10 +116,38 @@ class PropertyResult:
     findings: tuple[Finding, ...] = ()
     #: Where a user invariant was written.
     source: Any = None
+    #: The search stopped at its counterexample limit: there may be more.
+    truncated: bool = False
 
     @property
     def ok(self) -> bool:
         return self.status is Status.HOLDS
+
+    @property
+    def new_counterexamples(self) -> tuple[Counterexample, ...]:
+        """The counterexamples that fail the check: neither annotated nor in the baseline."""
+        return tuple(c for c in self.counterexamples if c.suppressed is None)
+
+    @property
+    def suppressed_counterexamples(self) -> tuple[Counterexample, ...]:
+        return tuple(c for c in self.counterexamples if c.suppressed is not None)
+
+    @property
+    def suppressed(self) -> bool:
+        """VIOLATED, but every counterexample found is known and accepted."""
+        return (
+            self.status is Status.VIOLATED
+            and bool(self.counterexamples)
+            and not self.new_counterexamples
+        )
+
+    @property
+    def outcome(self) -> Status:
+        """What CI acts on: VIOLATED only for counterexamples not suppressed. A suppressed
+        result whose search stopped at its limit may hide a new one: UNKNOWN."""
+        if self.suppressed:
+            return Status.UNKNOWN if self.truncated else Status.HOLDS
+        return self.status
 
     @classmethod
     def decide(
@@ -131,7 +186,10 @@ class PropertyResult:
             "status": self.status.value,
             "seconds": round(self.seconds, 4),
             "statement": self.statement,
-            "counterexamples": [c.to_dict() for c in self.counterexamples],
+            "counterexamples": [
+                {**c.to_dict(), "fingerprint": fingerprint(self, c)} for c in self.counterexamples
+            ],
+            "truncated": self.truncated,
             "reason": self.reason,
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -14,6 +14,12 @@ allocation of the addresses netverify allocated:
    LoadBalancer IP) DNATs to is a pod of R(s, f) at sp's resolved target port
    (no stale or foreign EndpointSlice entry);
 4. no two Services answer on the same ``ip:port/protocol``.
+
+A Service whose selector matches no pod of the input but the pods an operator
+makes from a custom resource of the input (:class:`~verifier.model.OperatorWorkload`:
+kube-prometheus' ``Prometheus``, ...) is not checked against 1: its pods are
+not in the input. It is one warning finding, naming the resource, not a
+counterexample per port.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SoundnessError
-from ..model import Cluster, Pod, Service, ServicePort
+from ..model import Cluster, OperatorWorkload, Pod, Service, ServicePort
 from ..semantics import journey
 from ..semantics import services as svc_rules
 from ..semantics._cache import per_cluster
@@ -30,7 +36,7 @@ from ..symbolic.encoder import Encoder
 from ..symbolic.solver import Case
 from ..trace import Decider, Trace, Verdict, host_port
 from .driver import Query, prove
-from .result import Counterexample, PropertyResult
+from .result import Counterexample, Finding, PropertyResult
 
 NAME = "service-resolution"
 STATEMENT = (
@@ -43,20 +49,73 @@ def check(
     cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
 ) -> PropertyResult:
     reported: set = set()
+    operated = _operated(cluster)
     queries = []
     for family in cluster.families:
         enc = Encoder(cluster, family)
 
         def cases(enc=enc, family=family) -> list[Case]:
             # A Service port empty (or a pod lacking the named port) in both families is one finding.
-            return [c for c in _cases(cluster, enc, family) if _identity(c.key) not in reported]
+            return [
+                c
+                for c in _cases(cluster, enc, family)
+                if _identity(c.key) not in reported
+                and not (c.key[0] == "empty" and c.key[1].ref in operated)
+            ]
 
         def explain(case: Case, model) -> Counterexample:
             reported.add(_identity(case.key))
             return _explain(cluster, case.key)
 
         queries.append(Query(f"IPv{family}", (enc,), cases, explain))
-    return prove(NAME, NAME, STATEMENT, queries, timeout=timeout, limit=max_counterexamples)
+    findings = tuple(
+        _operator_finding(cluster.service_by_ref[ref], w) for ref, w in operated.items()
+    )
+    return prove(
+        NAME,
+        NAME,
+        STATEMENT,
+        queries,
+        timeout=timeout,
+        limit=max_counterexamples,
+        findings=findings,
+    )
+
+
+def _operated(cluster: Cluster) -> dict[str, OperatorWorkload]:
+    """Services whose selector matches no pod of the input but an operator's pods: ref -> the resource."""
+    out: dict[str, OperatorWorkload] = {}
+    if not cluster.operator_workloads:
+        return out
+    for svc in cluster.services:
+        if svc.type == "ExternalName" or not svc.selector:
+            continue
+        maker = next(
+            (
+                w
+                for w in cluster.operator_workloads
+                if w.makes_pods_for(svc.namespace, svc.selector)
+            ),
+            None,
+        )
+        if maker is not None and not any(
+            _selected(cluster, svc, f) for f in svc_rules.families_of(svc)
+        ):
+            out[svc.ref] = maker
+    return out
+
+
+def _operator_finding(svc: Service, maker: OperatorWorkload) -> Finding:
+    ports = ", ".join(map(str, svc.ports)) or "none"
+    return Finding(
+        f"Service {svc.ref} targets pods created by an operator from {maker}: they are not in "
+        f"the input, so whether its ports ({ports}) have endpoints is not checked",
+        (
+            Decider.of(svc, part="spec.selector"),
+            Decider(maker.kind, maker.name, maker.namespace, source=maker.source),
+        ),
+        severity="warning",
+    )
 
 
 def _identity(key: tuple[Any, ...]) -> tuple[Any, ...]:

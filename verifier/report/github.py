@@ -6,8 +6,9 @@ What a run prints, in order:
 2. one collapsed ``::group::`` per property that did not simply hold, with its
    counterexamples and traces;
 3. one annotation per problem, pinned to the manifest file and line at fault:
-   ``::error`` per counterexample, ``::warning`` per UNKNOWN property,
-   ``::notice`` per finding;
+   ``::error`` per counterexample (not for those suppressed by an annotation or
+   the baseline), ``::warning`` per UNKNOWN property and per warning finding,
+   ``::notice`` per other finding;
 4. a ``::notice`` with the totals.
 
 Values are escaped as GitHub's toolkit does (``escapeData``/``escapeProperty``:
@@ -82,11 +83,12 @@ def render_github(report: CheckReport) -> str:
 
 def _annotations(result: PropertyResult) -> list[str]:
     heading = f"netverify {title(result)}"
+    # Suppressed counterexamples are known: the group lists them, no annotation repeats them.
     out = [
         _annotate(
             "error", "\n".join(counterexample_lines(cx)), counterexample_source(cx, result), heading
         )
-        for cx in result.counterexamples
+        for cx in result.new_counterexamples
     ]
     if result.status is Status.VIOLATED and not result.counterexamples:
         out.append(
@@ -98,7 +100,8 @@ def _annotations(result: PropertyResult) -> list[str]:
         out.append(_annotate("warning", text, result_source(result), f"{heading} (unknown)"))
     for f in result.findings:
         src = next((real_source(o.source) for o in f.objects if real_source(o.source)), None)
-        out.append(_annotate("notice", f.message, src, heading))
+        level = "warning" if f.severity == "warning" else "notice"
+        out.append(_annotate(level, f.message, src, heading))
     return out
 
 

@@ -12,6 +12,10 @@ DevOps, CircleCI, GitHub test-report actions):
 - UNKNOWN is an ``<error type="unknown">``, not a ``<skipped>``: an undecided
   property is not a pass (design.md), and dashboards hide or grey out skipped
   tests while they show errors in red, apart from failures;
+- VIOLATED with every counterexample suppressed (a ``netverify.dev/ignore``
+  annotation, the ``--baseline``) is ``<skipped>`` with the reason: known, not
+  failing, and not a pass either; suppressed counterexamples of a failing result
+  are listed after its new ones;
 - the statement that was proven, and any findings, go to ``<system-out>``.
 
 >>> from verifier.properties import CheckReport, PropertyResult, Status
@@ -28,6 +32,7 @@ import xml.etree.ElementTree as ET
 from .. import __version__
 from ..properties import CheckReport, PropertyResult, Status
 from .describe import numbered_counterexample, plural, result_source
+from .known import new_only, suppressed_lines, verdict_note
 
 __all__ = ["render_junit"]
 
@@ -41,11 +46,12 @@ def _clean(text: str) -> str:
 
 def render_junit(report: CheckReport) -> str:
     """The report as a JUnit XML document (one ``<testsuite>`` named ``netverify check``)."""
+    n = report.summary_counts()
     counts = {
         "tests": str(len(report.results)),
-        "failures": str(report.count(Status.VIOLATED)),
-        "errors": str(report.count(Status.UNKNOWN)),
-        "skipped": "0",
+        "failures": str(n["violated"]),
+        "errors": str(n["unknown"]),
+        "skipped": str(n["suppressed"]),
         "time": f"{report.seconds:.3f}",
     }
     suites = ET.Element("testsuites", {"name": "netverify", **counts})
@@ -73,13 +79,17 @@ def _testcase(suite: ET.Element, result: PropertyResult) -> None:
         case.set("file", _clean(src.file))
         if src.line is not None:
             case.set("line", str(src.line))
-    if result.status is Status.VIOLATED:
-        first = result.counterexamples[0].summary if result.counterexamples else result.statement
+    if result.suppressed:
+        skipped = ET.SubElement(case, "skipped", message=_clean(verdict_note(result)[1:-1]))
+        skipped.text = _clean("\n".join(suppressed_lines(result)))
+    elif result.status is Status.VIOLATED:
+        new = result.new_counterexamples
+        first = new[0].summary if new else result.statement
         failure = ET.SubElement(
             case,
             "failure",
             type="violated",
-            message=_clean(f"{plural(len(result.counterexamples), 'counterexample')}: {first}"),
+            message=_clean(f"{plural(len(new), 'counterexample')}: {first}"),
         )
         failure.text = _clean(_counterexamples_text(result))
     elif result.status is Status.UNKNOWN:
@@ -87,15 +97,18 @@ def _testcase(suite: ET.Element, result: PropertyResult) -> None:
         error = ET.SubElement(case, "error", type="unknown", message=_clean(f"unknown: {reason}"))
         error.text = _clean(f"could not decide whether {result.statement}\nreason: {reason}")
     out = [f"{result.status.value}: {result.statement}"] + [
-        f"note: {f.message}" for f in result.findings
+        f"{f.severity}: {f.message}" for f in result.findings
     ]
     ET.SubElement(case, "system-out").text = _clean("\n".join(out))
 
 
 def _counterexamples_text(result: PropertyResult) -> str:
     blocks = [
-        "\n".join(numbered_counterexample(i, cx)) for i, cx in enumerate(result.counterexamples, 1)
+        "\n".join(numbered_counterexample(i, cx))
+        for i, cx in enumerate(new_only(result).counterexamples, 1)
     ]
+    if result.suppressed_counterexamples:
+        blocks.append("\n".join(suppressed_lines(result)))
     if result.reason:
         blocks.append(f"also: {result.reason}")
     return "\n\n".join(blocks)

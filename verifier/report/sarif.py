@@ -12,7 +12,12 @@ One run, tool ``netverify``:
   its line. The other objects are ``relatedLocations``; each engine trace is a
   ``codeFlow`` whose steps point at the manifest lines that decided them;
 - one ``warning`` result per UNKNOWN property (the solver gave up), one ``note``
-  per finding (e.g. a pod IP outside every pool);
+  (or ``warning``, by its severity) per finding (e.g. a pod IP outside every pool);
+- a counterexample suppressed by a ``netverify.dev/ignore`` annotation carries
+  ``suppressions: [{"kind": "inSource", "status": "accepted", "justification"}]``,
+  one in the ``--baseline`` ``{"kind": "external", ...}`` (viewers then hide or
+  dismiss it); with a baseline, every counterexample says ``baselineState``
+  ``new`` or ``unchanged``;
 - ``partialFingerprints["netverify/v1"]`` hashes the rule, the invariant and the
   objects at fault (not line numbers or solver-chosen addresses, which move), so
   GitHub keeps one alert per problem across runs.
@@ -83,7 +88,7 @@ def sarif_log(report: CheckReport, invocation: Invocation | None = None) -> dict
     index = {rid: i for i, rid in enumerate(rules)}
     results: list[dict[str, Any]] = []
     for r in report.results:
-        results += _results(r, index[rule_id(r)], fallback)
+        results += _results(r, index[rule_id(r)], fallback, baselined=report.baseline is not None)
     _number_fingerprints(results)
     run_invocation: dict[str, Any] = {"executionSuccessful": True}
     if invocation.exit_code is not None:
@@ -140,7 +145,9 @@ def _rule(result: PropertyResult) -> dict[str, Any]:
 # --------------------------------------------------------------------------- results
 
 
-def _results(result: PropertyResult, rule_index: int, fallback: str | None) -> list[dict[str, Any]]:
+def _results(
+    result: PropertyResult, rule_index: int, fallback: str | None, *, baselined: bool = False
+) -> list[dict[str, Any]]:
     prefix = f"{result.name}: " if result.property == "invariant" else ""
     out = []
     for cx in result.counterexamples:
@@ -161,6 +168,14 @@ def _results(result: PropertyResult, rule_index: int, fallback: str | None) -> l
             item["codeFlows"] = [_code_flow(t) for t in cx.traces]
         item["partialFingerprints"] = {_FINGERPRINT: _fingerprint(result, cx.objects, cx.summary)}
         item["properties"] = _properties(result, cx)
+        if cx.suppressed is not None:
+            item["suppressions"] = [_suppression(cx)]
+        if baselined:
+            item["baselineState"] = (
+                "unchanged"
+                if cx.suppressed is not None and cx.suppressed.kind == "baseline"
+                else "new"
+            )
         out.append(item)
     if result.status is Status.VIOLATED and not result.counterexamples:
         out.append(
@@ -175,7 +190,7 @@ def _results(result: PropertyResult, rule_index: int, fallback: str | None) -> l
         item = _result(
             result,
             rule_index,
-            "note",
+            "warning" if f.severity == "warning" else "note",
             prefix + f.message,
             at,
             real_source(at.source) if at else None,
@@ -262,6 +277,15 @@ def _code_flow(trace: Trace) -> dict[str, Any]:
     if not steps:  # a threadFlow needs at least one location
         steps.append({"location": {"message": {"text": str(trace)}}})
     return {"message": {"text": str(trace)}, "threadFlows": [{"locations": steps}]}
+
+
+def _suppression(cx: Counterexample) -> dict[str, Any]:
+    """SARIF's own words: ``inSource`` for an annotation in the manifest, ``external`` for the baseline."""
+    s = cx.suppressed
+    assert s is not None
+    kind = "inSource" if s.kind == "annotation" else "external"
+    text = f"{s.object}: {s.reason}" if s.object else s.reason
+    return {"kind": kind, "status": "accepted", "justification": text}
 
 
 def _properties(result: PropertyResult, cx: Counterexample) -> dict[str, Any]:
