@@ -106,7 +106,13 @@ def prove(
         cases = q.cases()
         if not cases:
             continue
-        result = search(solver, cases, limit - len(found), prefer=q.prefer)
+        result = search(
+            solver,
+            cases,
+            limit - len(found),
+            prefer=q.prefer,
+            steady=lambda model, encs=q.encoders: [pin for e in encs for pin in e.pins(model)],
+        )
         if result.status is SolverStatus.UNKNOWN or (
             result.reason and result.status is not SolverStatus.UNSAT
         ):

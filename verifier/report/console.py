@@ -18,7 +18,8 @@ from __future__ import annotations
 import click
 
 from ..properties import CheckReport, PropertyResult, Status
-from .describe import numbered_counterexample, summary_line, title
+from .describe import grouped_counterexamples, summary_line, title
+from .known import new_only, suppressed_lines, verdict_note
 
 __all__ = ["detail_lines", "inferred_lines", "render_text", "status_label", "verdict_lines"]
 
@@ -50,7 +51,7 @@ def render_text(report: CheckReport, *, color: bool = False) -> str:
                 [f"{status_label(r.status, color=color)}  {title(r)}: {r.statement}", *details]
             )
     total = summary_line(report)
-    sections.append([click.style(total, fg=_COLOURS[report.status]) if color else total])
+    sections.append([click.style(total, fg=_COLOURS[report.outcome]) if color else total])
     return "\n\n".join("\n".join(lines) for lines in sections if lines)
 
 
@@ -76,6 +77,7 @@ def verdict_lines(report: CheckReport, *, color: bool = False) -> list[str]:
     time_width = max(map(len, times), default=0)
     return [
         f"{status_label(r.status, color=color)}  {name.ljust(width)}  {t.rjust(time_width)}"
+        + (f"  {verdict_note(r)}" if r.suppressed_counterexamples else "")
         for r, name, t in zip(report.results, names, times, strict=True)
     ]
 
@@ -85,7 +87,8 @@ def detail_lines(result: PropertyResult) -> list[str]:
     out = []
     if result.reason:
         out.append(f"  reason: {result.reason}")
-    for i, cx in enumerate(result.counterexamples, 1):
-        out += numbered_counterexample(i, cx, indent="  ")
-    out += [f"  note: {f.message}" for f in result.findings]
+    # The new counterexamples in full; the known ones (annotation, baseline) one line each.
+    out += grouped_counterexamples(new_only(result), indent="  ")
+    out += suppressed_lines(result, indent="  ")
+    out += [f"  {f.severity}: {f.message}" for f in result.findings]
     return out

@@ -16,13 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Source
-from ..properties import CheckReport, Counterexample, PropertyResult, Status
+from ..properties import CheckReport, Counterexample, PropertyResult
 from .text import format_trace
 
 __all__ = [
     "Invocation",
     "counterexample_lines",
     "counterexample_source",
+    "grouped_counterexamples",
     "numbered_counterexample",
     "plural",
     "real_source",
@@ -115,6 +116,27 @@ def numbered_counterexample(index: int, cx: Counterexample, indent: str = "") ->
     return [f"{indent}{index}. {first}", *(hang + line for line in rest)]
 
 
+def grouped_counterexamples(result: PropertyResult, indent: str = "") -> list[str]:
+    """Every counterexample numbered; one that shares its cause (the object at fault, at the
+    same line) with an earlier one is a single line pointing back at it, not a second trace."""
+    out: list[str] = []
+    first_of: dict[tuple, int] = {}
+    for i, cx in enumerate(result.counterexamples, 1):
+        at = cx.location
+        cause = None if at is None else (at.ref, real_source(at.source))
+        if cause is not None and cause in first_of:
+            summary = (cx.summary.splitlines() or [""])[0]
+            out.append(f"{indent}{i}. {summary}")
+            out.append(
+                f"{indent}{' ' * (len(str(i)) + 2)}same cause as {first_of[cause]}: {at.ref}"
+            )
+            continue
+        if cause is not None:
+            first_of[cause] = i
+        out += numbered_counterexample(i, cx, indent)
+    return out
+
+
 def plural(n: int, one: str, many: str | None = None) -> str:
     """``1 property``, ``2 properties``."""
     return f"{n} {one if n == 1 else (many or one + 's')}"
@@ -127,7 +149,14 @@ def summary_line(report: CheckReport) -> str:
         checked.append(plural(len(report.properties), "property", "properties"))
     if report.invariants:
         checked.append(plural(len(report.invariants), "invariant"))
-    holds = report.count(Status.HOLDS)
-    counts = [f"{holds} {'holds' if holds == 1 else 'hold'}"]
-    counts += [f"{report.count(s)} {s.value}" for s in (Status.VIOLATED, Status.UNKNOWN)]
-    return f"{', '.join(checked)}: {', '.join(counts)} ({report.seconds:.1f}s)"
+    n = report.summary_counts()
+    counts = [f"{n['holds']} {'holds' if n['holds'] == 1 else 'hold'}", f"{n['violated']} violated"]
+    # Only once something was suppressed: the line every CI log already shows stays as it was.
+    tail = ""
+    if any(report.suppressed_counts().values()):
+        from .known import suppressed_tail
+
+        counts.append(f"{n['suppressed']} suppressed")
+        tail = suppressed_tail(report)
+    counts.append(f"{n['unknown']} unknown")
+    return f"{', '.join(checked)}: {', '.join(counts)} ({report.seconds:.1f}s){tail}"

@@ -257,6 +257,13 @@ class Encoder:
             for key, var in self.allocated.items()
         }
 
+    def pins(self, model: z3.ModelRef) -> list[tuple[Any, Any]]:
+        """``(key, constraint)`` keeping every address ``model`` allocated (for steady examples)."""
+        return [
+            ((self.prefix, key), var == model.eval(var, model_completion=True))
+            for key, var in self.allocated.items()
+        ]
+
     def pod_at(self, model: z3.ModelRef, ip: IP, candidates: Iterable[Pod]) -> Pod | None:
         """Which of ``candidates`` holds ``ip`` in this model."""
         alloc = self.allocation(model)

@@ -116,7 +116,12 @@ class Search:
 
 
 def search(
-    solver: Solver, cases: list[Case], limit: int, *, prefer: Callable[[Case], Any] | None = None
+    solver: Solver,
+    cases: list[Case],
+    limit: int,
+    *,
+    prefer: Callable[[Case], Any] | None = None,
+    steady: Callable[[z3.ModelRef], list[tuple[Any, Any]]] | None = None,
 ) -> Search:
     """Find up to ``limit`` cases that can happen, each with a model.
 
@@ -132,9 +137,15 @@ def search(
     the destination declares, say); each hit's model is re-solved under it and
     kept only if the preference can hold. It never decides *whether* a case
     happens, only which example of it is shown.
+
+    ``steady(model)`` names ``(key, constraint)`` pairs that keep a hit's choices
+    (the addresses netverify allocated): later hits are re-solved under the pins of
+    the earlier ones when they can hold, so one pod keeps one address across the
+    examples of a report. Like ``prefer``, it only chooses among examples.
     """
     remaining = [c for c in cases if c.formula is not False]
     hits: list[tuple[Case, z3.ModelRef]] = []
+    pinned: dict[Any, Any] = {}
     position = {id(c): i for i, c in enumerate(cases)}
 
     def found() -> tuple[tuple[Case, z3.ModelRef], ...]:
@@ -173,12 +184,21 @@ def search(
             )
             if hit is None:  # pragma: no cover - a model of the disjunction sets some selector
                 raise AssertionError("Z3 model satisfies no case of the disjunction")
+            wishes = []
             if prefer is not None:
                 wish = prefer(hit)
                 if wish is not None and wish is not True:
-                    better = solver.check(selector[id(hit)], wish)
-                    seconds += better.seconds
-                    if better.status is Status.SAT:
-                        model = better.model
+                    wishes.append(wish)
+            for attempt in ([*pinned.values(), *wishes], wishes):
+                if not attempt:
+                    continue
+                better = solver.check(selector[id(hit)], *attempt)
+                seconds += better.seconds
+                if better.status is Status.SAT:
+                    model = better.model
+                    break
+            if steady is not None:
+                for key, pin in steady(model):
+                    pinned.setdefault(key, pin)
             hits.append((hit, model))
             remaining = [c for c in remaining if c is not hit]
