@@ -333,7 +333,14 @@ def _record(s: Source, target, port: int, protocol: str, t) -> Flow:
         hit = any(h.step == "snat" and h.outcome == "masquerade" for h in b.hops)
         masq = masq or hit
         if b.reachable:
-            allowed.append(Branch(b.pod, b.ip, b.port, hit, getattr(b, "node", None)))
+            node = getattr(b, "node", None)
+            # Sent straight to a node's address, a packet reaches the node's host network: the
+            # engine may name the hostNetwork pod declaring the port, the oracle counts the node.
+            direct_to_node = node is None and any(
+                h.step == "deliver" and h.detail.startswith("delivered to the host network")
+                for h in b.hops
+            )
+            allowed.append(Branch(None if direct_to_node else b.pod, b.ip, b.port, hit, node))
     return Flow(s, target, port, protocol, t.verdict.value, tuple(allowed), masq)
 
 
