@@ -491,10 +491,12 @@ def matrix(
     elif output == "csv":
         click.echo(m.frame().to_csv(), nl=False)
     else:
-        rows = [[s, d, str(m.allowed(s, d))] for s, d, cell in m.pairs() if s != d and cell]
+        # Workloads whose pods all agree are one row, named as diff names them.
+        rows = [[s, d, str(cell)] for s, d, cell in m.grouped_pairs() if cell]
         click.echo(format_table(rows, ["FROM", "TO", "ALLOWED"]))
+        connected = sum(1 for s, d, cell in m.pairs() if s != d and cell)
         click.echo(
-            f"\n{len(m.pods)} pods in {m.class_count} classes; {len(rows)} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect",
+            f"\n{len(m.pods)} pods in {m.class_count} classes; {connected} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect",
             err=True,
         )
 

@@ -32,6 +32,7 @@ from .errors import SoundnessError
 from .model import Cluster, IPBlock, Node, Pod
 from .properties import flows
 from .properties.driver import background_error
+from .query import workload
 from .semantics import journey
 from .semantics.algebra import Packet
 from .semantics.classes import cidrs, nodes_matter, pod_classes
@@ -134,11 +135,6 @@ class Diff:
             "status": self.status,
             "seconds": round(self.seconds, 4),
         }
-
-
-def workload(pod: Pod) -> str:
-    """``ns/Deployment/web`` for controller-owned pods, ``ns/pod`` otherwise."""
-    return f"{pod.namespace}/{pod.owner}" if pod.owner else pod.ref
 
 
 def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200) -> Diff:

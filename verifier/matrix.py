@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Cluster
+from .query import workload
 from .semantics import journey
 from .semantics.addressing import endpoint_of_pod, host_address
 from .semantics.algebra import Packet
@@ -46,6 +47,7 @@ class Matrix:
     _cells: dict[tuple, PortSet] = field(repr=False)
     _self: PortSet = field(default=FULL, repr=False)
     _node_of: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _workload_of: dict[str, str] = field(default_factory=dict, repr=False)
 
     def allowed(self, source: str, destination: str) -> PortSet:
         """What ``source`` may open to ``destination``'s pod IP."""
@@ -71,6 +73,57 @@ class Matrix:
         for s in self.pods:
             for d in self.pods:
                 yield s, d, self.allowed(s, d)
+
+    def endpoints(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The matrix's rows and columns as reports name them: a workload (``ns/Deployment/web``,
+        the name ``diff`` uses) when all its pods agree on every cell, else each pod.
+
+        Pods of one class whose cells do not depend on the node (see
+        :func:`verifier.semantics.classes.pairs`) agree by construction; other workloads
+        are compared row by row and column by column.
+        """
+        by_node = {k[0] for k in self._cells if len(k) == 3} | {
+            k[1] for k in self._cells if len(k) == 3
+        }
+        members: dict[str, list[str]] = {}
+        for ref in self.pods:
+            members.setdefault(self._workload_of.get(ref, ref), []).append(ref)
+        out: list[tuple[str, tuple[str, ...]]] = []
+        for name, refs in members.items():
+            classes = {self._class_of[r] for r in refs}
+            same = len(classes) == 1 and not classes & by_node
+            if same or self._agree(refs):
+                out.append((name, tuple(refs)))
+            else:
+                out.extend((r, (r,)) for r in refs)
+        return out
+
+    def _agree(self, refs: list[str]) -> bool:
+        """Do ``refs`` have one row and one column towards everyone else, and one cell among them?"""
+        inside = set(refs)
+        first = refs[0]
+        others = [d for d in self.pods if d not in inside]
+        row = [self.allowed(first, d) for d in others]
+        column = [self.allowed(d, first) for d in others]
+        among = {self.allowed(a, b) for a in refs for b in refs if a != b}
+        return len(among) <= 1 and all(
+            [self.allowed(r, d) for d in others] == row
+            and [self.allowed(d, r) for d in others] == column
+            for r in refs[1:]
+        )
+
+    def grouped_pairs(self) -> Iterable[tuple[str, str, PortSet]]:
+        """Every ordered pair of :meth:`endpoints` with what the first may open to the second; a
+        grouped workload to itself is one pod of it to another (a pod reaching itself is left out)."""
+        ends = self.endpoints()
+        for s, s_refs in ends:
+            for d, d_refs in ends:
+                if s == d:
+                    if len(s_refs) < 2:
+                        continue
+                    yield s, d, self.allowed(s_refs[0], s_refs[1])
+                else:
+                    yield s, d, self.allowed(s_refs[0], d_refs[0])
 
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape: ``{"pods": [...], "allowed": {src: {dst: [{protocol, ports}]}}}``."""
@@ -183,4 +236,5 @@ def matrix(
         cells,
         _restrict(FULL, port, protocol),
         {p.ref: p.node_name for p in pods},
+        {p.ref: workload(p) for p in pods},
     )

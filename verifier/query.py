@@ -22,6 +22,7 @@ from .semantics.pipeline import Client
 from .trace import host_port
 
 __all__ = [
+    "workload",
     "check_protocol",
     "check_query",
     "client_for",
@@ -36,6 +37,17 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------- the client
+
+
+def workload(pod: Pod) -> str:
+    """How reports name a pod's workload: ``ns/Deployment/web`` for controller-owned pods,
+    ``ns/pod`` otherwise (``matrix`` and ``diff`` group pods under it).
+
+    >>> from verifier.model import Pod
+    >>> workload(Pod(namespace="x", name="web-0", owner="StatefulSet/web")), workload(Pod(namespace="x", name="a"))
+    ('x/StatefulSet/web', 'x/a')
+    """
+    return f"{pod.namespace}/{pod.owner}" if pod.owner else pod.ref
 
 
 def pod_or_workload(cluster: Cluster, ref: str) -> Pod:

@@ -165,3 +165,43 @@ def test_missing_or_malformed_input_exits_2(capsys, tmp_path):
     bad = malformed(tmp_path)
     run = netverify(capsys, "matrix", "-f", bad)
     assert run.code == 2 and f"{bad}:5: Pod default/a" in run.err
+
+
+def test_workloads_whose_pods_agree_are_one_row_named_as_diff_names_them():
+    """matrix and diff name endpoints alike: ``ns/Deployment/web`` when all its pods agree on
+    every cell; a workload whose pods differ (a policy selects one replica) is listed pod by pod."""
+    from tests.builders import cluster, netpol, node, pod
+    from verifier.matrix import matrix
+    from verifier.query import workload
+
+    web = [
+        pod(
+            f"x/web-{i}",
+            ip=f"10.244.1.{10 + i}",
+            node="n1",
+            labels={"app": "web"},
+            owner="Deployment/web",
+        )
+        for i in range(3)
+    ]
+    db = [
+        pod(
+            f"x/db-{i}",
+            ip=f"10.244.1.{20 + i}",
+            node="n1",
+            labels={"app": "db", "statefulset.kubernetes.io/pod-name": f"db-{i}"},
+            owner="StatefulSet/db",
+        )
+        for i in range(2)
+    ]
+    only_db0 = netpol(
+        "x/db-0-closed", select={"statefulset.kubernetes.io/pod-name": "db-0"}, ingress=[]
+    )
+    c = cluster(node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"), *web, *db, only_db0)
+    m = matrix(c)
+    assert [name for name, _refs in m.endpoints()] == ["x/db-0", "x/db-1", "x/Deployment/web"]
+    assert workload(web[0]) == "x/Deployment/web"
+    rows = {(s, d): str(cell) for s, d, cell in m.grouped_pairs() if cell}
+    assert rows[("x/Deployment/web", "x/Deployment/web")] == "all"
+    assert rows[("x/Deployment/web", "x/db-1")] == "all"
+    assert ("x/Deployment/web", "x/db-0") not in rows
