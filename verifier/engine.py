@@ -495,6 +495,29 @@ def _with_assumption(
     return replace(hop, detail=hop.detail + note)
 
 
+def _host_network_hop(cluster: Cluster, pod: Pod, direction: str, packet: PacketView) -> Hop | None:
+    """Say so when policies select a hostNetwork pod: the profile decides they do not apply.
+
+    Kubernetes leaves policy for hostNetwork pods undefined; the reference profile
+    (semantics.md §3.9, §11 row 4) treats their traffic as the node's, so the selecting
+    policies are named, not enforced.
+    """
+    selecting = policy_rules.selecting_host_network(cluster, pod, direction)
+    if not selecting:
+        return None
+    names = ", ".join(p.ref for p in selecting)
+    return Hop(
+        direction.lower(),
+        "not applied",
+        f"{pod.ref} runs in the host network: {names} {'selects' if len(selecting) == 1 else 'select'} "
+        f"it for {direction}, but the reference "
+        "profile does not apply pod policy to hostNetwork pods (their traffic is the node's; "
+        "semantics.md §3.9)",
+        tuple(Decider.of(p) for p in selecting),
+        packet,
+    )
+
+
 def _policy_hop(decision: policy_rules.Decision, packet: PacketView) -> Hop | None:
     """The hop for one direction's policy decision, naming the rule (or tier default) that decided."""
     if decision.pod is None:
@@ -581,6 +604,10 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
                 firewall,
             )
         )
+    if client.pod is not None and client.pod.host_network:
+        hop = _host_network_hop(cluster, client.pod, "Egress", view)
+        if hop is not None:
+            hops.append(hop)
     if f.egress is not None:
         hop = _with_assumption(cluster, _policy_hop(f.egress, view), f.egress, destination, dst_ip)
         if hop is not None:
@@ -652,6 +679,12 @@ def _path(cluster: Cluster, client: Client, src_ip: IP, p: journey.Path, protoco
             hops.append(hop)
         if not ingress.allowed(CONCRETE):
             return done(Verdict.DENIED)
+    if isinstance(destination, NodeEndpoint) and destination.pod is not None:
+        hop = _host_network_hop(
+            cluster, destination.pod, "Ingress", PacketView(seen_ip, dst_ip, port, protocol)
+        )
+        if hop is not None:
+            hops.append(hop)
     if isinstance(destination, PodEndpoint):
         target = destination.pod
         listening = (

@@ -514,6 +514,24 @@ def test_item_29_host_network_pods_are_not_selected_but_their_node_ip_is():
     expect_flow(by_ip, "x/h", "x/a", verdict=ALLOWED, ingress=ALLOW_0)
 
 
+def test_policies_selecting_a_host_network_pod_are_named_not_applied():
+    """§3.9 / §11 row 4: a NetworkPolicy whose podSelector matches a hostNetwork pod does not
+    apply to it in the reference profile; the trace says which policy and which profile, for
+    traffic to the pod (on its node's address) and from it."""
+    h = pod("x/h", ip=N2, node="n2", labels={"app": "h"}, host_network=True, ports=[9100])
+    closed = netpol(
+        "x/closed-h", select={"app": "h"}, ingress=[], egress=[], types=["Ingress", "Egress"]
+    )
+    c = world(h, closed)
+    not_applied = ("not applied", ("NetworkPolicy x/closed-h",))
+    t = expect_flow(c, "x/a", N2, 9100, verdict=ALLOWED, ingress=not_applied)
+    assert hop(t, "ingress").detail == (
+        "x/h runs in the host network: x/closed-h selects it for Ingress, but the reference profile "
+        "does not apply pod policy to hostNetwork pods (their traffic is the node's; semantics.md §3.9)"
+    )
+    expect_flow(c, "x/h", "x/a", verdict=ALLOWED, egress=not_applied)
+
+
 def test_item_30_host_network_pod_on_the_same_node_is_the_node():
     """Item 30: a hostNetwork pod on n1 (x/a's node) -> x/a under deny-all ingress: allowed, as
     traffic from the pod's own node."""

@@ -31,7 +31,6 @@ from ..model import Cluster, NetworkPolicy, Pod
 from ..semantics import policy as policy_rules
 from ..semantics.classes import may_hold_pod_address, pod_classes
 from ..semantics.endpoint import PodEndpoint
-from ..semantics.selectors import matches
 from ..symbolic.encoder import Encoder, is_true
 from ..symbolic.solver import Case
 from ..trace import Decider
@@ -118,14 +117,11 @@ def _selected_host_network(cluster: Cluster, family: int):
     seen: set = set()
     for pol in cluster.policies:
         for h in cluster.pods_by_namespace.get(pol.namespace, ()):
-            if (
-                not h.host_network
-                or h.terminal
-                or h.ip(family) is None
-                or not matches(pol.pod_selector, h.labels)
-            ):
+            if h.terminal or h.ip(family) is None:
                 continue
             for direction in pol.policy_types:
+                if pol not in policy_rules.selecting_host_network(cluster, h, direction):
+                    continue
                 key = (
                     pol.ref,
                     direction,

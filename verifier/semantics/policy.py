@@ -162,6 +162,18 @@ def selects(policy: NetworkPolicy, pod: Pod) -> bool:
     )
 
 
+def selecting_host_network(cluster: Cluster, pod: Pod, direction: str) -> tuple[NetworkPolicy, ...]:
+    """The NetworkPolicies whose podSelector matches the hostNetwork ``pod`` for ``direction``:
+    they select it on paper, but the reference profile applies no pod policy to it (§3.9)."""
+    if not pod.host_network:
+        return ()
+    return tuple(
+        p
+        for p in cluster.policies_by_namespace.get(pod.namespace, ())
+        if direction in p.policy_types and matches(p.pod_selector, pod.labels)
+    )
+
+
 @per_cluster
 def isolating_policies(cluster: Cluster, pod: Pod, direction: str) -> tuple[NetworkPolicy, ...]:
     """The policies that make ``pod`` isolated for ``direction`` (§3.3)."""
