@@ -28,8 +28,9 @@ The rules (also in ``docs/cluster-network.md``):
   covering the pod IPs that no podCIDR or IP pool holds (VPC-CNI style
   clusters have no podCIDRs at all), each chosen the same way with the
   defaults ``10.244.0.0/16`` and ``fd00:10:244::/56`` and blocks of /16
-  (IPv4) or /56 (IPv6), never overlapping a Service range. A family without
-  such evidence gets its default range, unless IP pools of that family exist.
+  (IPv4) or /56 (IPv6), split the same way rather than hold a Service range.
+  A family without such evidence gets its default range, unless IP pools of
+  that family exist.
 * **clusterDomain**: the domain most pods' ``dnsConfig.searches`` name as
   ``<namespace>.svc.<domain>`` or ``svc.<domain>``.
 
