@@ -192,6 +192,11 @@ def property_result_html_lines(result: PropertyResult) -> list[str]:
         lines.append(f"reason: {escape(result.reason)}")
     for i, cx in enumerate(result.counterexamples, 1):
         lines += counterexample_html_lines(cx, i)
+        if cx.suppressed is not None:
+            # Known and accepted (annotation, baseline): shown, marked, not failing.
+            from .known import suppressed_by
+
+            lines.append(f"{INDENT}{escape(suppressed_by(cx))}")
     for f in result.findings:
         lines.append(f"finding: {escape(f.message)}")
         lines += [INDENT + _decider_line(o, "at") for o in f.objects]
