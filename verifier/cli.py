@@ -543,9 +543,16 @@ def matrix(
 @click.option(
     "-o",
     "--output",
-    type=click.Choice(["text", "wide", "json", "yaml"]),
+    type=click.Choice(["text", "wide", "json", "yaml", "html"]),
     default="text",
     show_default=True,
+    help="html: a self-contained page (both traces of every change), for a pull request.",
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the output to FILE instead of stdout.",
 )
 @_namespace_option()
 @_strict_option()
@@ -558,6 +565,7 @@ def diff(
     timeout,
     limit,
     output,
+    output_file,
     namespace,
     strict,
     verbose,
@@ -584,13 +592,134 @@ def diff(
     old = load_cluster(old_paths, verbose=verbose, namespace=namespace, strict=strict)
     new = load_cluster(new_paths, verbose=verbose, namespace=namespace, strict=strict)
     result = compute(old, new, timeout=timeout, limit=limit)
-    if output in ("json", "yaml"):
-        _echo_data(result.to_dict(), output)
+    if output == "html":
+        from .report.page import diff_page
+
+        root = old_paths[0] if len(old_paths) == 1 else None
+        text = diff_page(result, old=" ".join(old_paths), new=" ".join(new_paths), root=root)
+    elif output in ("json", "yaml"):
+        text = None
+        if output_file is None:
+            _echo_data(result.to_dict(), output)
+        else:
+            from .report.ci import to_yaml
+
+            data = result.to_dict()
+            text = to_yaml(data) if output == "yaml" else json.dumps(data, indent=2, default=str)
     else:
-        click.echo(format_diff(result, wide=output == "wide"))
+        text = format_diff(result, wide=output == "wide")
+    if text is not None:
+        _write_or_echo(text, output_file)
     if result.status != "complete":
         click.echo(f"netverify: the diff is incomplete ({result.status})", err=True)
     sys.exit(_diff_exit_code(result, fail_on_new_allow))
+
+
+def _write_or_echo(text: str, output_file: str | None) -> None:
+    """``text`` to ``output_file``, or to stdout without one."""
+    if output_file is None:
+        click.echo(text.rstrip("\n"))
+        return
+    try:
+        with open(output_file, "w", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")
+    except OSError as e:
+        raise UsageError(f"cannot write {output_file}: {e.strerror or e}") from None
+
+
+@cli.command("report")
+@_cluster_options
+@click.option(
+    "--invariants",
+    "invariants_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Also check the invariants declared in FILE.",
+)
+@click.option(
+    "--baseline",
+    "baseline_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="A previous 'check -o json' report: its counterexamples are marked known.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    default="netverify-report.html",
+    show_default=True,
+    help="The HTML file to write (- for stdout).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Solver seconds per property or invariant.",
+)
+@click.option(
+    "--max-counterexamples",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    metavar="K",
+    help="Counterexamples to find per property.",
+)
+@click.option(
+    "--no-matrix", is_flag=True, help="Leave out the reachability section (large clusters)."
+)
+def report_command(
+    cluster: Cluster,
+    verbose: int,
+    namespace: str | None,
+    invariants_file: str | None,
+    baseline_file: str | None,
+    output_file: str,
+    timeout: float,
+    max_counterexamples: int,
+    no_matrix: bool,
+) -> None:
+    """One self-contained HTML page for a CI artifact: verdicts, counterexamples with their
+    traces, what was inferred, reachability by namespace and workload, policy coverage.
+
+    \b
+    netverify report -f manifests/ -o netverify-report.html
+    netverify report -f manifests/ --invariants invariants.yaml --baseline baseline.json -o report.html
+    Exit codes as 'check': 0 everything holds, 1 something violated, 3 undecided, 2 bad input.
+    The page is written whatever the verdicts.
+    """
+    from .properties import check as run_checks
+    from .properties import load_invariants
+    from .properties.suppress import load_baseline
+    from .report.page import report_page
+
+    invariants = load_invariants(invariants_file) if invariants_file else ()
+    baseline = load_baseline(baseline_file) if baseline_file else None
+    with _check_progress(len(PROPERTY_NAMES) + len(invariants)) as progress:
+        report = run_checks(
+            cluster,
+            None,
+            invariants,
+            timeout=timeout,
+            max_counterexamples=max_counterexamples,
+            progress=progress,
+            baseline=baseline,
+        )
+    reachability = None
+    if not no_matrix:
+        from .matrix import matrix as compute_matrix
+
+        reachability = compute_matrix(cluster)
+    html = report_page(cluster, report, reachability, inputs=_cluster_inputs())
+    _write_or_echo(html, None if output_file == "-" else output_file)
+    if output_file != "-":
+        from .report.describe import summary_line
+
+        click.echo(f"{summary_line(report)}; wrote {output_file}")
+    sys.exit(_check_exit_code(report, False))
 
 
 def _diff_exit_code(result, fail_on_new_allow: bool) -> int:

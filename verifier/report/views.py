@@ -12,7 +12,7 @@ colour category a matrix cell falls in), so every renderer shows the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,15 +30,21 @@ __all__ = [
     "SOME_PORTS",
     "MatrixSummary",
     "Section",
+    "Share",
+    "aggregate",
+    "behaviour_groups",
     "category_grid",
     "cell_category",
     "filter_label",
     "matrix_summary",
     "namespace_groups",
+    "namespace_of",
     "namespace_shares",
     "pod_order",
+    "relative_source",
     "short_ports",
     "trace_sections",
+    "workload_of",
 ]
 
 
@@ -175,17 +181,14 @@ class MatrixSummary:
 
 def matrix_summary(matrix: Matrix) -> MatrixSummary:
     """How many ordered pairs of distinct pods may talk, on every port or on some."""
-    counts = [0] * len(CATEGORY_LABELS)
-    for row in category_grid(matrix):
-        for c in row:
-            counts[c] += 1
+    total = aggregate(matrix, lambda _ref: "").get(("", ""), Share())
     n = len(matrix.pods)
     return MatrixSummary(
         pods=n,
-        namespaces=len(namespace_groups(pod_order(matrix.pods))),
+        namespaces=len({namespace_of(ref) for ref in matrix.pods}),
         pairs=n * (n - 1),
-        all_ports=counts[ALL_PORTS],
-        some_ports=counts[SOME_PORTS],
+        all_ports=total.all_ports,
+        some_ports=total.some_ports,
     )
 
 
@@ -194,14 +197,139 @@ def namespace_shares(matrix: Matrix) -> tuple[list[str], list[list[tuple[int, in
 
     A namespace with one pod has no pair with itself: its diagonal cell is ``(0, 0)``.
     """
-    order = pod_order(matrix.pods)
-    groups = namespace_groups(order)
-    grid = category_grid(matrix, order)
-    cells: list[list[tuple[int, int]]] = []
-    for _, r0, r1 in groups:
-        row = []
-        for _, c0, c1 in groups:
-            kinds = [grid[i][j] for i in range(r0, r1) for j in range(c0, c1) if i != j]
-            row.append((sum(k in (SOME_PORTS, ALL_PORTS) for k in kinds), len(kinds)))
-        cells.append(row)
-    return [g[0] for g in groups], cells
+    namespaces = sorted({namespace_of(ref) for ref in matrix.pods})
+    shares = aggregate(matrix, namespace_of)
+    cells = [
+        [
+            (shares.get((r, c), Share()).allowed, shares.get((r, c), Share()).pairs)
+            for c in namespaces
+        ]
+        for r in namespaces
+    ]
+    return namespaces, cells
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+@dataclass(frozen=True)
+class Share:
+    """An aggregated matrix cell: how many ordered pairs of distinct pods it covers and
+    how many of them are allowed on every port or on some ports only."""
+
+    pairs: int = 0
+    all_ports: int = 0
+    some_ports: int = 0
+
+    @property
+    def allowed(self) -> int:
+        return self.all_ports + self.some_ports
+
+    @property
+    def category(self) -> int:
+        """ALL_PORTS when every pair is allowed on every port, DENIED when none is
+        allowed (or there is no pair), else SOME_PORTS."""
+        if not self.allowed:
+            return DENIED
+        return ALL_PORTS if self.all_ports == self.pairs else SOME_PORTS
+
+    def __add__(self, other: Share) -> Share:
+        return Share(
+            self.pairs + other.pairs,
+            self.all_ports + other.all_ports,
+            self.some_ports + other.some_ports,
+        )
+
+
+def behaviour_groups(matrix: Matrix) -> list[list[str]]:
+    """The pods in groups whose every cell is the same: one pod answers for its group.
+
+    Pods of one class (and, for a class whose cells depend on the node, of one node)
+    have the same row and the same column, so an aggregated view costs one lookup per
+    pair of groups, not per pair of pods (10,000 pods are a few hundred groups).
+    """
+    cells = matrix._cells
+    by_node = {k[0] for k in cells if len(k) == 3} | {k[1] for k in cells if len(k) == 3}
+    groups: dict[tuple, list[str]] = {}
+    for ref in matrix.pods:
+        c = matrix._class_of[ref]
+        key = (c, matrix._node_of.get(ref) if c in by_node else None)
+        groups.setdefault(key, []).append(ref)
+    return list(groups.values())
+
+
+def workload_of(matrix: Matrix, ref: str) -> str:
+    """The workload a pod belongs to (``ns/Kind/name``), or the pod itself."""
+    return matrix._workload_of.get(ref, ref)
+
+
+def aggregate(
+    matrix: Matrix,
+    row: Callable[[str], str],
+    column: Callable[[str], str] | None = None,
+) -> dict[tuple[str, str], Share]:
+    """``{(row label, column label): Share}`` over every ordered pair of distinct pods,
+    sources labelled by ``row`` and destinations by ``column`` (default ``row``).
+
+    Computed per behaviour group (:func:`behaviour_groups`), so it stays fast at
+    10,000 pods. Pairs with no allowed port still count in ``pairs``.
+    """
+    column = column or row
+    parts: list[tuple[int, str, str, list[str]]] = []
+    for g, refs in enumerate(behaviour_groups(matrix)):
+        split: dict[tuple[str, str], list[str]] = {}
+        for ref in refs:
+            split.setdefault((row(ref), column(ref)), []).append(ref)
+        parts += [(g, r, c, members) for (r, c), members in split.items()]
+    out: dict[tuple[str, str], Share] = {}
+    full: dict[int, PortSet] = {}
+    for gs, rs, _, src in parts:
+        own = full.setdefault(gs, matrix.allowed(src[0], src[0]))
+        for _, _, cd, dst in parts:
+            if src is dst:
+                pairs = len(src) * (len(src) - 1)
+                if not pairs:
+                    continue
+                cell = matrix.allowed(src[0], src[1])
+            else:
+                pairs = len(src) * len(dst)
+                cell = matrix.allowed(src[0], dst[0])
+            if not cell:
+                share = Share(pairs)
+            elif cell == own:
+                share = Share(pairs, all_ports=pairs)
+            else:
+                share = Share(pairs, some_ports=pairs)
+            key = (rs, cd)
+            out[key] = out[key] + share if key in out else share
+    return out
+
+
+def namespace_of(ref: str) -> str:
+    """``ns`` of ``ns/name`` (or of ``ns/Kind/name``)."""
+    return ref.split("/", 1)[0]
+
+
+def relative_source(source: object, root: str | None) -> str:
+    """``file:line`` with the file relative to ``root`` (the input directory) when it lies below it.
+
+    >>> from verifier.model import Source
+    >>> relative_source(Source("fixtures/demo/base/web.yaml", 12), "fixtures/demo")
+    'base/web.yaml:12'
+    >>> relative_source(Source("other/web.yaml", 3), "fixtures/demo"), relative_source(None, None)
+    ('other/web.yaml:3', '')
+    """
+    import os
+
+    if source is None:
+        return ""
+    file, line = getattr(source, "file", str(source)), getattr(source, "line", None)
+    if root and file and not file.startswith("<"):
+        base = root if os.path.isdir(root) else os.path.dirname(root)
+        try:
+            rel = os.path.relpath(file, base or ".")
+        except ValueError:  # another drive
+            rel = file
+        if not rel.startswith(".."):
+            file = rel
+    return file if line is None else f"{file}:{line}"
