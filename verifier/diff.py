@@ -126,6 +126,18 @@ class Diff:
     def _repr_html_(self) -> str:
         return self.frame().drop(columns=["before", "after"]).to_html()
 
+    def __repr__(self) -> str:
+        return (
+            f"<Diff {len(self.newly_allowed)} newly allowed, {len(self.newly_denied)} newly denied, "
+            f"{self.status}>"
+        )
+
+    def __str__(self) -> str:
+        """The text ``netverify diff`` prints."""
+        from .report.text import format_diff
+
+        return format_diff(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "newly_allowed": [c.to_dict() for c in self.newly_allowed],

@@ -64,6 +64,22 @@ class Matrix:
     def reachable(self, source: str, destination: str) -> bool:
         return bool(self.allowed(source, destination))
 
+    def __repr__(self) -> str:
+        return (
+            f"<Matrix {len(self.pods)} pods, {self.class_count} classes, IPv{self.family}, "
+            f"{'all ports' if self.port is None and self.protocol is None else f'{self.port}/{self.protocol}'}>"
+        )
+
+    def __str__(self) -> str:
+        from .report.views import filter_label, matrix_summary
+
+        s = matrix_summary(self)
+        return (
+            f"Reachability matrix: {s.pods} pods in {s.namespaces} namespaces, IPv{self.family}, "
+            f"{filter_label(self)}: {s.allowed} of {s.pairs} ordered pod pairs allowed "
+            f"({s.all_ports} on every port, {s.some_ports} on some ports)"
+        )
+
     def _repr_html_(self) -> str:
         from .report.html import matrix_html
 

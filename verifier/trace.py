@@ -237,6 +237,17 @@ class Trace:
     def __str__(self) -> str:
         return f"{self.verdict}: {self.source} -> {host_port(self.destination, self.port)}/{self.protocol}"
 
+    def __repr__(self) -> str:
+        # Short in a REPL (the dataclass repr would print every hop); text() is the whole trace.
+        hops = len(self.hops) + sum(len(b.hops) for b in self.branches)
+        return f"<Trace {self}, {hops} hops>"
+
+    def text(self, *, wide: bool = False) -> str:
+        """The trace as ``netverify reach`` prints it: the verdict line, then numbered hops."""
+        from .report.text import format_trace
+
+        return format_trace(self, wide=wide)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "verdict": self.verdict.value,

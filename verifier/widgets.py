@@ -10,9 +10,11 @@ rather than an ``Output`` widget, because ``with out:`` needs a running kernel
 >>> pods = tuple(Pod(namespace="x", name=n, node_name="n1", ips=(ip_address(f"10.244.0.{i}"),)) for i, n in enumerate("ab", 2))
 >>> ex = Explorer(Cluster(pods=pods))
 >>> ex.source_pod.value, ex.destination_pod.value
-('x/a', 'x/a')
->>> ex.destination_pod.value = "x/b"; ex.port.value = "80"; ex.trace_button.click()
+('x/a', 'x/b')
+>>> ex.port.value = "80"; ex.trace_button.click()
 >>> "ALLOWED" in ex.verdict.value
+True
+>>> ex.destination_text.value = "10.244.0.2"; ex.destination_pod.disabled
 True
 """
 
@@ -41,6 +43,7 @@ __all__ = [
     "render_error",
     "render_trace",
     "run_query",
+    "default_destination",
 ]
 
 
@@ -71,6 +74,22 @@ def pod_options(cluster: Cluster, namespace: str | None) -> list[tuple[str, str]
     """
     pods = cluster.pods_by_namespace.get(namespace or "", ())
     return [(p.name, p.ref) for p in sorted(pods, key=lambda p: p.name) if not p.terminal]
+
+
+def default_destination(cluster: Cluster, source: str | None) -> tuple[str | None, str | None]:
+    """``(namespace, pod)`` to preselect as the destination: another pod than the source,
+    in its namespace if it has one, else the first pod of another namespace.
+
+    >>> from verifier.model import Pod
+    >>> c = Cluster(pods=(Pod(namespace="x", name="a"), Pod(namespace="y", name="b")))
+    >>> default_destination(c, "x/a")
+    ('y', 'y/b')
+    """
+    for ns in sorted(namespace_options(cluster), key=lambda n: n != (source or "/").split("/")[0]):
+        for _, ref in pod_options(cluster, ns):
+            if ref != source:
+                return ns, ref
+    return (source.split("/")[0], source) if source else (None, None)
 
 
 def parse_port(text: str) -> int | str | None:
@@ -146,11 +165,14 @@ class Explorer(widgets.VBox):
             options=namespaces, value=first, description="from ns"
         )
         self.source_pod = widgets.Dropdown(options=pod_options(cluster, first), description="pod")
+        source = self.source_pod.value
+        # Never the source itself: tracing a pod to itself is rarely the question.
+        to_ns, to_pod = default_destination(cluster, source)
         self.destination_namespace = widgets.Dropdown(
-            options=namespaces, value=first, description="to ns"
+            options=namespaces, value=to_ns, description="to ns"
         )
         self.destination_pod = widgets.Dropdown(
-            options=pod_options(cluster, first), description="pod"
+            options=pod_options(cluster, to_ns), value=to_pod, description="pod"
         )
         self.destination_text = widgets.Text(
             value="",
@@ -182,6 +204,8 @@ class Explorer(widgets.VBox):
         # Dependent dropdowns: a namespace change refills its pod list.
         self.source_namespace.observe(self._refill(self.source_pod), names="value")
         self.destination_namespace.observe(self._refill(self.destination_pod), names="value")
+        # A typed name or IP replaces the pod picker, visibly: the dropdowns grey out.
+        self.destination_text.observe(self._on_destination_text, names="value")
         self.trace_button.on_click(self._on_trace)
         self.matrix_button.on_click(self._on_matrix)
 
@@ -211,6 +235,11 @@ class Explorer(widgets.VBox):
 
         return observer
 
+    def _on_destination_text(self, change) -> None:
+        typed = bool(change["new"].strip())
+        self.destination_namespace.disabled = typed
+        self.destination_pod.disabled = typed
+
     def query(self) -> Query:
         """What the controls currently ask."""
         return make_query(
@@ -222,6 +251,7 @@ class Explorer(widgets.VBox):
         )
 
     def _on_trace(self, _button=None) -> None:
+        self.verdict.value, self.trace_view.value = "<em>tracing...</em>", ""
         try:
             verdict, details = render_trace(run_query(self.cluster, self.query()))
         except (
@@ -233,5 +263,6 @@ class Explorer(widgets.VBox):
 
     def _on_matrix(self, _button=None) -> None:
         chosen = list(self.matrix_namespaces.value)
+        self.matrix_status.value = "<em>computing the matrix...</em>"
         self.matrix_image.value = matrix_png(self.cluster, chosen)
         self.matrix_status.value = escape(f"namespaces: {', '.join(chosen) or 'all'}")

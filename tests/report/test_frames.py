@@ -7,9 +7,9 @@ import ipaddress
 import pytest
 
 from tests.builders import pod
-from tests.report.clusters import POLICY_FILE, shop
+from tests.report.clusters import shop
 from verifier.engine import trace
-from verifier.model import Cluster, Labels, Source
+from verifier.model import Cluster
 from verifier.properties.result import Counterexample, PropertyResult, Status
 from verifier.report.frames import (
     POD_COLUMNS,
@@ -72,10 +72,11 @@ def test_pods_frame(cluster):
     assert df["name"].tolist() == ["web-0", "web-1", "db-0", "tool"]  # input order
     row = df.iloc[0]
     assert row["ips"] == [ipaddress.ip_address("10.244.1.10")]  # IP objects, not strings
-    assert isinstance(row["labels"], Labels) and row["labels"]["app"] == "web"
+    # Labels are k=v text: never a clipped dict repr.
+    assert row["labels"] == "app=web"
     assert row["hostNetwork"] is False and row["ready"] is True and row["allocated"] is False
-    # Filtering with lambdas over the rich cells, as in pybatfish's Pandas Examples.
-    web = df[df["labels"].map(lambda labels: labels.get("app") == "web")]
+    # Filtering with lambdas over the cells, as in pybatfish's Pandas Examples.
+    web = df[df["labels"].map(lambda labels: "app=web" in labels.split(", "))]
     assert web["name"].tolist() == ["web-0", "web-1"]
 
 
@@ -91,7 +92,7 @@ def test_services_frame(cluster):
     assert (row["namespace"], row["name"], row["type"]) == ("shop", "web", "ClusterIP")
     assert row["clusterIPs"] == [ipaddress.ip_address("10.96.0.20")]
     assert [str(p) for p in row["ports"]] == ["http:80/TCP"]
-    assert row["selector"] == {"app": "web"} and row["externalName"] is None
+    assert row["selector"] == "app=web" and row["externalName"] is None
 
 
 def test_policies_frame_lists_selected_pods(cluster):
@@ -101,7 +102,8 @@ def test_policies_frame_lists_selected_pods(cluster):
     assert str(df.loc["allow-db", "podSelector"]) == "app=db"
     assert df.loc["allow-db", "policyTypes"] == ["Ingress"]
     assert (df.loc["allow-db", "ingress"], df.loc["allow-db", "egress"]) == (1, 0)
-    assert df.loc["allow-db", "source"] == Source(POLICY_FILE, 8)
+    # file:line relative to the input's root directory.
+    assert df.loc["allow-db", "source"] == "policies/shop.yaml:8"
 
 
 def test_trace_frame_one_row_per_hop(cluster):
@@ -141,6 +143,8 @@ def test_results_frame():
     violated = PropertyResult(
         "unique-pod-ips", "unique-pod-ips", Status.VIOLATED, "no two pods share an IP", (cx, cx)
     )
+    slow = PropertyResult("isolation", "isolation", Status.HOLDS, "isolated", seconds=1.23456)
+    assert results_frame([slow]).loc[0, "seconds"] == 1.23  # rounded
     df = results_frame([holds, violated])
     _check_shape(df, RESULT_COLUMNS)
     assert df["status"].tolist() == [Status.HOLDS, Status.VIOLATED]

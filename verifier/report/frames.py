@@ -2,15 +2,16 @@
 
 Every column has dtype ``object`` (so a missing value is always ``None``, never
 ``NaN``), the columns come in a fixed order even when there are no rows, and
-cells hold the model's own objects (``Labels``, ``Source``, IP addresses,
-``Decider``, ``PropertyResult``...), which print compactly and can be filtered
-with ordinary pandas:
+cells hold the model's own objects (IP addresses, ``Decider``,
+``PropertyResult``...), which print compactly and can be filtered with ordinary
+pandas. Labels are ``k=v`` text and ``source`` is ``file:line`` relative to the
+input's root directory, so neither is clipped; seconds are rounded:
 
 >>> from verifier.model import Cluster, Pod, Labels, ip_address
->>> df = pods_frame(Cluster(pods=(Pod(namespace="x", name="a", labels=Labels({"app": "web"}), ips=(ip_address("10.0.0.5"),)),)))
->>> list(df.columns[:4]), df.loc[0, "labels"]["app"]
-(['namespace', 'name', 'node', 'ips'], 'web')
->>> df[df["labels"].map(lambda l: l.get("app") == "web")]["name"].tolist()
+>>> df = pods_frame(Cluster(pods=(Pod(namespace="x", name="a", labels=Labels({"app": "web", "tier": "fe"}), ips=(ip_address("10.0.0.5"),)),)))
+>>> list(df.columns[:4]), df.loc[0, "labels"]
+(['namespace', 'name', 'node', 'ips'], 'app=web, tier=fe')
+>>> df[df["labels"].str.contains("app=web")]["name"].tolist()
 ['a']
 """
 
@@ -24,7 +25,7 @@ import pandas as pd
 from ..model import Cluster
 from ..semantics.policy import selects
 from ..trace import Trace
-from .views import trace_sections
+from .views import relative_source, trace_sections
 
 if TYPE_CHECKING:  # annotations only
     from ..properties.result import PropertyResult
@@ -40,6 +41,8 @@ __all__ = [
     "results_frame",
     "services_frame",
     "trace_frame",
+    "input_root",
+    "label_text",
 ]
 
 POD_COLUMNS = (
@@ -82,6 +85,38 @@ RESULT_COLUMNS = (
 )
 
 
+def label_text(labels) -> str:
+    """``k=v, k2=v2`` (sorted); empty for no labels.
+
+    >>> label_text({"b": "2", "a": "1"})
+    'a=1, b=2'
+    """
+    return ", ".join(f"{k}={v}" for k, v in sorted((labels or {}).items()))
+
+
+def input_root(cluster: Cluster) -> str | None:
+    """The deepest directory holding every file the cluster was read from (None for none)."""
+    import os
+
+    files = {
+        o.source.file
+        for o in (*cluster.pods, *cluster.services, *cluster.policies)
+        if getattr(o, "source", None) is not None
+        and o.source.file
+        and not o.source.file.startswith("<")
+    }
+    if not files:
+        return None
+    try:
+        return os.path.commonpath([os.path.dirname(os.path.abspath(f)) for f in files])
+    except ValueError:  # files on different drives
+        return None
+
+
+def _where(source, root: str | None) -> str | None:
+    return relative_source(source, root) if source is not None else None
+
+
 def _frame(rows: Iterable[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
     """One place that fixes dtype and column order, so an empty frame still has its columns."""
     return pd.DataFrame(list(rows), columns=list(columns), dtype=object)
@@ -93,10 +128,11 @@ def pods_frame(cluster: Cluster) -> pd.DataFrame:
     ``ips`` is a list of ``ipaddress`` objects, primary first; ``allocated`` is True
     when the input had no IP and netverify chose one from the node's range.
     """
+    root = input_root(cluster)
     return _frame(
         (
-            (p.namespace, p.name, p.node_name, list(p.ips), p.labels, p.phase, p.ready,
-             p.host_network, p.ip_allocated, p.source)
+            (p.namespace, p.name, p.node_name, list(p.ips), label_text(p.labels), p.phase, p.ready,
+             p.host_network, p.ip_allocated, _where(p.source, root))
             for p in cluster.pods
         ),
         POD_COLUMNS,
@@ -109,10 +145,12 @@ def services_frame(cluster: Cluster) -> pd.DataFrame:
     ``clusterIPs`` is empty for headless and ExternalName Services; ``ports`` lists
     :class:`~verifier.model.ServicePort` objects (printed ``name:80/TCP``).
     """
+    root = input_root(cluster)
     return _frame(
         (
             (s.namespace, s.name, "Headless" if s.headless else s.type, list(s.cluster_ips), list(s.ports),
-             s.selector, s.ip_family_policy, s.external_name, s.source)
+             None if s.selector is None else label_text(s.selector), s.ip_family_policy,
+             s.external_name, _where(s.source, root))
             for s in cluster.services
         ),
         SERVICE_COLUMNS,
@@ -125,6 +163,7 @@ def policies_frame(cluster: Cluster) -> pd.DataFrame:
     ``selects`` lists ``ns/name`` references; hostNetwork pods are never selected
     (NetworkPolicy does not apply to them), so a policy meant for them shows an empty list.
     """
+    root = input_root(cluster)
     rows = []
     for pol in cluster.policies:
         chosen = [
@@ -134,7 +173,7 @@ def policies_frame(cluster: Cluster) -> pd.DataFrame:
         ]
         rows.append(
             (pol.namespace, pol.name, pol.pod_selector, list(pol.policy_types), len(pol.ingress),
-             len(pol.egress), chosen, pol.source)
+             len(pol.egress), chosen, _where(pol.source, root))
         )  # fmt: skip
     return _frame(rows, POLICY_COLUMNS)
 
@@ -184,7 +223,7 @@ def results_frame(results: Iterable[PropertyResult]) -> pd.DataFrame:
                 r.statement,
                 len(r.counterexamples),
                 first,
-                r.seconds,
+                round(r.seconds, 2),
                 r.reason,
                 r,
             )
