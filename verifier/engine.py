@@ -35,6 +35,7 @@ from .semantics import journey
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
 from .semantics.algebra import CONCRETE, Packet
+from .semantics.dns.profiles import DNS_SERVICES, implicit_source, with_cluster_dns
 from .semantics.endpoint import NodeEndpoint, PodEndpoint
 from .semantics.pipeline import Client
 from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
@@ -320,15 +321,22 @@ def _dns_flow(
         if p.entry is not None
     )
     if not has_dns_pods:
-        note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
-        notes.append(note)
-        hops.append(Hop("dns-query", "assumed", note))
-        return None
+        unowned = server_ok and not any(server in s.cluster_ips for s in cluster.services)
+        if not unowned or cluster.config.dns_profile not in DNS_SERVICES:
+            note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
+            notes.append(note)
+            hops.append(Hop("dns-query", "assumed", note))
+            return None
+        # The DNS the profile says the cluster runs, made up for this lookup only.
+        cluster = with_cluster_dns(cluster, server)
+        client = Client.of_pod(cluster, client.pod)
     seen["nameserver"] = server
     sub: list[Hop] = []
     branches = _connect(cluster, client, server, 53, "UDP", sub)
     if isinstance(branches, Verdict) or not any(b.reachable for b in branches):
-        detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed"
+        detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed" + _dns_needs(
+            cluster, server, () if isinstance(branches, Verdict) else branches
+        )
         reasons = (
             [] if isinstance(branches, Verdict) else [b for b in branches if not b.reachable][:1]
         )
@@ -344,6 +352,28 @@ def _dns_flow(
         Hop("dns-query", "allowed", f"DNS query to {server}:53/UDP reaches {ok.pod or ok.ip}")
     )
     return None
+
+
+def _dns_needs(cluster: Cluster, server: IP, branches: tuple[Branch, ...]) -> str:
+    """Which DNS the lookup went to (the input's, or the profile's made-up one) and what a
+    policy must allow for it: the DNS pods on the port they listen on."""
+    owner = next((s for s in cluster.services if server in s.cluster_ips), None)
+    if owner is None:
+        return ""
+    implicit = owner.source == implicit_source(cluster.config.dns_profile)
+    which = (
+        f"{owner.ref} of the {cluster.config.dns_profile} profile (assumed: the input has no "
+        "cluster DNS; ClusterNetwork.dnsProfile chooses another)"
+        if implicit
+        else f"{owner.ref}"
+    )
+    ports = sorted({b.port for b in branches if b.port is not None})
+    selector = ", ".join(f"{k}={v}" for k, v in (owner.selector or {}).items())
+    port_text = "/".join(map(str, ports)) or "53"
+    return (
+        f"; the cluster DNS is {which}: egress must allow its pods ({owner.namespace}, "
+        f"{selector or 'its endpoints'}) on {port_text}/UDP and {port_text}/TCP"
+    )
 
 
 # --------------------------------------------------------------------------- Service + path

@@ -794,6 +794,9 @@ class ClusterNetwork:
     node_nameservers: tuple[str, ...] = ()
     #: CoreDNS "pods" mode: insecure, verified or disabled.
     dns_pods: str = "insecure"
+    #: The cluster DNS a lookup goes to when the input has none: coredns, openshift or
+    #: assumed (see verifier.semantics.dns.profiles).
+    dns_profile: str = "coredns"
     #: Do ipBlocks match pod IPs? "calico" (by IP, reference) or "cilium" (never).
     ipblock_matches_pods: bool = True
     #: Felix DefaultEndpointToHostAction: Accept (reference) or Drop.

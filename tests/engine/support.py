@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 
-from tests.builders import cluster, namespace, node, pod, service
+from tests.builders import cluster, namespace, node, peer, pod, rule, service
 from verifier.engine import trace
 from verifier.model import Cluster, Namespace, Pod
 from verifier.trace import Hop, Trace, Verdict
@@ -102,6 +102,16 @@ def cluster_dns() -> list:
             ports=[("dns", 53, "dns", "UDP"), ("dns-tcp", 53, "dns-tcp", "TCP")],
         ),
     ]
+
+
+def dns_egress():
+    """The usual recipe: egress to the cluster DNS pods (kube-system, k8s-app=kube-dns) on 53."""
+    return rule(
+        peer(
+            namespaces={"kubernetes.io/metadata.name": "kube-system"}, pods={"k8s-app": "kube-dns"}
+        ),
+        ports=["53/UDP", "53/TCP"],
+    )
 
 
 # --------------------------------------------------------------------------- reading traces

@@ -33,6 +33,7 @@ from tests.engine.support import (
     COREDNS_IP,
     NODE_IPS,
     cluster_dns,
+    dns_egress,
     expect_flow,
     hop,
     hops,
@@ -1061,7 +1062,9 @@ def test_item_69_ipip_cross_subnet():
 def test_item_70_ipv4_ip_block_does_not_cover_ipv6():
     """Item 70: dual-stack x/a egress-isolated, allowing ipBlock 203.0.113.0/24; the outside host has
     203.0.113.5 and 2001:db8::5; a client that resolves AAAA first is denied over IPv6, allowed over IPv4."""
-    pol = only_a("to-ext", types=["Egress"], egress=[rule(peer(cidr="203.0.113.0/24"))])
+    pol = only_a(
+        "to-ext", types=["Egress"], egress=[rule(peer(cidr="203.0.113.0/24")), dns_egress()]
+    )
     c = world(
         pol,
         pod("x/a", ip=["fd00:10:244:1::11", pod_ip("x/a")], node="n1"),  # IPv6 primary: AAAA first

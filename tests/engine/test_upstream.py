@@ -8,7 +8,7 @@ from ipaddress import ip_address, ip_network
 import pytest
 
 from tests.builders import netpol, peer, rule
-from tests.engine.support import world
+from tests.engine.support import dns_egress, world
 from verifier.engine import trace
 from verifier.trace import Verdict
 
@@ -16,8 +16,8 @@ PUBLIC = ip_network("203.0.113.0/24")
 
 
 def egress_to(*peers, ports=("443",)):
-    """x/a may open 443/TCP to ``peers`` only."""
-    return netpol("x/a-out", select={"app": "a"}, egress=[rule(*peers, ports=ports)])
+    """x/a may open 443/TCP to ``peers`` only (and look names up)."""
+    return netpol("x/a-out", select={"app": "a"}, egress=[rule(*peers, ports=ports), dns_egress()])
 
 
 def examples(t):

@@ -26,6 +26,8 @@ field is optional and defaults to a kubeadm + Calico cluster::
       nodeSearch: []                        # the nodes' resolv.conf search list
       nodeNameservers: []                   # the nodes' resolv.conf nameservers
       dnsPods: insecure                     # CoreDNS pods mode: insecure | verified | disabled
+      dnsProfile: coredns                   # the cluster DNS added when the input has none:
+                                            # coredns | openshift | assumed
       ipBlockMatchesPods: true              # false: ipBlocks never match pod IPs (Cilium)
       endpointToHostAction: Accept          # Felix DefaultEndpointToHostAction: Accept | Drop
       nodePortRange: 30000-32767
@@ -44,6 +46,7 @@ The full description is in ``docs/cluster-network.md``.
 from __future__ import annotations
 
 from ..model import IP, ClusterNetwork, MasqueradeConfig, ip_network
+from ..semantics.dns.profiles import DNS_PROFILES
 from .objects import Header, read_cidrs
 from .reader import Reader, one_of
 from .syntax import dns_subdomain_error, ip_error, parse_ip
@@ -71,6 +74,7 @@ _SPEC_FIELDS = (
     "nodeSearch",
     "nodeNameservers",
     "dnsPods",
+    "dnsProfile",
     "ipBlockMatchesPods",
     "endpointToHostAction",
     "nodePortRange",
@@ -118,6 +122,7 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
             "dnsPods", default="insecure", choices=("insecure", "verified", "disabled")
         )
         or "insecure",
+        dns_profile=spec.str("dnsProfile", default="coredns", choices=DNS_PROFILES) or "coredns",
         ipblock_matches_pods=spec.bool("ipBlockMatchesPods", True),
         endpoint_to_host=spec.str(
             "endpointToHostAction", default="Accept", choices=("Accept", "Drop")
