@@ -184,9 +184,7 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             continue  # every rule on every path is blind to the family: both verdicts are one formula
         by_route6 = {}
         for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
-            by_route6.setdefault(
-                _route(path), (path, alg.and_(cond, enc6.allowed(client, path, p6)))
-            )
+            by_route6.setdefault(_route(path), (path, _reaches(enc6, client, dst, path, cond, p6)))
         # One case per pair: the routes on which the families differ, the direct one first.
         routes = []
         for path4, cond in flows.paths_to(enc4, client, dst, rep, p4):
@@ -194,7 +192,7 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             if twin is None:
                 continue
             path6, a6 = twin
-            a4 = alg.and_(cond, enc4.allowed(client, path4, p4))
+            a4 = _reaches(enc4, client, dst, path4, cond, p4)
             differ = _xor(alg, a4, a6)
             if differ is not False:
                 routes.append((path4, path6, a4, differ))
@@ -209,6 +207,32 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         if formula is not False:
             cases.append(Case(("pods", src, dst, same, p4, p6, tuple(routes)), formula))
     return cases
+
+
+def _reaches(enc: Encoder, client: Client, dst: flows.Party, path: journey.Path, cond, packet):
+    """``path`` carries ``packet`` to ``dst``. Sent to a hostNetwork pod's node address, a packet
+    also reaches it when a frontend at that address (a NodePort of one family only) translates
+    it to the pod: the address the client uses is what both families are compared on."""
+    alg = enc.alg
+    direct = alg.and_(cond, enc.allowed(client, path, packet))
+    if path.entry is not None or dst.kind != flows.POD or not dst.host_network:
+        return direct
+    node = dst.pods[0].node_name
+    through = []
+    for p in journey.translated_paths_to(enc.cluster, client, enc.family, ("node", node)):
+        e = p.entry
+        if e.node != node or e.kind == journey.HOST_PORT:
+            continue
+        # The backend's packet is concrete; the client's port and protocol pick the entry.
+        inner = packet.with_(dst_ip=alg.ip(p.dst_ip), dst_port=alg.port(p.dst_port))
+        through.append(
+            alg.and_(
+                alg.eq(packet.dst_port, alg.port(e.port)),
+                alg.eq(packet.protocol, alg.protocol(e.protocol)),
+                enc.allowed(client, p, inner),
+            )
+        )
+    return alg.or_(direct, *through)
 
 
 def _entries_differ(enc4: Encoder, enc6: Encoder, client: Client, dst: flows.Party) -> bool:
@@ -307,6 +331,36 @@ def _external_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
 # --------------------------------------------------------------------------- explanations
 
 
+def _delivers(cluster: Cluster, w: flows.Witness, expected: bool, what: str):
+    """The engine's trace of ``w`` (sent to a hostNetwork pod's node address), checked: some
+    branch delivers to that node's host network iff ``expected``."""
+    from ..engine import trace
+
+    t = trace(
+        instantiate(cluster, w.allocation),
+        w.source.ref,
+        w.packet.dst_ip,
+        w.packet.dst_port,
+        w.packet.protocol,
+        family=w.packet.family,
+    )
+    node = cluster.node_by_name.get(getattr(w.destination, "node_name", None) or "")
+    own = set(node.ips) if node is not None else set()
+    delivered = any(
+        b.reachable
+        and b.ip in own
+        and any(h.detail.startswith("delivered to the host network") for h in b.hops)
+        for b in t.branches
+    )
+    if delivered != expected:
+        raise SoundnessError(
+            f"{what}: Z3 says {w.source.ref} -> {w.packet.dst_ip}:{w.packet.dst_port}/"
+            f"{w.packet.protocol} {'reaches' if expected else 'does not reach'} the host network "
+            f"of node {node.name if node else '?'}, the engine says {t.verdict}"
+        )
+    return t
+
+
 def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
     kind = key[0]
     if kind == "pod":
@@ -365,8 +419,14 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         w4 = flows.Witness(source, dest, path4, s4, alloc)
         w6 = flows.Witness(source, dest, path6, s6, alloc)
         works4 = is_true(model, a4)
-        t4 = flows.replay(cluster, w4, expect_allowed=works4, what="dual-stack (IPv4)")[1]
-        t6 = flows.replay(cluster, w6, expect_allowed=not works4, what="dual-stack (IPv6)")[1]
+        if path4.entry is None and dest.host_network:
+            # Compared on the node address the client uses (see _reaches): the engine must
+            # deliver to the node's host network in one family, and not in the other.
+            t4 = _delivers(cluster, w4, works4, "dual-stack (IPv4)")
+            t6 = _delivers(cluster, w6, not works4, "dual-stack (IPv6)")
+        else:
+            t4 = flows.replay(cluster, w4, expect_allowed=works4, what="dual-stack (IPv4)")[1]
+            t6 = flows.replay(cluster, w6, expect_allowed=not works4, what="dual-stack (IPv6)")[1]
         target = dest.ref if path4.entry is None else f"{dest.ref} {path4.describe()}"
         ok4 = works4
     else:
