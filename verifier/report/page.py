@@ -76,7 +76,7 @@ th { background: #f6f8fa; }
 .suppressed-badge { background: #6e7781; }
 .allowed, .o-allowed { color: #1a7f37; font-weight: bold; }
 .denied, .o-denied { color: #cf222e; font-weight: bold; }
-.other, .o-other { color: #9a6700; font-weight: bold; }
+.other { color: #9a6700; font-weight: bold; } .o-plain { font-weight: bold; }
 .trace { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 0.88em;
          background: #f6f8fa; border-left: 3px solid #d0d7de; padding: 4px 8px; margin: 4px 0 8px; }
 .trace.v-allowed { border-left-color: #1a7f37; } .trace.v-denied { border-left-color: #cf222e; }
@@ -132,11 +132,16 @@ def _anchor(text: str) -> str:
 
 
 def _outcome_class(outcome: str) -> str:
-    if outcome in ("allowed", "delivered", "resolved", "translated", "routed", "accepted"):
+    """Green for what lets the packet on, red for what stops it, plain for the rest (a route,
+    a translation, no SNAT)."""
+    if outcome in ("allowed", "delivered", "resolved", "admitted"):
         return "o-allowed"
-    if outcome in ("denied", "dropped", "rejected", "blocked", "nxdomain", "no-route"):
+    if outcome in (
+        "denied", "dropped", "rejected", "blocked", "nxdomain", "nodata", "no-route",
+        "no-endpoints", "unreachable",
+    ):  # fmt: skip
         return "o-denied"
-    return "o-other"
+    return "o-plain"
 
 
 def _verdict_class(verdict: Verdict) -> str:
