@@ -20,6 +20,8 @@ from verifier.report.plots import (
     MATRIX_CMAP,
     MATRIX_NORM,
     plot_matrix,
+    plot_workload_graph,
+    to_svg,
 )
 from verifier.report.views import ALL_PORTS, CATEGORY_LABELS, DENIED, SELF, SOME_PORTS
 
@@ -132,10 +134,11 @@ def test_more_than_60_pods_aggregate_by_namespace():
     assert _labels(ax.get_xticklabels()) == ["a", "b", "c"]
     assert _labels(ax.get_yticklabels()) == ["a", "b", "c"]
     image = ax.get_images()[0]
-    assert image.cmap.name.startswith("viridis")
-    assert np.allclose(np.asarray(image.get_array()), 1.0)  # no policies: every pair allowed
+    assert image.cmap is MATRIX_CMAP  # the same categories as the pod-level heatmap
+    assert np.allclose(np.asarray(image.get_array()), ALL_PORTS)  # no policies: all allowed
     assert sorted(t.get_text() for t in ax.texts) == ["100%"] * 9
-    assert len(fig.axes) == 2  # the heatmap and its colorbar
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == list(CATEGORY_LABELS)
 
 
 def test_aggregate_on_request(shop_matrix):
@@ -143,6 +146,21 @@ def test_aggregate_on_request(shop_matrix):
     assert _labels(ax.get_xticklabels()) == ["dev", "shop"]
     # dev has one pod: no pair with itself (n/a); 2 of dev's 3 pairs to shop are allowed.
     assert sorted(t.get_text() for t in ax.texts) == sorted(["n/a", "67%", "100%", "100%"])
+
+
+def test_workload_graph(shop_matrix):
+    fig = plot_workload_graph(shop_matrix)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert "dev" in texts and "shop" in texts  # namespace groups
+    arrows = [t for t in ax.texts if type(t).__name__ == "Annotation"]
+    assert arrows, "allowed flows are arrows"
+    labels = [t.get_text() for t in ax.texts if type(t).__name__ != "Annotation"]
+    assert len(labels) >= len(arrows) + 2  # each arrow has its ports label
+    svg = to_svg(fig)
+    assert svg.startswith("<svg") and "</svg>" in svg
+    with pytest.raises(ValueError, match="namespaces="):
+        plot_workload_graph(shop_matrix, max_workloads=1)
 
 
 def test_draws_into_a_given_axes(shop_matrix):

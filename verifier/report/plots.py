@@ -27,13 +27,18 @@ from matplotlib.patches import Patch
 from .views import (
     ALL_PORTS,
     CATEGORY_LABELS,
+    SELF,
+    Share,
+    aggregate,
     category_grid,
     filter_label,
     matrix_summary,
     namespace_groups,
+    namespace_of,
     namespace_shares,
     pod_order,
     short_ports,
+    workload_of,
 )
 
 if TYPE_CHECKING:  # annotations only
@@ -49,6 +54,8 @@ __all__ = [
     "MATRIX_CMAP",
     "MATRIX_NORM",
     "plot_matrix",
+    "plot_workload_graph",
+    "to_svg",
 ]
 
 #: One colour per views.CATEGORY_LABELS entry: denied, some ports, all ports, self.
@@ -136,15 +143,22 @@ def _pod_matrix(matrix: Matrix, ax: Axes | None) -> Figure:
 
 def _namespace_matrix(matrix: Matrix, ax: Axes | None) -> Figure:
     namespaces, cells = namespace_shares(matrix)
+    shares = aggregate(matrix, namespace_of)
     k = len(namespaces)
     fig, ax = _new_axes(ax, 0.6 * k + 3)
-    share = np.array(
-        [[a / total if total else np.nan for a, total in row] for row in cells], dtype=float
-    )
-    share = share.reshape(k, k)
-    # A namespace with one pod has no pair with itself: NaN, drawn in the background colour.
-    cmap = plt.get_cmap("viridis").with_extremes(bad=CATEGORY_COLOURS[0])
-    image = ax.imshow(share, cmap=cmap, vmin=0.0, vmax=1.0, aspect="equal", interpolation="nearest")
+    # Coloured by category as the pod-level heatmap (every pair on every port, some, none;
+    # "self" for a namespace with one pod, which has no pair with itself), labelled with the share.
+    grid = np.array(
+        [
+            [
+                shares[(r, c)].category if shares.get((r, c), Share()).pairs else SELF
+                for c in namespaces
+            ]
+            for r in namespaces
+        ],
+        dtype=float,
+    ).reshape(k, k)
+    ax.imshow(grid, cmap=MATRIX_CMAP, norm=MATRIX_NORM, aspect="equal", interpolation="nearest")
     ax.set_xticks(range(k), labels=namespaces, rotation=90)
     ax.set_yticks(range(k), labels=namespaces)
     ax.set_xlabel("to namespace")
@@ -152,22 +166,17 @@ def _namespace_matrix(matrix: Matrix, ax: Axes | None) -> Figure:
     if k <= ANNOTATE_MAX:
         for i in range(k):
             for j in range(k):
-                value = share[i, j]
-                text, colour = (
-                    ("n/a", "black")
-                    if np.isnan(value)
-                    else (f"{value:.0%}", "black" if value > 0.6 else "white")
-                )
-                ax.text(
-                    j, i, text, ha="center", va="center", fontsize=7, color=colour
-                )  # viridis is light at the top
-    fig.colorbar(image, ax=ax, label="share of pod pairs allowed", shrink=0.8)
+                allowed, total = cells[i][j]
+                text = f"{allowed / total:.0%}" if total else "n/a"
+                colour = "white" if grid[i, j] in (ALL_PORTS, SELF) else "black"
+                ax.text(j, i, text, ha="center", va="center", fontsize=7, color=colour)
     s = matrix_summary(matrix)
     ax.set_title(
         f"Reachability by namespace\n{s.pods} pods aggregated: share of pod pairs allowed\n"
         f"IPv{matrix.family}, {filter_label(matrix)}",
         fontsize="medium",
     )
+    _legend(fig, ax)
     return fig
 
 
@@ -178,9 +187,103 @@ def plot_matrix(matrix: Matrix, ax: Axes | None = None, *, aggregate: bool | Non
     separator lines and namespace labels; cells are coloured by
     :data:`~verifier.report.views.CATEGORY_LABELS` (denied / some ports / all ports /
     self) and labelled with their ports when there are at most 20 pods. With more
-    than 60 pods (or ``aggregate=True``) the figure is the namespace x namespace
-    share of pod pairs allowed, and its title says so.
+    than 60 pods (or ``aggregate=True``) the figure is namespace x namespace, coloured
+    by the same categories (all ports: every pod pair on every port) and labelled with
+    the share of pod pairs allowed, and its title says so. A legend explains the colours.
     """
     if aggregate is None:
         aggregate = len(matrix.pods) > AGGREGATE_ABOVE
     return _namespace_matrix(matrix, ax) if aggregate else _pod_matrix(matrix, ax)
+
+
+#: The workload graph draws at most this many workloads (use ``namespaces=`` to focus).
+GRAPH_MAX = 40
+
+
+def plot_workload_graph(
+    matrix: Matrix,
+    namespaces: list[str] | None = None,
+    *,
+    ax: Axes | None = None,
+    max_workloads: int = GRAPH_MAX,
+) -> Figure:
+    """Workloads as nodes grouped in one box per namespace, allowed flows between them as
+    arrows labelled with their ports (``all``, ``80``, ``53+``...).
+
+    For small or focused views: ``namespaces`` keeps the workloads of those namespaces
+    (default all); more than ``max_workloads`` is a ``ValueError`` saying to focus. A
+    workload's flows to its own pods are left out.
+    """
+    from matplotlib.patches import FancyBboxPatch
+
+    members: dict[str, list[str]] = {}
+    for ref in matrix.pods:
+        if namespaces is None or namespace_of(ref) in namespaces:
+            members.setdefault(workload_of(matrix, ref), []).append(ref)
+    if len(members) > max_workloads:
+        raise ValueError(
+            f"{len(members)} workloads is too many for a graph (max_workloads={max_workloads}): "
+            "pass namespaces=[...] to focus, or use plot_matrix"
+        )
+    by_ns: dict[str, list[str]] = {}
+    for w in sorted(members):
+        by_ns.setdefault(namespace_of(w), []).append(w)
+    # Layout: one column per namespace, its workloads stacked in it.
+    pos: dict[str, tuple[float, float]] = {}
+    tallest = max((len(ws) for ws in by_ns.values()), default=1)
+    for x, (_, ws) in enumerate(sorted(by_ns.items())):
+        for y, w in enumerate(ws):
+            pos[w] = (x * 3.0, (tallest - 1 - y) * 1.2 - (tallest - len(ws)) * 0.6)
+    fig, ax = _new_axes(ax, 3.2 * max(1, len(by_ns)) + 1, 1.3 * tallest + 1.5)
+    ax.set_axis_off()
+    ax.set_title(f"Allowed flows between workloads, IPv{matrix.family}, {filter_label(matrix)}")
+    if not pos:
+        ax.text(0.5, 0.5, "no workloads", ha="center", va="center", transform=ax.transAxes)
+        return fig
+    for x, (ns, ws) in enumerate(sorted(by_ns.items())):
+        ys = [pos[w][1] for w in ws]
+        ax.add_patch(
+            FancyBboxPatch(
+                (x * 3.0 - 1.2, min(ys) - 0.5), 2.4, max(ys) - min(ys) + 1.0,
+                boxstyle="round,pad=0.05", facecolor="#f6f8fa", edgecolor="#8c959f",
+            )
+        )  # fmt: skip
+        ax.text(x * 3.0, max(ys) + 0.7, ns, ha="center", va="bottom", fontweight="bold")
+    for w, (x, y) in pos.items():
+        name = w.rsplit("/", 1)[-1]
+        ax.text(x, y, name, ha="center", va="center", fontsize=8,
+                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#2171b5"})  # fmt: skip
+    for s in pos:
+        for d in pos:
+            if s == d:
+                continue
+            cell = matrix.allowed(members[s][0], members[d][0])
+            if not cell:
+                continue
+            full = cell == matrix.allowed(members[s][0], members[s][0])
+            (x0, y0), (x1, y1) = pos[s], pos[d]
+            colour = CATEGORY_COLOURS[ALL_PORTS if full else 1]
+            ax.annotate(
+                "", xy=(x1, y1), xytext=(x0, y0),
+                arrowprops={"arrowstyle": "->", "color": colour, "shrinkA": 14, "shrinkB": 14,
+                            "connectionstyle": "arc3,rad=0.15", "linewidth": 1.2},
+            )  # fmt: skip
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.12, short_ports(cell), fontsize=6,
+                    ha="center", va="center", color="#1f2328",
+                    bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                          "alpha": 0.8})  # fmt: skip
+    xs = [p[0] for p in pos.values()]
+    ys = [p[1] for p in pos.values()]
+    ax.set_xlim(min(xs) - 1.5, max(xs) + 1.5)
+    ax.set_ylim(min(ys) - 1.0, max(ys) + 1.5)
+    return fig
+
+
+def to_svg(fig: Figure) -> str:
+    """The figure as SVG text (crisp at any size; an HTML page or an ipywidgets HTML can inline it)."""
+    import io
+
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", bbox_inches="tight")
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
