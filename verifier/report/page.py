@@ -400,6 +400,7 @@ def heatmap_lines(matrix: Matrix) -> list[str]:
     for (src, dst), share in by_wl.items():
         if share.allowed:
             reaches.setdefault(src, []).append((dst, share))
+    lines += _graph_lines(matrix)
     lines.append("<p>Drill down: a namespace's workloads, then a workload's pods.</p>")
     for ns in namespaces:
         workloads = sorted(w for w in pods_of if namespace_of(w) == ns)
@@ -459,6 +460,30 @@ def heatmap_lines(matrix: Matrix) -> list[str]:
             lines.append("</details>")
         lines.append("</details>")
     return lines
+
+
+#: The workload graph is drawn (inline SVG) up to this many workloads; beyond, tables only.
+GRAPH_WORKLOADS = 30
+
+
+def _graph_lines(matrix: Matrix) -> list[str]:
+    """For a small cluster, the workload graph as inline SVG (matplotlib, vector: crisp)."""
+    workloads = {workload_of(matrix, ref) for ref in matrix.pods}
+    if not workloads or len(workloads) > GRAPH_WORKLOADS:
+        return []
+    import matplotlib
+
+    if matplotlib.get_backend().lower() not in ("agg", "svg", "pdf"):
+        matplotlib.use("Agg")  # no display needed to write a page
+    from .plots import plot_workload_graph, to_svg
+
+    svg = to_svg(plot_workload_graph(matrix, max_workloads=GRAPH_WORKLOADS))
+    return [
+        '<details class="drill" id="workload-graph"><summary>Workload graph: allowed flows '
+        f"between the {len(workloads)} workloads, labelled with their ports</summary>",
+        f'<div style="max-width: 100%; overflow-x: auto">{svg}</div>',
+        "</details>",
+    ]
 
 
 def _short(workload: str) -> str:
