@@ -199,6 +199,17 @@ class CheckReport:
     def _repr_html_(self) -> str:
         return self.frame().to_html()
 
+    def __repr__(self) -> str:
+        from ..report.describe import summary_line
+
+        return f"<CheckReport {summary_line(self)}>"
+
+    def __str__(self) -> str:
+        """The text ``netverify check`` prints."""
+        from ..report.console import render_text
+
+        return render_text(self)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape ``netverify check -o json`` prints (without the exit code)."""
         return {

@@ -199,3 +199,8 @@ class PropertyResult:
 
     def __str__(self) -> str:
         return f"{self.status}  {self.name}"
+
+    def __repr__(self) -> str:
+        # Short in a REPL (the dataclass repr would print every counterexample and trace).
+        n = len(self.counterexamples)
+        return f"<PropertyResult {self}, {n} counterexample{'s' * (n != 1)}, {self.seconds:.2f}s>"
