@@ -235,3 +235,42 @@ def test_json_output(capsys):
         "destination_pod": "prod/db",
     }
     assert (first["old"]["verdict"], first["new"]["verdict"]) == ("ALLOWED", "DENIED")
+
+
+def test_a_change_inside_one_class_is_explained_whichever_member_the_solver_picks(monkeypatch):
+    """Two pods of one class: an egress policy newly denies each to the other. The class's path
+    names one member as destination; the example may be the other way round (oracle seeds 10489,
+    10545, under another Z3 seed): the port sets must be those of the pods the example names."""
+    import verifier.symbolic.solver as solver_module
+    from tests.builders import cluster, netpol, node, peer, pod, rule
+    from verifier.diff import diff
+
+    pods = [
+        pod(
+            f"x/p{i}",
+            ip=f"10.244.1.{10 + i}",
+            node="n1",
+            labels={"app": "db"},
+            owner="StatefulSet/db",
+        )
+        for i in range(2)
+    ]
+    n1 = node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24")
+    old = cluster(n1, *pods)
+    closed = netpol(
+        "x/egress-outside",
+        select={"app": "db"},
+        egress=[rule(peer(cidr="198.51.100.0/24"), ports=["443"])],
+        types=["Egress"],
+    )
+    new = cluster(n1, *pods, closed)
+    original = solver_module.Solver.__init__
+    for seed in range(4):
+        monkeypatch.setattr(
+            solver_module.Solver,
+            "__init__",
+            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
+        )
+        d = diff(old, new)
+        (inside,) = [c for c in d.newly_denied if c.destination == "x/StatefulSet/db"]
+        assert inside.source == "x/StatefulSet/db" and set(inside.example_pods) == {"x/p0", "x/p1"}

@@ -641,7 +641,12 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
             return PortSet()
         s = flows._source_arg(source)
         from .query import client_for
+        from .semantics.addressing import endpoint_of_pod
 
+        if path.entry is None and isinstance(dest, Pod):
+            # A class's path names one member; the model may have picked another (the
+            # class's source among them, so the member would be "itself").
+            path = replace(path, destination=endpoint_of_pod(cluster, cluster.pod_by_ref[dest.ref]))
         return _ports(
             cluster, client_for(cluster, s), path, packet.src_ip, packet.dst_ip, packet.family
         )
