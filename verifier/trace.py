@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from ._callable import callable_module
 from .model import IP, Source
 
 __all__ = ["Verdict", "Decider", "PacketView", "Hop", "Branch", "Trace", "host_port"]
@@ -261,3 +262,13 @@ class Trace:
             "trace": [h.to_dict() for h in self.all_hops],
             "notes": list(self.notes),
         }
+
+
+def _trace_function():
+    from .engine import trace as run
+
+    return run
+
+
+# ``verifier.trace(...)`` calls the function even after this module was imported (see _callable).
+callable_module(__name__, _trace_function)
