@@ -334,8 +334,14 @@ def _replay_empty(
     zone = cluster.config.cluster_domain
     if not any(e.ready for e in svc_rules.service_endpoints(cluster, svc, family)):
         client = _client(cluster, svc, family)
-        if client is None or client.startswith("node/"):
-            # No pod of that family to resolve from: ask the cluster DNS itself.
+        t = (
+            None
+            if client is None or client.startswith("node/")
+            else _trace_to(cluster, svc, sp, family)
+        )
+        if t is None or t.verdict is Verdict.DNS_BLOCKED:
+            # No pod of that family to resolve from, or its policy keeps it from the cluster
+            # DNS: ask the cluster DNS itself.
             qtype = "A" if family == 4 else "AAAA"
             fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}"
             answer = dns_rules.lookup(cluster, fqdn, qtype)
@@ -344,7 +350,6 @@ def _replay_empty(
                     f"service-resolution: headless {svc.ref} has no ready endpoint, the cluster DNS answers {fqdn} {qtype}"
                 )
             return ()
-        t = _trace_to(cluster, svc, sp, family)
         if t.verdict is not Verdict.NXDOMAIN:
             raise SoundnessError(
                 f"service-resolution: headless {svc.ref} has no ready endpoint, the engine says {t.verdict}"
