@@ -230,6 +230,23 @@ def _report_loading(cluster: Cluster, verbose: int) -> None:
         click.echo("\n".join(inferred_lines(cluster.inferred)), file=err)
 
 
+#: The solver options of check and report (one definition for both).
+_timeout = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Solver seconds per property or invariant.",
+)
+_max_counterexamples = click.option(
+    "--max-counterexamples",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    metavar="K",
+    help="Counterexamples to find per property.",
+)
+
 _protocol = click.option(
     "--protocol",
     type=click.Choice(PROTOCOLS, case_sensitive=False),
@@ -653,21 +670,8 @@ def _write_or_echo(text: str, output_file: str | None) -> None:
     show_default=True,
     help="The HTML file to write (- for stdout).",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Solver seconds per property or invariant.",
-)
-@click.option(
-    "--max-counterexamples",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    metavar="K",
-    help="Counterexamples to find per property.",
-)
+@_timeout
+@_max_counterexamples
 @click.option(
     "--no-matrix", is_flag=True, help="Leave out the reachability section (large clusters)."
 )
@@ -758,21 +762,8 @@ def _diff_exit_code(result, fail_on_new_allow: bool) -> int:
     metavar="FILE",
     help="Write the -o format to FILE; stdout then shows the text report.",
 )
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Solver seconds per property or invariant.",
-)
-@click.option(
-    "--max-counterexamples",
-    type=click.IntRange(min=1),
-    default=3,
-    show_default=True,
-    metavar="K",
-    help="Counterexamples to find per property.",
-)
+@_timeout
+@_max_counterexamples
 @click.option(
     "--soft-fail",
     is_flag=True,
