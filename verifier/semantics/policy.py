@@ -391,6 +391,25 @@ def _memo(alg: Algebra, key: tuple, make) -> Decision:
     return found
 
 
+def _decision_key(
+    direction: str,
+    cluster: Cluster,
+    source: Endpoint,
+    destination: Endpoint,
+    packet: Packet,
+    exemption: str | None,
+) -> tuple:
+    """What a memoised decision depends on: the direction, the cluster, both ends, the packet."""
+    return (
+        direction,
+        id(cluster),
+        _endpoint_key(source),
+        _endpoint_key(destination),
+        _packet_key(packet),
+        exemption,
+    )
+
+
 def _packet_key(packet: Packet) -> tuple:
     return (
         packet.family,
@@ -417,17 +436,9 @@ def egress(
     Service VIP it is not (semantics.md §11 row 12).
     """
     exemption = "own pod IP" if _same_pod(source, destination) and not via_service else None
-    key = (
-        EGRESS,
-        id(cluster),
-        _endpoint_key(source),
-        _endpoint_key(destination),
-        _packet_key(packet),
-        exemption,
-    )
     return _memo(
         alg,
-        key,
+        _decision_key(EGRESS, cluster, source, destination, packet, exemption),
         lambda: _decide(
             alg, cluster, EGRESS, source, destination, packet.dst_ip, destination, packet, exemption
         ),
@@ -457,17 +468,9 @@ def ingress(
         and source.node.name == destination.pod.node_name
     ):
         exemption = "from the pod's own node"
-    key = (
-        INGRESS,
-        id(cluster),
-        _endpoint_key(source),
-        _endpoint_key(destination),
-        _packet_key(packet),
-        exemption,
-    )
     return _memo(
         alg,
-        key,
+        _decision_key(INGRESS, cluster, source, destination, packet, exemption),
         lambda: _decide(
             alg,
             cluster,
