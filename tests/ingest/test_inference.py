@@ -673,3 +673,50 @@ def test_anp_pods_need_both_selectors_in_subject_and_peers_alike(subject, peer, 
         "AdminNetworkPolicy",
         "p",
     )
+
+
+ENDPOINT_EVIDENCE = """
+    apiVersion: v1
+    kind: Node
+    metadata: {name: n1}
+    spec: {podCIDR: 10.244.1.0/30, podCIDRs: [10.244.1.0/30]}
+    status: {addresses: [{type: InternalIP, address: 192.168.0.1}]}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: web, namespace: x, labels: {app: web}}
+    spec: {nodeName: n1, containers: [{name: c, image: nginx}]}
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: other, namespace: x}
+    spec: {nodeName: n1, containers: [{name: c, image: nginx}]}
+    ---
+    apiVersion: discovery.k8s.io/v1
+    kind: EndpointSlice
+    metadata: {name: web-abc, namespace: x, labels: {kubernetes.io/service-name: web}}
+    addressType: IPv4
+    ports: [{name: http, port: 80, protocol: TCP}]
+    endpoints:
+    - addresses: [10.244.1.2]
+      targetRef: {kind: Pod, name: web, namespace: x}
+    - addresses: [10.244.1.1]
+      targetRef: {kind: Pod, name: web-old, namespace: x}
+"""
+
+
+def test_an_endpoint_slice_gives_its_target_pod_its_address():
+    """x/web has no status in the manifests; its EndpointSlice says it holds 10.244.1.2, so it
+    does (fixed, not allocated, and said). 10.244.1.1, named for a pod the input lacks, is in
+    use too: x/other, whose node range /30 has no third address, gets no address."""
+    c = load_text(ENDPOINT_EVIDENCE)
+    web, other = c.pod_by_ref["x/web"], c.pod_by_ref["x/other"]
+    assert (web.ips, web.ip_allocated) == ((ip_address("10.244.1.2"),), False)
+    assert other.ips == ()
+    assert [(i.what, i.value) for i in c.inferred if i.what == "pod address"] == [
+        ("pod address", "x/web 10.244.1.2")
+    ]
+    assert any(
+        "node n1 has no free IPv4 address left" in w.message and w.name == "other"
+        for w in c.warnings
+    )

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field, replace
-from ipaddress import IPv4Address, IPv6Address, ip_network
+from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 
 from tests.builders import cluster as build_cluster
 from tests.builders import (
@@ -513,8 +513,10 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
             )
         node = d.pick(c.nodes)
         i = int(node.name[1:])
-        if fam in {x.version for x in node.pod_cidrs} or d.chance(0.5):
-            stale = f"10.244.{i}.250" if fam == V4 else f"fd00:10:244:{i}::fa"
+        stale = f"10.244.{i}.250" if fam == V4 else f"fd00:10:244:{i}::fa"
+        # A slice naming an address says it is in use: the loader would not have allocated it.
+        allocated_there = any(p.ip_allocated and ip_address(stale) in p.ips for p in c.pods)
+        if not allocated_there and (fam in {x.version for x in node.pod_cidrs} or d.chance(0.5)):
             eps.append(endpoint(stale, ready=True, node=node.name, pod=f"{svc.namespace}/gone"))
         ports = [(sp.name, sp.target, sp.protocol) for sp in svc.ports]
         slices.append(
@@ -1171,6 +1173,9 @@ def alternative_allocation(c: Cluster, seed: int) -> tuple[Cluster, dict[str, st
     held = {ip for p in c.pods for ip in p.ips if not (p.ip_allocated and p in allocated)}
     held |= {ip for n in c.nodes for ip in n.ips}
     held |= {ip for s in c.services for ip in s.cluster_ips}
+    # An address an EndpointSlice names is in use (by its target, or whatever the slice points
+    # at): no IPAM hands it out (docs/cluster-network.md). Consumers read the first address.
+    held |= {ep.addresses[0] for sl in c.endpoint_slices for ep in sl.endpoints if ep.addresses}
     edges: set = set()
     for net in _named_cidrs(c):
         lo, hi = int(net.network_address), int(net.broadcast_address)

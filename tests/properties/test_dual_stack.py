@@ -215,3 +215,63 @@ def test_a_host_port_bound_to_the_ipv4_address_only_takes_the_port_in_ipv4():
     assert (v4.verdict, v4.branches[0].pod) == (Verdict.ALLOWED, "x/web")
     assert (v6.verdict, str(v6.branches[0].ip)) == (Verdict.ALLOWED, "fd00:192::1")
     assert v6.branches[0].hops[-1].detail == "delivered to the host network of node n1"
+
+
+def _stale_endpoint_cluster(*, target: str = "y/gone"):
+    """Dual-stack Service y/s0 selects no pod; its slices still name 10.244.1.250 and
+    fd00:10:244:1::fa for ``target``. y/p4's address is allocated from n1's ranges."""
+    from tests.builders import cluster, endpoint, endpoint_slice, node, pod, service
+
+    n1 = node(
+        "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
+    )
+    slices = [
+        endpoint_slice(
+            f"y/s0-v{fam}",
+            service="s0",
+            endpoints=[endpoint(ip, node="n1", pod=target)],
+            ports=[("p0", 8080, "UDP")],
+            address_type=f"IPv{fam}",
+        )
+        for fam, ip in ((4, "10.244.1.250"), (6, "fd00:10:244:1::fa"))
+    ]
+    return cluster(
+        n1,
+        pod("z/p0", ip=["10.244.1.5", "fd00:10:244:1::5"], node="n1"),
+        pod("y/p4", ip=["10.244.1.67", "fd00:10:244:1::3"], node="n1", ip_allocated=True),
+        service("y/s0", ip=["10.96.0.10", "fd00:10:96::a"], ports=[("p0", 8080, 8080, "UDP")]),
+        slices,
+    )
+
+
+@pytest.mark.parametrize("family, stale", [(4, "10.244.1.250"), (6, "fd00:10:244:1::fa")])
+def test_an_allocated_pod_never_takes_an_address_an_endpoint_slice_names(family, stale):
+    """Oracle seed 12280: y/p4 holding the stale IPv4 endpoint address but another IPv6 one
+    would make y/s0 reach it over IPv4 only; the property, deciding on one allocation, said
+    HOLDS. A slice naming an address says it is in use (by y/gone): no IPAM hands it out, so
+    no allocation the proof covers puts y/p4 there, in either family."""
+    import z3
+
+    from verifier.model import ip_address
+    from verifier.symbolic.encoder import Encoder
+
+    enc = Encoder(_stale_endpoint_cluster(), family)
+    solver = z3.Solver()
+    solver.add(*enc.constraints)
+    assert solver.check() == z3.sat
+    solver.add(enc.allocated[("y/p4", family)] == int(ip_address(stale)))
+    assert solver.check() == z3.unsat
+    assert check(_stale_endpoint_cluster(), PROP).status is Status.HOLDS
+
+
+def test_the_target_of_an_endpoint_may_hold_its_address():
+    """The address a slice names for y/p4 itself stays one y/p4 may hold."""
+    import z3
+
+    from verifier.model import ip_address
+    from verifier.symbolic.encoder import Encoder
+
+    enc = Encoder(_stale_endpoint_cluster(target="y/p4"), 4)
+    solver = z3.Solver()
+    solver.add(*enc.constraints, enc.allocated[("y/p4", 4)] == int(ip_address("10.244.1.250")))
+    assert solver.check() == z3.sat

@@ -12,8 +12,10 @@ get one address per family, marked ``ip_allocated=True``:
 * otherwise from the node's podCIDRs;
 
 skipping each block's or range's network address (and the IPv4 broadcast)
-and every address a pod, node or Service already holds. hostNetwork pods
-without IPs get their node's addresses.
+and every address a pod, node, Service or EndpointSlice already holds. A pod
+an EndpointSlice names as the target of an address holds that address (it is
+fixed, not allocated; the families no slice gives are picked as above).
+hostNetwork pods without IPs get their node's addresses.
 
 Services get the API server's family defaulting (semantics.md §9.2), and the
 IPs they lack are picked by a hash of ``namespace/name`` inside the service
@@ -31,7 +33,7 @@ True
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from ipaddress import IPv4Address, IPv6Address
 
@@ -130,8 +132,12 @@ def allocate_pod_ips(
     pools: Sequence[IPPool],
     families: Sequence[int],
     taken: set[IP],
+    named: Mapping[str, Mapping[int, IP]] | None = None,
 ) -> tuple[list[PodEntry], list[Problem]]:
-    """Give addresses to pods that need them (see the module docstring); ``taken`` is updated."""
+    """Give addresses to pods that need them (see the module docstring); ``taken`` is updated.
+
+    ``named`` maps a pod to the address of each family EndpointSlices name it the target of.
+    """
     by_name = {n.name: n for n in nodes}
     if ipam.usable_pools(pools):
         ranges = _pool_ranges(nodes, pools)
@@ -149,9 +155,13 @@ def allocate_pod_ips(
         if pod.host_network:
             out.append(replace(e, pod=replace(pod, ips=one_per_family(node.ips))))
             continue
+        given = (named or {}).get(pod.ref, {})
         ips: list[IP] = []
         node_ranges = ranges.get(node.name, {})
         for family in order:
+            if family in given:
+                ips.append(given[family])
+                continue
             if family not in node_ranges:
                 continue
             ip = next((a for a in node_ranges[family] if a not in taken), None)
@@ -171,7 +181,7 @@ def allocate_pod_ips(
                 )
             out.append(e)
             continue
-        out.append(replace(e, pod=replace(pod, ips=tuple(ips), ip_allocated=True)))
+        out.append(replace(e, pod=replace(pod, ips=tuple(ips), ip_allocated=not given)))
     return out, problems
 
 

@@ -30,6 +30,7 @@ from ..model import (
     Cluster,
     ClusterNetwork,
     EndpointSlice,
+    Inference,
     IPPool,
     Labels,
     Namespace,
@@ -40,6 +41,7 @@ from ..model import (
     Source,
     Tier,
 )
+from ..semantics import ipam
 from . import config as config_module
 from .allocate import allocate_pod_ips, families_of, finish_services
 from .documents import RawObject, describe
@@ -197,9 +199,20 @@ def assemble(
     taken: set[IP] = {ip for e in pods for ip in e.pod.ips} | {ip for n in nodes for ip in n.ips}
     for e in c.services:
         taken |= {*e.ips, *e.service.external_ips, *e.service.load_balancer_ips}
+    in_slices = ipam.named_by_endpoints([*c.slices, *c.legacy_slices])
+    taken |= set(in_slices)
+    named = _addresses_named(pods, in_slices)
     families = _pod_families(c, pods)
-    pods, warnings = allocate_pod_ips(pods, nodes, c.pools, families, taken)
+    pods, warnings = allocate_pod_ips(pods, nodes, c.pools, families, taken, named)
     problems.extend(warnings)
+    inferred += tuple(
+        Inference(
+            "pod address",
+            f"{ref} {', '.join(str(ip) for ip in by_family.values())}",
+            "the EndpointSlices naming it as the target of that address",
+        )
+        for ref, by_family in named.items()
+    )
     service_cidrs = tuple(n for s in c.service_cidrs for n in s.cidrs) or c.config.service_cidrs
     services = finish_services(c.services, service_cidrs, c.config, taken)
     ignores = read_ignores(objects, problems, namespace=namespace, namespaced=_namespaced)
@@ -230,6 +243,22 @@ def assemble(
         ignores=ignores,
         operator_workloads=operated,
     )
+
+
+def _addresses_named(
+    pods: Sequence[PodEntry], in_slices: dict[IP, str | None]
+) -> dict[str, dict[int, IP]]:
+    """For each pod the input leaves without an address, the addresses EndpointSlices give it."""
+    open_pods = {
+        e.pod.ref
+        for e in pods
+        if not e.pod.ips and not e.pod.host_network and not e.pod.terminal and e.pod.node_name
+    }
+    named: dict[str, dict[int, IP]] = {}
+    for ip, ref in in_slices.items():
+        if ref in open_pods:
+            named.setdefault(ref, {}).setdefault(ip.version, ip)
+    return named
 
 
 # --------------------------------------------------------------------------- stage 1-3

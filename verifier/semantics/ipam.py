@@ -10,7 +10,10 @@ allocation):
   them); the loader takes addresses from the first one's blocks affine to the node;
 * otherwise the node's podCIDR (host-local IPAM), never its network address
   nor its IPv4 broadcast address;
-* otherwise the cluster's pod CIDRs.
+* otherwise the cluster's pod CIDRs;
+* never an address an EndpointSlice names (:func:`named_by_endpoints`): the
+  slice is evidence that the address is in use, by the pod its ``targetRef``
+  names (whose own address it then is) or by whatever the slice points at.
 
 >>> from verifier.model import IPPool, Node, ip_network
 >>> n1 = Node("n1", pod_cidrs=(ip_network("10.244.1.0/24"),))
@@ -24,10 +27,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import IP, IPPool, Network, Node
+from ..model import IP, EndpointSlice, IPPool, Network, Node
 from .calico_selector import matches as calico_matches
 
-__all__ = ["usable_pools", "pool_selects", "ranges", "reserved"]
+__all__ = ["named_by_endpoints", "usable_pools", "pool_selects", "ranges", "reserved"]
 
 
 def usable_pools(pools: Sequence[IPPool]) -> list[IPPool]:
@@ -67,3 +70,27 @@ def reserved(net: Network, pools: Sequence[IPPool]) -> tuple[IP, ...]:
     if net.version == 4:
         return (net.network_address, net.broadcast_address)
     return (net.network_address,)
+
+
+def named_by_endpoints(slices: Sequence[EndpointSlice]) -> dict[IP, str | None]:
+    """Every address an IPv4/IPv6 EndpointSlice names, with the ``targetRef`` pod it names it for.
+
+    A slice the API server accepted says the address is in use: the IPAM does not
+    hand it to another pod, and a pod whose address the input leaves open but that
+    a slice names as its target holds that address.
+
+    >>> from verifier.model import Endpoint, EndpointSlice, ip_address
+    >>> s = EndpointSlice("x", "web-1", "web", "IPv4",
+    ...                   endpoints=(Endpoint((ip_address("10.244.1.7"),), target_pod="x/web-0"),))
+    >>> {str(ip): pod for ip, pod in named_by_endpoints([s]).items()}
+    {'10.244.1.7': 'x/web-0'}
+    """
+    out: dict[IP, str | None] = {}
+    for sl in slices:
+        if sl.family is None:
+            continue
+        for ep in sl.endpoints:
+            # Consumers read only the first address (discovery/v1 Endpoint.addresses).
+            if ep.addresses and ep.addresses[0].version == sl.family:
+                out.setdefault(ep.addresses[0], ep.target_pod)
+    return out

@@ -126,6 +126,12 @@ class Encoder:
             for ip in p.ips
             if ip.version == fam
         ]
+        # In use, says an EndpointSlice: no other pod is handed it (:func:`ipam.named_by_endpoints`).
+        in_slices = [
+            (ip, target)
+            for ip, target in ipam.named_by_endpoints(self.cluster.endpoint_slices).items()
+            if ip.version == fam
+        ]
         variables = []
         for p in self.cluster.live_pods:
             if not p.ip_allocated or p.host_network or p.ip(fam) is None:
@@ -140,6 +146,11 @@ class Encoder:
             for net in ranges:
                 mine.extend(var != int(ip) for ip in reserved_addresses(self.cluster, net))
             mine.extend(var != int(ip) for ip in concrete if any(ip in n for n in ranges))
+            mine.extend(
+                var != int(ip)
+                for ip, target in in_slices
+                if target != p.ref and any(ip in n for n in ranges)
+            )
             self.tracked.append((p, mine))
             self.constraints.extend(mine)
         if len(variables) > 1:
