@@ -33,7 +33,7 @@ from ..model import Source
 from .describe import Invocation
 from .github import command
 from .junit import _clean
-from .sarif import SCHEMA_URI, _physical
+from .sarif import _physical, one_run_log
 
 __all__ = ["error_dict", "render_input_error"]
 
@@ -106,8 +106,6 @@ def _sarif(error: InputError, invocation: Invocation) -> dict[str, Any]:
         "exitCode": EXIT_INPUT,
         "toolExecutionNotifications": notifications,
     }
-    if invocation.arguments:
-        run_invocation["arguments"] = list(invocation.arguments)
     rule = {
         "id": _RULE,
         "name": "Input",
@@ -118,24 +116,7 @@ def _sarif(error: InputError, invocation: Invocation) -> dict[str, Any]:
         },
         "defaultConfiguration": {"level": "error"},
     }
-    return {
-        "$schema": SCHEMA_URI,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "netverify",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": [rule],
-                    }
-                },
-                "invocations": [run_invocation],
-                "results": results,
-            }
-        ],
-    }
+    return one_run_log([rule], run_invocation, invocation, results)
 
 
 def _without_location(p: Problem) -> str:

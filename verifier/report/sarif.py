@@ -93,21 +93,25 @@ def sarif_log(report: CheckReport, invocation: Invocation | None = None) -> dict
     run_invocation: dict[str, Any] = {"executionSuccessful": True}
     if invocation.exit_code is not None:
         run_invocation["exitCode"] = invocation.exit_code
+    return one_run_log(list(rules.values()), run_invocation, invocation, results)
+
+
+def one_run_log(
+    rules: list[dict[str, Any]],
+    run_invocation: dict[str, Any],
+    invocation: Invocation,
+    results: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one netverify run (the command line added to ``run_invocation``)."""
     if invocation.arguments:
         run_invocation["arguments"] = list(invocation.arguments)
+    driver = {"name": "netverify", "version": __version__, "semanticVersion": __version__}
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "netverify",
-                        "version": __version__,
-                        "semanticVersion": __version__,
-                        "rules": list(rules.values()),
-                    }
-                },
+                "tool": {"driver": {**driver, "rules": rules}},
                 "invocations": [run_invocation],
                 "results": results,
             }
