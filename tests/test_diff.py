@@ -274,3 +274,48 @@ def test_a_change_inside_one_class_is_explained_whichever_member_the_solver_pick
         d = diff(old, new)
         (inside,) = [c for c in d.newly_denied if c.destination == "x/StatefulSet/db"]
         assert inside.source == "x/StatefulSet/db" and set(inside.example_pods) == {"x/p0", "x/p1"}
+
+
+def test_a_pod_reaching_itself_through_a_service_is_replayed_on_its_own_node(monkeypatch):
+    """x/web-0 (n1) and x/web-1 (n2) are one class. Without the ingress policy each newly
+    reaches itself through Service x/web; that path depends on the client's node (DNAT there,
+    hairpin back to itself). The class's path was planned for web-0; an example naming web-1
+    was replayed along web-0's path and the diff crashed with a SoundnessError (the repository
+    fixture minus its policy, in `netverify diff`)."""
+    import verifier.symbolic.solver as solver_module
+    from tests.builders import cluster, node, service
+
+    nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
+    web = [
+        pod(
+            f"x/web-{i}",
+            ip=f"10.244.{i + 1}.10",
+            node=f"n{i + 1}",
+            labels={"app": "web"},
+            owner="Deployment/web",
+            ports=[("http", 8080)],
+        )
+        for i in range(2)
+    ]
+    svc = service("x/web", ip="10.96.0.40", ports=[("http", 80, "http")])
+    only_front = netpol(
+        "x/web-from-front",
+        select={"app": "web"},
+        ingress=[rule(peer(pods={"app": "front"}))],
+        types=["Ingress"],
+    )
+    old, new = cluster(*nodes, *web, svc, only_front), cluster(*nodes, *web, svc)
+    original = solver_module.Solver.__init__
+    for seed in range(4):
+        monkeypatch.setattr(
+            solver_module.Solver,
+            "__init__",
+            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
+        )
+        d = diff(old, new)
+        hairpins = {
+            c.example_pods
+            for c in d.newly_allowed
+            if c.example_pods[0] == c.example_pods[1] and c.via is not None
+        }
+        assert hairpins <= {("x/web-0", "x/web-0"), ("x/web-1", "x/web-1")} and hairpins, hairpins

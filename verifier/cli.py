@@ -224,10 +224,12 @@ def _report_loading(cluster: Cluster, verbose: int) -> None:
         if verbose > 1:
             for kind, ref, source in cluster.skipped_objects:
                 click.echo(f"  {source}: {kind} {ref}", file=err)
-    if verbose and cluster.inferred:
-        from .report.console import inferred_lines
+    if verbose:
+        from .report.console import implicit_lines, inferred_lines
 
-        click.echo("\n".join(inferred_lines(cluster.inferred)), file=err)
+        lines = [*inferred_lines(cluster.inferred), *implicit_lines(cluster)]
+        if lines:
+            click.echo("\n".join(lines), file=err)
 
 
 #: The solver options of check and report (one definition for both).

@@ -160,8 +160,8 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
     An unknown outranks a truncation.
     """
     start = time.perf_counter()
-    old_refs = {p.ref for p in old.live_pods}
-    new_refs = {p.ref for p in new.live_pods}
+    old_refs = {p.ref for p in old.live_pods if not p.implicit}
+    new_refs = {p.ref for p in new.live_pods if not p.implicit}
     common = sorted(old_refs & new_refs)
     changes: list[FlowChange] = []
     unknown: str | None = None
@@ -292,7 +292,10 @@ def _family_diff(
         if same and not src.new.host_network:
             # A pod reaching itself through a Service or hostPort is policed (semantics.md
             # §11 row 12): its own flows can change too.
-            cases.extend(_cases(enc_old, enc_new, po, pn, src, dst, "hairpin"))
+            # The path through a Service depends on the client's node (where it is DNATed,
+            # whether it comes back to itself there): one case per node of the class.
+            for part in _by_node(src):
+                cases.extend(_cases(enc_old, enc_new, po, pn, part, part, "hairpin"))
         if same and len(src.new.pods) < 2:
             continue
         for part_src, part_dst in _node_split(new, old, src, dst):
@@ -428,6 +431,25 @@ def _node_split(new: Cluster, old: Cluster, src: _Side, dst: _Side):
             ):
                 continue
             yield s, d
+
+
+def _by_node(side: _Side) -> list[_Side]:
+    """A pod class's members grouped by their node in both states (one group when they share one)."""
+    if side.new.kind != flows.POD or len(side.new.pods) == 1:
+        return [side]
+    groups: dict[tuple, list[tuple[Pod, Pod]]] = {}
+    for o, n in zip(side.old.pods, side.new.pods, strict=True):
+        groups.setdefault((o.node_name, n.node_name), []).append((o, n))
+    if len(groups) == 1:
+        return [side]
+    return [
+        _Side(
+            side.label,
+            flows.Party(flows.POD, tuple(o for o, _ in members)),
+            flows.Party(flows.POD, tuple(n for _, n in members)),
+        )
+        for members in groups.values()
+    ]
 
 
 def _singles(side: _Side) -> list[_Side]:

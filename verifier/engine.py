@@ -35,7 +35,7 @@ from .semantics import journey
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
 from .semantics.algebra import CONCRETE, Packet
-from .semantics.dns.profiles import DNS_SERVICES, implicit_source, with_cluster_dns
+from .semantics.dns.profiles import implicit_source, lookup_assumed
 from .semantics.endpoint import NodeEndpoint, PodEndpoint
 from .semantics.pipeline import Client
 from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
@@ -314,22 +314,11 @@ def _dns_flow(
 ) -> Verdict | None:
     """The DNS query is a flow client -> nameserver:53/UDP; policy must allow it."""
     server = ipaddress.ip_address(conf.nameservers[0])
-    server_ok = server.version in client.families
-    has_dns_pods = server_ok and any(
-        p.backend_pod is not None
-        for p in journey.plan(cluster, client, server, 53, "UDP").paths
-        if p.entry is not None
-    )
-    if not has_dns_pods:
-        unowned = server_ok and not any(server in s.cluster_ips for s in cluster.services)
-        if not unowned or cluster.config.dns_profile not in DNS_SERVICES:
-            note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
-            notes.append(note)
-            hops.append(Hop("dns-query", "assumed", note))
-            return None
-        # The DNS the profile says the cluster runs, made up for this lookup only.
-        cluster = with_cluster_dns(cluster, server)
-        client = Client.of_pod(cluster, client.pod)
+    if lookup_assumed(cluster, client, server):
+        note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
+        notes.append(note)
+        hops.append(Hop("dns-query", "assumed", note))
+        return None
     seen["nameserver"] = server
     sub: list[Hop] = []
     branches = _connect(cluster, client, server, 53, "UDP", sub)

@@ -188,13 +188,19 @@ def matrix(
     family: int | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> Matrix:
-    """The reachability matrix of the live pods (of ``namespaces``, default all).
+    """The reachability matrix of the input's live pods (of ``namespaces``, default all);
+    the implicit cluster DNS pods are left out (``check``'s infrastructure-access shows who
+    reaches them).
 
     ``progress(n)`` is called as class pairs are evaluated (for a progress bar).
     """
     wanted = None if namespaces is None else set(namespaces)
     pods = sorted(
-        (p for p in cluster.live_pods if wanted is None or p.namespace in wanted),
+        (
+            p
+            for p in cluster.live_pods
+            if not p.implicit and (wanted is None or p.namespace in wanted)
+        ),
         key=lambda p: (p.namespace, p.name),
     )
     fam = family or (cluster.families[0] if cluster.families else 4)

@@ -104,6 +104,12 @@ class Source:
     def __str__(self) -> str:
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
+    @property
+    def implicit(self) -> bool:
+        """Made up for what every cluster runs and the input did not show (the cluster DNS, the
+        API server: :mod:`verifier.semantics.infrastructure`)."""
+        return self.file.startswith("<implicit")
+
     def at(self, line: int | None) -> Source:
         """The same object, pointing at a more specific line (a rule, a field)."""
         if line is None:
@@ -327,6 +333,12 @@ class Pod:
     def terminal(self) -> bool:
         """Succeeded/Failed pods have released their IP (semantics.md §1.4)."""
         return self.phase in ("Succeeded", "Failed")
+
+    @property
+    def implicit(self) -> bool:
+        """A pod of what every cluster runs that the input did not show (the cluster DNS's):
+        a server only, never the client of a flow netverify checks or reports."""
+        return self.source.implicit
 
     def ip(self, family: int) -> IP | None:
         return next((a for a in self.ips if a.version == family), None)
@@ -797,6 +809,9 @@ class ClusterNetwork:
     #: The cluster DNS a lookup goes to when the input has none: coredns, openshift or
     #: assumed (see verifier.semantics.dns.profiles).
     dns_profile: str = "coredns"
+    #: Where kube-apiserver runs, for the implicit ``default/kubernetes`` Service; empty: the
+    #: control-plane nodes (see verifier.semantics.infrastructure).
+    api_server_addresses: tuple[IP, ...] = ()
     #: Do ipBlocks match pod IPs? "calico" (by IP, reference) or "cilium" (never).
     ipblock_matches_pods: bool = True
     #: Felix DefaultEndpointToHostAction: Accept (reference) or Drop.

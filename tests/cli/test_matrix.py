@@ -137,7 +137,8 @@ def test_the_cluster_from_stdin(capsys, monkeypatch):
                 "-n",
                 "nope",
             ),
-            "netverify: error: unknown namespace 'nope' (namespaces: dev, ingress-nginx, prod)",
+            "netverify: error: unknown namespace 'nope' (namespaces: default, dev, ingress-nginx, "
+            "kube-system, prod)",
         ),
         (
             ("--port", "99999"),

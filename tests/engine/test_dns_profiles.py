@@ -6,9 +6,16 @@ from __future__ import annotations
 import pytest
 
 from tests.builders import netpol, peer, rule
-from tests.engine.support import cluster_dns, dns_egress, world
+from tests.engine import support
+from tests.engine.support import cluster_dns, dns_egress
 from verifier.engine import trace
+from verifier.semantics.infrastructure import with_implicit_infrastructure
 from verifier.trace import Verdict
+
+
+def world(*objects, **config):
+    """The engine's test world as the loader would give it: with the cluster's own DNS and API server."""
+    return with_implicit_infrastructure(support.world(*objects, **config))
 
 
 def egress(*rules):
@@ -79,8 +86,37 @@ def test_dns_pods_in_the_input_are_used_never_made_up(web):
     assert t.verdict is Verdict.ALLOWED and query.detail.endswith("reaches kube-system/coredns")
 
 
-def test_made_up_dns_pods_are_never_clients(web):
-    """They exist for the lookup only: the cluster the properties see has no such pods."""
+def test_made_up_dns_pods_are_servers_only(web):
+    """They are in the cluster (marked implicit) so every interpreter sees the same lookup, but
+    no flow from them is checked: the matrix and nat-free-pod-to-pod leave them out as clients."""
+    from verifier.matrix import matrix
+    from verifier.properties import PROPERTIES
+
     c = world(web, egress(TO_B))
-    lookup(c)
-    assert not [p for p in c.pods if p.namespace == "kube-system"]
+    dns_pods = [p for p in c.pods if p.namespace == "kube-system"]
+    assert [p.ref for p in dns_pods] == ["kube-system/coredns-0", "kube-system/coredns-1"]
+    assert all(
+        p.implicit and str(p.source) == "<implicit: cluster DNS, coredns profile>" for p in dns_pods
+    )
+    assert not any(p.startswith("kube-system/") for p in matrix(c).pods)
+    result = PROPERTIES["nat-free-pod-to-pod"].check(c)
+    assert not any("kube-system/" in ref for cx in result.counterexamples for ref in cx.pods)
+
+
+@pytest.mark.parametrize("dns", [False, True])
+def test_a_reach_invariant_checks_the_lookup_the_engine_makes(web, dns):
+    """The invariant's proof and the engine's trace check the lookup against the same DNS pods:
+    with the DNS rule, "x/a reaches b" holds and "x/a never reaches b" is violated; without it
+    the other way round. (With the DNS made up for the engine's lookup only, the expect-deny
+    invariant held while the engine said ALLOWED, and expect-allow crashed.)"""
+    from verifier.properties import Status
+    from verifier.properties.invariants import check_invariant, parse_invariants
+
+    c = world(web, egress(TO_B, *([dns_egress()] if dns else [])))
+    assert lookup(c).verdict is (Verdict.ALLOWED if dns else Verdict.DNS_BLOCKED)
+    for expect in ("allow", "deny"):
+        (inv,) = parse_invariants(
+            [{"name": expect, "reach": {"from": "x/a", "to": "b", "port": 80, "expect": expect}}]
+        )
+        holds = (expect == "allow") == dns
+        assert check_invariant(c, inv).status is (Status.HOLDS if holds else Status.VIOLATED)

@@ -14,11 +14,18 @@ FILE = "m.yaml"
 
 
 def load(text: str, filename: str = FILE) -> Cluster:
-    """Load ``text`` (dedented); fails the test with every problem if it does not load."""
+    """Load ``text`` (dedented) as the input shows it, without the cluster DNS and API server
+    every cluster adds (tests of those load with ``loads``); fails the test with every problem
+    if it does not load."""
     try:
-        return loads(dedent(text), filename)
+        return loads(dedent(text), filename, implicit=False)
     except InputError as exc:
         pytest.fail(f"unexpected InputError:\n{exc}")
+
+
+def given(objects):
+    """The objects the input holds, without the cluster DNS and API server the loader adds."""
+    return tuple(o for o in objects if not o.source.implicit)
 
 
 def problems(text: str, filename: str = FILE) -> tuple[Problem, ...]:

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from tests.corpus import CORPUS, directories, load_folder, needs_corpus, recipes
+from tests.ingest.helpers import given
 from verifier.errors import InputError
 from verifier.ingest import load
 
@@ -76,7 +77,7 @@ def test_bookinfo_dualstack_with_a_single_stack_config_is_refused():
 
 def test_bookinfo_dualstack_families():
     cluster = load_folder("bookinfo-dualstack")
-    families = {s.name: s.ip_families for s in cluster.services}
+    families = {s.name: s.ip_families for s in given(cluster.services)}
     assert families == {
         "details": (6, 4),
         "ratings": (6, 4),
@@ -88,7 +89,8 @@ def test_bookinfo_dualstack_families():
 
 def test_online_boutique():
     cluster = load_folder("online-boutique")
-    assert len(cluster.pods) == 12 and len(cluster.services) == 12 and len(cluster.policies) == 13
+    assert len(given(cluster.pods)) == 12 and len(given(cluster.services)) == 12
+    assert len(cluster.policies) == 13
     assert cluster.skipped == (("ServiceAccount", 11),)
     frontend = cluster.service_by_ref["default/frontend-external"]
     assert frontend.type == "LoadBalancer" and frontend.ports[0].node_port is not None
@@ -101,10 +103,10 @@ def test_online_boutique():
 
 def test_cassandra_statefulset():
     cluster = load_folder("cassandra")
-    assert [(p.name, p.hostname, p.subdomain) for p in cluster.pods] == [
+    assert [(p.name, p.hostname, p.subdomain) for p in given(cluster.pods)] == [
         (f"cassandra-{i}", f"cassandra-{i}", "cassandra") for i in range(3)
     ]
-    (svc,) = cluster.services
+    (svc,) = given(cluster.services)
     assert svc.headless and svc.cluster_ips == ()
     assert cluster.pods[0].named_port("cql", "TCP") == 9042
 
@@ -125,7 +127,7 @@ def test_kube_prometheus():
 
 def test_calico_stars():
     cluster = load_folder("calico-stars")
-    assert {p.ref for p in cluster.pods} == {
+    assert {p.ref for p in given(cluster.pods)} == {
         "management-ui/management-ui-0",
         "stars/backend-0",
         "stars/frontend-0",
@@ -139,7 +141,7 @@ def test_calico_stars():
 
 def test_ipblock_cluster_dump():
     cluster = load_folder("ipblock-cluster-dump")
-    assert len(cluster.pods) == 29 and len(cluster.namespaces) == 8
+    assert len(given(cluster.pods)) == 29 and len(given(cluster.namespaces)) == 8
     assert sorted(n.name for n in cluster.nodes) == [
         "10.186.164.166",
         "10.186.164.173",
@@ -159,8 +161,12 @@ def test_ipblock_cluster_dump():
 
 def test_acs_security_demos():
     cluster = load_folder("acs-security-demos")
-    assert len(cluster.pods) == 11 and len(cluster.policies) == 14
-    assert {n.name for n in cluster.namespaces if n.implicit} == {"frontend", "backend", "payments"}
+    assert len(given(cluster.pods)) == 11 and len(cluster.policies) == 14
+    assert {n.name for n in given(cluster.namespaces) if n.implicit} == {
+        "frontend",
+        "backend",
+        "payments",
+    }
     assert {w.namespace for w in cluster.warnings} == {"frontend", "backend", "payments"}
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
+from verifier import ingest
 from verifier.errors import InputError
-from verifier.ingest import loads
 
 from .helpers import errors, one_error
+
+loads = partial(ingest.loads, implicit=False)  # the input alone
 
 POD = """\
 apiVersion: v1

@@ -84,6 +84,8 @@ def test_a_search_list_without_the_cluster_domain_resolves_no_short_name():
         "ext",
         "db.y",
         "db.y.svc",
+        "kubernetes.default",  # the API server every cluster has (implicit: the input lacks it)
+        "kubernetes.default.svc",
         "web-0.nginx",
     ]
     assert {(cx.pods, tuple(cx.details["namespaces"])) for cx in result.counterexamples} == {

@@ -33,10 +33,15 @@ def test_an_allocation_may_take_a_cluster_ip():
     """A pool overlapping the service range: some allocation of x/web-0 is Service x/web's ClusterIP."""
     result = check_fixture("unique-ips/violated-allocation.yaml", PROP, max_counterexamples=10)
     assert result.status is Status.VIOLATED
-    (cx,) = result.counterexamples
+    cx, api = result.counterexamples
     assert (
         cx.summary
         == "x/web-0 may hold 10.96.0.10 (an address its pool may allocate), which is Service x/web's cluster IP"
+    )
+    # The pool overlaps the API server's address too (the implicit default/kubernetes Service).
+    assert api.summary == (
+        "x/web-0 may hold 10.96.0.1 (an address its pool may allocate), which is Service "
+        "default/kubernetes's cluster IP"
     )
     assert cx.allocation == {"x/web-0": "10.96.0.10"}
     assert (cx.pods, cx.details) == (("x/web-0",), {"ip": "10.96.0.10"})

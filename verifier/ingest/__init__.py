@@ -39,7 +39,11 @@ __all__ = ["load", "load_live", "load_objects", "loads", "nothing_to_verify"]
 
 
 def load(
-    *sources: Any, namespace: str | None = None, strict: bool = False, allow_empty: bool = False
+    *sources: Any,
+    namespace: str | None = None,
+    strict: bool = False,
+    allow_empty: bool = False,
+    implicit: bool = True,
 ) -> Cluster:
     """Load a cluster state from files, directories, ``"-"`` (stdin) or text streams, merged.
 
@@ -60,6 +64,11 @@ def load(
         allow_empty: accept an input without pods or workloads (by default
             "nothing to verify" is an error: an empty ``helm template`` output,
             a folder of policies only).
+        implicit: add what every cluster runs and the input does not show, as a
+            real cluster has it (the cluster DNS of ``ClusterNetwork.dnsProfile``,
+            the ``default/kubernetes`` API server:
+            :mod:`verifier.semantics.infrastructure`); their sources say
+            ``<implicit: ...>``. ``False`` gives the input alone.
 
     Raises:
         InputError: the input is malformed, invalid or inconsistent, or has
@@ -84,34 +93,43 @@ def load(
         raise InputError("nothing to load: give at least one file, directory or '-'")
     return _guarded(
         lambda: _load(
-            flat, namespace=namespace or "default", strict=strict, allow_empty=allow_empty
+            flat,
+            namespace=namespace or "default",
+            strict=strict,
+            allow_empty=allow_empty,
+            implicit=implicit,
         )
     )
 
 
-def loads(text: str, filename: str = "<string>") -> Cluster:
+def loads(text: str, filename: str = "<string>", *, implicit: bool = True) -> Cluster:
     """Load a cluster state from YAML or JSON text (tests, notebooks).
 
     ``filename`` is what problems and sources name as the file.
     """
     if not isinstance(text, str):
         raise InputError(f"loads() takes text (str), got {type(text).__name__}")
-    return _guarded(lambda: _load_objects(*parse_text(text, filename)))
+    return _guarded(lambda: _load_objects(*parse_text(text, filename), implicit=implicit))
 
 
-def load_objects(objects: Iterable[Mapping[str, Any]], source: str = "<objects>") -> Cluster:
+def load_objects(
+    objects: Iterable[Mapping[str, Any]], source: str = "<objects>", *, implicit: bool = True
+) -> Cluster:
     """Load a cluster state from parsed objects (plain dicts in the ``kubectl -o json`` shape).
 
     Lists (``PodList`` API responses...) are flattened as in files. Line
     numbers are unknown, so problems name ``source`` only. Used by :func:`load_live`.
+    ``implicit`` as for :func:`load`.
     """
-    return _guarded(lambda: _load_objects(*objects_from_data(objects, source)))
+    return _guarded(lambda: _load_objects(*objects_from_data(objects, source), implicit=implicit))
 
 
-def _load(sources: tuple[Any, ...], *, namespace: str, strict: bool, allow_empty: bool) -> Cluster:
+def _load(
+    sources: tuple[Any, ...], *, namespace: str, strict: bool, allow_empty: bool, implicit: bool
+) -> Cluster:
     objects, problems = read_sources(sources, strict=strict)
-    cluster = assemble(objects, problems, namespace=namespace, strict=strict)
-    if not cluster.pods and not allow_empty:
+    cluster = assemble(objects, problems, namespace=namespace, strict=strict, implicit=implicit)
+    if not any(not p.source.implicit for p in cluster.pods) and not allow_empty:
         stdin = any(s == "-" for s in sources)
         raise InputError([*cluster.warnings, nothing_to_verify(objects, problems, stdin=stdin)])
     return cluster
@@ -136,8 +154,10 @@ def nothing_to_verify(
     )
 
 
-def _load_objects(objects: list[RawObject], problems: list[Problem]) -> Cluster:
-    return assemble(objects, problems)
+def _load_objects(
+    objects: list[RawObject], problems: list[Problem], *, implicit: bool = True
+) -> Cluster:
+    return assemble(objects, problems, implicit=implicit)
 
 
 def _guarded(run) -> Cluster:

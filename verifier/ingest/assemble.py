@@ -42,6 +42,7 @@ from ..model import (
     Tier,
 )
 from ..semantics import ipam
+from ..semantics.infrastructure import with_implicit_infrastructure
 from . import config as config_module
 from .allocate import allocate_pod_ips, families_of, finish_services
 from .documents import RawObject, describe
@@ -176,11 +177,13 @@ def assemble(
     *,
     namespace: str = "default",
     strict: bool = False,
+    implicit: bool = True,
 ) -> Cluster:
     """Build the cluster; raises :class:`InputError` when ``problems`` holds or gains an error.
 
     ``namespace`` is where objects without one go (``-n``); ``strict`` makes an
-    object defined in two files an error instead of a warning (see :func:`_convert`).
+    object defined in two files an error instead of a warning (see :func:`_convert`);
+    ``implicit`` adds the cluster DNS and API server the input lacks.
     """
     c = _convert(objects, problems, namespace, strict)
     c.config, inferred = infer_network(
@@ -223,7 +226,7 @@ def assemble(
     ordered = sorted(problems, key=lambda p: (p.file or "", p.line or 0, p.column or 0))
     if errors:
         raise InputError(ordered)
-    return Cluster(
+    cluster = Cluster(
         namespaces=tuple(namespaces),
         nodes=tuple(nodes),
         pods=tuple(e.pod for e in pods),
@@ -243,6 +246,8 @@ def assemble(
         ignores=ignores,
         operator_workloads=operated,
     )
+    # What the cluster runs whether or not the input shows it: its DNS, its API server.
+    return with_implicit_infrastructure(cluster) if implicit else cluster
 
 
 def _addresses_named(

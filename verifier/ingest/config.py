@@ -75,6 +75,7 @@ _SPEC_FIELDS = (
     "nodeNameservers",
     "dnsPods",
     "dnsProfile",
+    "apiServerAddresses",
     "ipBlockMatchesPods",
     "endpointToHostAction",
     "nodePortRange",
@@ -123,6 +124,7 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
         )
         or "insecure",
         dns_profile=spec.str("dnsProfile", default="coredns", choices=DNS_PROFILES) or "coredns",
+        api_server_addresses=_ips(spec, "apiServerAddresses"),
         ipblock_matches_pods=spec.bool("ipBlockMatchesPods", True),
         endpoint_to_host=spec.str(
             "endpointToHostAction", default="Accept", choices=("Accept", "Drop")

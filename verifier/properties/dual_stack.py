@@ -80,14 +80,15 @@ def check(
 def _coverage_cases(cluster: Cluster) -> list[Case]:
     cases: list[Case] = []
     for pod in cluster.live_pods:
-        if not pod.host_network and pod.ips and len(pod.families) < 2:
+        if not pod.host_network and not pod.implicit and pod.ips and len(pod.families) < 2:
             cases.append(Case(("pod", pod), True))
     for node in cluster.nodes:
         if node.pod_cidrs and len({c.version for c in node.pod_cidrs}) < 2:
             cases.append(Case(("node", node), True))
     for svc in cluster.services:
         if (
-            svc.ip_family_policy not in ("PreferDualStack", "RequireDualStack")
+            svc.source.implicit
+            or svc.ip_family_policy not in ("PreferDualStack", "RequireDualStack")
             or svc.type == "ExternalName"
         ):
             continue
@@ -302,7 +303,11 @@ def _external_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     ]
     if not hosts:
         return []
-    pods = [p for p in cluster.live_pods if not p.host_network and len(p.families) == 2]
+    pods = [
+        p
+        for p in cluster.live_pods
+        if not p.host_network and not p.implicit and len(p.families) == 2
+    ]
     classes = pod_classes(cluster, pods)
     cases = []
     for name, ips in hosts:

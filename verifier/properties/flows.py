@@ -139,14 +139,21 @@ def split_pairs(
     DefaultEndpointToHostAction=Drop a pod cannot reach its own node (§5.6), so a
     source class is split likewise. ``same`` when the two are one class: a pod
     never pairs with itself. Two outside parties never pair: their traffic does
-    not cross the cluster.
+    not cross the cluster. Implicit pods (the cluster DNS the loader adds when the
+    input lacks it) are servers: never a source.
     """
     drop = cluster.config.endpoint_to_host == "Drop"
-    for src in sources:
+    for listed in sources:
+        src = listed
+        if src.kind == POD and any(p.implicit for p in src.pods):
+            clients = tuple(p for p in src.pods if not p.implicit)
+            if not clients:
+                continue
+            src = Party(POD, clients)
         for dst in destinations:
             if src.kind == OUTSIDE and dst.kind == OUTSIDE:
                 continue  # between two hosts outside the cluster: not the cluster's traffic
-            same = src is dst
+            same = listed is dst
             if same and len(dst.pods) < 2:
                 continue
             node = src.node_name

@@ -1,7 +1,8 @@
 """Property *nat-free-pod-to-pod*: pods reach each other without NAT.
 
 Formally, for each family f and every pair of live pod-network pods p != q
-(on any nodes), and every allocation of the addresses netverify allocated:
+(on any nodes; neither implicit: where the loader puts the cluster DNS pods the
+input lacks is made up), and every allocation of the addresses netverify allocated:
 
     not snat(node(p), src = ip_f(p), dst = ip_f(q))
 
@@ -74,7 +75,12 @@ def _query(cluster: Cluster, family: int) -> Query:
     packet = enc.packet("nat")
 
     def cases() -> list[Case]:
-        pods = [p for p in cluster.live_pods if not p.host_network and p.ip(family) is not None]
+        # The input's pods: where the implicit DNS pods run is made up, so is their NAT.
+        pods = [
+            p
+            for p in cluster.live_pods
+            if not p.host_network and not p.implicit and p.ip(family) is not None
+        ]
         groups = _groups(cluster, pods, family)
         # Sent to an address two pods share, a packet goes to its first holder.
         targets = _groups(cluster, flows.receivers(cluster, pods, family), family)

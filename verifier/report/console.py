@@ -69,6 +69,49 @@ def inferred_lines(inferred) -> list[str]:
     return [head, *(f"  {i}" for i in inferred)]
 
 
+def implicit_lines(cluster) -> list[str]:
+    """What every cluster runs that the input does not show, as netverify assumes it.
+
+    >>> from verifier.model import Cluster, Node, ip_network
+    >>> from verifier.semantics.infrastructure import with_implicit_infrastructure
+    >>> c = with_implicit_infrastructure(
+    ...     Cluster(nodes=(Node("n1", pod_cidrs=(ip_network("10.244.1.0/24"),)),)))
+    >>> print("\\n".join(implicit_lines(c)))
+    assumed (every cluster runs them; the input does not show them):
+      Service kube-system/kube-dns 10.96.0.10 (coredns profile): pods kube-system/coredns-0 10.244.1.254 on n1, kube-system/coredns-1 10.244.1.253 on n1
+      Service default/kubernetes 10.96.0.1:443 -> 192.168.0.10:6443 (assumed: no control-plane node in the input)
+    """
+    from ..semantics.infrastructure import API_SERVER_PORT, api_server_addresses
+    from ..semantics.selectors import matches, selector_from_labels
+
+    lines = []
+    for svc in cluster.services:
+        if not svc.source.implicit:
+            continue
+        ips = ", ".join(map(str, svc.cluster_ips))
+        if svc.selector is not None:
+            selector = selector_from_labels(svc.selector)
+            pods = [
+                f"{p.ref} {', '.join(map(str, p.ips))} on {p.node_name}"
+                for p in cluster.pods_by_namespace.get(svc.namespace, ())
+                if matches(selector, p.labels)
+            ]
+            profile = cluster.config.dns_profile
+            lines.append(
+                f"  Service {svc.ref} {ips} ({profile} profile): pods {', '.join(pods) or 'none'}"
+            )
+        else:
+            family = svc.cluster_ips[0].version if svc.cluster_ips else 4
+            servers = ", ".join(
+                f"{ip}:{API_SERVER_PORT} ({why})"
+                for ip, why in api_server_addresses(cluster, family)
+            )
+            lines.append(f"  Service {svc.ref} {ips}:443 -> {servers}")
+    if not lines:
+        return []
+    return ["assumed (every cluster runs them; the input does not show them):", *lines]
+
+
 def verdict_lines(report: CheckReport, *, color: bool = False) -> list[str]:
     """One aligned line per property and invariant: status, name, seconds."""
     names = [title(r) for r in report.results]

@@ -17,14 +17,14 @@ DNS pods behind the nameserver, the lookup is checked against the DNS that
 ``assumed``
     Lookups are assumed to work.
 
-The made-up objects exist only for the lookup (:func:`with_cluster_dns` returns
-a copy of the cluster that has them): they are servers, never clients, so they
-add no flow anyone else could be charged with. Their source is
-``<implicit: cluster DNS, PROFILE profile>``.
+The loader adds them to a cluster whose input has no Service at the cluster DNS
+IPs (:func:`verifier.semantics.infrastructure.with_implicit_infrastructure`), so
+the engine and the encoder check the lookup against the same pods. Their source
+is ``<implicit: cluster DNS, PROFILE profile>``.
 
 >>> from verifier.model import Cluster, Node, ip_network
 >>> c = with_cluster_dns(Cluster(nodes=(Node("n1", pod_cidrs=(ip_network("10.244.1.0/24"),)),)),
-...                      ip_network("10.96.0.10/32").network_address)
+...                      (ip_network("10.96.0.10/32").network_address,))
 >>> [s.ref for s in c.services], [(p.ref, str(p.ips[0])) for p in c.pods]
 (['kube-system/kube-dns'], [('kube-system/coredns-0', '10.244.1.254'), ('kube-system/coredns-1', '10.244.1.253')])
 """
@@ -46,9 +46,17 @@ from ...model import (
     ServicePort,
     Source,
 )
+from .. import ipam, journey
 from .._cache import per_cluster
+from ..pipeline import Client
 
-__all__ = ["DNS_PROFILES", "DNS_SERVICES", "implicit_source", "with_cluster_dns"]
+__all__ = [
+    "DNS_PROFILES",
+    "DNS_SERVICES",
+    "implicit_source",
+    "lookup_assumed",
+    "with_cluster_dns",
+]
 
 #: The profiles ``ClusterNetwork.dnsProfile`` accepts.
 DNS_PROFILES = ("coredns", "openshift", "assumed")
@@ -62,9 +70,23 @@ def implicit_source(profile: str) -> Source:
     return Source(f"<implicit: cluster DNS, {profile} profile>")
 
 
+def lookup_assumed(cluster: Cluster, client: Client, server: IP) -> bool:
+    """Is a lookup to ``server`` assumed to work rather than checked as a flow? When no DNS
+    pods stand behind it: a server of a family the client lacks, or an address no Service
+    with backends holds (a cluster built without its implicit infrastructure, or an input
+    showing the DNS Service but not its pods)."""
+    if server.version not in client.families:
+        return True
+    return not any(
+        p.backend_pod is not None
+        for p in journey.plan(cluster, client, server, 53, "UDP").paths
+        if p.entry is not None
+    )
+
+
 @per_cluster
-def with_cluster_dns(cluster: Cluster, dns_ip: IP) -> Cluster:
-    """``cluster`` plus the DNS Service and pods of its profile at ``dns_ip`` (itself for ``assumed``)."""
+def with_cluster_dns(cluster: Cluster, dns_ips: tuple[IP, ...]) -> Cluster:
+    """``cluster`` plus the DNS Service and pods of its profile at ``dns_ips`` (itself for ``assumed``)."""
     profile = cluster.config.dns_profile
     if profile not in DNS_SERVICES:
         return cluster
@@ -84,10 +106,20 @@ def with_cluster_dns(cluster: Cluster, dns_ip: IP) -> Cluster:
         ContainerPort(listen, "UDP", "dns"),
         ContainerPort(listen, "TCP", "dns-tcp"),
     )
-    taken = {ip for p in cluster.pods for ip in p.ips}
+    # DNS pods the input shows (without their Service) serve: only the Service is made up.
+    if any(
+        p.namespace == namespace and all(p.labels.get(k) == v for k, v in labels.items())
+        for p in cluster.pods
+    ):
+        placed = []
+    taken = {ip for p in cluster.pods for ip in p.ips} | set(
+        ipam.named_by_endpoints(cluster.endpoint_slices)
+    )
     pods = []
     for pod_name, node in placed:
-        ips = tuple(a for fam in cluster.families if (a := _free(node, fam, taken)) is not None)
+        ips = tuple(
+            a for fam in cluster.families if (a := _free(cluster, node, fam, taken)) is not None
+        )
         taken.update(ips)
         pods.append(
             Pod(
@@ -105,8 +137,9 @@ def with_cluster_dns(cluster: Cluster, dns_ip: IP) -> Cluster:
         namespace=namespace,
         name=name,
         selector=labels,
-        cluster_ips=(dns_ip,),
-        ip_families=(dns_ip.version,),
+        cluster_ips=dns_ips,
+        ip_families=tuple(ip.version for ip in dns_ips),
+        ip_family_policy="PreferDualStack" if len(dns_ips) > 1 else "SingleStack",
         ports=(
             ServicePort(53, "UDP", "dns", "dns"),
             ServicePort(53, "TCP", "dns-tcp", "dns-tcp"),
@@ -125,12 +158,14 @@ def with_cluster_dns(cluster: Cluster, dns_ip: IP) -> Cluster:
     )
 
 
-def _free(node, family: int, taken: set) -> IP | None:
-    """The highest address of the node's podCIDR of ``family`` that no pod holds."""
-    cidr = node.pod_cidr(family)
-    if cidr is None:
-        return None
-    candidate = cidr.broadcast_address - 1
-    while candidate in taken and candidate > cidr.network_address:
-        candidate -= 1
-    return candidate if candidate > cidr.network_address else None
+def _free(cluster: Cluster, node, family: int, taken: set) -> IP | None:
+    """The highest address the node's IPAM may hand out (:func:`verifier.semantics.ipam.ranges`)
+    that nothing holds: the loader allocates from the bottom, so they rarely meet."""
+    for cidr in ipam.ranges(node, cluster.ip_pools, family, cluster.config.pod_cidrs):
+        reserved = set(ipam.reserved(cidr, cluster.ip_pools))
+        candidate = cidr.broadcast_address
+        for _ in range(min(cidr.num_addresses, 4096)):
+            if candidate not in taken and candidate not in reserved:
+                return candidate
+            candidate -= 1
+    return None
