@@ -323,7 +323,7 @@ def _dns_flow(
     sub: list[Hop] = []
     branches = _connect(cluster, client, server, 53, "UDP", sub)
     if isinstance(branches, Verdict) or not any(b.reachable for b in branches):
-        detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed" + _dns_needs(
+        detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed" + dns_requirement(
             cluster, server, () if isinstance(branches, Verdict) else branches
         )
         reasons = (
@@ -343,7 +343,7 @@ def _dns_flow(
     return None
 
 
-def _dns_needs(cluster: Cluster, server: IP, branches: tuple[Branch, ...]) -> str:
+def dns_requirement(cluster: Cluster, server: IP, branches: tuple[Branch, ...]) -> str:
     """Which DNS the lookup went to (the input's, or the profile's made-up one) and what a
     policy must allow for it: the DNS pods on the port they listen on."""
     owner = next((s for s in cluster.services if server in s.cluster_ips), None)

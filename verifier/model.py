@@ -322,6 +322,11 @@ class Pod:
     #: the node's podCIDR / IP pool. The symbolic layer treats such IPs as unknowns.
     ip_allocated: bool = False
     source: Source = UNKNOWN_SOURCE
+    #: spec.serviceAccountName.
+    service_account: str = "default"
+    #: Why the pod talks to the API server (its ServiceAccount's bindings and mounted token, or
+    #: an annotation: verifier.ingest.rbac), None when nothing in the input says it does.
+    api_client: str | None = None
 
     kind = "Pod"
 

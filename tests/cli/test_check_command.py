@@ -141,7 +141,7 @@ def test_property_selection_and_limits_reach_the_modules(monkeypatch, loaded, ca
     ]
 
 
-def test_defaults_check_all_six_with_60s_and_3_counterexamples(monkeypatch, loaded, capsys):
+def test_defaults_check_all_seven_with_60s_and_3_counterexamples(monkeypatch, loaded, capsys):
     calls = install(monkeypatch, _all())
     assert run() == 0
     assert [name for name, _ in calls] == list(PROPERTY_NAMES)
@@ -187,9 +187,9 @@ def test_text_report_on_stdout_without_colour(monkeypatch, loaded, capsys):
     out = capsys.readouterr().out
     assert "\x1b[" not in out  # stdout is not a terminal here
     lines = out.splitlines()
-    assert lines[2] == "VIOLATED  isolation            0.01s"
+    assert lines[2] == "VIOLATED  isolation              0.01s"
     assert "     at policies/prod.yaml:7: NetworkPolicy prod/allow-all ingress[0]" in lines
-    assert lines[-1] == "6 properties: 4 hold, 1 violated, 1 unknown (0.0s)"
+    assert lines[-1] == "7 properties: 5 hold, 1 violated, 1 unknown (0.0s)"
 
 
 def test_json_to_stdout(monkeypatch, loaded, capsys):
@@ -198,7 +198,7 @@ def test_json_to_stdout(monkeypatch, loaded, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["summary"] == {
         **data["summary"],
-        "holds": 5,
+        "holds": 6,
         "violated": 0,
         "unknown": 1,
         "exit_code": 3,
@@ -210,7 +210,7 @@ def test_junit_to_stdout(monkeypatch, loaded, capsys):
     install(monkeypatch, _all(isolation=VIOLATED))
     assert run("-o", "junit") == 1
     root = ET.fromstring(capsys.readouterr().out.encode())
-    assert root.get("failures") == "1" and len(list(root.iter("testcase"))) == 6
+    assert root.get("failures") == "1" and len(list(root.iter("testcase"))) == 7
 
 
 def test_github_to_stdout(monkeypatch, loaded, capsys):
@@ -223,7 +223,7 @@ def test_github_to_stdout(monkeypatch, loaded, capsys):
     )
     assert (
         out[-1]
-        == "::notice title=netverify check::6 properties: 5 hold, 1 violated, 0 unknown (0.0s)"
+        == "::notice title=netverify check::7 properties: 6 hold, 1 violated, 0 unknown (0.0s)"
     )
 
 
@@ -240,7 +240,7 @@ def test_output_file_gets_the_format_and_stdout_the_text(monkeypatch, loaded, ca
         "uri": "policies/prod.yaml"
     }
     out = capsys.readouterr().out
-    assert out.splitlines()[-1] == "6 properties: 5 hold, 1 violated, 0 unknown (0.0s)"
+    assert out.splitlines()[-1] == "7 properties: 6 hold, 1 violated, 0 unknown (0.0s)"
     assert "\x1b[" not in target.read_text()
 
 

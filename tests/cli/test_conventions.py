@@ -51,7 +51,7 @@ def policies_only(tmp_path) -> str:
 def test_check_on_a_repository_runs_and_counts_the_skipped_files(capsys):
     run = netverify(capsys, "check", "-f", REPOSITORY)
     assert run.code == 0
-    assert run.lines[-1].startswith("6 properties: 6 hold, 0 violated, 0 unknown (")
+    assert run.lines[-1].startswith("7 properties: 7 hold, 0 violated, 0 unknown (")
     assert run.err == (
         "netverify: 5 warning(s) while loading, 5 of them file(s) skipped (-v to list them)\n"
     )

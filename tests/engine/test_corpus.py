@@ -315,4 +315,4 @@ def test_check_runs_on_every_corpus_folder(folder, tmp_path, capsys):
     out, err = capsys.readouterr()
     assert code in (0, 1, 3), err
     assert "internal error" not in err
-    assert out.splitlines()[-1].startswith("6 properties: ")
+    assert out.splitlines()[-1].startswith("7 properties: ")

@@ -179,6 +179,7 @@ def test_eks_dump_check(capsys):
         ("service-resolution", "holds"),
         ("dns-resolution", "holds"),
         ("dual-stack-coverage", "holds"),
+        ("infrastructure-access", "holds"),
     ]
     assert [(i["what"], i["value"], i["evidence"]) for i in run.json["inferred"]] == EKS_INFERRED
     assert "warning" not in run.err

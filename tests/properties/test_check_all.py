@@ -23,7 +23,7 @@ from verifier.properties import (
 ALL = {name: Status.HOLDS for name in PROPERTY_NAMES}
 
 
-def test_the_six_properties_in_check_order():
+def test_the_properties_in_check_order():
     assert PROPERTY_NAMES == (
         "unique-pod-ips",
         "nat-free-pod-to-pod",
@@ -31,8 +31,9 @@ def test_the_six_properties_in_check_order():
         "service-resolution",
         "dns-resolution",
         "dual-stack-coverage",
+        "infrastructure-access",
     )
-    assert list(PROPERTIES) == list(PROPERTY_NAMES) and len(PROPERTIES) == 6
+    assert list(PROPERTIES) == list(PROPERTY_NAMES) and len(PROPERTIES) == 7
     assert set(TITLES) == {*PROPERTY_NAMES, "invariant"}
 
 
@@ -44,7 +45,7 @@ def test_registry_resolves_to_the_real_module():
     assert [(r.property, r.status) for r in report.results] == [("unique-pod-ips", Status.HOLDS)]
 
 
-def test_default_checks_all_six_in_order_with_the_limits(monkeypatch):
+def test_default_checks_all_in_order_with_the_limits(monkeypatch):
     calls = install(monkeypatch, ALL)
     report = check(Cluster(), timeout=5.0, max_counterexamples=2)
     assert [name for name, _ in calls] == list(PROPERTY_NAMES)

@@ -61,7 +61,7 @@ def test_report_of_the_demo(capsys, tmp_path):
     _self_contained(html)
     # Verdicts with timings: one row per property and invariant.
     table = html[html.index('id="verdict-table"') : html.index("</table>")]
-    assert table.count("<tr>") == 1 + 6 + 9
+    assert table.count("<tr>") == 1 + 7 + 9
     assert re.search(
         r"VIOLATED</span></td><td><strong>isolation</strong></td><td>\d+\.\d\d<", table
     )

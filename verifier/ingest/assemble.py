@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import InputError, Problem
@@ -60,6 +60,13 @@ from .objects import (
 from .operators import read_operator_workloads
 from .pods import PodEntry, read_pod
 from .policies import read_network_policy
+from .rbac import (
+    Binding,
+    ServiceAccount,
+    api_client_reason,
+    read_binding,
+    read_service_account,
+)
 from .services import ServiceEntry, read_endpoint_slice, read_endpoints, read_service
 from .tiered import (
     read_admin_network_policy,
@@ -103,6 +110,9 @@ KINDS: dict[tuple[str, str], Kind] = {
     ("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): Kind(
         False, read_baseline_admin_network_policy
     ),
+    ("", "ServiceAccount"): Kind(True, read_service_account),
+    ("rbac.authorization.k8s.io", "RoleBinding"): Kind(True, read_binding),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"): Kind(False, read_binding),
     **{(g, "NetworkPolicy"): Kind(True, read_calico_policy) for g in _CALICO_GROUPS},
     **{(g, "GlobalNetworkPolicy"): Kind(False, read_calico_policy) for g in _CALICO_GROUPS},
     **{(g, "Tier"): Kind(False, read_tier) for g in _CALICO_GROUPS},
@@ -162,6 +172,8 @@ class _Converted:
     tiers: list[Tier] = field(default_factory=list)
     pools: list[IPPool] = field(default_factory=list)
     service_cidrs: list[ServiceCIDR] = field(default_factory=list)
+    bindings: list[Binding] = field(default_factory=list)
+    accounts: list[ServiceAccount] = field(default_factory=list)
     config: ClusterNetwork = field(default_factory=ClusterNetwork)
     #: The spec fields the ClusterNetwork object sets: those are never inferred.
     config_fields: frozenset[str] = frozenset()
@@ -207,6 +219,7 @@ def assemble(
     named = _addresses_named(pods, in_slices)
     families = _pod_families(c, pods)
     pods, warnings = allocate_pod_ips(pods, nodes, c.pools, families, taken, named)
+    pods = _with_api_clients(pods, c)
     problems.extend(warnings)
     inferred += tuple(
         Inference(
@@ -248,6 +261,23 @@ def assemble(
     )
     # What the cluster runs whether or not the input shows it: its DNS, its API server.
     return with_implicit_infrastructure(cluster) if implicit else cluster
+
+
+def _with_api_clients(pods: list[PodEntry], c: _Converted) -> list[PodEntry]:
+    """Each pod with the reason it talks to the API server, if the input shows one."""
+    accounts = {(a.namespace, a.name): a for a in c.accounts}
+    out = []
+    for e in pods:
+        reason = api_client_reason(
+            e.pod.namespace,
+            e.pod.service_account,
+            e.automount_token,
+            e.api_annotation,
+            c.bindings,
+            accounts,
+        )
+        out.append(e if reason is None else replace(e, pod=replace(e.pod, api_client=reason)))
+    return out
 
 
 def _addresses_named(
@@ -395,6 +425,10 @@ def _store(c: _Converted, pos: int, kind: str, value: Any) -> None:
         c.pools.append(value)
     elif isinstance(value, ServiceCIDR):
         c.service_cidrs.append(value)
+    elif isinstance(value, Binding):
+        c.bindings.append(value)
+    elif isinstance(value, ServiceAccount):
+        c.accounts.append(value)
 
 
 # --------------------------------------------------------------------------- namespaces

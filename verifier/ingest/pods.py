@@ -34,6 +34,7 @@ from ..model import (
     Pod,
 )
 from .objects import Header
+from .rbac import read_annotation
 from .reader import Reader
 from .syntax import (
     dns_label_error,
@@ -82,6 +83,9 @@ class PodSpecInfo:
     dns_config: DNSConfig | None = None
     node_selector: Labels = NO_LABELS
     tolerations: tuple[Toleration, ...] = ()
+    service_account: str = "default"
+    #: automountServiceAccountToken (None: unset, the ServiceAccount decides).
+    automount_token: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,10 @@ class PodEntry:
     host_ips: tuple[IP, ...] = ()
     #: True for pods made up from a workload template.
     expanded: bool = False
+    #: automountServiceAccountToken of the pod spec, and the netverify.dev/api-client
+    #: annotation (verifier.ingest.rbac decides with them whether the pod is an API client).
+    automount_token: bool | None = None
+    api_annotation: bool | None = None
 
 
 # --------------------------------------------------------------------------- spec
@@ -134,6 +142,12 @@ def read_pod_spec(spec: Reader) -> PodSpecInfo:
             spec.str_map("nodeSelector", check_key=label_key_error, check_value=label_value_error)
         ),
         tolerations=tuple(_read_toleration(t) for t in spec.maps("tolerations")),
+        service_account=spec.str("serviceAccountName") or spec.str("serviceAccount") or "default",
+        automount_token=(
+            spec.bool("automountServiceAccountToken")
+            if spec.has("automountServiceAccountToken")
+            else None
+        ),
     )
 
 
@@ -247,8 +261,16 @@ def read_pod(h: Header) -> PodEntry:
         dns_config=spec.dns_config,
         owner=read_owner(h.meta),
         source=h.source,
+        service_account=spec.service_account,
     )
-    return PodEntry(pod, spec.node_selector, spec.tolerations, host_ips)
+    return PodEntry(
+        pod,
+        spec.node_selector,
+        spec.tolerations,
+        host_ips,
+        automount_token=spec.automount_token,
+        api_annotation=read_annotation(h.meta),
+    )
 
 
 def _read_pod_ips(status: Reader) -> tuple[IP, ...]:

@@ -51,6 +51,7 @@ from ..semantics.selectors import matches
 from .labels import read_labels, read_selector
 from .objects import Header
 from .pods import PodEntry, PodSpecInfo, read_owner, read_pod_spec
+from .rbac import read_annotation
 from .reader import Reader
 from .syntax import dns_label_error
 from .topology import fits
@@ -87,6 +88,8 @@ class Workload:
     #: The workload's own controller ("Deployment/web" for a ReplicaSet), if any.
     owner: str | None
     source: Source
+    #: The pod template's netverify.dev/api-client annotation (verifier.ingest.rbac).
+    api_annotation: bool | None = None
 
     @property
     def ref(self) -> str:
@@ -140,6 +143,7 @@ def read_workload(h: Header) -> Workload | None:
         service_name=service_name,
         owner=read_owner(h.meta),
         source=h.source,
+        api_annotation=read_annotation(tmeta),
     )
 
 
@@ -192,6 +196,7 @@ def expand(w: Workload, nodes: Sequence[Node]) -> list[PodEntry]:
             dns_policy=w.spec.dns_policy,
             dns_config=w.spec.dns_config,
             owner=w.ref,
+            service_account=w.spec.service_account,
             source=Source(
                 w.source.file,
                 w.source.line,
@@ -200,7 +205,16 @@ def expand(w: Workload, nodes: Sequence[Node]) -> list[PodEntry]:
                 f"expanded from {w.kind} {w.namespace}/{w.name} {replica}",
             ),
         )
-        pods.append(PodEntry(pod, w.spec.node_selector, w.spec.tolerations, expanded=True))
+        pods.append(
+            PodEntry(
+                pod,
+                w.spec.node_selector,
+                w.spec.tolerations,
+                expanded=True,
+                automount_token=w.spec.automount_token,
+                api_annotation=w.api_annotation,
+            )
+        )
     return pods
 
 

@@ -1,4 +1,5 @@
-"""The six properties of the Kubernetes network model, and ``check``: run any of them at once.
+"""The six properties of the Kubernetes network model, infrastructure-access (pods reach the
+cluster DNS and the API server they use), and ``check``: run any of them at once.
 
 Each property is a module here with ``check(cluster, *, timeout,
 max_counterexamples) -> PropertyResult``; :data:`PROPERTIES` maps the names the
@@ -52,6 +53,7 @@ _MODULES: dict[str, str] = {
     "service-resolution": "service_resolution",
     "dns-resolution": "dns_resolution",
     "dual-stack-coverage": "dual_stack",
+    "infrastructure-access": "infrastructure_access",
 }
 
 PROPERTY_NAMES: tuple[str, ...] = tuple(_MODULES)
@@ -65,6 +67,7 @@ TITLES: dict[str, str] = {
     "service-resolution": "every Service port reaches ready backends",
     "dns-resolution": "every name resolves to exactly the right records",
     "dual-stack-coverage": "both address families are covered",
+    "infrastructure-access": "pods reach the cluster DNS and the API server they use",
     "invariant": "a declared invariant holds",
 }
 

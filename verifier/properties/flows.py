@@ -42,6 +42,7 @@ __all__ = [
     "may_be",
     "outside_party",
     "split_pairs",
+    "connects",
     "address",
     "paths_to",
     "flow_case",
@@ -618,3 +619,22 @@ def allocation_for(
         if ref in chosen:
             out[ref] = f"{out[ref]}, {ip}" if ref in out else str(ip)
     return out
+
+
+def connects(enc: Encoder, client, address, port: int, protocol: str):
+    """Some path of the journey to ``address:port/protocol`` delivers, for the encoder's unknowns."""
+    alg = enc.alg
+    terms = []
+    for path in journey.plan(enc.cluster, client, address, port, protocol).paths:
+        if path.outcome != journey.FORWARD:
+            continue
+        dst = path.destination
+        src_ip = (
+            enc.client_ip(client, client.pod)
+            if client.pod is not None
+            else alg.ip(client.ip(enc.family))
+        )
+        dst_ip = enc.pod_ip(dst.pod) if isinstance(dst, PodEndpoint) else alg.ip(path.dst_ip)
+        packet = Packet(enc.family, src_ip, dst_ip, alg.port(path.dst_port), alg.protocol(protocol))
+        terms.append(enc.allowed(client, path, packet))
+    return alg.or_(*terms)

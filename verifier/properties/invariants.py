@@ -35,10 +35,7 @@ from collections.abc import Iterable
 from ..errors import UsageError
 from ..ingest.invariants import KINDS, Invariant, Selector, load_invariants, parse_invariants
 from ..model import Cluster, IPBlock, Node, Pod
-from ..semantics import journey
-from ..semantics.algebra import Packet
 from ..semantics.classes import pod_classes
-from ..semantics.endpoint import PodEndpoint
 from ..symbolic.encoder import Encoder, instantiate
 from ..symbolic.solver import Case
 from ..trace import Decider, host_port
@@ -247,9 +244,9 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
             return (
                 alg.false
             )  # the name does not resolve, or no such port: the same in every allocation
-        terms = [_connects(enc, client, t.address, t.port, protocol)]
+        terms = [flows.connects(enc, client, t.address, t.port, protocol)]
         if t.nameserver is not None:
-            terms.append(_connects(enc, client, t.nameserver, 53, "UDP"))
+            terms.append(flows.connects(enc, client, t.nameserver, 53, "UDP"))
         return alg.and_(*terms)
 
     def cases() -> list[Case]:
@@ -289,22 +286,3 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
         )
 
     return Query(f"IPv{family}", (enc,), cases, explain)
-
-
-def _connects(enc: Encoder, client, address, port: int, protocol: str):
-    """Some path of the journey to ``address:port/protocol`` delivers, for the encoder's unknowns."""
-    alg = enc.alg
-    terms = []
-    for path in journey.plan(enc.cluster, client, address, port, protocol).paths:
-        if path.outcome != journey.FORWARD:
-            continue
-        dst = path.destination
-        src_ip = (
-            enc.client_ip(client, client.pod)
-            if client.pod is not None
-            else alg.ip(client.ip(enc.family))
-        )
-        dst_ip = enc.pod_ip(dst.pod) if isinstance(dst, PodEndpoint) else alg.ip(path.dst_ip)
-        packet = Packet(enc.family, src_ip, dst_ip, alg.port(path.dst_port), alg.protocol(protocol))
-        terms.append(enc.allowed(client, path, packet))
-    return alg.or_(*terms)
