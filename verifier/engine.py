@@ -323,8 +323,9 @@ def _dns_flow(
     sub: list[Hop] = []
     branches = _connect(cluster, client, server, 53, "UDP", sub)
     if isinstance(branches, Verdict) or not any(b.reachable for b in branches):
-        detail = f"the DNS query {client.label} -> {server}:53/UDP is not allowed" + dns_requirement(
-            cluster, server, () if isinstance(branches, Verdict) else branches
+        detail = (
+            f"the DNS query {client.label} -> {server}:53/UDP is not allowed"
+            + dns_requirement(cluster, server, () if isinstance(branches, Verdict) else branches)
         )
         reasons = (
             [] if isinstance(branches, Verdict) else [b for b in branches if not b.reachable][:1]
