@@ -319,3 +319,38 @@ def test_a_pod_reaching_itself_through_a_service_is_replayed_on_its_own_node(mon
             if c.example_pods[0] == c.example_pods[1] and c.via is not None
         }
         assert hairpins <= {("x/web-0", "x/web-0"), ("x/web-1", "x/web-1")} and hairpins, hairpins
+
+
+def test_a_change_that_blocks_lookups_and_the_api_server_is_newly_denied_to_them():
+    """A repository without the cluster DNS or API server: a new default-deny egress shows as
+    newly denied flows to the (implicit) CoreDNS pods and through default/kubernetes; the
+    implicit pods are never a source."""
+    from verifier.ingest import loads
+
+    app = """
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: web, image: nginx}]}
+"""
+    deny = """
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: deny-egress, namespace: shop}
+spec: {podSelector: {}, policyTypes: [Egress]}
+"""
+    d = diff(loads(app, "old.yaml"), loads(app + deny, "new.yaml"))
+    assert not d.newly_allowed
+    denied = {(c.source, c.destination, c.via) for c in d.newly_denied}
+    assert ("shop/Deployment/web", "kube-system/Deployment/coredns", None) in denied
+    api = [c for c in d.newly_denied if c.via and "default/kubernetes" in c.via]
+    assert [(c.destination, str(c.example.dst_ip), c.example.dst_port) for c in api] == [
+        ("outside", "192.168.0.10", 6443)
+    ]
+    assert all(not c.source.startswith("kube-system/") for c in d.changes)

@@ -160,8 +160,10 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
     An unknown outranks a truncation.
     """
     start = time.perf_counter()
-    old_refs = {p.ref for p in old.live_pods if not p.implicit}
-    new_refs = {p.ref for p in new.live_pods if not p.implicit}
+    # The implicit DNS pods are destinations only (flows.split_pairs never makes them a
+    # source): a change that starts blocking lookups is newly denied to them.
+    old_refs = {p.ref for p in old.live_pods}
+    new_refs = {p.ref for p in new.live_pods}
     common = sorted(old_refs & new_refs)
     changes: list[FlowChange] = []
     unknown: str | None = None
@@ -288,6 +290,8 @@ def _family_diff(
     pairs = [(s, d) for s in pods for d in pods] + [(s, d) for s in pods for d in nodes + outside]
     pairs += [(s, d) for s in nodes + outside for d in pods]
     for src, dst in pairs:
+        if src.new.kind == flows.POD and all(p.implicit for p in src.new.pods):
+            continue  # the implicit DNS pods serve; they are never a source
         same = src is dst
         if same and not src.new.host_network:
             # A pod reaching itself through a Service or hostPort is policed (semantics.md

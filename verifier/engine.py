@@ -35,7 +35,7 @@ from .semantics import journey
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
 from .semantics.algebra import CONCRETE, Packet
-from .semantics.dns.profiles import implicit_source, lookup_assumed
+from .semantics.dns.profiles import ADDRESS_PROFILES, implicit_source, lookup_assumed
 from .semantics.endpoint import NodeEndpoint, PodEndpoint
 from .semantics.pipeline import Client
 from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
@@ -348,6 +348,17 @@ def dns_requirement(cluster: Cluster, server: IP, branches: tuple[Branch, ...]) 
     """Which DNS the lookup went to (the input's, or the profile's made-up one) and what a
     policy must allow for it: the DNS pods on the port they listen on."""
     owner = next((s for s in cluster.services if server in s.cluster_ips), None)
+    profile = cluster.config.dns_profile
+    if owner is None and profile in ADDRESS_PROFILES:
+        which = (
+            "NodeLocal DNSCache on every node's host network"
+            if profile == "nodelocal"
+            else "a resolver outside the cluster"
+        )
+        return (
+            f"; the cluster DNS is {which} ({profile} profile): egress must allow "
+            f"{server}/{server.max_prefixlen} on 53/UDP and 53/TCP"
+        )
     if owner is None:
         return ""
     implicit = owner.source == implicit_source(cluster.config.dns_profile)

@@ -210,3 +210,51 @@ def test_only_pods_that_use_the_cluster_dns_are_checked(policy):
     text = APP.replace("spec: {containers:", f"spec: {{dnsPolicy: {policy}, containers:")
     status = check(text).status
     assert status is (Status.VIOLATED if policy == "ClusterFirst" else Status.HOLDS)
+
+
+def _profile(spec: str) -> str:
+    return f"""
+---
+apiVersion: netverify.dev/v1alpha1
+kind: ClusterNetwork
+metadata: {{name: cluster}}
+spec: {spec}
+"""
+
+
+def test_nodelocal_dnscache_needs_its_node_local_address_allowed():
+    """NodeLocal DNSCache answers on 169.254.20.10 on every node's host network: the recipe
+    to the kube-dns pods does not cover it, an ipBlock for the address does."""
+    nodelocal = _profile("{dnsProfile: nodelocal}")
+    blocked = check(APP + DNS_RECIPE + nodelocal)
+    assert blocked.status is Status.VIOLATED
+    assert blocked.counterexamples[0].summary.endswith(
+        "the cluster DNS is NodeLocal DNSCache on every node's host network (nodelocal "
+        "profile): egress must allow 169.254.20.10/32 on 53/UDP and 53/TCP"
+    )
+    allowed = """
+  - to: [{ipBlock: {cidr: 169.254.20.10/32}}]
+    ports: [{port: 53, protocol: UDP}]
+"""
+    assert check(APP + allowed + nodelocal).status is Status.HOLDS
+
+
+def test_an_external_resolver_is_an_outside_host():
+    external = _profile("{dnsProfile: external, clusterDNS: [10.0.0.2]}")
+    assert check(APP + external).status is Status.VIOLATED
+    allowed = """
+  - to: [{ipBlock: {cidr: 10.0.0.2/32}}]
+    ports: [{port: 53, protocol: UDP}]
+"""
+    assert check(APP + allowed + external).status is Status.HOLDS
+
+
+def test_the_external_profile_needs_the_resolver_address():
+    from verifier.errors import InputError
+
+    with pytest.raises(InputError) as info:
+        loads(dedent(APP + _profile("{dnsProfile: external}")), "repo.yaml")
+    (problem,) = [p for p in info.value.problems if p.severity == "error"]
+    assert problem.field == "spec.dnsProfile" and problem.message == (
+        "dnsProfile external needs clusterDNS: the resolver's address"
+    )

@@ -106,6 +106,9 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
         if spec.get("podCIDRs") == []:
             spec.error("podCIDRs", "at least one pod CIDR is required")
         pod_cidrs = defaults.pod_cidrs
+    dns_profile = spec.str("dnsProfile", default="coredns", choices=DNS_PROFILES) or "coredns"
+    if dns_profile == "external" and not spec.has("clusterDNS"):
+        spec.error("dnsProfile", "dnsProfile external needs clusterDNS: the resolver's address")
     return ClusterNetwork(
         cluster_domain=(
             spec.str("clusterDomain", check=_domain_error) or defaults.cluster_domain
@@ -123,7 +126,7 @@ def read_cluster_network(h: Header) -> ClusterNetwork:
             "dnsPods", default="insecure", choices=("insecure", "verified", "disabled")
         )
         or "insecure",
-        dns_profile=spec.str("dnsProfile", default="coredns", choices=DNS_PROFILES) or "coredns",
+        dns_profile=dns_profile,
         api_server_addresses=_ips(spec, "apiServerAddresses"),
         ipblock_matches_pods=spec.bool("ipBlockMatchesPods", True),
         endpoint_to_host=spec.str(

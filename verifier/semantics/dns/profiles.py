@@ -14,6 +14,14 @@ DNS pods behind the nameserver, the lookup is checked against the DNS that
     Service ``openshift-dns/dns-default`` at the cluster DNS IP, 53/UDP and 53/TCP
     to port 5353 of one pod per node labelled
     ``dns.operator.openshift.io/daemonset-dns=default``.
+``nodelocal``
+    NodeLocal DNSCache: kubelet's clusterDNS is the link-local ``169.254.20.10``
+    (unless ``clusterDNS`` says otherwise), which node-local-dns answers on every
+    node's host network. No pod receives the query, so only the client's egress
+    decides: it must allow that address (an ipBlock) on 53.
+``external``
+    The resolver is outside the cluster, at ``clusterDNS`` (required): the lookup
+    is a flow to an outside host, decided by the client's egress.
 ``assumed``
     Lookups are assumed to work.
 
@@ -45,13 +53,16 @@ from ...model import (
     Service,
     ServicePort,
     Source,
+    ip_address,
 )
 from .. import ipam, journey
 from .._cache import per_cluster
 from ..pipeline import Client
 
 __all__ = [
+    "ADDRESS_PROFILES",
     "DNS_PROFILES",
+    "NODE_LOCAL_DNS",
     "DNS_SERVICES",
     "implicit_source",
     "lookup_assumed",
@@ -59,7 +70,13 @@ __all__ = [
 ]
 
 #: The profiles ``ClusterNetwork.dnsProfile`` accepts.
-DNS_PROFILES = ("coredns", "openshift", "assumed")
+DNS_PROFILES = ("coredns", "openshift", "nodelocal", "external", "assumed")
+
+#: Profiles whose resolver no pod runs: a lookup is a flow to its address, decided by egress.
+ADDRESS_PROFILES = ("nodelocal", "external")
+
+#: The address node-local-dns listens on (its default ``-localip``).
+NODE_LOCAL_DNS = ip_address("169.254.20.10")
 
 #: The DNS Service each profile deploys.
 DNS_SERVICES = {"coredns": "kube-system/kube-dns", "openshift": "openshift-dns/dns-default"}
@@ -77,6 +94,10 @@ def lookup_assumed(cluster: Cluster, client: Client, server: IP) -> bool:
     showing the DNS Service but not its pods)."""
     if server.version not in client.families:
         return True
+    if cluster.config.dns_profile in ADDRESS_PROFILES and not any(
+        server in s.cluster_ips for s in cluster.services
+    ):
+        return False  # a flow to the resolver's address itself
     return not any(
         p.backend_pod is not None
         for p in journey.plan(cluster, client, server, 53, "UDP").paths
@@ -130,6 +151,7 @@ def with_cluster_dns(cluster: Cluster, dns_ips: tuple[IP, ...]) -> Cluster:
                 containers=(Container("dns", ports),),
                 ips=ips,
                 dns_policy="Default",
+                owner="Deployment/coredns" if profile == "coredns" else "DaemonSet/dns-default",
                 source=source,
             )
         )

@@ -62,6 +62,10 @@ def cluster_dns_ips(cluster: Cluster) -> tuple[IP, ...]:
     """
     if cluster.config.cluster_dns:
         return cluster.config.cluster_dns
+    if cluster.config.dns_profile == "nodelocal":
+        from .profiles import NODE_LOCAL_DNS
+
+        return (NODE_LOCAL_DNS,)
     kube_dns = cluster.service_by_ref.get("kube-system/kube-dns")
     if kube_dns is not None and kube_dns.cluster_ips:
         return kube_dns.cluster_ips
