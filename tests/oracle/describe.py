@@ -1,8 +1,7 @@
 """A cluster as a reader wants it in a failure message: one line per object that matters.
 
-The same layout as ``tests.strategies.describe`` (copied, so that the oracle does
-not depend on the strategies' imports of netverify's semantics), plus
-EndpointSlices.
+Used by the oracle and by ``tests.strategies`` (which imports it: the oracle does not
+depend on the strategies' imports of netverify's semantics).
 """
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ from tests.builders import (
     rule,
     service,
 )
+from tests.oracle.flows import named_cidrs
 from verifier.ingest.allocate import allocate_pod_ips
 from verifier.ingest.pods import PodEntry
 from verifier.model import (
@@ -1177,7 +1178,7 @@ def alternative_allocation(c: Cluster, seed: int) -> tuple[Cluster, dict[str, st
     # at): no IPAM hands it out (docs/cluster-network.md). Consumers read the first address.
     held |= {ep.addresses[0] for sl in c.endpoint_slices for ep in sl.endpoints if ep.addresses}
     edges: set = set()
-    for net in _named_cidrs(c):
+    for net in named_cidrs(c):
         lo, hi = int(net.network_address), int(net.broadcast_address)
         for v in (lo - 1, lo, lo + 1, hi - 1, hi, hi + 1):
             if 0 <= v < 2**net.max_prefixlen:
@@ -1218,26 +1219,6 @@ def alternative_allocation(c: Cluster, seed: int) -> tuple[Cluster, dict[str, st
         labels[p.ref] = ", ".join(str(a) for a in ips)
     pods = tuple(moved_pods.get(p.ref, p) if p in allocated else p for p in c.pods)
     return replace(c, pods=pods), labels
-
-
-def _named_cidrs(c: Cluster) -> list:
-    out = []
-    for pol in c.policies:
-        for r in pol.ingress + pol.egress:
-            for pe in r.peers:
-                if pe.ip_block is not None:
-                    out.append(pe.ip_block.cidr)
-                    out.extend(pe.ip_block.except_)
-    for a in c.admin_policies:
-        for r in a.ingress + a.egress:
-            for pe in r.peers:
-                out.extend(pe.networks)
-    for cp in c.calico_policies:
-        for r in cp.ingress + cp.egress:
-            for e in (r.source_rule, r.destination):
-                out.extend(e.nets + e.not_nets)
-    out.extend(c.config.masquerade.non_masquerade_cidrs)
-    return out
 
 
 def ip_block_of(spec) -> IPBlock | None:
