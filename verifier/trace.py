@@ -235,13 +235,19 @@ class Trace:
 
         return trace_html(self)
 
-    def __str__(self) -> str:
+    @property
+    def summary(self) -> str:
+        """One line: ``DENIED: x/b -> x/a:80/TCP``."""
         return f"{self.verdict}: {self.source} -> {host_port(self.destination, self.port)}/{self.protocol}"
 
+    def __str__(self) -> str:
+        # print(trace) shows the trace as `netverify reach` does.
+        return self.text()
+
     def __repr__(self) -> str:
-        # Short in a REPL (the dataclass repr would print every hop); text() is the whole trace.
+        # Short in a REPL (the dataclass repr would print every hop); str() is the whole trace.
         hops = len(self.hops) + sum(len(b.hops) for b in self.branches)
-        return f"<Trace {self}, {hops} hops>"
+        return f"<Trace {self.summary}, {hops} hops>"
 
     def text(self, *, wide: bool = False) -> str:
         """The trace as ``netverify reach`` prints it: the verdict line, then numbered hops."""

@@ -135,7 +135,7 @@ def said(h: Hop) -> tuple[str, tuple[str, ...]]:
 
 
 def render(t: Trace) -> str:
-    lines = [str(t)]
+    lines = [t.summary]
     lines += [f"  {h}" for h in t.hops]
     for b in t.branches:
         lines.append(f"  branch {b.pod or b.ip}:{b.port} -> {b.verdict}")

@@ -392,7 +392,7 @@ def enumerate_flows(
 
 def render(t) -> str:
     """A trace as a reader wants it in a failure message: shared hops, then each branch."""
-    lines = [f"    {t}"]
+    lines = [f"    {t.summary}"]
     lines += [f"      {h}" for h in t.hops]
     for b in t.branches:
         lines.append(f"      branch {b.pod or b.ip}:{b.port} {b.verdict}")

@@ -253,7 +253,7 @@ def _answer(result) -> str:
             + (f" allocation {cx.allocation}" if cx.allocation else "")
         )
         for t in cx.traces:
-            lines.append(f"      trace {t}")
+            lines.append(f"      trace {t.summary}")
     return "\n".join(lines)
 
 
@@ -1595,7 +1595,7 @@ def _diff_examples(ctx: Context, report: Report, new: Cluster, d, head: str) -> 
                 report.mismatches.append(
                     Mismatch(
                         "crash: re-tracing a diff example",
-                        f"{head}\n  {ch.change} {src_ref} -> {dst_ref} {ex} ({t}): {err}",
+                        f"{head}\n  {ch.change} {src_ref} -> {dst_ref} {ex} ({t.summary}): {err}",
                     )
                 )
                 verdicts = None

@@ -279,8 +279,8 @@ def _code_flow(trace: Trace) -> dict[str, Any]:
         )
         steps.append({"location": location})
     if not steps:  # a threadFlow needs at least one location
-        steps.append({"location": {"message": {"text": str(trace)}}})
-    return {"message": {"text": str(trace)}, "threadFlows": [{"locations": steps}]}
+        steps.append({"location": {"message": {"text": trace.summary}}})
+    return {"message": {"text": trace.summary}, "threadFlows": [{"locations": steps}]}
 
 
 def _suppression(cx: Counterexample) -> dict[str, Any]:
