@@ -123,6 +123,7 @@ def _mismatches(cluster: Cluster):
     # Two pods whose walks differ only in names that exist nowhere get the same
     # answer: resolve once per distinct list of candidates that may answer.
     walks: dict = {}
+    may_answer = dns_rules.answer_filter(cluster)
     for pod in _queriers(cluster):
         conf = dns_rules.resolver_config(cluster, pod)
         for n in names:
@@ -132,12 +133,8 @@ def _mismatches(cluster: Cluster):
             if key not in expected_cache:
                 expected_cache[key] = _own_answer(cluster, n)
             own = expected_cache[key]
-            live = tuple(
-                q
-                for q in dns_rules.search_candidates(n.typed, conf)
-                if dns_rules.may_answer(cluster, q)
-            )
-            walk = (n.typed, n.qtype, live)
+            live = [q for q in dns_rules.search_candidates(n.typed, conf) if may_answer(q)]
+            walk = (n.typed, n.qtype, tuple(live))
             res = walks.get(walk)
             if res is None:
                 res = walks[walk] = dns_rules.resolve(cluster, pod, n.typed, n.qtype)

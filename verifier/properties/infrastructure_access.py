@@ -16,7 +16,8 @@ every allocation:
   which its egress must allow to the API servers' addresses on 6443 (policy is
   applied after the Service's DNAT).
 
-Pods are checked per class of pods the rules treat alike on one node; each
+Pods are checked per class of pods the rules treat alike (split by node where a
+node decides, :func:`verifier.semantics.classes.pod_classes`); each
 counterexample is one such class, replayed by the engine from its first pod
 (``netverify reach`` shows the same trace), with the policy at fault.
 
@@ -94,7 +95,7 @@ def _query(cluster: Cluster, family: int) -> Query | None:
 
     def cases() -> list[Case]:
         out = []
-        for members in pod_classes(cluster, clients, by_node=True, addresses=True):
+        for members in pod_classes(cluster, clients, addresses=True):
             rep = members[0]
             client = Client.of_pod(cluster, rep)
             for what, ip, port, protocol in _targets(cluster, rep, family):

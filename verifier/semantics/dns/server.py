@@ -20,6 +20,7 @@ Reference profile: CoreDNS ``kubernetes`` plugin with the kubeadm Corefile
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from ipaddress import ip_address
 
@@ -29,6 +30,7 @@ from ..services import service_endpoints
 
 __all__ = [
     "NODATA",
+    "answer_filter",
     "wire_rcode",
     "undeclared_upstream",
     "NOERROR",
@@ -659,20 +661,40 @@ def may_answer(cluster: Cluster, qname: str) -> bool:
 
     Search-list walks try many names that exist nowhere; this lets a caller skip
     them. Names outside the cluster zone, reverse names and pod names (which
-    CoreDNS synthesises) are always "maybe".
+    CoreDNS synthesises) are always "maybe". :func:`answer_filter` is the same
+    test as a function of the name, for loops over many names.
 
     >>> from verifier.model import Service, ip_address
     >>> c = Cluster(services=(Service(namespace="x", name="web", cluster_ips=(ip_address("10.96.0.20"),)),))
     >>> may_answer(c, "web.x.svc.cluster.local."), may_answer(c, "web.y.x.svc.cluster.local.")
     (True, False)
     """
-    name = _norm(qname)
-    z = _zone_index(cluster)
-    if _serving_zone(name, z.zone) != z.zone:
-        return True
-    if _under(name, f"pod.{z.zone}"):
-        return True
-    return name in _owned(cluster)
+    return answer_filter(cluster)(qname)
+
+
+@per_cluster
+def answer_filter(cluster: Cluster) -> Callable[[str], bool]:
+    """:func:`may_answer` for ``cluster``, as a function of the name alone."""
+    zone = _zone_index(cluster).zone
+    pod_zone = f"pod.{zone}"
+    owned = _owned(cluster)
+    # The kubernetes plugin serves the cluster zone unless a longer (reverse) zone owns the name.
+    longer = tuple(r for r in _REVERSE_ZONES if len(r) > len(zone))
+
+    in_zone, in_pod_zone = "." + zone, "." + pod_zone
+
+    def may(qname: str) -> bool:
+        # _norm and _under, inlined: walks call this millions of times.
+        name = qname.strip().lower().removesuffix(".")
+        if not (name == zone or name.endswith(in_zone)):
+            return True
+        if longer and any(_under(name, r) for r in longer):
+            return True
+        if name == pod_zone or name.endswith(in_pod_zone):
+            return True
+        return name in owned
+
+    return may
 
 
 def zone_names(cluster: Cluster) -> tuple[str, ...]:
