@@ -354,3 +354,32 @@ spec: {podSelector: {}, policyTypes: [Egress]}
         ("outside", "192.168.0.10", 6443)
     ]
     assert all(not c.source.startswith("kube-system/") for c in d.changes)
+
+
+def test_a_service_translated_to_a_host_network_pod_is_listed_under_that_pod_only(monkeypatch):
+    """x/agent (hostNetwork on n2) backs NodePort x/agent. Dropping x/a's default-deny egress
+    newly allows x/a -> the NodePort -> x/agent. That path was a change to node/n2 as well,
+    whose example could then be a trace delivering to x/agent (oracle, seed 14206): every
+    example of a change to a node must deliver to the node itself."""
+    import verifier.symbolic.solver as solver_module
+    from tests.builders import cluster, node, service
+
+    nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
+    a = pod("x/a", ip="10.244.1.5", node="n1")
+    agent = pod("x/agent", ip="192.168.0.2", node="n2", host_network=True, ports=[("m", 9100)])
+    svc = service(
+        "x/agent", ip="10.96.0.50", type="NodePort", ports=[("m", 80, 9100, "TCP", 30100)]
+    )
+    deny = netpol("x/deny-out", select={"app": "a"}, egress=[], types=["Egress"])
+    original = solver_module.Solver.__init__
+    for seed in range(6):
+        monkeypatch.setattr(
+            solver_module.Solver,
+            "__init__",
+            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
+        )
+        d = diff(cluster(*nodes, a, agent, svc, deny), cluster(*nodes, a, agent, svc))
+        to_nodes = [c for c in d.newly_allowed if c.destination.startswith("node/")]
+        assert len(to_nodes) == 2
+        for c in to_nodes:
+            assert c.new_trace.decisive_branch.pod is None, (seed, c.destination, c.via)

@@ -34,7 +34,7 @@ from .model import Cluster, IPBlock, Node, Pod
 from .properties import flows
 from .properties.driver import background_error
 from .query import workload
-from .semantics import journey
+from .semantics import hostports, journey
 from .semantics.algebra import Packet
 from .semantics.classes import cidrs, nodes_matter, pod_classes
 from .semantics.journey import Path
@@ -482,6 +482,10 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str) -
         for path, cond in flows.paths_to(enc, client, party_dst, rep, packet, every_path=hairpin):
             if hairpin and path.entry is None:
                 continue  # a pod's packets to its own address are never policed
+            if party_dst.kind == flows.NODE and path.entry is not None and path.backend_pod:
+                continue  # translated to a hostNetwork pod there: listed under that pod
+            if path.entry is None:
+                cond = alg.and_(cond, _attributed(alg, enc.cluster, party_dst, packet))
             out.setdefault(_route(path), (path, alg.and_(cond, enc.allowed(client, path, packet))))
         return out
 
@@ -515,6 +519,26 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str) -
             if f is not False:
                 cases.append(Case((change, src, dst, same, path_old, path_new), f))
     return cases
+
+
+def _attributed(alg, cluster: Cluster, party: flows.Party, packet) -> Any:
+    """A packet sent straight to a node's address is the flow of the hostNetwork pod answering
+    on its port there (:func:`verifier.semantics.hostports.host_network_listener`), else of the
+    node: the condition that ``party`` is the one it is listed under."""
+    if party.kind != flows.NODE and not party.host_network:
+        return alg.true
+    refs = None if party.kind == flows.NODE else {p.ref for p in party.pods}
+    listened = alg.or_(
+        *(
+            alg.and_(
+                alg.eq(packet.dst_port, alg.port(port)),
+                alg.eq(packet.protocol, alg.protocol(proto)),
+            )
+            for port, proto, pod in hostports.host_network_listeners(cluster, party.node_name or "")
+            if refs is None or pod.ref in refs
+        )
+    )
+    return alg.not_(listened) if party.kind == flows.NODE else listened
 
 
 def _pinned(
@@ -663,7 +687,7 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
         present=path_new is not None,
     )
 
-    def ports(cluster, path, packet):
+    def ports(cluster, path, packet, party):
         if path is None:
             return PortSet()
         s = flows._source_arg(source)
@@ -674,12 +698,16 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
             # A class's path names one member; the model may have picked another (the
             # class's source among them, so the member would be "itself").
             path = replace(path, destination=endpoint_of_pod(cluster, cluster.pod_by_ref[dest.ref]))
-        return _ports(
+        delivered = _ports(
             cluster, client_for(cluster, s), path, packet.src_ip, packet.dst_ip, packet.family
         )
+        if path.entry is not None:
+            return delivered
+        any_packet = Packet(packet.family, packet.src_ip, packet.dst_ip, ANY_PORT, ANY_PROTOCOL)
+        return _PORTS.and_(delivered, _attributed(_PORTS, cluster, party, any_packet))
 
-    ps_old = ports(old_c, path_old, old_packet)
-    ps_new = ports(new_c, path_new, concrete)
+    ps_old = ports(old_c, path_old, old_packet, dst.old)
+    ps_new = ports(new_c, path_new, concrete, dst.new)
     delta = (
         _PORTS.and_(ps_new, _PORTS.not_(ps_old))
         if change == "allowed"

@@ -124,6 +124,13 @@ def _listeners(cluster: Cluster) -> dict[tuple[str, int, str], Pod]:
     return out
 
 
+def host_network_listeners(cluster: Cluster, node: str) -> list[tuple[int, str, Pod]]:
+    """``(port, protocol, pod)`` for every port a hostNetwork pod on ``node`` answers on."""
+    return [
+        (port, proto, pod) for (n, port, proto), pod in _listeners(cluster).items() if n == node
+    ]
+
+
 def host_network_listener(cluster: Cluster, node: str, port: int, protocol: str) -> Pod | None:
     """The hostNetwork pod on ``node`` that declares ``port/protocol``: who answers on the node's address.
 
