@@ -166,7 +166,7 @@ def load_cluster(
         from .ingest.live import load_live
 
         cluster = load_live(kubeconfig=kubeconfig, context=context)
-        if not cluster.pods:
+        if all(p.implicit for p in cluster.pods):
             raise InputError("nothing to verify: the cluster has no pods")
     elif not filenames:
         raise click.UsageError("give the cluster state with -f PATH (repeatable), or --live")

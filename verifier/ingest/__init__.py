@@ -129,7 +129,7 @@ def _load(
 ) -> Cluster:
     objects, problems = read_sources(sources, strict=strict)
     cluster = assemble(objects, problems, namespace=namespace, strict=strict, implicit=implicit)
-    if not any(not p.source.implicit for p in cluster.pods) and not allow_empty:
+    if all(p.implicit for p in cluster.pods) and not allow_empty:
         stdin = any(s == "-" for s in sources)
         raise InputError([*cluster.warnings, nothing_to_verify(objects, problems, stdin=stdin)])
     return cluster
