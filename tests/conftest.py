@@ -21,6 +21,10 @@ import os
 
 from hypothesis import settings
 
+# Every test loads its input afresh (and never writes to the user's cache): the tests of the
+# model cache turn it on in a directory of their own.
+os.environ["NETVERIFY_NO_CACHE"] = "1"
+
 settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None, database=None)
 settings.register_profile("dev", print_blob=True, deadline=None)
 settings.load_profile("ci" if os.environ.get("CI") or os.environ.get("NETVERIFY_CI") else "dev")

@@ -33,6 +33,7 @@ from typing import Any
 from ..errors import InputError, Problem
 from ..model import Cluster
 from .assemble import assemble
+from .cache import cached
 from .documents import SKIPPED, RawObject, objects_from_data, parse_text, read_sources
 
 __all__ = ["load", "load_live", "load_objects", "loads", "nothing_to_verify"]
@@ -70,6 +71,9 @@ def load(
             :mod:`verifier.semantics.infrastructure`); their sources say
             ``<implicit: ...>``. ``False`` gives the input alone.
 
+    A load from files is kept, keyed by their content, so loading them again is
+    fast (:mod:`verifier.ingest.cache`; ``NETVERIFY_NO_CACHE=1`` turns it off).
+
     Raises:
         InputError: the input is malformed, invalid or inconsistent, or has
             nothing to verify.
@@ -91,15 +95,13 @@ def load(
     )
     if not flat:
         raise InputError("nothing to load: give at least one file, directory or '-'")
-    return _guarded(
-        lambda: _load(
-            flat,
-            namespace=namespace or "default",
-            strict=strict,
-            allow_empty=allow_empty,
-            implicit=implicit,
-        )
-    )
+    options = {
+        "namespace": namespace or "default",
+        "strict": strict,
+        "allow_empty": allow_empty,
+        "implicit": implicit,
+    }
+    return _guarded(lambda: cached(flat, options, lambda: _load(flat, **options)))
 
 
 def loads(text: str, filename: str = "<string>", *, implicit: bool = True) -> Cluster:
