@@ -46,6 +46,7 @@ hits no entry and goes directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address
 from typing import Any
 
 from ..model import IP, Cluster, Node
@@ -247,6 +248,17 @@ def _entries(cluster: Cluster, family: int, outside: bool) -> dict[tuple[IP, int
         if outside and e.kind == CLUSTER_IP:
             continue
         out[key] = e
+    return out
+
+
+@per_cluster
+def _entries_at(
+    cluster: Cluster, family: int, outside: bool
+) -> dict[IP, list[tuple[IP, int, str]]]:
+    """The keys of :func:`entries`, grouped by address."""
+    out: dict[IP, list[tuple[IP, int, str]]] = {}
+    for key in _entries(cluster, family, outside):
+        out.setdefault(key[0], []).append(key)
     return out
 
 
@@ -526,7 +538,12 @@ def direct_guard(
     optimisation: entries at addresses it cannot have are left out; None: all).
     """
     terms = []
-    for (ip, port, protocol), _e in entries(cluster, client, packet.family).items():
+    if isinstance(packet.dst_ip, (IPv4Address, IPv6Address)):
+        # A concrete destination hits only the entries at its own address.
+        keys = _entries_at(cluster, packet.family, client.kind == "external").get(packet.dst_ip, ())
+    else:
+        keys = entries(cluster, client, packet.family)
+    for ip, port, protocol in keys:
         if may_be is not None and not may_be(ip):
             continue
         terms.append(
