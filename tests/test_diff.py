@@ -42,6 +42,21 @@ def demo_diff():
     return diff(load_demo("base"), load_demo())
 
 
+def z3_seeds(monkeypatch, count: int):
+    """Run the loop body under ``count`` Z3 random seeds: which member of a class the solver
+    picks as the example changes with the seed, and every pick must be explained right."""
+    import verifier.symbolic.solver as solver_module
+
+    original = solver_module.Solver.__init__
+    for seed in range(count):
+        monkeypatch.setattr(
+            solver_module.Solver,
+            "__init__",
+            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
+        )
+        yield seed
+
+
 def test_the_demo_change_opens_the_payments_database_and_nothing_else():
     """base -> base+change: exactly the VPN policy's new flows, all to payments-db on 5432/TCP; nothing closes."""
     d = demo_diff()
@@ -241,7 +256,6 @@ def test_a_change_inside_one_class_is_explained_whichever_member_the_solver_pick
     """Two pods of one class: an egress policy newly denies each to the other. The class's path
     names one member as destination; the example may be the other way round (oracle seeds 10489,
     10545, under another Z3 seed): the port sets must be those of the pods the example names."""
-    import verifier.symbolic.solver as solver_module
     from tests.builders import cluster, netpol, node, peer, pod, rule
     from verifier.diff import diff
 
@@ -264,13 +278,7 @@ def test_a_change_inside_one_class_is_explained_whichever_member_the_solver_pick
         types=["Egress"],
     )
     new = cluster(n1, *pods, closed)
-    original = solver_module.Solver.__init__
-    for seed in range(4):
-        monkeypatch.setattr(
-            solver_module.Solver,
-            "__init__",
-            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
-        )
+    for _seed in z3_seeds(monkeypatch, 4):
         d = diff(old, new)
         (inside,) = [c for c in d.newly_denied if c.destination == "x/StatefulSet/db"]
         assert inside.source == "x/StatefulSet/db" and set(inside.example_pods) == {"x/p0", "x/p1"}
@@ -282,7 +290,6 @@ def test_a_pod_reaching_itself_through_a_service_is_replayed_on_its_own_node(mon
     hairpin back to itself). The class's path was planned for web-0; an example naming web-1
     was replayed along web-0's path and the diff crashed with a SoundnessError (the repository
     fixture minus its policy, in `netverify diff`)."""
-    import verifier.symbolic.solver as solver_module
     from tests.builders import cluster, node, service
 
     nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
@@ -305,13 +312,7 @@ def test_a_pod_reaching_itself_through_a_service_is_replayed_on_its_own_node(mon
         types=["Ingress"],
     )
     old, new = cluster(*nodes, *web, svc, only_front), cluster(*nodes, *web, svc)
-    original = solver_module.Solver.__init__
-    for seed in range(4):
-        monkeypatch.setattr(
-            solver_module.Solver,
-            "__init__",
-            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
-        )
+    for _seed in z3_seeds(monkeypatch, 4):
         d = diff(old, new)
         hairpins = {
             c.example_pods
@@ -325,19 +326,9 @@ def test_a_change_that_blocks_lookups_and_the_api_server_is_newly_denied_to_them
     """A repository without the cluster DNS or API server: a new default-deny egress shows as
     newly denied flows to the (implicit) CoreDNS pods and through default/kubernetes; the
     implicit pods are never a source."""
+    from tests.properties.test_infrastructure_access import WEB as app
     from verifier.ingest import loads
 
-    app = """
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx}]}
-"""
     deny = """
 ---
 apiVersion: networking.k8s.io/v1
@@ -361,7 +352,6 @@ def test_a_service_translated_to_a_host_network_pod_is_listed_under_that_pod_onl
     newly allows x/a -> the NodePort -> x/agent. That path was a change to node/n2 as well,
     whose example could then be a trace delivering to x/agent (oracle, seed 14206): every
     example of a change to a node must deliver to the node itself."""
-    import verifier.symbolic.solver as solver_module
     from tests.builders import cluster, node, service
 
     nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
@@ -371,13 +361,7 @@ def test_a_service_translated_to_a_host_network_pod_is_listed_under_that_pod_onl
         "x/agent", ip="10.96.0.50", type="NodePort", ports=[("m", 80, 9100, "TCP", 30100)]
     )
     deny = netpol("x/deny-out", select={"app": "a"}, egress=[], types=["Egress"])
-    original = solver_module.Solver.__init__
-    for seed in range(6):
-        monkeypatch.setattr(
-            solver_module.Solver,
-            "__init__",
-            lambda self, timeout=60.0, seed=0, s=seed: original(self, timeout, s),
-        )
+    for seed in z3_seeds(monkeypatch, 6):
         d = diff(cluster(*nodes, a, agent, svc, deny), cluster(*nodes, a, agent, svc))
         to_nodes = [c for c in d.newly_allowed if c.destination.startswith("node/")]
         assert len(to_nodes) == 2

@@ -666,6 +666,8 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
             receiving=(path_new or path_old).entry is None,
         )
     old_c, new_c = instantiate(old, alloc_old), instantiate(new, alloc_new)
+    path_old = _as_taken_by(old_c, path_old, src.old, source)
+    path_new = _as_taken_by(new_c, path_new, src.new, source)
     t_old = _replay(
         old_c,
         source,
@@ -738,6 +740,32 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
         addresses,
         None if path.entry is None else path.describe(),
     )
+
+
+def _as_taken_by(cluster: Cluster, path: Path | None, side: flows.Party, source) -> Path | None:
+    """A class's path (planned from its first pod) as the example's own pod takes it.
+
+    Where a Service is translated, and whether its packet comes back to its sender, depends on
+    the sender's node. The classes are split wherever that changes a verdict
+    (:func:`verifier.semantics.classes.nodes_matter`), so the member's own path has the same
+    verdict; its trace shows the member's node, and the replay checks that verdict again.
+    """
+    if path is None or path.entry is None or side.kind != flows.POD or not isinstance(source, Pod):
+        return path
+    rep = side.pods[0]
+    member = cluster.pod_by_ref.get(source.ref)
+    if member is None or member.node_name == rep.node_name:
+        return path
+    e = path.entry
+    planned = journey.plan(cluster, Client.of_pod(cluster, member), e.ip, e.port, e.protocol)
+    for p in planned.paths:
+        if (
+            p.entry is not None
+            and p.entry.kind == e.kind
+            and (p.dst_ip, p.dst_port) == (path.dst_ip, path.dst_port)
+        ):
+            return p
+    return path
 
 
 def _name(x) -> str:

@@ -14,7 +14,8 @@ from verifier.properties import PROPERTIES, Status
 
 PROP = "infrastructure-access"
 
-APP = """
+#: Two web pods, and nothing of the cluster they run in.
+WEB = """
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}
@@ -24,7 +25,11 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}
----
+"""
+
+APP = (
+    WEB
+    + """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: egress, namespace: shop}
@@ -34,6 +39,7 @@ spec:
   egress:
   - to: [{podSelector: {}}]
 """
+)
 
 #: The common recipe: egress to the cluster DNS pods on 53.
 DNS_RECIPE = """
