@@ -6,7 +6,7 @@ The notebook surface::
 
     cluster = verifier.load("fixtures/demo")                      # manifests, dumps, directories
     verifier.trace(cluster, "shop/frontend-0", "cartservice.shop", 7070)
-    verifier.check(cluster)                                        # the six properties, proven with Z3
+    verifier.check(cluster)                                        # the seven properties, proven with Z3
     verifier.matrix(cluster).frame()                               # who reaches whom, as a DataFrame
     verifier.diff(old, new)                                        # what a change opens up
 
