@@ -574,3 +574,34 @@ def test_load_balancer_source_ranges_keep_other_outside_hosts_away():
     cx = result.counterexamples[0]
     assert in_net(cx.packet.src_ip, "203.0.113.0/24")
     assert "through LoadBalancer 198.51.100.7:80/TCP of Service x/web" in cx.summary
+
+
+def test_a_reach_counterexample_names_the_destination_address_it_depends_on():
+    """x/b's address is allocated; x/a's egress admits 10.244.0.0/16 except 10.244.3.128/25, so
+    x/a reaches x/b for some allocations only. The counterexample's allocation must name x/b's
+    address: it named the client's alone, and re-traced with it, the flow was ALLOWED (oracle,
+    seed 15519)."""
+    from verifier.properties.invariants import check_invariant, parse_invariants
+    from verifier.symbolic.encoder import instantiate
+
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        node("n3", "192.168.0.3", pod_cidr="10.244.3.0/24"),
+        pod("x/a", ip="10.244.1.5", node="n1"),
+        pod("x/b", ip="10.244.3.10", node="n3", ip_allocated=True, ports=[80]),
+        netpol(
+            "x/a-out",
+            select={"app": "a"},
+            egress=[rule(peer(cidr="10.244.0.0/16", except_=["10.244.3.128/25"]))],
+            types=["Egress"],
+        ),
+    )
+    (inv,) = parse_invariants([{"name": "a-b", "reach": {"from": "x/a", "to": "x/b", "port": 80}}])
+    result = check_invariant(c, inv)
+    assert result.status is Status.VIOLATED
+    (cx,) = result.counterexamples
+    assert set(cx.allocation) == {"x/b"}
+    chosen = ip_address(cx.allocation["x/b"])
+    assert chosen in ip_network("10.244.3.128/25")
+    again = trace(instantiate(c, {("x/b", 4): chosen}), "x/a", "x/b", 80)
+    assert again.verdict is Verdict.DENIED

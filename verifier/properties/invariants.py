@@ -279,8 +279,12 @@ def _reach_query(cluster: Cluster, inv: Invariant) -> Query:
             pods=(inv.client,) if inv.client in cluster.pod_by_ref else (),
             objects=deciders,
             traces=(t2,),
+            # Every pod the verdict depends on: the client and each backend it may reach.
             allocation=flows.allocation_for(
-                cluster, allocation, {inv.client} & set(cluster.pod_by_ref)
+                cluster,
+                allocation,
+                ({inv.client, str(inv.target)} | {b.pod for b in t2.branches if b.pod})
+                & set(cluster.pod_by_ref),
             ),
             details={"invariant": inv.name},
         )
