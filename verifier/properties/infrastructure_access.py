@@ -140,7 +140,10 @@ def _query(cluster: Cluster, family: int) -> Query | None:
             pods=tuple(p.ref for p in members),
             objects=deciders,
             traces=(t,),
-            allocation=flows.allocation_for(cluster, allocation, {rep.ref}),
+            # The client and every DNS pod or API server it may reach: the verdict is theirs.
+            allocation=flows.allocation_for(
+                cluster, allocation, {rep.ref} | {b.pod for b in t.branches if b.pod}
+            ),
             details={"target": what, "address": str(ip), "port": port, "protocol": protocol},
         )
 
