@@ -326,6 +326,15 @@ def assumption_lines(cluster: Cluster, report: CheckReport | None) -> list[str]:
     lines.append("<p>Cluster network:</p><ul>")
     lines += [f"<li>{escape(f)}</li>" for f in facts]
     lines.append("</ul>")
+    from .console import implicit_lines
+
+    implicit = implicit_lines(cluster)
+    if implicit:
+        lines.append(
+            "<p>Assumed, as every cluster runs them (the input does not show them):</p><ul>"
+        )
+        lines += [f"<li>{escape(line.strip())}</li>" for line in implicit[1:]]
+        lines.append("</ul>")
     if notes:
         lines.append("<p>Assumed by the traces:</p><ul>")
         lines += [f"<li>{escape(n)}</li>" for n in notes]
@@ -554,7 +563,9 @@ def coverage_lines(cluster: Cluster, root: str | None = None) -> list[str]:
     lines.append("</table>")
     if not rows:
         lines.append("<p>The input has no policies.</p>")
-    none = [p.ref for p in cluster.pods if not p.terminal and p.ref not in selected]
+    none = [
+        p.ref for p in cluster.pods if not p.terminal and not p.implicit and p.ref not in selected
+    ]
     by_ns: dict[str, list[str]] = {}
     for ref in none:
         by_ns.setdefault(namespace_of(ref), []).append(ref)
@@ -590,8 +601,10 @@ def report_page(
     root = root if root is not None else (inputs[0] if len(inputs) == 1 else None)
     body = [
         "<h1>netverify report</h1>",
-        f"<p class='muted'>input: {_cap(list(inputs)) or '-'}; {len(cluster.pods)} pods, "
-        f"{len(cluster.services)} Services, {len(cluster.policies)} NetworkPolicies</p>",
+        f"<p class='muted'>input: {_cap(list(inputs)) or '-'}; "
+        f"{sum(1 for p in cluster.pods if not p.implicit)} pods, "
+        f"{sum(1 for s in cluster.services if not s.source.implicit)} Services, "
+        f"{len(cluster.policies)} NetworkPolicies</p>",
         f"<p><strong>{escape(summary_line(report))}</strong></p>",
         '<nav><a href="#verdicts">verdicts</a><a href="#counterexamples">counterexamples</a>'
         '<a href="#assumptions">assumptions</a><a href="#reachability">reachability</a>'
