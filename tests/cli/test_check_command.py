@@ -309,3 +309,21 @@ def test_matrix_progress_bar_only_on_a_terminal_for_big_clusters(monkeypatch):
         _advance(bar, 3)  # the class count is learnt as the matrix goes
         _advance(bar, 3)
     assert tty.text.startswith("\r") and "matrix" in tty.text and "2/3" in tty.text
+
+
+def test_a_search_cut_at_its_limit_says_more_may_exist(capsys, tmp_path):
+    """Two pods of shop whose lookups are blocked, one class: with --max-counterexamples 1 the
+    one shown is all the search was allowed to find, and the report says so (issue 11)."""
+    from tests.cli.support import netverify
+    from tests.properties.test_infrastructure_access import APP
+
+    repo = tmp_path / "repo.yaml"
+    repo.write_text(APP)
+    args = ("check", "-f", str(repo), "--property", "infrastructure-access")
+    cut = netverify(capsys, *args, "--max-counterexamples", "1")
+    assert cut.code == 1
+    assert "  the search stopped at 1 counterexample; more may exist (--max-counterexamples)" in (
+        cut.out.splitlines()
+    )
+    whole = netverify(capsys, *args, "--max-counterexamples", "5")
+    assert "search stopped" not in whole.out

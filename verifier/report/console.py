@@ -132,6 +132,12 @@ def detail_lines(result: PropertyResult) -> list[str]:
         out.append(f"  reason: {result.reason}")
     # The new counterexamples in full; the known ones (annotation, baseline) one line each.
     out += grouped_counterexamples(new_only(result), indent="  ")
+    if result.truncated and result.new_counterexamples and not result.suppressed_counterexamples:
+        n = len(result.counterexamples)
+        out.append(
+            f"  the search stopped at {n} counterexample{'s' if n != 1 else ''}; more may "
+            "exist (--max-counterexamples)"
+        )
     out += suppressed_lines(result, indent="  ")
     out += [f"  {f.severity}: {f.message}" for f in result.findings]
     return out
