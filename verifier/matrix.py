@@ -188,9 +188,8 @@ def matrix(
     family: int | None = None,
     progress: Callable[[int], Any] | None = None,
 ) -> Matrix:
-    """The reachability matrix of the input's live pods (of ``namespaces``, default all);
-    the implicit cluster DNS pods are left out (``check``'s infrastructure-access shows who
-    reaches them).
+    """The reachability matrix of the live pods (of ``namespaces``, default all), the
+    implicit cluster DNS pods included, as the live cluster would show them.
 
     ``progress(n)`` is called as class pairs are evaluated (for a progress bar).
     """
@@ -199,7 +198,7 @@ def matrix(
         (
             p
             for p in cluster.live_pods
-            if not p.implicit and (wanted is None or p.namespace in wanted)
+            if wanted is None or p.namespace in wanted
         ),
         key=lambda p: (p.namespace, p.name),
     )

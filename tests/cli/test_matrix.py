@@ -137,8 +137,7 @@ def test_the_cluster_from_stdin(capsys, monkeypatch):
                 "-n",
                 "nope",
             ),
-            "netverify: error: unknown namespace 'nope' (namespaces: default, dev, ingress-nginx, "
-            "kube-system, prod)",
+            "netverify: error: unknown namespace 'nope' (namespaces: default, dev, ingress-nginx, prod)",
         ),
         (
             ("--port", "99999"),
