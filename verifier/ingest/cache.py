@@ -102,5 +102,5 @@ def _store(where: Path, entry: Path, cluster: Cluster) -> None:
         models = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in models[KEEP:]:
             old.unlink(missing_ok=True)
-    except (OSError, pickle.PickleError, RecursionError):
+    except (OSError, pickle.PickleError, RecursionError, AttributeError, TypeError):
         pass  # a cache that cannot be written is no cache, not an error
