@@ -195,11 +195,7 @@ def matrix(
     """
     wanted = None if namespaces is None else set(namespaces)
     pods = sorted(
-        (
-            p
-            for p in cluster.live_pods
-            if wanted is None or p.namespace in wanted
-        ),
+        (p for p in cluster.live_pods if wanted is None or p.namespace in wanted),
         key=lambda p: (p.namespace, p.name),
     )
     fam = family or (cluster.families[0] if cluster.families else 4)

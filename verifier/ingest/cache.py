@@ -94,13 +94,19 @@ def _code_fingerprint() -> str:
 
 
 def _store(where: Path, entry: Path, cluster: Cluster) -> None:
+    partial: str | None = None
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=where, delete=False, suffix=".tmp") as f:
+            partial = f.name
             pickle.dump(cluster, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f.name, entry)
+        partial = None
         models = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in models[KEEP:]:
             old.unlink(missing_ok=True)
     except (OSError, pickle.PickleError, RecursionError, AttributeError, TypeError):
         pass  # a cache that cannot be written is no cache, not an error
+    finally:
+        if partial is not None:
+            Path(partial).unlink(missing_ok=True)
