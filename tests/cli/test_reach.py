@@ -160,7 +160,7 @@ def test_the_cluster_from_stdin(capsys, monkeypatch):
     )
     assert run.code == 1
     assert run.lines[0] == "DENIED  dev/client -> prod/db:5432/TCP"
-    assert "isolated by NetworkPolicy prod/db (<stdin>:107)" in run.out
+    assert "isolated by NetworkPolicy prod/db (<stdin>:106)" in run.out
 
 
 @pytest.mark.parametrize(
