@@ -35,7 +35,7 @@ from .semantics import journey
 from .semantics import policy as policy_rules
 from .semantics import services as service_rules
 from .semantics.algebra import CONCRETE, Packet
-from .semantics.dns.profiles import ADDRESS_PROFILES, implicit_source, lookup_assumed
+from .semantics.dns.profiles import ADDRESS_PROFILES, lookup_assumed
 from .semantics.endpoint import NodeEndpoint, PodEndpoint
 from .semantics.pipeline import Client
 from .trace import Branch, Decider, Hop, PacketView, Trace, Verdict
@@ -361,7 +361,7 @@ def dns_requirement(cluster: Cluster, server: IP, branches: tuple[Branch, ...]) 
         )
     if owner is None:
         return ""
-    implicit = owner.source == implicit_source(cluster.config.dns_profile)
+    implicit = owner.source.implicit
     which = (
         f"{owner.ref} of the {cluster.config.dns_profile} profile (assumed: the input has no "
         "cluster DNS; ClusterNetwork.dnsProfile chooses another)"
