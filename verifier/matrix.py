@@ -17,18 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from ._callable import callable_module
-from .model import Cluster
+from .model import Cluster, NetworkPolicy
 from .query import workload
 from .semantics import journey
 from .semantics.addressing import endpoint_of_pod, host_address
 from .semantics.algebra import Packet
-from .semantics.classes import pairs, pod_classes, pod_snat_possible
+from .semantics.classes import host_network_nodes_matter, pairs, pod_classes, pod_snat_possible
 from .semantics.pipeline import Client
-from .semantics.policy import applicable_tiers
-from .semantics.portset import ANY_PORT, ANY_PROTOCOL, FULL, PortSet, PortSetAlgebra
+from .semantics.policy import DEFAULT_TIER, applicable_tiers, rule_peers_match, rule_ports_match
+from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, FULL, PortSet, PortSetAlgebra
 
 __all__ = ["Matrix", "matrix"]
 
@@ -45,22 +46,54 @@ class Matrix:
     protocol: str | None
     class_count: int
     _class_of: dict[str, int] = field(repr=False)
-    _cells: dict[tuple, PortSet] = field(repr=False)
+    _cells: _Cells = field(repr=False)
     _self: PortSet = field(default=FULL, repr=False)
     _node_of: dict[str, str | None] = field(default_factory=dict, repr=False)
     _workload_of: dict[str, str] = field(default_factory=dict, repr=False)
+    #: The pods of each class, in class order.
+    _classes: tuple[tuple[str, ...], ...] = field(default=(), repr=False)
 
     def allowed(self, source: str, destination: str) -> PortSet:
         """What ``source`` may open to ``destination``'s pod IP."""
         if source == destination:
             # A pod reaching itself is never policed; a hostNetwork pod reaching its node's
             # address still hits that node's NodePorts and hostPorts (translated away).
-            return self._cells.get(("self", self._class_of[source]), self._self)
+            return self._cells.explicit.get(("self", self._class_of[source]), self._self)
         i, j = self._class_of[source], self._class_of[destination]
-        cell = self._cells.get((i, j))
-        if cell is None:  # a pair split by node (see semantics.classes.pairs)
-            cell = self._cells[(i, j, self._node_of[source] == self._node_of[destination])]
-        return cell
+        if self._cells.splits(i, j):  # a pair split by node (see semantics.classes.pairs)
+            return self._cells.get(i, j, self._node_of[source] == self._node_of[destination])
+        return self._cells.get(i, j)
+
+    def node_dependent_classes(self) -> frozenset[int]:
+        """Classes with a cell that depends on which nodes the two pods are on."""
+        return frozenset(
+            k
+            for i in range(self._cells.n)
+            for j in self._cells.candidates(i)
+            if self._cells.splits(i, j)
+            for k in (i, j)
+        )
+
+    def reachable_classes(self, source: str) -> Iterable[int]:
+        """The classes ``source`` may reach (a superset: their cells are not all empty)."""
+        return self._cells.candidates(self._class_of[source])
+
+    def allowed_from(self, source: str) -> Iterable[tuple[str, PortSet]]:
+        """Every other pod ``source`` may open something to, with what (in pod order)."""
+        i = self._class_of[source]
+        for j in sorted(self._cells.candidates(i)):
+            if j == i and len(self._classes[i]) < 2:
+                continue  # a pod alone in its class: no other pod of it to reach
+            split = self._cells.splits(i, j)
+            cell = None if split else self._cells.get(i, j)
+            if cell is not None and not cell:
+                continue
+            for d in self._classes[j]:
+                if d == source:
+                    continue
+                c = cell if cell is not None else self.allowed(source, d)
+                if c:
+                    yield d, c
 
     def reachable(self, source: str, destination: str) -> bool:
         return bool(self.allowed(source, destination))
@@ -99,9 +132,7 @@ class Matrix:
         :func:`verifier.semantics.classes.pairs`) agree by construction; other workloads
         are compared row by row and column by column.
         """
-        by_node = {k[0] for k in self._cells if len(k) == 3} | {
-            k[1] for k in self._cells if len(k) == 3
-        }
+        by_node = self.node_dependent_classes()
         members: dict[str, list[str]] = {}
         for ref in self.pods:
             members.setdefault(self._workload_of.get(ref, ref), []).append(ref)
@@ -143,18 +174,33 @@ class Matrix:
                     yield s, d, self.allowed(s_refs[0], d_refs[0])
 
     def to_dict(self) -> dict[str, Any]:
-        """The documented JSON shape: ``{"pods": [...], "allowed": {src: {dst: [{protocol, ports}]}}}``."""
+        """The documented JSON shape: ``{"pods": [...], "allowed": {src: {dst: [{protocol, ports}]}}}``
+        (equal cells share one list: copy before changing one)."""
         return {
             "pods": list(self.pods),
             "family": self.family,
             "port": self.port,
             "protocol": self.protocol,
             "classes": self.class_count,
-            "allowed": {
-                s: {d: self.allowed(s, d).to_list() for d in self.pods if self.allowed(s, d)}
-                for s in self.pods
-            },
+            "allowed": self._allowed_lists(),
         }
+
+    def _allowed_lists(self) -> dict[str, dict[str, list]]:
+        order = {ref: k for k, ref in enumerate(self.pods)}
+        listed: dict[PortSet, list] = {}
+        out = {}
+        for s in self.pods:
+            row = sorted(self.allowed_from(s), key=lambda item: order[item[0]])
+            own = self.allowed(s, s)
+            if own:
+                row.append((s, own))
+                row.sort(key=lambda item: order[item[0]])
+            for _d, c in row:
+                if c not in listed:
+                    listed[c] = c.to_list()
+            if row:
+                out[s] = {d: listed[c] for d, c in row}
+        return out
 
     def frame(self):
         """A pandas DataFrame: rows are sources, columns destinations, cells the allowed ports."""
@@ -168,15 +214,195 @@ class Matrix:
         )
 
 
-def _restrict(cell: PortSet, port: int | None, protocol: str | None) -> PortSet:
-    if port is None and protocol is None:
-        return cell
+def _restriction(port: int | None, protocol: str | None) -> PortSet:
+    """The port and protocol filter as a port set (FULL: no filter)."""
     alg = _ALG
-    cond = alg.and_(
+    return alg.and_(
         alg.true if port is None else alg.eq(ANY_PORT, port),
         alg.true if protocol is None else alg.eq(ANY_PROTOCOL, protocol),
     )
-    return alg.and_(cell, cond)
+
+
+def _plain_policies(cluster: Cluster, pod, direction: str) -> tuple | None:
+    """The NetworkPolicies isolating ``pod`` in ``direction`` when they are all that decides it
+    (() when nothing isolates it); None when another tier takes part (AdminNetworkPolicies,
+    Calico tiers): those pairs are evaluated one by one."""
+    if pod.host_network:
+        return ()  # policy sees a hostNetwork pod as its node: no pod policy applies there
+    tiers = applicable_tiers(cluster, pod, direction)
+    if not tiers:
+        return ()
+    if len(tiers) == 1:
+        name, default, policies = tiers[0]
+        if (
+            name == DEFAULT_TIER[0]
+            and default == "Deny"
+            and all(isinstance(p, NetworkPolicy) for p in policies)
+        ):
+            return policies
+    return None
+
+
+class _Cells:
+    """The cell of every class pair, for one family and port/protocol filter.
+
+    Most cells are composed on demand from three parts computed once per class:
+    the destination's direct guard (no NodePort or hostPort at its address), the
+    source's egress row (the destination classes its NetworkPolicies admit, and on
+    which ports) and the destination's ingress column (the source classes admitted,
+    and on which ports). Every rule is evaluated with the two halves of
+    :func:`verifier.semantics.policy.rule_matches` (peers against each class once,
+    ports per destination class), so the cost is rules x classes, not class pairs x
+    policies; the composition is the one :meth:`policy.Decision.allowed` makes for a
+    tier of NetworkPolicies with a default Deny.
+
+    Pairs outside that shape (tiered policies, a node that may source-NAT pods,
+    DefaultEndpointToHostAction=Drop) are evaluated one by one along the journey
+    (:func:`pair_cell`), as are the tests that check the composition.
+    """
+
+    def __init__(self, cluster: Cluster, classes: list[list], family: int, restriction: PortSet):
+        self.n = len(classes)
+        reps = [members[0] for members in classes]
+        self.host = [r.host_network for r in reps]
+        self.node = [r.node_name for r in reps]
+        self.restriction = restriction
+        drop = cluster.config.endpoint_to_host == "Drop"
+        #: hostNetwork source -> pod destination cells depend on the pod's node (classes.pairs)
+        self.split = host_network_nodes_matter(cluster)
+        factorable = not (pod_snat_possible(cluster) or drop)
+        out_policies = [_plain_policies(cluster, r, "Egress") if factorable else None for r in reps]
+        in_policies = [_plain_policies(cluster, r, "Ingress") if factorable else None for r in reps]
+        self.generic_source = [p is None for p in out_policies]
+        self.generic_destination = [p is None for p in in_policies]
+        ends = [endpoint_of_pod(cluster, r) for r in reps]
+        ips = [host_address(cluster, r, family) for r in reps]
+        packets = [Packet(family, ip, ip, ANY_PORT, ANY_PROTOCOL) for ip in ips]
+        self.direct = [
+            _ALG.and_(
+                restriction,
+                journey.direct_guard(_ALG, cluster, Client.of_pod(cluster, r), packets[j]),
+            )
+            for j, r in enumerate(reps)
+        ]
+
+        peers: dict[tuple, list[int]] = {}  # (policy, rule index, direction) -> classes it admits
+
+        def admitted(policy, index: int, rule, direction: str) -> list[int]:
+            key = (id(policy), index, direction)
+            found = peers.get(key)
+            if found is None:
+                found = peers[key] = [
+                    k
+                    for k in range(self.n)
+                    if rule_peers_match(_ALG, cluster, policy, rule, ends[k], ips[k], family)
+                ]
+            return found
+
+        ports: dict[tuple, PortSet] = {}
+
+        def ports_at(policy, index: int, rule, direction: str, j: int) -> PortSet:
+            # A rule without named ports admits the same ports everywhere.
+            named = any(isinstance(p.port, str) for p in rule.ports)
+            key = (id(policy), index, direction, j if named else None)
+            found = ports.get(key)
+            if found is None:
+                found = ports[key] = rule_ports_match(_ALG, rule, ends[j], packets[j])
+            return found
+
+        def combine(policies: tuple, direction: str, j_of) -> dict[int, PortSet]:
+            """Class -> the ports some rule of ``policies`` admits it on (OR over the rules)."""
+            acc: dict[int, PortSet] = {}
+            for policy in policies:
+                for index, rule in enumerate(policy.rules(direction)):
+                    for k in admitted(policy, index, rule, direction):
+                        allowed = ports_at(policy, index, rule, direction, j_of(k))
+                        if allowed:
+                            acc[k] = _ALG.or_(acc[k], allowed) if k in acc else allowed
+            return acc
+
+        rows: dict[tuple, dict[int, PortSet]] = {}
+        #: source class -> destination class -> egress ports; None: not isolated (every port)
+        self.egress: list[dict[int, PortSet] | None] = []
+        for policies in out_policies:
+            if not policies:
+                self.egress.append(None)
+                continue
+            key = tuple(id(p) for p in policies)
+            if key not in rows:
+                rows[key] = combine(policies, "Egress", lambda k: k)
+            self.egress.append(rows[key])
+        #: destination class -> source class -> ingress ports; None: not isolated
+        self.ingress: list[dict[int, PortSet] | None] = []
+        for j, policies in enumerate(in_policies):
+            if not policies or self.host[j]:
+                self.ingress.append(None)
+                continue
+            self.ingress.append(combine(policies, "Ingress", lambda _k, j=j: j))
+        self.explicit: dict[tuple, PortSet] = {}
+        self._memo: dict[tuple, PortSet] = {}
+
+    def generic(self, i: int, j: int) -> bool:
+        return self.generic_source[i] or self.generic_destination[j]
+
+    def splits(self, i: int, j: int) -> bool:
+        """Does the cell of (i, j) depend on whether the two pods share a node?"""
+        return (
+            (i, j, True) in self.explicit
+            or (i, j, False) in self.explicit
+            or (self.split and self.host[i] and not self.host[j] and not self.generic(i, j))
+        )
+
+    def get(self, i: int, j: int, same_node: bool | None = None) -> PortSet:
+        if self.generic(i, j):
+            found = self.explicit.get((i, j) if same_node is None else (i, j, same_node))
+            return found if found is not None else self.explicit[(i, j)]
+        key = (i, j, same_node)
+        cell = self._memo.get(key)
+        if cell is None:
+            cell = self._memo[key] = self._compose(i, j, same_node)
+        return cell
+
+    def _compose(self, i: int, j: int, same_node: bool | None) -> PortSet:
+        row = self.egress[i]
+        out = FULL if row is None else row.get(j, EMPTY)
+        if not out:
+            return EMPTY
+        column = self.ingress[j]
+        if same_node is None:
+            same_node = self.node[i] == self.node[j]
+        # Ingress from the pod's own node (a hostNetwork pod there) is never policed (§3.9).
+        if column is not None and not (self.host[i] and same_node):
+            out = _ALG.and_(out, column.get(i, EMPTY))
+        return _ALG.and_(out, self.direct[j])
+
+    def candidates(self, i: int) -> Iterable[int]:
+        """Every destination class whose cell from ``i`` may be non-empty (a superset)."""
+        if any(self.generic_destination) or self.generic_source[i] or self.host[i]:
+            return range(self.n)
+        row = self.egress[i]
+        if row is not None:
+            return [j for j in row if self.ingress[j] is None or i in self.ingress[j]]
+        if self._open is None:
+            self._open = [j for j in range(self.n) if self.ingress[j] is None]
+            self._admitting: dict[int, list[int]] = {}
+            for j, column in enumerate(self.ingress):
+                for k in column or ():
+                    self._admitting.setdefault(k, []).append(j)
+        return self._open + self._admitting.get(i, [])
+
+    _open: list[int] | None = None
+
+
+def pair_cell(cluster: Cluster, source, destination, family: int) -> PortSet:
+    """What ``source`` may open to ``destination``'s address, evaluated along the journey (no filter)."""
+    dst_ip = host_address(cluster, destination, family)
+    packet = Packet(family, host_address(cluster, source, family), dst_ip, ANY_PORT, ANY_PROTOCOL)
+    client = Client.of_pod(cluster, source)
+    path = journey.Path(endpoint_of_pod(cluster, destination), dst_ip, None)
+    # To a hostNetwork pod's node address, NodePorts and hostPorts are translated, not delivered.
+    direct = journey.direct_guard(_ALG, cluster, client, packet)
+    return _ALG.and_(direct, journey.evaluate(_ALG, cluster, client, path, packet).allowed(_ALG))
 
 
 def matrix(
@@ -191,7 +417,8 @@ def matrix(
     """The reachability matrix of the live pods (of ``namespaces``, default all), the
     implicit cluster DNS pods included, as the live cluster would show them.
 
-    ``progress(n)`` is called as class pairs are evaluated (for a progress bar).
+    ``progress(n)`` is called as source classes are done, ``n`` the number of classes
+    (for a progress bar).
     """
     wanted = None if namespaces is None else set(namespaces)
     pods = sorted(
@@ -202,47 +429,29 @@ def matrix(
     pods = [p for p in pods if host_address(cluster, p, fam) is not None]
     classes = pod_classes(cluster, pods, addresses=True)
     class_of = {p.ref: i for i, members in enumerate(classes) for p in members}
-    cells: dict[tuple, PortSet] = {}
-    no_shortcut = pod_snat_possible(cluster) or cluster.config.endpoint_to_host == "Drop"
-    guarded = {}  # class index -> does some policy (or NAT) apply to it as a source
-    for pair in pairs(cluster, classes, classes):
+    restriction = _restriction(port, protocol)
+    cells = _Cells(cluster, classes, fam, restriction)
+    generic_sources = [c for i, c in enumerate(classes) if cells.generic_source[i]]
+    factored_sources = [c for i, c in enumerate(classes) if not cells.generic_source[i]]
+    generic_destinations = [c for j, c in enumerate(classes) if cells.generic_destination[j]]
+    for pair in chain(
+        pairs(cluster, generic_sources, classes),
+        pairs(cluster, factored_sources, generic_destinations),
+    ):
         src, dst = pair.sources[0], pair.destinations[1 if pair.same_class else 0]
         i, j = class_of[src.ref], class_of[dst.ref]
         key = (i, j) if pair.same_node is None else (i, j, pair.same_node)
-        if i not in guarded:
-            guarded[i] = (
-                src.host_network or no_shortcut or bool(applicable_tiers(cluster, src, "Egress"))
-            )
-            if progress is not None:
-                progress(len(classes))
-        if (
-            not guarded[i]
-            and not applicable_tiers(cluster, dst, "Ingress")
-            and not dst.host_network
-        ):
-            cells[key] = _restrict(
-                FULL, port, protocol
-            )  # no policy on either side: flow() would say so too
-            continue
-        dst_ip = host_address(cluster, dst, fam)
-        packet = Packet(fam, host_address(cluster, src, fam), dst_ip, ANY_PORT, ANY_PROTOCOL)
-        client = Client.of_pod(cluster, src)
-        path = journey.Path(endpoint_of_pod(cluster, dst), dst_ip, None)
-        # To a hostNetwork pod's node address, NodePorts and hostPorts are translated, not delivered.
-        direct = journey.direct_guard(_ALG, cluster, client, packet)
-        cells[key] = _restrict(
-            _ALG.and_(direct, journey.evaluate(_ALG, cluster, client, path, packet).allowed(_ALG)),
-            port,
-            protocol,
-        )
+        cells.explicit[key] = _ALG.and_(restriction, pair_cell(cluster, src, dst, fam))
     for i, members in enumerate(classes):
+        if progress is not None:
+            progress(len(classes))
         rep = members[0]
         if rep.host_network:
             client = Client.of_pod(cluster, rep)
             ip = host_address(cluster, rep, fam)
             packet = Packet(fam, ip, ip, ANY_PORT, ANY_PROTOCOL)
-            cells[("self", i)] = _restrict(
-                journey.direct_guard(_ALG, cluster, client, packet), port, protocol
+            cells.explicit[("self", i)] = _ALG.and_(
+                restriction, journey.direct_guard(_ALG, cluster, client, packet)
             )
     return Matrix(
         tuple(p.ref for p in pods),
@@ -252,9 +461,10 @@ def matrix(
         len(classes),
         class_of,
         cells,
-        _restrict(FULL, port, protocol),
+        restriction,
         {p.ref: p.node_name for p in pods},
         {p.ref: workload(p) for p in pods},
+        tuple(tuple(p.ref for p in members) for members in classes),
     )
 
 

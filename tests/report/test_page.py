@@ -11,11 +11,10 @@ import pytest
 from benchmarks.generate import generate_cluster
 from tests.cli.support import DEMO, DEMO_BASE, netverify
 from verifier.ingest import load_objects
-from verifier.matrix import Matrix
+from verifier.matrix import matrix
 from verifier.properties import CheckReport
 from verifier.report.page import LIST_CAP, coverage_lines, report_page
 from verifier.report.views import aggregate, matrix_summary, namespace_of
-from verifier.semantics.portset import EMPTY, FULL, PortSet
 
 INVARIANTS = f"{DEMO}/invariants.yaml"
 
@@ -118,43 +117,13 @@ def test_diff_html(capsys, tmp_path):
 # --------------------------------------------------------------------------- scale
 
 
-def _synthetic_matrix(cluster, classes: int) -> Matrix:
-    """A matrix over every live pod of ``cluster`` whose cells follow a fixed pattern:
-    the real computation takes minutes at this size, the page must not."""
-    pods = sorted(p.ref for p in cluster.live_pods)
-    workloads = {}
-    from verifier.query import workload
-
-    for p in cluster.live_pods:
-        workloads[p.ref] = workload(p)
-    names = sorted(set(workloads.values()))
-    class_of = {ref: names.index(workloads[ref]) % classes for ref in pods}
-    some = PortSet((((80, 80),), (), ()))
-    cells = {}
-    for i in range(classes):
-        for j in range(classes):
-            cells[(i, j)] = FULL if i == j else (some if (i + j) % 3 == 0 else EMPTY)
-    return Matrix(
-        tuple(pods),
-        4,
-        None,
-        None,
-        classes,
-        class_of,
-        cells,
-        FULL,
-        {},
-        workloads,
-    )
-
-
 @pytest.fixture(scope="module")
 def big_cluster():
     return load_objects(generate_cluster(pods=2400, policies=120, namespaces=24, seed=3))
 
 
 def test_report_stays_bounded_at_thousands_of_pods(big_cluster):
-    m = _synthetic_matrix(big_cluster, classes=150)
+    m = matrix(big_cluster)
     assert len(m.pods) >= 2000
     started = time.monotonic()
     html = report_page(big_cluster, CheckReport(()), m, inputs=("c.yaml",))
@@ -178,7 +147,7 @@ def test_report_stays_bounded_at_thousands_of_pods(big_cluster):
 def test_aggregate_agrees_with_pairs():
     """The group-wise aggregation counts what a pod-by-pod loop counts."""
     cluster = load_objects(generate_cluster(pods=120, policies=10, namespaces=4, seed=5))
-    m = _synthetic_matrix(cluster, classes=7)
+    m = matrix(cluster)
     shares = aggregate(m, namespace_of)
     brute: dict[tuple[str, str], list[int]] = {}
     for s in m.pods:

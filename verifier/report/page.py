@@ -406,7 +406,7 @@ def heatmap_lines(matrix: Matrix) -> list[str]:
         for ref in refs:
             group_of[ref] = g
     reaches: dict[str, list[tuple[str, Share]]] = {}
-    for (src, dst), share in by_wl.items():
+    for (src, dst), share in by_wl.allowed_items():
         if share.allowed:
             reaches.setdefault(src, []).append((dst, share))
     lines += _graph_lines(matrix)

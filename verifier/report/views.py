@@ -12,7 +12,8 @@ colour category a matrix cell falls in), so every renderer shows the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -248,8 +249,7 @@ def behaviour_groups(matrix: Matrix) -> list[list[str]]:
     have the same row and the same column, so an aggregated view costs one lookup per
     pair of groups, not per pair of pods (10,000 pods are a few hundred groups).
     """
-    cells = matrix._cells
-    by_node = {k[0] for k in cells if len(k) == 3} | {k[1] for k in cells if len(k) == 3}
+    by_node = matrix.node_dependent_classes()
     groups: dict[tuple, list[str]] = {}
     for ref in matrix.pods:
         c = matrix._class_of[ref]
@@ -263,46 +263,89 @@ def workload_of(matrix: Matrix, ref: str) -> str:
     return matrix._workload_of.get(ref, ref)
 
 
+class Shares(Mapping):
+    """``(row label, column label) -> Share`` over every ordered pair of distinct pods.
+
+    A label pair is in the mapping when it labels at least one pair of pods. The
+    pair counts come from how many pods carry each label; only the allowed counts
+    are stored, so a workload x workload view of 10,000 pods costs what its allowed
+    cells cost. :meth:`allowed_items` lists the label pairs with an allowed pair.
+    """
+
+    def __init__(
+        self,
+        rows: Counter[str],
+        columns: Counter[str],
+        both: Counter[tuple[str, str]],
+        allowed: dict[tuple[str, str], list[int]],
+    ):
+        self._rows, self._columns, self._both, self._allowed = rows, columns, both, allowed
+
+    def _pairs(self, key: tuple[str, str]) -> int:
+        r, c = key
+        return self._rows.get(r, 0) * self._columns.get(c, 0) - self._both.get(key, 0)
+
+    def __getitem__(self, key: tuple[str, str]) -> Share:
+        pairs = self._pairs(key)
+        if pairs <= 0:
+            raise KeyError(key)
+        all_ports, some_ports = self._allowed.get(key, (0, 0))
+        return Share(pairs, all_ports, some_ports)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return ((r, c) for r in self._rows for c in self._columns if self._pairs((r, c)) > 0)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def allowed_items(self) -> list[tuple[tuple[str, str], Share]]:
+        """The label pairs with at least one allowed pair of pods."""
+        return [(k, self[k]) for k, (a, s) in self._allowed.items() if a + s]
+
+
 def aggregate(
     matrix: Matrix,
     row: Callable[[str], str],
     column: Callable[[str], str] | None = None,
-) -> dict[tuple[str, str], Share]:
+) -> Shares:
     """``{(row label, column label): Share}`` over every ordered pair of distinct pods,
     sources labelled by ``row`` and destinations by ``column`` (default ``row``).
 
-    Computed per behaviour group (:func:`behaviour_groups`), so it stays fast at
+    Computed per behaviour group (:func:`behaviour_groups`) and only over the groups
+    a source group may reach (the matrix's non-empty cells), so it stays fast at
     10,000 pods. Pairs with no allowed port still count in ``pairs``.
     """
     column = column or row
-    parts: list[tuple[int, str, str, list[str]]] = []
-    for g, refs in enumerate(behaviour_groups(matrix)):
-        split: dict[tuple[str, str], list[str]] = {}
-        for ref in refs:
-            split.setdefault((row(ref), column(ref)), []).append(ref)
-        parts += [(g, r, c, members) for (r, c), members in split.items()]
-    out: dict[tuple[str, str], Share] = {}
-    full: dict[int, PortSet] = {}
-    for gs, rs, _, src in parts:
-        own = full.setdefault(gs, matrix.allowed(src[0], src[0]))
-        for _, _, cd, dst in parts:
-            if src is dst:
-                pairs = len(src) * (len(src) - 1)
-                if not pairs:
+    groups = behaviour_groups(matrix)
+    rows_of = [Counter(row(ref) for ref in refs) for refs in groups]
+    columns_of = [Counter(column(ref) for ref in refs) for refs in groups]
+    both_of = [Counter((row(ref), column(ref)) for ref in refs) for refs in groups]
+    by_class: dict[int, list[int]] = {}
+    for g, refs in enumerate(groups):
+        by_class.setdefault(matrix._class_of[refs[0]], []).append(g)
+    allowed: dict[tuple[str, str], list[int]] = {}
+    for gs, src in enumerate(groups):
+        own = matrix.allowed(src[0], src[0])
+        for j in matrix.reachable_classes(src[0]):
+            for gd in by_class.get(j, ()):
+                same = gs == gd
+                if same and len(src) < 2:
                     continue
-                cell = matrix.allowed(src[0], src[1])
-            else:
-                pairs = len(src) * len(dst)
-                cell = matrix.allowed(src[0], dst[0])
-            if not cell:
-                share = Share(pairs)
-            elif cell == own:
-                share = Share(pairs, all_ports=pairs)
-            else:
-                share = Share(pairs, some_ports=pairs)
-            key = (rs, cd)
-            out[key] = out[key] + share if key in out else share
-    return out
+                cell = matrix.allowed(src[0], src[1] if same else groups[gd][0])
+                if not cell:
+                    continue
+                slot = 0 if cell == own else 1
+                both = both_of[gs] if same else None
+                for r, nr in rows_of[gs].items():
+                    for c, nc in columns_of[gd].items():
+                        n = nr * nc - (both.get((r, c), 0) if both is not None else 0)
+                        if n:
+                            counts = allowed.setdefault((r, c), [0, 0])
+                            counts[slot] += n
+    rows = Counter(row(ref) for ref in matrix.pods)
+    columns = Counter(column(ref) for ref in matrix.pods)
+    both = Counter((row(ref), column(ref)) for ref in matrix.pods)
+    return Shares(rows, columns, both, allowed)
 
 
 def namespace_of(ref: str) -> str:

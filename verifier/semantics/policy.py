@@ -253,22 +253,41 @@ def rule_matches(
     packet: Packet,
 ) -> Term:
     """A rule matches when some peer matches (or it lists none) and some port does (or none)."""
-    peers = (
-        alg.true
-        if not rule.peers
-        else alg.or_(
-            *(
-                peer_matches(alg, cluster, policy, p, other, other_ip, packet.family)
-                for p in rule.peers
-            )
-        )
+    return alg.and_(
+        rule_peers_match(alg, cluster, policy, rule, other, other_ip, packet.family),
+        rule_ports_match(alg, rule, destination, packet),
     )
-    ports = (
-        alg.true
-        if not rule.ports
-        else alg.or_(*(port_matches(alg, p, destination, packet) for p in rule.ports))
+
+
+def rule_peers_match(
+    alg: Algebra,
+    cluster: Cluster,
+    policy: NetworkPolicy,
+    rule: PolicyRule,
+    other: Endpoint,
+    other_ip: Term,
+    family: int,
+) -> Term:
+    """The peer half of :func:`rule_matches`: some ``from``/``to`` entry matches (or there is none).
+
+    It depends on the other end only; ``netverify matrix`` evaluates it once per
+    rule and class and combines it with :func:`rule_ports_match`.
+    """
+    if not rule.peers:
+        return alg.true
+    return alg.or_(
+        *(peer_matches(alg, cluster, policy, p, other, other_ip, family) for p in rule.peers)
     )
-    return alg.and_(peers, ports)
+
+
+def rule_ports_match(alg: Algebra, rule: PolicyRule, destination: Endpoint, packet: Packet) -> Term:
+    """The port half of :func:`rule_matches`: some ``ports`` entry matches (or there is none).
+
+    It depends on the destination only (named ports resolve there).
+    """
+    if not rule.ports:
+        return alg.true
+    return alg.or_(*(port_matches(alg, p, destination, packet) for p in rule.ports))
 
 
 # --------------------------------------------------------------------------- decisions
