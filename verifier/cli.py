@@ -511,11 +511,13 @@ def matrix(
         click.echo(m.frame().to_csv(), nl=False)
     else:
         # Workloads whose pods all agree are one row, named as diff names them.
-        rows = [[s, d, str(cell)] for s, d, cell in m.grouped_pairs() if cell]
+        rows = [[s, d, str(cell)] for s, d, cell in m.grouped_allowed()]
         click.echo(format_table(rows, ["FROM", "TO", "ALLOWED"]))
-        connected = sum(1 for s, d, cell in m.pairs() if s != d and cell)
+        from .report.views import matrix_summary
+
+        summary = matrix_summary(m)
         click.echo(
-            f"\n{len(m.pods)} pods in {m.class_count} classes; {connected} of {len(m.pods) * (len(m.pods) - 1)} ordered pairs connect",
+            f"\n{len(m.pods)} pods in {m.class_count} classes; {summary.allowed} of {summary.pairs} ordered pairs connect",
             err=True,
         )
 

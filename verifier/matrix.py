@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import chain
 from typing import Any
 
@@ -25,10 +26,16 @@ from .model import Cluster, NetworkPolicy
 from .query import workload
 from .semantics import journey
 from .semantics.addressing import endpoint_of_pod, host_address
-from .semantics.algebra import Packet
+from .semantics.algebra import CONCRETE, Packet
 from .semantics.classes import host_network_nodes_matter, pairs, pod_classes, pod_snat_possible
 from .semantics.pipeline import Client
-from .semantics.policy import DEFAULT_TIER, applicable_tiers, rule_peers_match, rule_ports_match
+from .semantics.policy import (
+    DEFAULT_TIER,
+    applicable_tiers,
+    peer_in_scope,
+    peer_matches,
+    rule_ports_match,
+)
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, FULL, PortSet, PortSetAlgebra
 
 __all__ = ["Matrix", "matrix"]
@@ -66,34 +73,53 @@ class Matrix:
 
     def node_dependent_classes(self) -> frozenset[int]:
         """Classes with a cell that depends on which nodes the two pods are on."""
-        return frozenset(
-            k
-            for i in range(self._cells.n)
-            for j in self._cells.candidates(i)
-            if self._cells.splits(i, j)
-            for k in (i, j)
-        )
+        return frozenset(i for i, found in enumerate(self._class_rows[2]) if found)
 
     def reachable_classes(self, source: str) -> Iterable[int]:
         """The classes ``source`` may reach (a superset: their cells are not all empty)."""
         return self._cells.candidates(self._class_of[source])
 
-    def allowed_from(self, source: str) -> Iterable[tuple[str, PortSet]]:
+    def allowed_from(self, source: str) -> list[tuple[str, PortSet]]:
         """Every other pod ``source`` may open something to, with what (in pod order)."""
-        i = self._class_of[source]
-        for j in sorted(self._cells.candidates(i)):
+        return self._row_of(source, *self._class_row(self._class_of[source]))
+
+    @cached_property
+    def _order(self) -> dict[str, int]:
+        return {ref: k for k, ref in enumerate(self.pods)}
+
+    def _class_row(self, i: int) -> tuple[list[tuple[str, PortSet]], list[int]]:
+        """From class ``i``: every destination pod with its non-empty cell where the cell does
+        not depend on nodes (in pod order), and the classes whose cells do."""
+        row: list[tuple[str, PortSet]] = []
+        split: list[int] = []
+        for j in self._cells.candidates(i):
             if j == i and len(self._classes[i]) < 2:
                 continue  # a pod alone in its class: no other pod of it to reach
-            split = self._cells.splits(i, j)
-            cell = None if split else self._cells.get(i, j)
-            if cell is not None and not cell:
+            if self._cells.splits(i, j):
+                split.append(j)
                 continue
-            for d in self._classes[j]:
-                if d == source:
-                    continue
-                c = cell if cell is not None else self.allowed(source, d)
-                if c:
-                    yield d, c
+            cell = self._cells.get(i, j)
+            if cell:
+                row.extend((d, cell) for d in self._classes[j])
+        row.sort(key=lambda item: self._order[item[0]])
+        return row, split
+
+    def _row_of(
+        self, source: str, row: list[tuple[str, PortSet]], split: list[int]
+    ) -> list[tuple[str, PortSet]]:
+        out = [(d, c) for d, c in row if d != source]
+        if split:
+            i, here = self._class_of[source], self._node_of[source]
+            for j in split:
+                by_node: dict[bool, PortSet] = {}  # same node or not: one cell each
+                for d in self._classes[j]:
+                    same = self._node_of[d] == here
+                    if same not in by_node:
+                        by_node[same] = self._cells.get(i, j, same)
+                    if d != source and by_node[same]:
+                        out.append((d, by_node[same]))
+            out.sort(key=lambda item: self._order[item[0]])
+        return out
 
     def reachable(self, source: str, destination: str) -> bool:
         return bool(self.allowed(source, destination))
@@ -139,26 +165,80 @@ class Matrix:
         out: list[tuple[str, tuple[str, ...]]] = []
         for name, refs in members.items():
             classes = {self._class_of[r] for r in refs}
-            same = len(classes) == 1 and not classes & by_node
-            if same or self._agree(refs):
+            if (len(classes) == 1 and not classes & by_node) or self._agree(refs):
                 out.append((name, tuple(refs)))
             else:
                 out.extend((r, (r,)) for r in refs)
         return out
 
     def _agree(self, refs: list[str]) -> bool:
-        """Do ``refs`` have one row and one column towards everyone else, and one cell among them?"""
-        inside = set(refs)
-        first = refs[0]
-        others = [d for d in self.pods if d not in inside]
-        row = [self.allowed(first, d) for d in others]
-        column = [self.allowed(d, first) for d in others]
-        among = {self.allowed(a, b) for a in refs for b in refs if a != b}
-        return len(among) <= 1 and all(
-            [self.allowed(r, d) for d in others] == row
-            and [self.allowed(d, r) for d in others] == column
-            for r in refs[1:]
-        )
+        """Do ``refs`` have one row and one column towards every other pod, and one cell among them?
+
+        Compared class by class where cells do not depend on nodes (the classes' rows and
+        columns may differ only at classes holding none of the other pods), pod by pod
+        towards the classes whose cells with them do.
+        """
+        inside: dict[int, int] = {}
+        for r in refs:
+            inside[self._class_of[r]] = inside.get(self._class_of[r], 0) + 1
+        rows, columns, partners = self._class_rows
+        split = {j for i in inside for j in partners[i]}
+
+        def differ_outside(a: dict[int, PortSet], b: dict[int, PortSet]) -> bool:
+            return any(
+                a.get(j) != b.get(j) and len(self._classes[j]) > inside.get(j, 0)
+                for j in a.keys() | b.keys()
+                if j not in split
+            )
+
+        first, *rest = sorted(inside)
+        if any(
+            differ_outside(rows[first], rows[i]) or differ_outside(columns[first], columns[i])
+            for i in rest
+        ):
+            return False
+        among: set[PortSet] = set()
+        for a in refs:
+            for b in refs:
+                if a != b:
+                    among.add(self.allowed(a, b))
+                    if len(among) > 1:
+                        return False
+        members = set(refs)
+        head, tail = refs[0], refs[1:]
+        for j in sorted(split):
+            for d in self._classes[j]:
+                if d in members:
+                    continue
+                out, back = self.allowed(head, d), self.allowed(d, head)
+                if any(self.allowed(r, d) != out or self.allowed(d, r) != back for r in tail):
+                    return False
+        return True
+
+    @cached_property
+    def _class_rows(
+        self,
+    ) -> tuple[list[dict[int, PortSet]], list[dict[int, PortSet]], list[set[int]]]:
+        """Per class: its non-empty cells as a source (by destination class), as a destination
+        (by source class), and the classes whose cells with it depend on nodes (left out of
+        the first two)."""
+        n = len(self._classes)
+        rows: list[dict[int, PortSet]] = [{} for _ in range(n)]
+        columns: list[dict[int, PortSet]] = [{} for _ in range(n)]
+        partners: list[set[int]] = [set() for _ in range(n)]
+        for i in range(n):
+            for j in self._cells.candidates(i):
+                if j == i and len(self._classes[i]) < 2:
+                    continue
+                if self._cells.splits(i, j):
+                    partners[i].add(j)
+                    partners[j].add(i)
+                    continue
+                cell = self._cells.get(i, j)
+                if cell:
+                    rows[i][j] = cell
+                    columns[j][i] = cell
+        return rows, columns, partners
 
     def grouped_pairs(self) -> Iterable[tuple[str, str, PortSet]]:
         """Every ordered pair of :meth:`endpoints` with what the first may open to the second; a
@@ -173,6 +253,19 @@ class Matrix:
                 else:
                     yield s, d, self.allowed(s_refs[0], d_refs[0])
 
+    def grouped_allowed(self) -> Iterable[tuple[str, str, PortSet]]:
+        """The pairs of :meth:`grouped_pairs` with something allowed, found from each
+        endpoint's row of non-empty cells (no scan of every pair)."""
+        ends = self.endpoints()
+        index = {name: k for k, (name, _refs) in enumerate(ends)}
+        name_of = {ref: name for name, refs in ends for ref in refs}
+        for s, refs in ends:
+            reached: dict[str, PortSet] = {}
+            for ref, cell in self.allowed_from(refs[0]):
+                reached.setdefault(name_of[ref], cell)
+            for d in sorted(reached, key=index.__getitem__):
+                yield s, d, reached[d]
+
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape: ``{"pods": [...], "allowed": {src: {dst: [{protocol, ports}]}}}``
         (equal cells share one list: copy before changing one)."""
@@ -186,21 +279,22 @@ class Matrix:
         }
 
     def _allowed_lists(self) -> dict[str, dict[str, list]]:
-        order = {ref: k for k, ref in enumerate(self.pods)}
         listed: dict[PortSet, list] = {}
-        out = {}
-        for s in self.pods:
-            row = sorted(self.allowed_from(s), key=lambda item: order[item[0]])
-            own = self.allowed(s, s)
-            if own:
-                row.append((s, own))
-                row.sort(key=lambda item: order[item[0]])
-            for _d, c in row:
-                if c not in listed:
-                    listed[c] = c.to_list()
-            if row:
-                out[s] = {d: listed[c] for d, c in row}
-        return out
+        out: dict[str, dict[str, list]] = {}
+        for i, members in enumerate(self._classes):
+            row, split = self._class_row(i)
+            for s in members:
+                entries = self._row_of(s, row, split)
+                own = self.allowed(s, s)
+                if own:  # the pod itself, in its place
+                    entries.append((s, own))
+                    entries.sort(key=lambda item: self._order[item[0]])
+                for _d, c in entries:
+                    if c not in listed:
+                        listed[c] = c.to_list()
+                if entries:
+                    out[s] = {d: listed[c] for d, c in entries}
+        return {s: out[s] for s in self.pods if s in out}
 
     def frame(self):
         """A pandas DataFrame: rows are sources, columns destinations, cells the allowed ports."""
@@ -286,17 +380,45 @@ class _Cells:
             for j, r in enumerate(reps)
         ]
 
+        by_namespace: dict[str, list[int]] = {}
+        for k, r in enumerate(reps):
+            by_namespace.setdefault(r.namespace, []).append(k)
+        everyone = list(range(self.n))
+
+        peer_classes: dict[int, set[int]] = {}
+
+        def matched_by(policy, peer) -> set[int]:
+            """The classes ``peer`` matches; a selector peer is tried only on the namespaces
+            in its scope (it matches nothing elsewhere), an ipBlock on every class."""
+            found = peer_classes.get(id(peer))
+            if found is None:
+                if peer.ip_block is not None:
+                    tried = everyone
+                else:
+                    tried = [
+                        k
+                        for ns, members in by_namespace.items()
+                        if peer_in_scope(cluster, policy, peer, ns)
+                        for k in members
+                    ]
+                found = peer_classes[id(peer)] = {
+                    k
+                    for k in tried
+                    if peer_matches(CONCRETE, cluster, policy, peer, ends[k], ips[k], family)
+                }
+            return found
+
         peers: dict[tuple, list[int]] = {}  # (policy, rule index, direction) -> classes it admits
 
         def admitted(policy, index: int, rule, direction: str) -> list[int]:
             key = (id(policy), index, direction)
             found = peers.get(key)
             if found is None:
-                found = peers[key] = [
-                    k
-                    for k in range(self.n)
-                    if rule_peers_match(_ALG, cluster, policy, rule, ends[k], ips[k], family)
-                ]
+                if not rule.peers:  # a rule without peers admits everyone (rule_peers_match)
+                    found = everyone
+                else:
+                    found = sorted(set().union(*(matched_by(policy, p) for p in rule.peers)))
+                peers[key] = found
             return found
 
         ports: dict[tuple, PortSet] = {}
@@ -373,8 +495,12 @@ class _Cells:
             same_node = self.node[i] == self.node[j]
         # Ingress from the pod's own node (a hostNetwork pod there) is never policed (§3.9).
         if column is not None and not (self.host[i] and same_node):
-            out = _ALG.and_(out, column.get(i, EMPTY))
-        return _ALG.and_(out, self.direct[j])
+            admitted = column.get(i)
+            if admitted is None:
+                return EMPTY
+            out = admitted if out is FULL else _ALG.and_(out, admitted)
+        direct = self.direct[j]
+        return out if direct is FULL else _ALG.and_(out, direct)
 
     def candidates(self, i: int) -> Iterable[int]:
         """Every destination class whose cell from ``i`` may be non-empty (a superset)."""

@@ -25,6 +25,19 @@ from verifier.semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSetAlgebra
 ALG = PortSetAlgebra()
 
 
+def _agree_pod_by_pod(m, refs: list[str]) -> bool:
+    """Do the pods ``refs`` have one row and one column towards every other pod, one cell among them?"""
+    inside = set(refs)
+    others = [d for d in m.pods if d not in inside]
+    among = {m.allowed(a, b) for a in refs for b in refs if a != b}
+    first = refs[0]
+    return len(among) <= 1 and all(
+        m.allowed(r, d) == m.allowed(first, d) and m.allowed(d, r) == m.allowed(d, first)
+        for r in refs[1:]
+        for d in others
+    )
+
+
 def _assert_every_cell(c, m, port=None, protocol=None) -> None:
     by_ref = c.pod_by_ref
     restriction = ALG.and_(
@@ -41,6 +54,16 @@ def _assert_every_cell(c, m, port=None, protocol=None) -> None:
             if got != want:
                 wrong.append(f"{s} -> {d}: matrix {got}, journey {want}")
     assert not wrong, "\n".join(wrong[:20])
+    # Workloads are grouped as the pod-by-pod comparison groups them.
+    members: dict[str, list[str]] = {}
+    for ref in m.pods:
+        members.setdefault(m._workload_of.get(ref, ref), []).append(ref)
+    grouped = {name for name, refs in m.endpoints() if len(refs) > 1 or name not in m.pods}
+    for name, refs in members.items():
+        if len(refs) > 1:
+            assert (name in grouped) == _agree_pod_by_pod(m, refs), refs
+    # The grouped table lists exactly the grouped pairs with something allowed.
+    assert list(m.grouped_allowed()) == [(s, d, c) for s, d, c in m.grouped_pairs() if c]
     # The JSON rows list exactly the non-empty cells.
     listed = m.to_dict()["allowed"]
     for s in m.pods:

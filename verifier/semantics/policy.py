@@ -43,6 +43,9 @@ __all__ = [
     "peer_matches",
     "port_matches",
     "rule_matches",
+    "rule_peers_match",
+    "rule_ports_match",
+    "peer_in_scope",
     "ingress",
     "egress",
     "ipblock_assumption",
@@ -210,15 +213,19 @@ def peer_matches(
     if not isinstance(other, PodEndpoint):
         return alg.false  # selectors match pod-network pods only
     pod = other.pod
-    if peer.namespace_selector is None:
-        in_scope = pod.namespace == policy.namespace
-    else:
-        in_scope = matches(peer.namespace_selector, namespace_labels(cluster, pod.namespace))
-    if not in_scope:
+    if not peer_in_scope(cluster, policy, peer, pod.namespace):
         return alg.false
     if peer.pod_selector is not None and not matches(peer.pod_selector, pod.labels):
         return alg.false
     return alg.true
+
+
+def peer_in_scope(cluster: Cluster, policy: NetworkPolicy, peer: Peer, namespace: str) -> bool:
+    """May the selector ``peer`` pick pods of ``namespace``? Without a namespaceSelector only
+    the policy's own namespace; with one, the namespaces whose labels it matches (§3.5)."""
+    if peer.namespace_selector is None:
+        return namespace == policy.namespace
+    return matches(peer.namespace_selector, namespace_labels(cluster, namespace))
 
 
 def port_matches(alg: Algebra, port: PolicyPort, destination: Endpoint, packet: Packet) -> Term:
