@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.engine.support import world
 from tests.properties.support import FIXTURES, load_demo, refs, steps
 from verifier.cli import main
 from verifier.diff import diff
+from verifier.errors import InputError
 from verifier.semantics.portset import FULL, PortSet
 from verifier.trace import Verdict
 
@@ -370,3 +372,56 @@ def test_a_service_translated_to_a_host_network_pod_is_listed_under_that_pod_onl
         assert len(to_nodes) == 2
         for c in to_nodes:
             assert c.new_trace.decisive_branch.pod is None, (seed, c.destination, c.via)
+
+
+# --------------------------------------------------------------------------- a pull request's reach
+
+
+def _changes(d) -> list[tuple]:
+    return [(c.change, c.source, c.destination, str(c.ports), c.via) for c in d.changes]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_searching_only_the_pods_a_changed_policy_selects_finds_every_change(seed, monkeypatch):
+    """When only NetworkPolicies differ, diff searches the flows of the pods a changed policy
+    selects; searching every flow finds the very same changes (policy-only mutations of the
+    oracle's generated clusters)."""
+    from tests.oracle.generate import scenario
+
+    module = sys.modules["verifier.diff"]
+    sc = scenario(seed)
+    for label, mutated in sc.mutations:
+        touched = module._touched(sc.cluster, mutated)
+        if touched is None:
+            continue
+        with monkeypatch.context() as m:
+            m.setattr(module, "_touched", lambda old, new: None)
+            try:
+                full = diff(sc.cluster, mutated)
+            except InputError:  # an address plan no allocation satisfies: never searched
+                continue
+        pruned = diff(sc.cluster, mutated)
+        assert _changes(pruned) == _changes(full), label
+        assert pruned.status == full.status == "complete", label
+
+
+def test_a_pull_request_touching_one_namespace_touches_only_its_pods():
+    old = world(
+        pod("a/web", labels={"app": "web"}),
+        pod("b/web", labels={"app": "web"}),
+        netpol("b/allow", select={"app": "web"}, ingress=[rule(peer(pods={}))]),
+    )
+    new = world(
+        pod("a/web", labels={"app": "web"}),
+        pod("b/web", labels={"app": "web"}),
+        netpol("b/allow", select={"app": "web"}, ingress=[]),
+        netpol("a/egress", select={}, egress=[], types=["Egress"]),
+    )
+    module = sys.modules["verifier.diff"]
+    touched = module._touched(old, new)
+    assert (sorted(touched.sources), sorted(touched.destinations)) == (
+        ["a/web"],
+        ["b/web"],
+    )
+    # Anything but a policy differing: every flow is searched.
+    assert module._touched(old, world(pod("a/web", labels={"app": "other"}), pod("b/web"))) is None

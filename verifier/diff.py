@@ -30,7 +30,7 @@ from typing import Any
 
 from ._callable import callable_module
 from .errors import SoundnessError
-from .model import Cluster, IPBlock, Node, Pod
+from .model import Cluster, IPBlock, Node, Pod, same_value
 from .properties import flows
 from .properties.driver import background_error
 from .query import workload
@@ -39,6 +39,7 @@ from .semantics.algebra import Packet
 from .semantics.classes import cidrs, nodes_matter, pod_classes
 from .semantics.journey import Path
 from .semantics.pipeline import Client
+from .semantics.policy import selects
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from .semantics.services import service_ranges
 from .symbolic.encoder import Encoder, allocation_ranges, fresh, instantiate
@@ -168,12 +169,13 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
     changes: list[FlowChange] = []
     unknown: str | None = None
     truncated = False
+    touched = _touched(old, new)
     for family in sorted(set(old.families) & set(new.families)):
         room = limit - len(changes)
         if room <= 0:  # the limit is reached: this family is not searched at all
             truncated = True
             break
-        found, reason = _family_diff(old, new, common, family, timeout, room)
+        found, reason = _family_diff(old, new, common, family, timeout, room, touched)
         changes.extend(found)
         if reason and unknown is None:
             unknown = reason
@@ -265,8 +267,80 @@ def _route(path: Path) -> tuple:
     )
 
 
+#: What a Cluster says about the network besides its NetworkPolicies (the other fields only
+#: describe the input: warnings, skipped kinds, inferences, ignores).
+_NETWORK_FIELDS = (
+    "namespaces",
+    "nodes",
+    "pods",
+    "services",
+    "endpoint_slices",
+    "admin_policies",
+    "calico_policies",
+    "tiers",
+    "ip_pools",
+    "service_cidr_objects",
+    "config",
+    "operator_workloads",
+)
+
+
+@dataclass(frozen=True)
+class _Touched:
+    """The pods a changed NetworkPolicy selects: for egress (as sources), for ingress (as destinations)."""
+
+    sources: frozenset[str]
+    destinations: frozenset[str]
+
+    def may_change(self, src: _Side, dst: _Side) -> bool:
+        return _selected(src, self.sources) or _selected(dst, self.destinations)
+
+
+def _selected(side: _Side, refs: frozenset[str]) -> bool:
+    return side.new.kind == flows.POD and any(p.ref in refs for p in side.new.pods)
+
+
+def _touched(old: Cluster, new: Cluster) -> _Touched | None:
+    """When the two states differ in NetworkPolicies only (the usual pull request): the pods
+    a changed, added or removed policy selects, by direction; None when anything else differs.
+
+    Every rule on a flow's way is the same in both states except the egress policies of
+    its client and the ingress policies of the pod it reaches (semantics.md §3.3: a
+    NetworkPolicy applies to the pods it selects, nowhere else), so a flow between pods
+    none of whose policies changed keeps its verdict: only the others are searched.
+    """
+    if not all(same_value(getattr(old, f), getattr(new, f)) for f in _NETWORK_FIELDS):
+        return None
+    before: dict[tuple[str, str], list] = {}
+    after: dict[tuple[str, str], list] = {}
+    for state, policies in ((before, old.policies), (after, new.policies)):
+        for p in policies:
+            state.setdefault((p.namespace, p.name), []).append(p)
+    sources: set[str] = set()
+    destinations: set[str] = set()
+    for key in before.keys() | after.keys():
+        versions = before.get(key, []) + after.get(key, [])
+        if same_value(before.get(key), after.get(key)):
+            continue
+        for policy in versions:
+            chosen = [
+                p.ref for p in new.pods_by_namespace.get(policy.namespace, ()) if selects(policy, p)
+            ]
+            if "Egress" in policy.policy_types:
+                sources.update(chosen)
+            if "Ingress" in policy.policy_types:
+                destinations.update(chosen)
+    return _Touched(frozenset(sources), frozenset(destinations))
+
+
 def _family_diff(
-    old: Cluster, new: Cluster, common: list[str], family: int, timeout: float, limit: int
+    old: Cluster,
+    new: Cluster,
+    common: list[str],
+    family: int,
+    timeout: float,
+    limit: int,
+    touched: _Touched | None = None,
 ):
     enc_old, enc_new = Encoder(old, family, prefix="old."), Encoder(new, family, prefix="new.")
     solver = Solver(timeout=timeout)
@@ -292,6 +366,8 @@ def _family_diff(
     for src, dst in pairs:
         if src.new.kind == flows.POD and all(p.implicit for p in src.new.pods):
             continue  # the implicit DNS pods serve; they are never a source
+        if touched is not None and not touched.may_change(src, dst):
+            continue
         same = src is dst
         if same and not src.new.host_network:
             # A pod reaching itself through a Service or hostPort is policed (semantics.md

@@ -20,8 +20,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import Any
 
 __all__ = [
+    "same_value",
     "IP",
     "Network",
     "ip_address",
@@ -121,6 +123,35 @@ UNKNOWN_SOURCE = Source("<unknown>")
 
 
 # --------------------------------------------------------------------------- labels
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Are ``a`` and ``b`` the same model value, wherever each was written?
+
+    Model objects compare their sources too (two identical rules on different
+    lines are two rules); this asks whether they *mean* the same: every field,
+    recursively, with any two :class:`Source` values taken as equal.
+
+    >>> a = Source("old.yaml", 3)
+    >>> same_value(Namespace("x", source=a), Namespace("x", source=Source("new.yaml", 9)))
+    True
+    """
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if type(a) is Source:
+        return True
+    names = getattr(type(a), "__dataclass_fields__", None)
+    if names is not None:
+        return all(
+            name == "source" or same_value(getattr(a, name), getattr(b, name)) for name in names
+        )
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(map(same_value, a, b))
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
+    return a == b
 
 
 class Labels(Mapping[str, str]):
