@@ -66,6 +66,7 @@ from .services import (
     Frontend,
     Translation,
     frontend_index,
+    service_endpoints,
     translate,
     unserved,
 )
@@ -431,22 +432,59 @@ def destination_key(destination: Endpoint) -> tuple:
 def translated_paths_to(
     cluster: Cluster, client: Client, family: int, destination: tuple
 ) -> tuple[Path, ...]:
-    """:func:`translated_paths` that end at ``destination`` (a :func:`destination_key`)."""
+    """:func:`translated_paths` that end at ``destination`` (a :func:`destination_key`).
+
+    Only the entries that may lead there are translated (:func:`_entries_reaching`),
+    unless every path of the client is known already.
+    """
     memo = _paths_memo(cluster)
-    key = (
-        "by destination",
-        client.kind,
-        client.node.name if client.node else None,
-        client.ip(family),
-        family,
-    )
-    index = memo.get(key)
-    if index is None:
-        grouped: dict[tuple, list[Path]] = {}
-        for p in translated_paths(cluster, client, family):
-            grouped.setdefault(destination_key(p.destination), []).append(p)
-        index = memo[key] = {k: tuple(v) for k, v in grouped.items()}
-    return index.get(destination, ())
+    client_key = (client.kind, client.node.name if client.node else None, client.ip(family), family)
+    every = memo.get(client_key)
+    if every is not None:
+        index = memo.get(("by destination", *client_key))
+        if index is None:
+            grouped: dict[tuple, list[Path]] = {}
+            for p in every:
+                grouped.setdefault(destination_key(p.destination), []).append(p)
+            index = memo[("by destination", *client_key)] = {
+                k: tuple(v) for k, v in grouped.items()
+            }
+        return index.get(destination, ())
+    key = ("to", *client_key, destination)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = tuple(
+            p
+            for entry in _entries_reaching(cluster, family, client.kind == "external").get(
+                destination, ()
+            )
+            for p in _translated(cluster, client, entry).paths
+            if p.outcome == FORWARD and destination_key(p.destination) == destination
+        )
+    return found
+
+
+@per_cluster
+def _entries_reaching(cluster: Cluster, family: int, outside: bool) -> dict[tuple, list[Entry]]:
+    """destination key -> the entries (in :func:`entries` order) whose translation may deliver
+    there: a hostPort to its pod; a Service address to any endpoint of any Service with a
+    frontend at that address, port and protocol (kube-proxy's match decides which)."""
+    reaching: dict[str, set[tuple]] = {}
+    for svc in cluster.services:
+        reaching[svc.ref] = {
+            destination_key(endpoint_of_backend(cluster, ep.pod, ep.ip))
+            for ep in service_endpoints(cluster, svc, family)
+        }
+    fronts = frontend_index(cluster)
+    out: dict[tuple, list[Entry]] = {}
+    for key, entry in _entries(cluster, family, outside).items():
+        if entry.kind == HOST_PORT:
+            ends = {destination_key(PodEndpoint(entry.target.pod))}
+        else:
+            ends = set().union(*(reaching[f.service.ref] for f in fronts.get(key, ())))
+        for end in ends:
+            out.setdefault(end, []).append(entry)
+    return out
 
 
 @per_cluster
