@@ -419,9 +419,12 @@ def test_a_pull_request_touching_one_namespace_touches_only_its_pods():
     )
     module = sys.modules["verifier.diff"]
     touched = module._touched(old, new)
-    assert (sorted(touched.sources), sorted(touched.destinations)) == (
+    # a/web is newly egress-isolated; b/web's ingress rule from every pod of b is gone.
+    assert (sorted(touched.egress.selected), sorted(touched.egress.isolation)) == (
         ["a/web"],
-        ["b/web"],
+        ["a/web"],
     )
+    assert sorted(touched.ingress.selected) == ["b/web"] and not touched.ingress.isolation
+    assert sorted(touched.ingress.peers) == sorted(p.ref for p in new.pods if p.namespace == "b")
     # Anything but a policy differing: every flow is searched.
     assert module._touched(old, world(pod("a/web", labels={"app": "other"}), pod("b/web"))) is None

@@ -35,11 +35,12 @@ from .properties import flows
 from .properties.driver import background_error
 from .query import workload
 from .semantics import hostports, journey
-from .semantics.algebra import Packet
+from .semantics.addressing import endpoint_of_pod
+from .semantics.algebra import CONCRETE, Packet
 from .semantics.classes import cidrs, nodes_matter, pod_classes
 from .semantics.journey import Path
 from .semantics.pipeline import Client
-from .semantics.policy import selects
+from .semantics.policy import isolating_policies, peer_in_scope, peer_matches, selects
 from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
 from .semantics.services import service_ranges
 from .symbolic.encoder import Encoder, allocation_ranges, fresh, instantiate
@@ -286,14 +287,42 @@ _NETWORK_FIELDS = (
 
 
 @dataclass(frozen=True)
-class _Touched:
-    """The pods a changed NetworkPolicy selects: for egress (as sources), for ingress (as destinations)."""
+class _Reach:
+    """What a change of NetworkPolicies does in one direction.
 
-    sources: frozenset[str]
-    destinations: frozenset[str]
+    ``selected``: the pods a changed (added, removed) policy of this direction selects;
+    ``isolation``: those of them isolated in one state only; ``peers``: the pods a
+    changed rule's selector peers match (None: a changed rule has an ipBlock or no peer,
+    so it may match anyone, nodes and outside hosts included).
+    """
+
+    selected: frozenset[str]
+    isolation: frozenset[str]
+    peers: frozenset[str] | None
+
+    def may_change(self, local: _Side, other: _Side) -> bool:
+        """Can the decision of ``local``'s policies on flows with ``other`` differ?
+
+        Only for a selected pod; then when its isolation changed, else when a changed
+        rule may match ``other`` (the others are in both states alike, and a tier's
+        verdict is its first matching rule: a rule that matches no peer changes nothing).
+        """
+        if not _selected(local, self.selected):
+            return False
+        return (
+            _selected(local, self.isolation) or self.peers is None or _selected(other, self.peers)
+        )
+
+
+@dataclass(frozen=True)
+class _Touched:
+    """What a change of NetworkPolicies only may change: egress at sources, ingress at destinations."""
+
+    egress: _Reach
+    ingress: _Reach
 
     def may_change(self, src: _Side, dst: _Side) -> bool:
-        return _selected(src, self.sources) or _selected(dst, self.destinations)
+        return self.egress.may_change(src, dst) or self.ingress.may_change(dst, src)
 
 
 def _selected(side: _Side, refs: frozenset[str]) -> bool:
@@ -301,13 +330,14 @@ def _selected(side: _Side, refs: frozenset[str]) -> bool:
 
 
 def _touched(old: Cluster, new: Cluster) -> _Touched | None:
-    """When the two states differ in NetworkPolicies only (the usual pull request): the pods
-    a changed, added or removed policy selects, by direction; None when anything else differs.
+    """When the two states differ in NetworkPolicies only (the usual pull request): which
+    flows the change may concern (:class:`_Reach`); None when anything else differs.
 
     Every rule on a flow's way is the same in both states except the egress policies of
     its client and the ingress policies of the pod it reaches (semantics.md §3.3: a
     NetworkPolicy applies to the pods it selects, nowhere else), so a flow between pods
-    none of whose policies changed keeps its verdict: only the others are searched.
+    none of whose policies changed keeps its verdict; so does one whose policies changed
+    only in rules that match neither state's peer: only the others are searched.
     """
     if not all(same_value(getattr(old, f), getattr(new, f)) for f in _NETWORK_FIELDS):
         return None
@@ -316,21 +346,47 @@ def _touched(old: Cluster, new: Cluster) -> _Touched | None:
     for state, policies in ((before, old.policies), (after, new.policies)):
         for p in policies:
             state.setdefault((p.namespace, p.name), []).append(p)
-    sources: set[str] = set()
-    destinations: set[str] = set()
-    for key in before.keys() | after.keys():
-        versions = before.get(key, []) + after.get(key, [])
-        if same_value(before.get(key), after.get(key)):
+    changed = [
+        policy
+        for key in before.keys() | after.keys()
+        if not same_value(before.get(key), after.get(key))
+        for policy in before.get(key, []) + after.get(key, [])
+    ]
+    return _Touched(*(_reach(old, new, changed, d) for d in ("Egress", "Ingress")))
+
+
+def _reach(old: Cluster, new: Cluster, changed: list, direction: str) -> _Reach:
+    selected: set[str] = set()
+    peers: set[str] | None = set()
+    for policy in changed:
+        if direction not in policy.policy_types:
             continue
-        for policy in versions:
-            chosen = [
-                p.ref for p in new.pods_by_namespace.get(policy.namespace, ()) if selects(policy, p)
-            ]
-            if "Egress" in policy.policy_types:
-                sources.update(chosen)
-            if "Ingress" in policy.policy_types:
-                destinations.update(chosen)
-    return _Touched(frozenset(sources), frozenset(destinations))
+        selected.update(
+            p.ref for p in new.pods_by_namespace.get(policy.namespace, ()) if selects(policy, p)
+        )
+        for rule in policy.rules(direction):
+            if peers is None:
+                break
+            if not rule.peers or any(peer.ip_block is not None for peer in rule.peers):
+                peers = None
+                break
+            for peer in rule.peers:
+                peers.update(
+                    p.ref
+                    for ns in new.pods_by_namespace
+                    if peer_in_scope(new, policy, peer, ns)
+                    for p in new.pods_by_namespace[ns]
+                    if peer_matches(CONCRETE, new, policy, peer, endpoint_of_pod(new, p), None, 0)
+                )
+    isolation = {
+        ref
+        for ref in selected
+        if bool(isolating_policies(old, old.pod_by_ref[ref], direction))
+        != bool(isolating_policies(new, new.pod_by_ref[ref], direction))
+    }
+    return _Reach(
+        frozenset(selected), frozenset(isolation), None if peers is None else frozenset(peers)
+    )
 
 
 def _family_diff(
