@@ -325,6 +325,34 @@ class _Touched:
         return self.egress.may_change(src, dst) or self.ingress.may_change(dst, src)
 
 
+def _pairs(pods: list[_Side], others: list[_Side], touched: _Touched | None):
+    """The (source, destination) pairs to search, in a fixed order: pod to pod, pod to node
+    or outside, node or outside to pod; with ``touched``, only those the change may concern,
+    found from the pods it selects (not by testing every pair)."""
+    if touched is None:
+        yield from ((s, d) for s in pods for d in pods)
+        yield from ((s, d) for s in pods for d in others)
+        yield from ((s, d) for s in others for d in pods)
+        return
+    ends = pods + others
+    position = {id(side): k for k, side in enumerate(ends)}
+    chosen: set[tuple[int, int]] = set()
+    for s in pods:
+        if _selected(s, touched.egress.selected):
+            chosen.update(
+                (position[id(s)], position[id(d)]) for d in ends if touched.egress.may_change(s, d)
+            )
+    for d in pods:
+        if _selected(d, touched.ingress.selected):
+            chosen.update(
+                (position[id(s)], position[id(d)]) for s in ends if touched.ingress.may_change(d, s)
+            )
+    n = len(pods)
+    # The order of the full search: pods x pods, pods x others, others x pods.
+    for i, j in sorted(chosen, key=lambda ij: (ij[0] >= n, ij[1] >= n, ij)):
+        yield ends[i], ends[j]
+
+
 def _selected(side: _Side, refs: frozenset[str]) -> bool:
     return side.new.kind == flows.POD and any(p.ref in refs for p in side.new.pods)
 
@@ -417,13 +445,9 @@ def _family_diff(
     )
     pods, nodes, outside = _sides(old, new, common, family)
     cases = []
-    pairs = [(s, d) for s in pods for d in pods] + [(s, d) for s in pods for d in nodes + outside]
-    pairs += [(s, d) for s in nodes + outside for d in pods]
-    for src, dst in pairs:
+    for src, dst in _pairs(pods, nodes + outside, touched):
         if src.new.kind == flows.POD and all(p.implicit for p in src.new.pods):
             continue  # the implicit DNS pods serve; they are never a source
-        if touched is not None and not touched.may_change(src, dst):
-            continue
         same = src is dst
         if same and not src.new.host_network:
             # A pod reaching itself through a Service or hostPort is policed (semantics.md
