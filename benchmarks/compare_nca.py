@@ -3,7 +3,7 @@
 
 For each size (``PODS:POLICIES:NAMESPACES``) the dump is generated once into
 ``benchmarks/out/`` (``generate.py``, seed 0), with a one-policy pull request next
-to it (the first NetworkPolicy of the busiest namespace removed). Then, in one
+to it (an app-to-app allow policy removed). Then, in one
 run and alternating the tools, each command runs in a fresh process and is
 measured with ``wait4`` (CPU seconds, user + system, and peak RSS of that process):
 
@@ -111,14 +111,29 @@ def dumps(size: str) -> tuple[Path, Path]:
 
 
 def _pull_request(items: list[dict]) -> list[dict]:
-    """The same cluster without the first NetworkPolicy of the namespace with the most policies."""
+    """The same cluster without one app-to-app allow policy (the first NetworkPolicy with an
+    ingress rule from a podSelector, in the namespace with the most policies): its pods stay
+    isolated by the namespace's default deny, so the flows it allowed are newly denied."""
     policies = [i for i in items if i.get("kind") == "NetworkPolicy"]
     counts: dict[str, int] = {}
     for p in policies:
         counts[p["metadata"]["namespace"]] = counts.get(p["metadata"]["namespace"], 0) + 1
-    busiest = max(sorted(counts), key=counts.__getitem__)
-    gone = next(p for p in policies if p["metadata"]["namespace"] == busiest)
-    return [i for i in items if i is not gone]
+
+    def allows_pods(p: dict) -> bool:
+        return any(
+            "podSelector" in peer and "namespaceSelector" not in peer
+            for rule in p["spec"].get("ingress") or ()
+            for peer in rule.get("from") or ()
+        )
+
+    for namespace in sorted(counts, key=lambda ns: (-counts[ns], ns)):
+        gone = next(
+            (p for p in policies if p["metadata"]["namespace"] == namespace and allows_pods(p)),
+            None,
+        )
+        if gone is not None:
+            return [i for i in items if i is not gone]
+    return items[:]
 
 
 # --------------------------------------------------------------------------- answers
