@@ -144,7 +144,7 @@ def main() -> int:
         "load",
         "classes",
         *PROPERTY_NAMES,
-        "all six",
+        "all properties",
         "matrix",
         "naive (est.)",
         "speedup",

@@ -174,13 +174,14 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     p4 = Packet(4, fresh("ds.src4", 32), fresh("ds.dst4", 32), port, proto)
     p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port, proto)
     cases = []
+    entry_ports: dict = {}
     for src, dst, same in flows.split_pairs(cluster, parties, parties):
         client = src.client(cluster)
         rep = dst.pods[1] if same else dst.pods[0]
         if not (
             family_specific(src.pods[0], "Egress")
             or family_specific(rep, "Ingress")
-            or _entries_differ(enc4, enc6, client, dst)
+            or _entries_differ(enc4, enc6, client, dst, entry_ports)
         ):
             continue  # every rule on every path is blind to the family: both verdicts are one formula
         by_route6 = {}
@@ -236,24 +237,32 @@ def _reaches(enc: Encoder, client: Client, dst: flows.Party, path: journey.Path,
     return alg.or_(direct, *through)
 
 
-def _entries_differ(enc4: Encoder, enc6: Encoder, client: Client, dst: flows.Party) -> bool:
+def _entries_differ(
+    enc4: Encoder, enc6: Encoder, client: Client, dst: flows.Party, memo: dict
+) -> bool:
     """Do the two families translate different ports at ``dst``'s own addresses?
 
     A frontend of one family only (a single-stack Service's NodePort on a node's
     address, where hostNetwork pods listen) takes a port the other family delivers
-    directly, whatever the policies say.
+    directly, whatever the policies say. ``memo`` keeps the answer per destination
+    and kind of client (every pair with that destination shares it).
     """
-    ports = []
-    for enc in (enc4, enc6):
-        may_be = flows.may_be(enc, dst)
-        ports.append(
-            {
-                (port, protocol)
-                for (ip, port, protocol) in journey.entries(enc.cluster, client, enc.family)
-                if may_be(ip)
-            }
-        )
-    return ports[0] != ports[1]
+    key = (id(dst), client.kind == "external")
+    if key not in memo:
+        # The party is kept with its answer, so its id() is never reused for another.
+        memo[key] = (dst, _ports_at(enc4, client, dst) != _ports_at(enc6, client, dst))
+    return memo[key][1]
+
+
+def _ports_at(enc: Encoder, client: Client, dst: flows.Party) -> frozenset[tuple[int, str]]:
+    """The (port, protocol) of every entry ``client`` may address at ``dst``'s addresses."""
+    may_be = flows.may_be(enc, dst)
+    return frozenset(
+        (port, protocol)
+        for ip, keys in journey.entries_at(enc.cluster, client, enc.family).items()
+        if may_be(ip)
+        for (_ip, port, protocol) in keys
+    )
 
 
 def _family_specific(cluster: Cluster, pod: Pod, direction: str) -> bool:

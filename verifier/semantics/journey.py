@@ -81,6 +81,7 @@ __all__ = [
     "Journey",
     "PathDecision",
     "entries",
+    "entries_at",
     "plan",
     "evaluate",
     "direct_guard",
@@ -250,6 +251,13 @@ def _entries(cluster: Cluster, family: int, outside: bool) -> dict[tuple[IP, int
             continue
         out[key] = e
     return out
+
+
+def entries_at(
+    cluster: Cluster, client: Client, family: int
+) -> dict[IP, list[tuple[IP, int, str]]]:
+    """The keys of :func:`entries`, grouped by address."""
+    return _entries_at(cluster, family, client.kind == "external")
 
 
 @per_cluster
