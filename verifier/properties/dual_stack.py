@@ -175,8 +175,10 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port, proto)
     cases = []
     entry_ports: dict = {}
+    clients: dict[str, Client] = {}  # pairs split by node share their source's client
     for src, dst, same in flows.split_pairs(cluster, parties, parties):
-        client = src.client(cluster)
+        first = src.pods[0]
+        client = clients.get(first.ref) or clients.setdefault(first.ref, src.client(cluster))
         rep = dst.pods[1] if same else dst.pods[0]
         if not (
             family_specific(src.pods[0], "Egress")
