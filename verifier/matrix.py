@@ -463,6 +463,13 @@ class _Cells:
             self.ingress.append(combine(policies, "Ingress", lambda _k, j=j: j))
         self.explicit: dict[tuple, PortSet] = {}
         self._memo: dict[tuple, PortSet] = {}
+        # For candidates(): destinations open to everyone, and per source those admitting it.
+        self._any_generic_destination = any(self.generic_destination)
+        self._open = [j for j in range(self.n) if self.ingress[j] is None]
+        self._admitting: dict[int, list[int]] = {}
+        for j, column in enumerate(self.ingress):
+            for k in column or ():
+                self._admitting.setdefault(k, []).append(j)
 
     def generic(self, i: int, j: int) -> bool:
         return self.generic_source[i] or self.generic_destination[j]
@@ -504,20 +511,12 @@ class _Cells:
 
     def candidates(self, i: int) -> Iterable[int]:
         """Every destination class whose cell from ``i`` may be non-empty (a superset)."""
-        if any(self.generic_destination) or self.generic_source[i] or self.host[i]:
+        if self._any_generic_destination or self.generic_source[i] or self.host[i]:
             return range(self.n)
         row = self.egress[i]
         if row is not None:
             return [j for j in row if self.ingress[j] is None or i in self.ingress[j]]
-        if self._open is None:
-            self._open = [j for j in range(self.n) if self.ingress[j] is None]
-            self._admitting: dict[int, list[int]] = {}
-            for j, column in enumerate(self.ingress):
-                for k in column or ():
-                    self._admitting.setdefault(k, []).append(j)
         return self._open + self._admitting.get(i, [])
-
-    _open: list[int] | None = None
 
 
 def pair_cell(cluster: Cluster, source, destination, family: int) -> PortSet:
