@@ -2,8 +2,18 @@
 
 Pods that no rule can tell apart (same namespace, labels, declared ports,
 host-network flag, and the same membership in every CIDR a rule or a pool
-names) are evaluated once, as a class. Each class pair is evaluated with the
-port-set algebra, so a cell lists *every* allowed port and protocol.
+names) are evaluated once, as a class. Cells are port sets (the port-set
+algebra), so a cell lists *every* allowed port and protocol.
+
+A cell is not evaluated pair by pair: each rule's peers are matched against every
+class once and its ports computed per destination class, giving each class an
+egress row (who its NetworkPolicies let it reach, on which ports) and an ingress
+column (who may reach it); a cell is the intersection of its row, its column and
+the destination's direct guard, composed when asked. The work grows with rules x
+classes, not with class pairs x policies. Pairs that other tiers (AdminNetworkPolicies,
+Calico), node source NAT or DefaultEndpointToHostAction=Drop decide are evaluated
+along the journey one by one (:func:`pair_cell`), the reference every composed cell
+is tested against.
 
 >>> from verifier.model import Cluster, Pod, Labels, ip_address
 >>> pods = tuple(Pod(namespace="x", name=n, labels=Labels({"app": "web"}), node_name="n1",
