@@ -150,7 +150,8 @@ def sources(
     out: list[Source] = []
     if pods:
         for p in c.live_pods:
-            if p.ips and p.node_name in c.node_by_name:
+            # The implicit DNS pods serve; no statement takes them as clients (issue 10).
+            if p.ips and p.node_name in c.node_by_name and not p.implicit:
                 out.append(Source("pod", p.ref, p, p.node_name, p.host_network))
     if nodes:
         out += [Source("node", n.name, f"node/{n.name}", n.name) for n in c.nodes if n.ips]

@@ -64,6 +64,7 @@ from verifier.model import (
     Requirement,
     Tier,
 )
+from verifier.semantics.infrastructure import with_implicit_infrastructure
 
 __all__ = [
     "Scenario",
@@ -271,6 +272,26 @@ def scenario(seed: int) -> Scenario:
     if motif is not None:
         sc.invariants.append({"name": "replicas", **motif_invariant})
     sc.mutations = _mutations(d, c)
+    return _with_infrastructure(_Draw(seed * 7919 + 1), sc)
+
+
+def _with_infrastructure(d: _Draw, sc: Scenario) -> Scenario:
+    """Now and then: the cluster as the loader gives it, with the cluster DNS and API server it
+    implies (semantics.infrastructure), and API clients among the pods (its own draws, so the
+    clusters of earlier seeds stay what they were)."""
+    if not d.chance(0.4):
+        return sc
+    clients = {p.ref for p in sc.cluster.pods if d.chance(0.3)}
+
+    def loaded(c: Cluster) -> Cluster:
+        pods = tuple(
+            replace(p, api_client="annotated netverify.dev/api-client") if p.ref in clients else p
+            for p in c.pods
+        )
+        return with_implicit_infrastructure(replace(c, pods=pods))
+
+    sc.cluster = loaded(sc.cluster)
+    sc.mutations = [(label, loaded(m)) for label, m in sc.mutations]
     return sc
 
 

@@ -47,7 +47,12 @@ intended meaning leaves room, each said once here:
   hosts; a change is covered by a listed change of the same kind and workloads whose
   ports hold the client's or the backend's port (and, for outside hosts, whose
   ``addresses`` hold the address). Node clients, and alternative allocations, are
-  not enumerated for ``diff``.
+  not enumerated for ``diff``;
+* the implicit DNS pods the loader adds (``Pod.implicit``) are servers: never the source
+  of a flow any statement is judged on (issue 10: properties and diff never take them as
+  clients), always a destination;
+* infrastructure-access: see ``_infrastructure_targets`` (the cluster DNS under the
+  default ``coredns`` profile, and API clients to ``default/kubernetes``).
 """
 
 from __future__ import annotations
@@ -900,6 +905,8 @@ def _nat_free_flows(c: Cluster) -> list[F.Flow]:
         if not p.host_network and p.ips and p.node_name in free.node_by_name
     ]
     for p in pods:
+        if p.implicit:
+            continue  # a server only (issue 10)
         s = F.Source("pod", p.ref, p, p.node_name)
         for q in pods:
             if q.ref == p.ref:
@@ -1175,6 +1182,95 @@ def _check_isolation(ctx: Context, report: Report) -> None:
     _property(ctx, report, "isolation", violations, replay)
 
 
+# ----- infrastructure-access
+
+
+def _infrastructure_targets(c: Cluster, p: Pod) -> list[tuple[str, object, int, str]]:
+    """What pod ``p`` must reach: ``(what, address, port, protocol)``.
+
+    * its lookups: a pod whose dnsPolicy sends them to the cluster DNS (ClusterFirst on the
+      pod network, ClusterFirstWithHostNet) asks the first clusterDNS address
+      (``ClusterNetwork.clusterDNS``, else kube-system/kube-dns's first ClusterIP) on
+      53/UDP, when the pod has an address of that family and some pod backs a Service at that
+      address (the DNS pods; without them a working DNS is assumed, never checked). Only
+      under the default ``coredns`` profile (the generator's);
+    * the API server: a pod that is an API client reaches default/kubernetes's ClusterIP of
+      each of its families on 443/TCP.
+    """
+    out: list[tuple[str, object, int, str]] = []
+    cluster_first = (p.dns_policy == "ClusterFirst" and not p.host_network) or (
+        p.dns_policy == "ClusterFirstWithHostNet"
+    )
+    if cluster_first and c.config.dns_profile == "coredns":
+        dns = c.service_by_ref.get("kube-system/kube-dns")
+        servers = list(c.config.cluster_dns) or (list(dns.cluster_ips) if dns else [])
+        server = servers[0] if servers else None
+        backed = any(
+            server in s.cluster_ips
+            and any(
+                q.namespace == s.namespace and _selects_labels(s.selector, q.labels)
+                for q in c.live_pods
+            )
+            for s in c.services
+            if s.selector
+        )
+        if server is not None and backed and server.version in p.families:
+            out.append(("DNS lookups", server, 53, "UDP"))
+    api = c.service_by_ref.get("default/kubernetes")
+    if p.api_client is not None and api is not None:
+        out += [
+            ("the API server", ip, 443, "TCP") for ip in api.cluster_ips if ip.version in p.families
+        ]
+    return out
+
+
+def _selects_labels(selector, labels) -> bool:
+    """A Service selector (equality on every key) matches ``labels``."""
+    return all(labels.get(k) == v for k, v in selector.items())
+
+
+def _check_infrastructure(ctx: Context, report: Report) -> None:
+    """HOLDS: every pod reaches (some allowed branch) every target above, in every allocation."""
+
+    def violations():
+        for c, labels, _table in ctx.tables():
+            for p in c.live_pods:
+                if p.implicit:
+                    continue
+                s = source_of_label(c, p.ref)
+                for what, ip, port, protocol in _infrastructure_targets(c, p):
+                    t = F.trace_flow(c, s, ip, port, protocol)
+                    f = F._record(s, ip, port, protocol, t)
+                    if not f.allowed:
+                        return (
+                            f" ({what})" + (" (alternative allocation)" if labels else ""),
+                            f"{p.ref} cannot send {what} to {ip}:{port}/{protocol}{_where(labels)}:\n"
+                            f"{_flow_text(c, f)}",
+                        )
+        return None
+
+    def replay(cx):
+        bad = _allocation_admissible(ctx.c, cx.allocation)
+        if bad:
+            return (", allocation the IPAM cannot make", bad)
+        c = apply_allocation(ctx.c, cx.allocation)
+        if not cx.traces:
+            return (" without a trace", "no trace to replay")
+        f, t, err = retrace(c, cx.traces[0])
+        if err:
+            return (": re-trace crashed", err)
+        p = c.pod_by_ref.get(f.source.ref)
+        if p is None or (str(f.target), f.port, f.protocol) not in {
+            (str(ip), port, protocol) for _w, ip, port, protocol in _infrastructure_targets(c, p)
+        }:
+            return (" (target)", f"{f} is not a flow the pod must make:\n{F.render(t)}")
+        if f.allowed:
+            return ("", f"the flow is allowed:\n{F.render(t)}")
+        return None
+
+    _property(ctx, report, "infrastructure-access", violations, replay)
+
+
 # ----- dual-stack-coverage
 
 
@@ -1199,7 +1295,7 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
     if not c.dual_stack:
         return None
     for p in c.live_pods:
-        if not p.host_network and p.ips and len(set(p.families)) < 2:
+        if not p.host_network and p.ips and not p.implicit and len(set(p.families)) < 2:
             return f"pod {p.ref} has only {p.families}"
     for n in c.nodes:
         if n.pod_cidrs and len({x.version for x in n.pod_cidrs}) < 2:
@@ -1659,6 +1755,7 @@ def judge(sc: Scenario, *, alternatives: int = ALTERNATIVES, diff: bool = True) 
     _check_nat_free(ctx, report)
     _check_isolation(ctx, report)
     _check_dual_stack(ctx, report)
+    _check_infrastructure(ctx, report)
     for name in ("service-resolution", "dns-resolution"):
         _run_property(ctx, report, name)  # no oracle for these: only a crash is a finding
     _check_invariants(ctx, report)
