@@ -67,6 +67,7 @@ from .services import (
     Translation,
     frontend_index,
     service_endpoints,
+    service_ranges,
     translate,
     unserved,
 )
@@ -578,7 +579,8 @@ def evaluate(
 def direct_guard(
     alg: Algebra, cluster: Cluster, client: Client, packet: Packet, may_be=None
 ) -> Term:
-    """The packet hits no entry of ``client``: it goes to its destination address directly.
+    """The packet hits no entry of ``client``: it goes to its destination address directly
+    (never, for a client inside the cluster, to an address in a Service range: kube-proxy's).
 
     ``may_be(ip)`` says whether the destination can have address ``ip`` (an
     optimisation: entries at addresses it cannot have are left out; None: all).
@@ -598,5 +600,13 @@ def direct_guard(
                 alg.eq(packet.dst_port, alg.port(port)),
                 alg.eq(packet.protocol, alg.protocol(protocol)),
             )
+        )
+    if client.kind != "external":
+        # Inside the cluster the Service range is kube-proxy's: an address there that no entry
+        # matched is never delivered, even one a pod holds (services.unserved, as plan() says).
+        terms.extend(
+            alg.in_cidr(packet.dst_ip, n)
+            for n in service_ranges(cluster)
+            if n.version == packet.family
         )
     return alg.not_(alg.or_(*terms))
