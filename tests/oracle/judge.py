@@ -880,13 +880,14 @@ def _property(ctx: Context, report: Report, name: str, violations, replay) -> No
 
 
 def _nat_violation(c: Cluster, f: F.Flow) -> bool:
-    """A pod-network pod's packet to another pod-network pod's own address is source-NATed
-    (an ``snat`` hop with outcome ``masquerade``) on some branch."""
+    """A pod-network pod's packet to another pod-network pod's own address (neither implicit)
+    is source-NATed (an ``snat`` hop with outcome ``masquerade``) on some branch."""
     if f.source.kind != "pod" or f.source.host_network or not f.masquerade:
         return False
     dst = c.pod_by_ip.get(f.target)
     src = c.pod_by_ref[f.source.ref]
-    return dst is not None and dst.ref != src.ref and f.target not in src.ips
+    # The implicit DNS pods are left out at both ends: their placement is made up (issue 10).
+    return dst is not None and not dst.implicit and dst.ref != src.ref and f.target not in src.ips
 
 
 def _policy_free(c: Cluster) -> Cluster:
@@ -899,14 +900,13 @@ def _nat_free_flows(c: Cluster) -> list[F.Flow]:
     on the cluster without policies: the statement speaks of the NAT rule, whatever the policies allow."""
     free = _policy_free(c)
     out = []
+    # The implicit DNS pods are left out at both ends: their placement is made up (issue 10).
     pods = [
         p
         for p in free.live_pods
-        if not p.host_network and p.ips and p.node_name in free.node_by_name
+        if not p.host_network and p.ips and p.node_name in free.node_by_name and not p.implicit
     ]
     for p in pods:
-        if p.implicit:
-            continue  # a server only (issue 10)
         s = F.Source("pod", p.ref, p, p.node_name)
         for q in pods:
             if q.ref == p.ref:
@@ -1189,11 +1189,12 @@ def _infrastructure_targets(c: Cluster, p: Pod) -> list[tuple[str, object, int, 
     """What pod ``p`` must reach: ``(what, address, port, protocol)``.
 
     * its lookups: a pod whose dnsPolicy sends them to the cluster DNS (ClusterFirst on the
-      pod network, ClusterFirstWithHostNet) asks the first clusterDNS address
-      (``ClusterNetwork.clusterDNS``, else kube-system/kube-dns's first ClusterIP) on
-      53/UDP, when the pod has an address of that family and some pod backs a Service at that
-      address (the DNS pods; without them a working DNS is assumed, never checked). Only
-      under the default ``coredns`` profile (the generator's);
+      pod network, ClusterFirstWithHostNet) asks the first clusterDNS address on 53/UDP
+      (``ClusterNetwork.clusterDNS``, else kube-system/kube-dns's first ClusterIP, else the
+      tenth address of the first Service range, kubeadm's convention), when the pod has an
+      address of that family. Only under the default ``coredns`` profile (the generator's).
+      The lookups count only when some DNS pod stands behind that address (the flow's trace
+      DNATs to a pod: :func:`_dns_backed`); else a working DNS is assumed, never checked;
     * the API server: a pod that is an API client reaches default/kubernetes's ClusterIP of
       each of its families on 443/TCP.
     """
@@ -1203,19 +1204,14 @@ def _infrastructure_targets(c: Cluster, p: Pod) -> list[tuple[str, object, int, 
     )
     if cluster_first and c.config.dns_profile == "coredns":
         dns = c.service_by_ref.get("kube-system/kube-dns")
-        servers = list(c.config.cluster_dns) or (list(dns.cluster_ips) if dns else [])
-        server = servers[0] if servers else None
-        backed = any(
-            server in s.cluster_ips
-            and any(
-                q.namespace == s.namespace and _selects_labels(s.selector, q.labels)
-                for q in c.live_pods
-            )
-            for s in c.services
-            if s.selector
-        )
-        if server is not None and backed and server.version in p.families:
-            out.append(("DNS lookups", server, 53, "UDP"))
+        if c.config.cluster_dns:
+            server = c.config.cluster_dns[0]
+        elif dns is not None and dns.cluster_ips:
+            server = dns.cluster_ips[0]
+        else:
+            server = c.service_cidrs[0].network_address + 10
+        if server.version in p.families:
+            out.append((_DNS_LOOKUPS, server, 53, "UDP"))
     api = c.service_by_ref.get("default/kubernetes")
     if p.api_client is not None and api is not None:
         out += [
@@ -1224,9 +1220,12 @@ def _infrastructure_targets(c: Cluster, p: Pod) -> list[tuple[str, object, int, 
     return out
 
 
-def _selects_labels(selector, labels) -> bool:
-    """A Service selector (equality on every key) matches ``labels``."""
-    return all(labels.get(k) == v for k, v in selector.items())
+_DNS_LOOKUPS = "DNS lookups"
+
+
+def _dns_backed(t) -> bool:
+    """Does some DNS pod stand behind the address: does the trace DNAT to a pod?"""
+    return any(b.pod for b in t.branches)
 
 
 def _check_infrastructure(ctx: Context, report: Report) -> None:
@@ -1240,6 +1239,8 @@ def _check_infrastructure(ctx: Context, report: Report) -> None:
                 s = source_of_label(c, p.ref)
                 for what, ip, port, protocol in _infrastructure_targets(c, p):
                     t = F.trace_flow(c, s, ip, port, protocol)
+                    if what == _DNS_LOOKUPS and not _dns_backed(t):
+                        continue  # no DNS pod behind the address: assumed
                     f = F._record(s, ip, port, protocol, t)
                     if not f.allowed:
                         return (
@@ -1260,9 +1261,12 @@ def _check_infrastructure(ctx: Context, report: Report) -> None:
         if err:
             return (": re-trace crashed", err)
         p = c.pod_by_ref.get(f.source.ref)
-        if p is None or (str(f.target), f.port, f.protocol) not in {
-            (str(ip), port, protocol) for _w, ip, port, protocol in _infrastructure_targets(c, p)
-        }:
+        wanted = {
+            (str(ip), port, protocol): what
+            for what, ip, port, protocol in (_infrastructure_targets(c, p) if p else ())
+        }
+        what = wanted.get((str(f.target), f.port, f.protocol))
+        if what is None or (what == _DNS_LOOKUPS and not _dns_backed(t)):
             return (" (target)", f"{f} is not a flow the pod must make:\n{F.render(t)}")
         if f.allowed:
             return ("", f"the flow is allowed:\n{F.render(t)}")

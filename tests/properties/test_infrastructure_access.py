@@ -263,3 +263,41 @@ def test_the_external_profile_needs_the_resolver_address():
     assert problem.field == "spec.dnsProfile" and problem.message == (
         "dnsProfile external needs clusterDNS: the resolver's address"
     )
+
+
+def test_an_api_client_is_checked_even_when_a_pod_of_its_class_is_none():
+    """Oracle seed 30095: two pods the rules treat alike (one class), the first no API client, the
+    second annotated as one and denied by egress: the class was checked with the first pod's
+    targets only, and the property HELD. Each pod's own targets count."""
+    cluster = loads(
+        dedent(
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: a, namespace: shop, labels: {app: web}}
+            spec: {containers: [{name: web, image: nginx}]}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: b
+              namespace: shop
+              labels: {app: web}
+              annotations: {netverify.dev/api-client: "true"}
+            spec: {containers: [{name: web, image: nginx}]}
+            ---
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata: {name: egress, namespace: shop}
+            spec:
+              podSelector: {}
+              policyTypes: [Egress]
+              egress:
+              - to: [{podSelector: {}}]
+            """
+        )
+    )
+    result = PROPERTIES[PROP].check(cluster)
+    assert result.status is Status.VIOLATED
+    api = [cx for cx in result.counterexamples if cx.details["target"] == "api"]
+    assert [cx.pods for cx in api] == [("shop/b",)]

@@ -96,11 +96,17 @@ def _query(cluster: Cluster, family: int) -> Query | None:
     def cases() -> list[Case]:
         out = []
         for members in pod_classes(cluster, clients, addresses=True):
-            rep = members[0]
-            client = Client.of_pod(cluster, rep)
-            for what, ip, port, protocol in _targets(cluster, rep, family):
+            # The rules treat a class alike, but what each pod must reach is its own (an API
+            # client or not, its resolver): one case per class and target, for the pods that
+            # have that target.
+            by_target: dict[tuple, list[Pod]] = {}
+            for p in members:
+                for target in _targets(cluster, p, family):
+                    by_target.setdefault(target, []).append(p)
+            for (what, ip, port, protocol), group in by_target.items():
+                client = Client.of_pod(cluster, group[0])
                 reaches = flows.connects(enc, client, ip, port, protocol)
-                out.append(Case((what, tuple(members), ip, port, protocol), alg.not_(reaches)))
+                out.append(Case((what, tuple(group), ip, port, protocol), alg.not_(reaches)))
         return out
 
     def explain(case: Case, model) -> Counterexample:
