@@ -169,3 +169,26 @@ def test_the_replay_client_has_an_address_of_the_frontends_family():
             ],
         )
     ]
+
+
+def test_two_pods_sharing_an_address_do_not_confuse_the_replay_of_a_missing_port():
+    """Oracle seed 30257: a headless Service's pods x/a (no SCTP port 'metrics') and x/b (which has
+    it) share an address, so x/b's SRV record bears the name x/a's would. The replay of "x/a lacks
+    the port" judged by that name and raised SoundnessError; the record's pod decides."""
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        pod("x/a", ip="10.244.1.12", node="n1", labels={"app": "db"}, ports=[("metrics", 53)]),
+        pod(
+            "x/b",
+            ip="10.244.1.12",
+            node="n1",
+            labels={"app": "db"},
+            ports=[("metrics", 80, "SCTP")],
+        ),
+        service(
+            "x/s", headless=True, selector={"app": "db"}, ports=[("p0", 8080, "metrics", "SCTP")]
+        ),
+    )
+    result = check(c, PROP)
+    assert result.status in (Status.HOLDS, Status.VIOLATED)
+    assert all("x/b" not in cx.pods for cx in result.counterexamples)
