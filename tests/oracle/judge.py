@@ -247,6 +247,22 @@ def retrace(c: Cluster, t) -> tuple[F.Flow | None, object, str | None]:
     return F._record(s, target, int(t.port), t.protocol, tr), tr, None
 
 
+def _retrace_first(ctx: Context, cx):
+    """A counterexample's first trace, traced again on its allocation: ``(None, (cluster, flow,
+    trace))``, or ``((kind, text), None)`` saying why it cannot be (an allocation the IPAM
+    cannot make, no trace, a crash)."""
+    bad = _allocation_admissible(ctx.c, cx.allocation)
+    if bad:
+        return (", allocation the IPAM cannot make", bad), None
+    c = apply_allocation(ctx.c, cx.allocation)
+    if not cx.traces:
+        return (" without a trace", "no trace to replay"), None
+    f, t, err = retrace(c, cx.traces[0])
+    if err:
+        return (": re-trace crashed", err), None
+    return None, (c, f, t)
+
+
 def _answer(result) -> str:
     lines = [
         f"  netverify: {result.status} {result.name}: {result.statement}"
@@ -1129,15 +1145,10 @@ def _check_isolation(ctx: Context, report: Report) -> None:
         return None
 
     def replay(cx):
-        bad = _allocation_admissible(ctx.c, cx.allocation)
-        if bad:
-            return (", allocation the IPAM cannot make", bad)
-        c = apply_allocation(ctx.c, cx.allocation)
-        if not cx.traces:
-            return (" without a trace", "no trace to replay")
-        f, t, err = retrace(c, cx.traces[0])
-        if err:
-            return (": re-trace crashed", err)
+        why, replayed = _retrace_first(ctx, cx)
+        if why is not None:
+            return why
+        c, f, t = replayed
         dst = cx.pods[1] if len(cx.pods) > 1 else None
         reached = {b.pod for b in f.allowed} | {str(b.ip) for b in f.allowed}
         if len(cx.traces) >= 2:  # part 2: allowed as given, not with ipBlocks matching no pod IP
@@ -1251,15 +1262,10 @@ def _check_infrastructure(ctx: Context, report: Report) -> None:
         return None
 
     def replay(cx):
-        bad = _allocation_admissible(ctx.c, cx.allocation)
-        if bad:
-            return (", allocation the IPAM cannot make", bad)
-        c = apply_allocation(ctx.c, cx.allocation)
-        if not cx.traces:
-            return (" without a trace", "no trace to replay")
-        f, t, err = retrace(c, cx.traces[0])
-        if err:
-            return (": re-trace crashed", err)
+        why, replayed = _retrace_first(ctx, cx)
+        if why is not None:
+            return why
+        c, f, t = replayed
         p = c.pod_by_ref.get(f.source.ref)
         wanted = {
             (str(ip), port, protocol): what

@@ -27,9 +27,8 @@ spec:
     spec: {containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]}
 """
 
-APP = (
-    WEB
-    + """---
+#: Egress within the namespace only.
+EGRESS = """---
 apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: egress, namespace: shop}
@@ -39,7 +38,8 @@ spec:
   egress:
   - to: [{podSelector: {}}]
 """
-)
+
+APP = WEB + EGRESS
 
 #: The common recipe: egress to the cluster DNS pods on 53.
 DNS_RECIPE = """
@@ -285,17 +285,9 @@ def test_an_api_client_is_checked_even_when_a_pod_of_its_class_is_none():
               labels: {app: web}
               annotations: {netverify.dev/api-client: "true"}
             spec: {containers: [{name: web, image: nginx}]}
-            ---
-            apiVersion: networking.k8s.io/v1
-            kind: NetworkPolicy
-            metadata: {name: egress, namespace: shop}
-            spec:
-              podSelector: {}
-              policyTypes: [Egress]
-              egress:
-              - to: [{podSelector: {}}]
             """
         )
+        + EGRESS
     )
     result = PROPERTIES[PROP].check(cluster)
     assert result.status is Status.VIOLATED
