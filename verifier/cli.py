@@ -716,11 +716,11 @@ def report_command(
             progress=progress,
             baseline=baseline,
         )
-    reachability = None
+    reachability = []
     if not no_matrix:
         from .matrix import matrix as compute_matrix
 
-        reachability = compute_matrix(cluster)
+        reachability = [compute_matrix(cluster, family=f) for f in cluster.families or (4,)]
     html = report_page(cluster, report, reachability, inputs=_cluster_inputs())
     _write_or_echo(html, None if output_file == "-" else output_file)
     if output_file != "-":

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from benchmarks.generate import generate_cluster
-from tests.cli.support import DEMO, DEMO_BASE, netverify
+from tests.cli.support import DEMO, DEMO_BASE, REPO, netverify
 from verifier.ingest import load_objects
 from verifier.matrix import matrix
 from verifier.properties import CheckReport
@@ -86,6 +86,41 @@ def test_report_of_the_demo(capsys, tmp_path):
     assert "NetworkPolicy payments/allow-vpn-to-db" in coverage
     assert "<code>base/policies/shop.yaml:6</code>" in coverage
     assert "Pods selected by no policy" in coverage and "monitoring" in coverage
+
+
+def test_a_dual_stack_report_shows_each_family_and_where_they_differ(capsys, tmp_path):
+    """The web pods admit x/a by an IPv4 CIDR only: the IPv6 section lists exactly the
+    workload pairs that lose their flows, with both shares."""
+    out = tmp_path / "report.html"
+    fixture = str(REPO / "fixtures/tests/dual-stack/violated-pods.yaml")
+    assert netverify(capsys, "report", "-f", fixture, "-o", str(out)).code == 1
+    html = out.read_text()
+    _self_contained(html)
+    assert 'id="reachability-ipv4"' in html and 'id="namespace-heatmap"' in html
+    ipv6 = html[html.index('id="reachability-ipv6"') : html.index('id="coverage"')]
+    assert 'id="namespace-heatmap-ipv6"' in ipv6
+    assert "5 pods with an IPv6 address" in ipv6
+    rows = re.findall(
+        r"<tr><td>([^<]+)</td><td>([^<]+)</td><td[^>]*>([^<]+)</td><td[^>]*>([^<]+)</td></tr>", ipv6
+    )
+    assert rows == [
+        ("kube-system/Deployment/coredns", "x/web-0", "50%", "0%"),
+        ("kube-system/Deployment/coredns", "x/web-1", "50%", "0%"),
+        ("x/a", "x/web-0", "100%", "0%"),
+        ("x/a", "x/web-1", "100%", "0%"),
+        ("x/web-0", "x/web-1", "100%", "0%"),
+    ]
+
+
+def test_families_that_agree_say_so(capsys, tmp_path):
+    out = tmp_path / "report.html"
+    fixture = str(REPO / "fixtures/tests/dual-stack/holds.yaml")
+    netverify(capsys, "report", "-f", fixture, "-o", str(out))
+    html = out.read_text()
+    assert 'id="namespace-heatmap-ipv6"' in html
+    assert (
+        "Every workload pair has the same share of pod pairs allowed over IPv6 as over IPv4" in html
+    )
 
 
 def test_report_to_stdout_and_bad_input(capsys, tmp_path):

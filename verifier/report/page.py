@@ -48,6 +48,7 @@ __all__ = [
     "LIST_CAP",
     "coverage_lines",
     "diff_page",
+    "family_lines",
     "heatmap_lines",
     "page",
     "report_page",
@@ -383,17 +384,7 @@ def heatmap_lines(matrix: Matrix) -> list[str]:
     ]
     lines += legend_lines()
     namespaces = sorted({namespace_of(r) for r in matrix.pods})
-    shares = aggregate(matrix, namespace_of)
-    lines.append('<table class="heat" id="namespace-heatmap">')
-    lines.append(
-        "<tr><th>from \\ to</th>"
-        + "".join(f'<th title="{escape(ns)}">{escape(ns)}</th>' for ns in namespaces)
-        + "</tr>"
-    )
-    for r in namespaces:
-        cells = "".join(_cell(shares.get((r, c)), f"{r} -> {c}") for c in namespaces)
-        lines.append(f'<tr><th title="{escape(r)}">{escape(r)}</th>{cells}</tr>')
-    lines.append("</table>")
+    lines += _namespace_table(matrix, "namespace-heatmap")
 
     # Drill-down: workloads of each namespace, towards each namespace and each workload.
     by_ns = aggregate(matrix, lambda ref: workload_of(matrix, ref), namespace_of)
@@ -473,6 +464,68 @@ def heatmap_lines(matrix: Matrix) -> list[str]:
 
 #: The workload graph is drawn (inline SVG) up to this many workloads; beyond, tables only.
 GRAPH_WORKLOADS = 30
+
+
+def _namespace_table(matrix: Matrix, table_id: str) -> list[str]:
+    """The namespace x namespace heatmap table of one matrix."""
+    namespaces = sorted({namespace_of(r) for r in matrix.pods})
+    shares = aggregate(matrix, namespace_of)
+    lines = [f'<table class="heat" id="{table_id}">']
+    lines.append(
+        "<tr><th>from \\ to</th>"
+        + "".join(f'<th title="{escape(ns)}">{escape(ns)}</th>' for ns in namespaces)
+        + "</tr>"
+    )
+    for r in namespaces:
+        cells = "".join(_cell(shares.get((r, c)), f"{r} -> {c}") for c in namespaces)
+        lines.append(f'<tr><th title="{escape(r)}">{escape(r)}</th>{cells}</tr>')
+    lines.append("</table>")
+    return lines
+
+
+def family_lines(primary: Matrix, other: Matrix) -> list[str]:
+    """A second family's view beside the primary's full one: its namespace heatmap and the
+    workload pairs whose shares differ from the primary family's (policy written for one
+    family, an ipBlock of one family, pods or Services without an address of it...)."""
+    s = matrix_summary(other)
+    lines = [
+        f'<h3 id="reachability-ipv{other.family}">IPv{other.family}</h3>',
+        f"<p>{s.pods} pods with an IPv{other.family} address, {escape(filter_label(other))}: "
+        f"{s.allowed} of {s.pairs} ordered pod pairs allowed ({s.all_ports} on every port, "
+        f"{s.some_ports} on some ports).</p>",
+        *_namespace_table(other, f"namespace-heatmap-ipv{other.family}"),
+    ]
+    by_primary = aggregate(primary, lambda ref: workload_of(primary, ref))
+    by_other = aggregate(other, lambda ref: workload_of(other, ref))
+    keys = {k for k, _ in by_primary.allowed_items()} | {k for k, _ in by_other.allowed_items()}
+    differ = sorted(
+        (k, by_primary.get(k, Share()), by_other.get(k, Share()))
+        for k in keys
+        if by_primary.get(k, Share()) != by_other.get(k, Share())
+    )
+    if not differ:
+        lines.append(
+            f"<p id='family-differences'>Every workload pair has the same share of pod pairs "
+            f"allowed over IPv{other.family} as over IPv{primary.family}.</p>"
+        )
+        return lines
+    lines.append(
+        f"<p id='family-differences'>{len(differ)} workload pair(s) where IPv{other.family} "
+        f"differs from IPv{primary.family} (allowed pod pairs, all ports):</p>"
+    )
+    lines.append(
+        f"<table><tr><th>from</th><th>to</th><th>IPv{primary.family}</th>"
+        f"<th>IPv{other.family}</th></tr>"
+    )
+    for (src, dst), a, b in differ[:LIST_CAP]:
+        lines.append(
+            f"<tr><td>{escape(src)}</td><td>{escape(dst)}</td>"
+            f"{_cell(a, f'IPv{primary.family}')}{_cell(b, f'IPv{other.family}')}</tr>"
+        )
+    lines.append("</table>")
+    if len(differ) > LIST_CAP:
+        lines.append(f"<p class='muted'>... and {len(differ) - LIST_CAP} more</p>")
+    return lines
 
 
 def _graph_lines(matrix: Matrix) -> list[str]:
@@ -590,12 +643,18 @@ def coverage_lines(cluster: Cluster, root: str | None = None) -> list[str]:
 def report_page(
     cluster: Cluster,
     report: CheckReport,
-    matrix: Matrix | None = None,
+    matrix: Matrix | Sequence[Matrix] | None = None,
     *,
     inputs: Sequence[str] = (),
     root: str | None = None,
 ) -> str:
-    """The ``netverify report`` page: verdicts, counterexamples, assumptions, reachability, coverage."""
+    """The ``netverify report`` page: verdicts, counterexamples, assumptions, reachability, coverage.
+
+    ``matrix`` is one reachability matrix or one per address family, primary first: the
+    primary family gets the full heatmap and drill-down, each other family its namespace
+    heatmap and the workload pairs where it differs.
+    """
+    from ..matrix import Matrix
     from .describe import summary_line
 
     root = root if root is not None else (inputs[0] if len(inputs) == 1 else None)
@@ -619,10 +678,17 @@ def report_page(
         *assumption_lines(cluster, report),
         '<h2 id="reachability">Reachability</h2>',
     ]
-    if matrix is None:
+    matrices = [matrix] if isinstance(matrix, Matrix) else list(matrix or ())
+    if not matrices:
         body.append("<p>Not computed.</p>")
     else:
-        body += heatmap_lines(matrix)
+        if len(matrices) > 1:
+            body.append(
+                f'<h3 id="reachability-ipv{matrices[0].family}">IPv{matrices[0].family}</h3>'
+            )
+        body += heatmap_lines(matrices[0])
+        for other in matrices[1:]:
+            body += family_lines(matrices[0], other)
     body += ['<h2 id="coverage">Policy coverage</h2>', *coverage_lines(cluster, root)]
     return page("netverify report", body)
 
