@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import sys
 import traceback
 from collections.abc import Callable
@@ -259,7 +258,9 @@ _protocol = click.option(
 
 
 def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, indent=2, default=str))
+    from .report.json import dumps
+
+    click.echo(dumps(data))
 
 
 def _echo_data(data: Any, output: str) -> None:
@@ -624,9 +625,10 @@ def diff(
             _echo_data(result.to_dict(), output)
         else:
             from .report.ci import to_yaml
+            from .report.json import dumps
 
             data = result.to_dict()
-            text = to_yaml(data) if output == "yaml" else json.dumps(data, indent=2, default=str)
+            text = to_yaml(data) if output == "yaml" else dumps(data)
     else:
         text = format_diff(result, wide=output == "wide")
     if text is not None:

@@ -25,6 +25,7 @@ is tested against.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -290,20 +291,40 @@ class Matrix:
 
     def _allowed_lists(self) -> dict[str, dict[str, list]]:
         listed: dict[PortSet, list] = {}
+
+        def as_list(c: PortSet) -> list:
+            found = listed.get(c)
+            if found is None:
+                found = listed[c] = c.to_list()
+            return found
+
         out: dict[str, dict[str, list]] = {}
         for i, members in enumerate(self._classes):
             row, split = self._class_row(i)
+            if split:
+                for s in members:
+                    entries = self._row_of(s, row, split)
+                    own = self.allowed(s, s)
+                    if own:  # the pod itself, in its place
+                        entries.append((s, own))
+                        entries.sort(key=lambda item: self._order[item[0]])
+                    if entries:
+                        out[s] = {d: as_list(c) for d, c in entries}
+                continue
+            # The class's row once; each member's is that row with its own cell put in its
+            # place in pod order (replacing the class's cell to itself, if any).
+            items = [(d, as_list(c)) for d, c in row]
+            positions = [self._order[d] for d, _c in row]
             for s in members:
-                entries = self._row_of(s, row, split)
                 own = self.allowed(s, s)
-                if own:  # the pod itself, in its place
-                    entries.append((s, own))
-                    entries.sort(key=lambda item: self._order[item[0]])
-                for _d, c in entries:
-                    if c not in listed:
-                        listed[c] = c.to_list()
-                if entries:
-                    out[s] = {d: listed[c] for d, c in entries}
+                at = bisect_left(positions, self._order[s])
+                present = at < len(positions) and positions[at] == self._order[s]
+                cells = dict(items[:at])
+                if own:
+                    cells[s] = as_list(own)
+                cells.update(items[at + present :])
+                if cells:
+                    out[s] = cells
         return {s: out[s] for s in self.pods if s in out}
 
     def frame(self):
@@ -394,16 +415,27 @@ class _Cells:
         for k, r in enumerate(reps):
             by_namespace.setdefault(r.namespace, []).append(k)
         everyone = list(range(self.n))
+        # Classes by address, to try an ipBlock only on the classes inside its CIDR.
+        by_address = sorted((int(ip), k) for k, ip in enumerate(ips) if ip is not None)
+        addresses = [a for a, _k in by_address]
+
+        def inside(cidr) -> list[int]:
+            if cidr.version != family:
+                return []
+            lo = bisect_left(addresses, int(cidr.network_address))
+            hi = bisect_right(addresses, int(cidr.broadcast_address))
+            return sorted(k for _a, k in by_address[lo:hi])
 
         peer_classes: dict[int, set[int]] = {}
 
         def matched_by(policy, peer) -> set[int]:
             """The classes ``peer`` matches; a selector peer is tried only on the namespaces
-            in its scope (it matches nothing elsewhere), an ipBlock on every class."""
+            in its scope (it matches nothing elsewhere), an ipBlock on the classes whose
+            address is inside its CIDR."""
             found = peer_classes.get(id(peer))
             if found is None:
                 if peer.ip_block is not None:
-                    tried = everyone
+                    tried = inside(peer.ip_block.cidr)
                 else:
                     tried = [
                         k

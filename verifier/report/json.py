@@ -21,7 +21,38 @@ from typing import Any
 from ..properties import CheckReport
 from .describe import Invocation
 
-__all__ = ["render_json", "report_dict"]
+__all__ = ["dumps", "render_json", "report_dict"]
+
+
+def dumps(data: Any, *, indent: int | None = 2) -> str:
+    """``json.dumps(data, indent=indent, default=str)``, the same text, with an indented
+    document encoded in C (orjson): the standard library indents in pure Python, which was
+    most of ``matrix -o json`` on thousands of pods.
+
+    >>> print(dumps({"a": [1, "x"]}))
+    {
+      "a": [
+        1,
+        "x"
+      ]
+    }
+    """
+    if indent == 2:
+        import orjson
+
+        # As the standard library does: dates and dataclasses print as str() gives them,
+        # keys that are not strings become strings.
+        options = (
+            orjson.OPT_INDENT_2
+            | orjson.OPT_NON_STR_KEYS
+            | orjson.OPT_PASSTHROUGH_DATETIME
+            | orjson.OPT_PASSTHROUGH_DATACLASS
+        )
+        try:
+            return orjson.dumps(data, default=str, option=options).decode()
+        except (TypeError, orjson.JSONEncodeError):
+            pass  # e.g. an integer beyond 64 bits: the standard library writes it
+    return json.dumps(data, indent=indent, default=str)
 
 
 def report_dict(report: CheckReport, invocation: Invocation | None = None) -> dict[str, Any]:
@@ -35,4 +66,4 @@ def render_json(
     report: CheckReport, invocation: Invocation | None = None, *, indent: int | None = 2
 ) -> str:
     # default=str: details dicts may hold IPs or other small values without a JSON type.
-    return json.dumps(report_dict(report, invocation), indent=indent, default=str)
+    return dumps(report_dict(report, invocation), indent=indent)

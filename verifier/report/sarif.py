@@ -36,7 +36,6 @@ conftest do; without any path it carries only its logical location.
 from __future__ import annotations
 
 import hashlib
-import json
 import posixpath
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
@@ -47,6 +46,7 @@ from ..model import Source
 from ..properties import TITLES, CheckReport, Counterexample, PropertyResult, Status
 from ..trace import Decider, Trace
 from .describe import Invocation, counterexample_source, real_source, result_source
+from .json import dumps
 
 __all__ = ["SCHEMA_URI", "artifact_uri", "render_sarif", "rule_id", "sarif_log"]
 
@@ -120,7 +120,7 @@ def one_run_log(
 
 
 def render_sarif(report: CheckReport, invocation: Invocation | None = None) -> str:
-    return json.dumps(sarif_log(report, invocation), indent=2, default=str)
+    return dumps(sarif_log(report, invocation))
 
 
 # --------------------------------------------------------------------------- rules
