@@ -105,3 +105,31 @@ def test_invariant_source_is_not_leaked_as_an_object():
     # The invariant's file is for annotations; the JSON result stays PropertyResult.to_dict.
     inv = json.loads(render_json(sample_report()))["results"][4]
     assert INVARIANTS_FILE not in json.dumps(inv)
+
+
+def test_indented_json_is_the_standard_librarys_text():
+    """``dumps`` encodes in C what ``json.dumps(indent=2, default=str)`` writes: the same text
+    for the report and the matrix, values without a JSON type as ``str()``, big integers too."""
+    import datetime
+    import ipaddress
+
+    from tests.properties.support import load_demo
+    from verifier.matrix import matrix
+    from verifier.report.json import dumps
+
+    documents = [
+        report_dict(sample_report(), Invocation(exit_code=1)),
+        matrix(load_demo()).to_dict(),
+        {
+            "ip": ipaddress.ip_address("2001:db8::1"),
+            "when": datetime.datetime(2026, 12, 7, 12, 0),
+            "big": 2**100,
+            7: "int key",
+        },
+    ]
+    for data in documents:
+        assert dumps(data) == json.dumps(data, indent=2, default=str)
+    # Text outside ASCII stays readable (the standard library would escape it): same value.
+    named = {"pod": "café/ü"}
+    assert dumps(named) == '{\n  "pod": "café/ü"\n}'
+    assert json.loads(dumps(named)) == named
