@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 import verifier.ingest
+import verifier.ingest.assemble
 import verifier.properties
 from tests.cli.support import DEMO_BASE, netverify
 from verifier.errors import InputError, SoundnessError
@@ -51,7 +52,7 @@ def test_verbosity_does_not_leak_into_the_next_command(monkeypatch, capsys):
 
 def test_a_bug_in_the_loader_is_an_internal_error_not_bad_input(monkeypatch, capsys):
     """Before: any loader exception became an InputError, exit 2, as if the manifests were wrong."""
-    monkeypatch.setattr(verifier.ingest, "assemble", boom)
+    monkeypatch.setattr(verifier.ingest.assemble, "assemble", boom)
     with pytest.raises(RuntimeError, match="the checker fell over"):
         loads("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n")
     run = netverify(capsys, "check", "-f", DEMO_BASE)

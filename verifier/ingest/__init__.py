@@ -28,13 +28,14 @@ from __future__ import annotations
 import gc
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError, Problem
 from ..model import Cluster
-from .assemble import assemble
 from .cache import cached
-from .documents import SKIPPED, RawObject, objects_from_data, parse_text, read_sources
+
+if TYPE_CHECKING:  # the parsers are imported when a model is not in the cache
+    from .documents import RawObject
 
 __all__ = ["load", "load_live", "load_objects", "loads", "nothing_to_verify"]
 
@@ -111,6 +112,8 @@ def loads(text: str, filename: str = "<string>", *, implicit: bool = True) -> Cl
     """
     if not isinstance(text, str):
         raise InputError(f"loads() takes text (str), got {type(text).__name__}")
+    from .documents import parse_text
+
     return _guarded(lambda: _load_objects(*parse_text(text, filename), implicit=implicit))
 
 
@@ -123,12 +126,17 @@ def load_objects(
     numbers are unknown, so problems name ``source`` only. Used by :func:`load_live`.
     ``implicit`` as for :func:`load`.
     """
+    from .documents import objects_from_data
+
     return _guarded(lambda: _load_objects(*objects_from_data(objects, source), implicit=implicit))
 
 
 def _load(
     sources: tuple[Any, ...], *, namespace: str, strict: bool, allow_empty: bool, implicit: bool
 ) -> Cluster:
+    from .assemble import assemble
+    from .documents import read_sources
+
     objects, problems = read_sources(sources, strict=strict)
     cluster = assemble(objects, problems, namespace=namespace, strict=strict, implicit=implicit)
     if all(p.implicit for p in cluster.pods) and not allow_empty:
@@ -141,6 +149,8 @@ def nothing_to_verify(
     objects: Sequence[RawObject], problems: Sequence[Problem], *, stdin: bool = False
 ) -> Problem:
     """The error for an input without pods or workloads, saying what it did hold."""
+    from .documents import SKIPPED
+
     skipped = sum(1 for p in problems if p.message.startswith(SKIPPED))
     files = (
         f"; {skipped} file(s) skipped as no Kubernetes manifests (-v lists them)" if skipped else ""
@@ -159,6 +169,8 @@ def nothing_to_verify(
 def _load_objects(
     objects: list[RawObject], problems: list[Problem], *, implicit: bool = True
 ) -> Cluster:
+    from .assemble import assemble
+
     return assemble(objects, problems, implicit=implicit)
 
 
