@@ -9,12 +9,16 @@ measured with ``wait4`` (CPU seconds, user + system, and peak RSS of that proces
 
 * ``load``            netverify parses and models the dump (no cache)
 * ``matrix``          ``netverify matrix -f C -A -o json`` (no cache), and with the model cache warm
-* ``check``           ``netverify check -f C`` (all properties, no cache)
-* ``diff``            ``netverify diff -f C -f C-pr`` (no cache)
+* ``check``           ``netverify check -f C`` (all properties), without and with the cache
+* ``diff``            ``netverify diff -f C -f C-pr``, without and with the cache
+* ``report``          ``netverify report -f C -o C.html`` (cache warm)
+* ``reach``           ``netverify reach -f C --from <a pod> --to <a Service>:<port>`` (cache warm)
 * ``nca``             ``nca --connectivity -r C --output_endpoints pods -o txt_no_fw_rules``
 * ``nca diff``        ``nca --semantic_diff C-pr -r C-pr --base_resource_list C``
 
-A command that runs past ``--timeout`` is stopped and reported as such. Then the
+A command that runs past ``--timeout`` is stopped and reported as such; ``--nca-up-to
+PODS`` measures NCA only on the sizes up to that many pods (it needs minutes from
+5,000 pods on). Then the
 two tools' answers are compared pod pair by pod pair (TCP, UDP and SCTP ports):
 every disagreement is printed with its class (see ``benchmarks/README.md``).
 
@@ -108,6 +112,33 @@ def dumps(size: str) -> tuple[Path, Path]:
         with open(pr, "w", encoding="utf-8") as f:
             write_list(_pull_request(items), f, "yaml")
     return base, pr
+
+
+def _reach_ends(base: Path) -> list[str]:
+    """``--from POD --to SVC.NS:PORT``: the first application pod of the dump, and the first
+    Service of another namespace with a port (by DNS name: the lookup is part of the work)."""
+    import yaml
+
+    with open(base, encoding="utf-8") as f:
+        items = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["items"]
+    system = {"default", "kube-system", "monitoring", "ingress-nginx"}
+    pod = next(
+        i["metadata"]
+        for i in items
+        if i["kind"] == "Pod"
+        and i["metadata"]["namespace"] not in system
+        and i.get("status", {}).get("phase") == "Running"
+    )
+    svc = next(
+        i
+        for i in items
+        if i["kind"] == "Service"
+        and i["metadata"]["namespace"] not in system | {pod["namespace"]}
+        and i["spec"].get("ports")
+    )
+    port = svc["spec"]["ports"][0]["port"]
+    target = f"{svc['metadata']['name']}.{svc['metadata']['namespace']}:{port}"
+    return ["--from", f"{pod['namespace']}/{pod['name']}", "--to", target]
 
 
 def _pull_request(items: list[dict]) -> list[dict]:
@@ -255,8 +286,24 @@ def _show(ports: Ports) -> str:
 # --------------------------------------------------------------------------- the run
 
 
-def run_size(size: str, nca: str | None, timeout: float, repeat: int, examples: int) -> dict:
+def _prepare(size: str) -> tuple[Path, Path, list[str]]:
+    """The dumps and the reach command's ends, made in a fresh process: what a forked child
+    inherits counts in its peak RSS, so this process must stay small while it measures."""
     base, pr = dumps(size)
+    return base, pr, _reach_ends(base)
+
+
+def run_size(
+    size: str, nca: str | None, timeout: float, repeat: int, examples: int, nca_up_to: int
+) -> dict:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+        base, pr, reach_ends = pool.submit(_prepare, size).result()
+    if nca and int(size.split(":")[0]) > nca_up_to:
+        print(f"  {size}: NCA not run (--nca-up-to {nca_up_to})", file=sys.stderr)
+        nca = None
     env_cold = dict(os.environ, NETVERIFY_NO_CACHE="1")
     cache = tempfile.mkdtemp(prefix="netverify-cache-")
     env_warm = dict(os.environ, NETVERIFY_CACHE_DIR=cache)
@@ -284,7 +331,16 @@ def run_size(size: str, nca: str | None, timeout: float, repeat: int, examples: 
             None,
         ),
         ("check", [*nv, "check", "-f", str(base)], env_cold, None),
+        ("check, cache warm", [*nv, "check", "-f", str(base)], env_warm, None),
         ("diff", [*nv, "diff", "-f", str(base), "-f", str(pr)], env_cold, None),
+        ("diff, cache warm", [*nv, "diff", "-f", str(base), "-f", str(pr)], env_warm, None),
+        (
+            "report, cache warm",
+            [*nv, "report", "-f", str(base), "-o", str(OUT / f"{base.stem}.html")],
+            env_warm,
+            None,
+        ),
+        ("reach, cache warm", [*nv, "reach", "-f", str(base), *reach_ends], env_warm, None),
     ]
     if nca:
         commands += [
@@ -312,7 +368,7 @@ def run_size(size: str, nca: str | None, timeout: float, repeat: int, examples: 
         ]
     # Fill the cache once, unmeasured, so "cache warm" measures a second run.
     subprocess.run(
-        [*nv, "matrix", "-f", str(base), "-o", "json"],
+        [*nv, "diff", "-f", str(base), "-f", str(pr)],
         env=env_warm,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -381,28 +437,47 @@ def _table(results: list[dict]) -> str:
         "load",
         "matrix",
         "matrix (cache warm)",
-        "check",
-        "diff",
         "NCA",
-        "NCA diff",
         "matrix vs NCA",
         "cached matrix vs NCA",
-        "diff vs NCA diff",
         "matrix RSS",
         "NCA RSS",
+        "diff",
+        "diff (cache warm)",
+        "NCA diff",
+        "diff vs NCA diff",
+        "check",
+        "check (cache warm)",
+        "check RSS",
+        "report (cache warm)",
+        "reach (cache warm)",
     ]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in results:
         runs = {k: Run(**v) for k, v in r["runs"].items()}
-        timed = ("load", "matrix", "matrix, cache warm", "check", "diff", "nca", "nca diff")
+
+        def cell(name: str, runs: dict[str, Run] = runs) -> str:
+            return runs[name].cell() if name in runs else "n/a"
+
         cells = [
             r["size"],
-            *(runs[k].cell() if k in runs else "n/a" for k in timed),
+            cell("load"),
+            cell("matrix"),
+            cell("matrix, cache warm"),
+            cell("nca"),
             _ratio(runs.get("matrix"), runs.get("nca")),
             _ratio(runs.get("matrix, cache warm"), runs.get("nca")),
-            _ratio(runs.get("diff"), runs.get("nca diff")),
             _rss(runs.get("matrix")),
             _rss(runs.get("nca")),
+            cell("diff"),
+            cell("diff, cache warm"),
+            cell("nca diff"),
+            _ratio(runs.get("diff"), runs.get("nca diff")),
+            cell("check"),
+            cell("check, cache warm"),
+            _rss(runs.get("check")),
+            cell("report, cache warm"),
+            cell("reach, cache warm"),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -422,13 +497,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--repeat", type=int, default=1, help="rounds; the best of each command is kept"
     )
+    ap.add_argument(
+        "--nca-up-to",
+        type=int,
+        default=1_000_000,
+        metavar="PODS",
+        help="run NCA only on sizes with at most this many pods",
+    )
     ap.add_argument("--examples", type=int, default=10, help="disagreements printed per class")
     ap.add_argument("--json", help="write the results here too")
     args = ap.parse_args(argv)
     if not args.nca:
         print("NCA not found: netverify is measured alone (see --nca)", file=sys.stderr)
     results = [
-        run_size(s, args.nca, args.timeout, args.repeat, args.examples)
+        run_size(s, args.nca, args.timeout, args.repeat, args.examples, args.nca_up_to)
         for s in args.sizes.split(",")
     ]
     print()
