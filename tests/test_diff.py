@@ -324,6 +324,38 @@ def test_a_pod_reaching_itself_through_a_service_is_replayed_on_its_own_node(mon
         assert hairpins <= {("x/web-0", "x/web-0"), ("x/web-1", "x/web-1")} and hairpins, hairpins
 
 
+@pytest.mark.parametrize("added", [True, False])
+def test_a_service_added_or_removed_is_a_change_not_a_crash(added):
+    """A pull request adding a Service crashed ``diff`` (a path only one state has got a
+    malformed empty port set). x/a and x/b admit each other only; x/b sits on n2. Service
+    x/s (80 -> b's named port 8080) opens exactly two new paths: n2's own address to b through
+    the ClusterIP (from its own node: not policed), and b to itself through it (hairpin,
+    masqueraded to its node). x/a's way through the ClusterIP meets the rules its packet to b's
+    own address meets, allowed before and after: no change. Removing the Service denies both."""
+    from tests.builders import cluster, node, service
+
+    nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
+    a = pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "a"})
+    b = pod("x/b", ip="10.244.2.10", node="n2", labels={"app": "b"}, ports=[("http", 8080)])
+    mutual = netpol(
+        "x/mutual",
+        select={},
+        ingress=[rule(peer(pods={}))],
+        egress=[rule(peer(pods={}))],
+        types=["Ingress", "Egress"],
+    )
+    svc = service("x/s", ip="10.96.0.50", ports=[("web", 80, "http")], selector={"app": "b"})
+    without, with_service = cluster(*nodes, a, b, mutual), cluster(*nodes, a, b, mutual, svc)
+    d = diff(without, with_service) if added else diff(with_service, without)
+    assert d.status == "complete"
+    changes = d.newly_allowed if added else d.newly_denied
+    assert not (d.newly_denied if added else d.newly_allowed)
+    assert sorted((c.source, c.destination, str(c.ports), c.via) for c in changes) == [
+        ("node/n2", "x/b", "TCP 8080", "through ClusterIP 10.96.0.50:80/TCP of Service x/s"),
+        ("x/b", "x/b", "TCP 8080", "through ClusterIP 10.96.0.50:80/TCP of Service x/s"),
+    ]
+
+
 def test_a_change_that_blocks_lookups_and_the_api_server_is_newly_denied_to_them(monkeypatch):
     """A repository without the cluster DNS or API server: a new default-deny egress shows as
     newly denied flows to the (implicit) CoreDNS pods and through default/kubernetes; the

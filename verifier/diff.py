@@ -41,7 +41,7 @@ from .semantics.classes import cidrs, nodes_matter, pod_classes
 from .semantics.journey import Path
 from .semantics.pipeline import Client
 from .semantics.policy import isolating_policies, peer_in_scope, peer_matches, selects
-from .semantics.portset import ANY_PORT, ANY_PROTOCOL, PortSet, PortSetAlgebra
+from .semantics.portset import ANY_PORT, ANY_PROTOCOL, EMPTY, PortSet, PortSetAlgebra
 from .semantics.services import service_ranges
 from .symbolic.encoder import Encoder, allocation_ranges, fresh, instantiate
 from .symbolic.solver import Case, Solver, search
@@ -846,8 +846,8 @@ def _explain(old, new, enc_old, enc_new, key, model, po, pn) -> FlowChange:
     )
 
     def ports(cluster, path, packet, party):
-        if path is None:
-            return PortSet()
+        if path is None:  # no such path on this side (a Service added or removed)
+            return EMPTY
         s = flows._source_arg(source)
         from .query import client_for
         from .semantics.addressing import endpoint_of_pod
