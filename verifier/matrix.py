@@ -419,23 +419,24 @@ class _Cells:
         by_address = sorted((int(ip), k) for k, ip in enumerate(ips) if ip is not None)
         addresses = [a for a, _k in by_address]
 
-        def inside(cidr) -> list[int]:
+        def inside(cidr) -> set[int]:
             if cidr.version != family:
-                return []
+                return set()
             lo = bisect_left(addresses, int(cidr.network_address))
             hi = bisect_right(addresses, int(cidr.broadcast_address))
-            return sorted(k for _a, k in by_address[lo:hi])
+            return {k for _a, k in by_address[lo:hi]}
 
         peer_classes: dict[int, set[int]] = {}
 
         def matched_by(policy, peer) -> set[int]:
             """The classes ``peer`` matches; a selector peer is tried only on the namespaces
             in its scope (it matches nothing elsewhere), an ipBlock on the classes whose
-            address is inside its CIDR."""
+            address is inside its CIDR and none of its exceptions."""
             found = peer_classes.get(id(peer))
             if found is None:
                 if peer.ip_block is not None:
-                    tried = inside(peer.ip_block.cidr)
+                    block = peer.ip_block
+                    tried = sorted(inside(block.cidr).difference(*map(inside, block.except_)))
                 else:
                     tried = [
                         k

@@ -95,9 +95,10 @@ def referenced_port_names(cluster: Cluster) -> frozenset[str]:
 
 
 def _named_ports(pod: Pod, names: frozenset[str]) -> tuple:
+    declared = {p.name for p in pod.ports if p.name}  # most pods name few of ``names``
     return tuple(
         (name, proto, number)
-        for name in sorted(names)
+        for name in sorted(names & declared)
         for proto in PROTOCOLS
         if (number := pod.named_port(name, proto)) is not None
     )

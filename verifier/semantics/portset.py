@@ -38,6 +38,7 @@ ANY_PORT = _Open("ANY_PORT")
 ANY_PROTOCOL = _Open("ANY_PROTOCOL")
 
 _ALL: Ranges = ((1, 65535),)
+_NO_RANGES = ((), (), ())
 
 
 def _union(a: Ranges, b: Ranges) -> Ranges:
@@ -82,7 +83,7 @@ class PortSet:
     ranges: tuple[Ranges, Ranges, Ranges]
 
     def __bool__(self) -> bool:
-        return any(self.ranges)
+        return self.ranges != _NO_RANGES
 
     def protocol(self, name: str) -> Ranges:
         return self.ranges[PROTOCOLS.index(name)]
