@@ -284,3 +284,54 @@ def test_json_libyaml_cannot_read_at_all_still_loads_without_lines():
     text = '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"x": "\\ud800"}}}'
     objs, probs = parse_text(text, "x.json")
     assert probs == [] and objs[0].source.line is None and objs[0].body["metadata"]["name"] == "a"
+
+
+POD_WITH_UNREAD_FIELDS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web
+  namespace: shop
+  labels: {app: web}
+  managedFields: [{manager: kubectl, operation: Update}]
+spec:
+  containers:
+  - name: nginx
+    image: nginx
+    env: [{name: A, value: "1"}]
+    readinessProbe: {httpGet: {path: /, port: http}}
+    ports: [{containerPort: 80, name: http}]
+  volumes: [{name: data, emptyDir: {}}]
+status:
+  phase: Running
+  conditions: [{type: Ready, status: "True"}]
+  containerStatuses: [{name: nginx, ready: true}]
+"""
+
+
+def test_subtrees_no_converter_reads_are_not_kept():
+    """A dump's pods are mostly env, probes, volumes and statuses: skipped while parsing,
+    what the model reads kept with its lines."""
+    (obj,), problems = parse_text(POD_WITH_UNREAD_FIELDS, "p.yaml")
+    assert problems == []
+    body = obj.body
+    assert "managedFields" not in body["metadata"] and body["metadata"]["labels"] == {"app": "web"}
+    (container,) = body["spec"]["containers"]
+    assert set(container) == {"name", "image", "ports"}
+    assert container["ports"][0]["name"] == "http" and container.key_lines["ports"] == 14
+    assert "volumes" not in body["spec"]
+    assert set(body["status"]) == {"phase", "conditions"}
+    assert ingest.loads(POD_WITH_UNREAD_FIELDS).pod("shop/web").named_port("http", "TCP") == 80
+
+
+def test_an_anchor_in_a_skipped_subtree_is_still_found():
+    """An anchor written inside a subtree the parser would skip, used by a kept part: the
+    text is parsed again, whole, and the alias resolves."""
+    text = POD_WITH_UNREAD_FIELDS.replace(
+        '    env: [{name: A, value: "1"}]', '    env: [{name: A, value: &port "8080"}]'
+    ).replace("containerPort: 80,", "containerPort: *port,")
+    (obj,), problems = parse_text(text, "p.yaml")
+    assert problems == []
+    (container,) = obj.body["spec"]["containers"]
+    assert container["ports"][0]["containerPort"] == "8080"
+    assert container["env"] == [{"name": "A", "value": "8080"}]  # whole: nothing skipped

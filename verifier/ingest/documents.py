@@ -473,14 +473,53 @@ def _event_parser(text: str) -> Any:
     return yaml.SafeLoader(text)  # used for its Reader/Scanner/Parser only: get_event()
 
 
+#: Keys whose subtrees no converter reads, by the key of the mapping (or list of mappings)
+#: holding them: a dump's pods are mostly these (150-250 lines each, about 40 of them read),
+#: and keeping them alive made the parse 10x the model's size.
+_CONTAINER_ONLY = frozenset(
+    {
+        "args",
+        "command",
+        "env",
+        "envFrom",
+        "lifecycle",
+        "livenessProbe",
+        "readinessProbe",
+        "resizePolicy",
+        "resources",
+        "securityContext",
+        "startupProbe",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "volumeDevices",
+        "volumeMounts",
+    }
+)
+_PRUNED: dict[str, frozenset[str]] = {
+    "metadata": frozenset({"managedFields"}),
+    "spec": frozenset({"volumes"}),  # a pod's (or pod template's) volumes
+    "containers": _CONTAINER_ONLY,
+    "initContainers": _CONTAINER_ONLY,
+    "ephemeralContainers": _CONTAINER_ONLY,
+    "status": frozenset(
+        {"containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"}
+    ),
+}
+_KEEP_ALL: frozenset[str] = frozenset()
+
+
 def _compose(
-    text: str, file: str, problems: list[Problem], *, json_mode: bool
+    text: str, file: str, problems: list[Problem], *, json_mode: bool, pruning: bool = True
 ) -> list[tuple[int, Any]]:
     """(document index, value) for each document of ``text``; syntax errors become problems.
+
+    Subtrees no converter reads are skipped, not built (:data:`_PRUNED`), unless one of
+    them holds a YAML anchor: then the text is parsed again, whole.
 
     Written as closures over local names because this loop runs once per YAML
     event (millions for a cluster dump) and attribute lookups dominate its cost.
     """
+    problems_before = len(problems)
     get: Any = None  # the event source's get_event, set in the try below
     cache: dict[str, Any] = {}
     anchors: dict[str, Any] = {}
@@ -528,7 +567,7 @@ def _compose(
             return None
         return anchors[e.anchor]
 
-    def mapping(start: Any) -> Map:
+    def mapping(start: Any, prune: frozenset[str] = _KEEP_ALL) -> Map:
         m = Map()
         m.line = start.start_mark.line + 1
         kl = m.key_lines = {}
@@ -553,6 +592,9 @@ def _compose(
                 continue
             v = get()
             tv = type(v)
+            if prune and key in prune and tv is not SE and pruning:
+                skip(v)  # a subtree no converter reads (container env, probes, managedFields...)
+                continue
             if tv is SE:
                 if not v.style and v.tag is None and v.anchor is None:
                     # Inlined fast path of scalar(): most values are plain.
@@ -564,9 +606,9 @@ def _compose(
                 else:
                     val = scalar(v)
             elif tv is MS:
-                val = mapping(v)
+                val = mapping(v, _PRUNED.get(key, _KEEP_ALL))
             elif tv is QS:
-                val = sequence(v)
+                val = sequence(v, _PRUNED.get(key, _KEEP_ALL))
             else:
                 val = alias(v)
             if merge:
@@ -596,7 +638,7 @@ def _compose(
                     m[key] = value
                     m.key_lines[key] = src.key_lines.get(key, mark.line + 1)
 
-    def sequence(start: Any) -> Seq:
+    def sequence(start: Any, prune: frozenset[str] = _KEEP_ALL) -> Seq:
         s = Seq()
         s.line = start.start_mark.line + 1
         s.item_lines = []
@@ -611,7 +653,7 @@ def _compose(
                 app(scalar(v))
                 lines(v.start_mark.line + 1)
             elif tv is MS:
-                m = mapping(v)
+                m = mapping(v, prune)  # the items of ``containers`` are containers
                 app(m)
                 lines(m.line)
             elif tv is QS:
@@ -630,14 +672,23 @@ def _compose(
 
     def skip(e: Any) -> None:
         """Consume the rest of a node we do not keep."""
-        depth = 1 if type(e) in (MS, QS) else 0
-        while depth:
-            t = type(get())
-            if t in (MS, QS):
+        nonlocal anchored
+        t = type(e)
+        depth = 1 if t in (MS, QS) else 0
+        while True:
+            if (t is MS or t is QS or t is SE) and e.anchor is not None:
+                anchored = True  # (an alias event's anchor is the name it refers to)
+            if not depth:
+                return
+            e = get()
+            t = type(e)
+            if t is MS or t is QS:
                 depth += 1
-            elif t in (ME, QE):
+            elif t is ME or t is QE:
                 depth -= 1
 
+    #: Did a pruned subtree hold an anchor (that a kept part may use)? Then parse again, whole.
+    anchored = False
     docs: list[tuple[int, Any]] = []
     index = -1
     try:
@@ -686,6 +737,9 @@ def _compose(
             line = text.count("\n", 0, position) + 1
             column = position - (text.rfind("\n", 0, position) + 1) + 1
         problems.append(Problem(f"invalid YAML: {exc}", file=file, line=line, column=column))
+    if anchored and pruning:
+        del problems[problems_before:]
+        return _compose(text, file, problems, json_mode=json_mode, pruning=False)
     return docs
 
 
