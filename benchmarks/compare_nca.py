@@ -393,29 +393,42 @@ def run_size(
     shutil.rmtree(cache, ignore_errors=True)
     result = {"size": size, "runs": {k: asdict(v) for k, v in best.items()}}
     if nca and not best["nca"].timed_out and not best["matrix"].timed_out:
-        from verifier.ingest import load
+        with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
+            result.update(
+                pool.submit(_answers, size, base, matrix_json, nca_txt, examples).result()
+            )
+    return result
 
-        cluster = load(str(base))
-        host = {p.ref for p in cluster.pods if p.host_network}
-        live = {p.ref for p in cluster.live_pods}
-        ours = parse_netverify(json.loads(matrix_json.read_text()))
-        text = nca_txt.read_text()
-        theirs, listed = parse_nca(text), nca_endpoints(text)
-        both = listed & live
-        disagreements = compare(ours, theirs, listed, host, live)
-        compared = len(listed) * (len(listed) - 1)
-        result["pairs"] = {"compared": compared, "nca_pods": len(listed), "live_pods": len(live)}
-        result["disagreements"] = {k: len(v) for k, v in disagreements.items()}
-        print(
-            f"\n{size}: answers compared on the {compared} ordered pairs of the {len(listed)} pods NCA "
-            f"lists ({len(both)} of the {len(live)} live pods: NCA keeps one pod of replicas that look alike)"
-        )
-        for kind, rows in disagreements.items():
-            print(f"\n{size}: {len(rows)} pod pairs disagree: {kind}")
-            for src, dst, a, b in rows[:examples]:
-                print(f"  {src} -> {dst}: netverify {a} | NCA {b}")
-            if len(rows) > examples:
-                print(f"  ... and {len(rows) - examples} more")
+
+def _answers(size: str, base: Path, matrix_json: Path, nca_txt: Path, examples: int) -> dict:
+    """The two tools' answers compared pod pair by pod pair, printed; run in a fresh process
+    (see :func:`_prepare`)."""
+    from verifier.ingest import load
+
+    result: dict = {}
+
+    cluster = load(str(base))
+    host = {p.ref for p in cluster.pods if p.host_network}
+    live = {p.ref for p in cluster.live_pods}
+    ours = parse_netverify(json.loads(matrix_json.read_text()))
+    text = nca_txt.read_text()
+    theirs, listed = parse_nca(text), nca_endpoints(text)
+    both = listed & live
+    disagreements = compare(ours, theirs, listed, host, live)
+    compared = len(listed) * (len(listed) - 1)
+    result["pairs"] = {"compared": compared, "nca_pods": len(listed), "live_pods": len(live)}
+    result["disagreements"] = {k: len(v) for k, v in disagreements.items()}
+    print(
+        f"\n{size}: answers compared on the {compared} ordered pairs of the {len(listed)} pods NCA "
+        f"lists ({len(both)} of the {len(live)} live pods: NCA keeps one pod of replicas that look alike)"
+    )
+    for kind, rows in disagreements.items():
+        print(f"\n{size}: {len(rows)} pod pairs disagree: {kind}")
+        for src, dst, a, b in rows[:examples]:
+            print(f"  {src} -> {dst}: netverify {a} | NCA {b}")
+        if len(rows) > examples:
+            print(f"  ... and {len(rows) - examples} more")
+    sys.stdout.flush()
     return result
 
 
