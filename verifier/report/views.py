@@ -316,14 +316,37 @@ def aggregate(
     10,000 pods. Pairs with no allowed port still count in ``pairs``.
     """
     column = column or row
-    groups = behaviour_groups(matrix)
+    groups, cells = _group_cells(matrix)
     rows_of = [Counter(row(ref) for ref in refs) for refs in groups]
     columns_of = [Counter(column(ref) for ref in refs) for refs in groups]
     both_of = [Counter((row(ref), column(ref)) for ref in refs) for refs in groups]
+    allowed: dict[tuple[str, str], list[int]] = {}
+    for gs, gd, slot in cells:
+        both = both_of[gs] if gs == gd else None
+        for r, nr in rows_of[gs].items():
+            for c, nc in columns_of[gd].items():
+                n = nr * nc - (both.get((r, c), 0) if both is not None else 0)
+                if n:
+                    counts = allowed.setdefault((r, c), [0, 0])
+                    counts[slot] += n
+    rows = Counter(row(ref) for ref in matrix.pods)
+    columns = Counter(column(ref) for ref in matrix.pods)
+    both = Counter((row(ref), column(ref)) for ref in matrix.pods)
+    return Shares(rows, columns, both, allowed)
+
+
+def _group_cells(matrix: Matrix) -> tuple[list[list[str]], list[tuple[int, int, int]]]:
+    """The behaviour groups, and each ordered pair of them with an allowed cell: ``(source
+    group, destination group, 0 for all ports or 1 for some)``. Kept with the matrix: every
+    view of a report aggregates the same cells under other labels."""
+    found = matrix.__dict__.get("_group_cells")
+    if found is not None:
+        return found
+    groups = behaviour_groups(matrix)
     by_class: dict[int, list[int]] = {}
     for g, refs in enumerate(groups):
         by_class.setdefault(matrix._class_of[refs[0]], []).append(g)
-    allowed: dict[tuple[str, str], list[int]] = {}
+    cells: list[tuple[int, int, int]] = []
     for gs, src in enumerate(groups):
         own = matrix.allowed(src[0], src[0])
         for j in matrix.reachable_classes(src[0]):
@@ -332,20 +355,10 @@ def aggregate(
                 if same and len(src) < 2:
                     continue
                 cell = matrix.allowed(src[0], src[1] if same else groups[gd][0])
-                if not cell:
-                    continue
-                slot = 0 if cell == own else 1
-                both = both_of[gs] if same else None
-                for r, nr in rows_of[gs].items():
-                    for c, nc in columns_of[gd].items():
-                        n = nr * nc - (both.get((r, c), 0) if both is not None else 0)
-                        if n:
-                            counts = allowed.setdefault((r, c), [0, 0])
-                            counts[slot] += n
-    rows = Counter(row(ref) for ref in matrix.pods)
-    columns = Counter(column(ref) for ref in matrix.pods)
-    both = Counter((row(ref), column(ref)) for ref in matrix.pods)
-    return Shares(rows, columns, both, allowed)
+                if cell:
+                    cells.append((gs, gd, 0 if cell == own else 1))
+    found = matrix.__dict__["_group_cells"] = (groups, cells)
+    return found
 
 
 def namespace_of(ref: str) -> str:
