@@ -75,8 +75,13 @@ def _names(cluster: Cluster) -> list[_Name]:
     out: list[_Name] = []
     for svc in cluster.services:
         fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}.".lower()
+        # An ExternalName's CNAME answers every type: every family of the cluster.
         families = (
-            [ip.version for ip in svc.cluster_ips] or list(svc.ip_families) or [cluster.families[0]]
+            list(cluster.families)
+            if svc.type == "ExternalName"
+            else [ip.version for ip in svc.cluster_ips]
+            or list(svc.ip_families)
+            or [cluster.families[0]]
         )
         for qtype in _qtypes(families):
             for typed, ns in (
@@ -106,10 +111,12 @@ def _qtypes(families) -> list[str]:
 
 
 def _queriers(cluster: Cluster) -> list[Pod]:
-    """One pod per (namespace, resolv.conf): the search walk depends on nothing else."""
+    """One pod of the input per (namespace, resolv.conf): the search walk depends on nothing else."""
     seen: dict = {}
     # Pod-network pods first: the example a finding shows is the most ordinary client.
     for pod in sorted(cluster.live_pods, key=lambda p: p.host_network):
+        if pod.implicit:
+            continue  # the cluster DNS pods the loader adds are servers, never clients
         conf = dns_rules.resolver_config(cluster, pod)
         if not conf.uses_cluster_dns:
             continue
@@ -153,6 +160,9 @@ def _own_answer(cluster: Cluster, n: _Name):
 def _explain(
     cluster: Cluster, kind: str, pod: Pod, n: _Name, res, namespaces: list[str]
 ) -> Counterexample:
+    # The walk again for the pod shown: the one found may be another pod's whose
+    # candidates differ only in names that exist nowhere (same answer, other walk).
+    res = dns_rules.resolve(cluster, pod, n.typed, n.qtype)
     what = _describe(cluster, n) + (", AAAA" if n.qtype == "AAAA" else "")
     who = _who(namespaces)
     if kind == "shadowed":
@@ -210,7 +220,10 @@ def _replay(cluster: Cluster, pod: Pod, n: _Name, res):
     open_cluster = replace(cluster, policies=(), admin_policies=(), calico_policies=())
     t = trace(open_cluster, pod, n.typed, port, protocol, family=family)
     addresses = {r.data for r in res.answers if r.type == n.qtype}
-    if addresses:
+    if addresses and pod.ip(family) is None:
+        # The pod has no address of that family: it resolves the name but connects nowhere.
+        agrees = t.resolved_by == res.answered_by and t.address is None
+    elif addresses:
         agrees = (
             t.resolved_by == res.answered_by
             and t.address is not None

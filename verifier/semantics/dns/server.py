@@ -192,8 +192,9 @@ def _dns_endpoints(cluster: Cluster, svc: Service) -> tuple[_Endpoint, ...]:
     out = []
     for family in (4, 6):
         for e in service_endpoints(cluster, svc, family):
-            # CoreDNS keeps only ready addresses (EndpointSliceToEndpoints).
-            if not e.ready:
+            # CoreDNS keeps only ready addresses (EndpointSliceToEndpoints); with
+            # publishNotReadyAddresses every endpoint is ready (§7.2), also in hand-written slices.
+            if not (e.ready or svc.publish_not_ready_addresses):
                 continue
             # Slice ports as CoreDNS reads them: nil name -> "", nil port -> -1,
             # and a sentinel port -1 when the slice lists no port at all, so
@@ -354,9 +355,16 @@ def _find_services(cluster: Cluster, z: _Zone, r: _Request) -> tuple[list[_Entry
         return [], True
     fqdn = f"{svc.name}.{svc.namespace}.svc.{z.zone}".lower()
     if svc.type == "ExternalName":
-        # ExternalName Services have no endpoints; a target that parses as an
-        # IP is no name, and CoreDNS emits nothing for it (NXDOMAIN).
-        if r.endpoint or not svc.external_name or _host_type(svc.external_name) != "CNAME":
+        # ExternalName Services have no endpoints nor ports (``_port._proto.`` names are
+        # NXDOMAIN, CoreDNS findServices); a target that parses as an IP is no name, and
+        # CoreDNS emits nothing for it (NXDOMAIN).
+        if (
+            r.endpoint
+            or r.port
+            or r.protocol
+            or not svc.external_name
+            or _host_type(svc.external_name) != "CNAME"
+        ):
             return [], True
         return [_Entry(_norm(svc.external_name), fqdn, objects=(svc,), source=svc.source)], False
     entries: list[_Entry] = []
