@@ -38,6 +38,7 @@ from tests.builders import (
     rule,
     service,
 )
+from tests.oracle.dns import with_dns_variety
 from tests.oracle.flows import named_cidrs
 from verifier.ingest.allocate import allocate_pod_ips
 from verifier.ingest.pods import PodEntry
@@ -272,6 +273,8 @@ def scenario(seed: int) -> Scenario:
     if motif is not None:
         sc.invariants.append({"name": "replicas", **motif_invariant})
     sc.mutations = _mutations(d, c)
+    # DNS variety (its own draws) goes in before the implicit infrastructure, as the loader adds that last.
+    sc = with_dns_variety(seed, sc)
     return _with_infrastructure(_Draw(seed * 7919 + 1), sc)
 
 

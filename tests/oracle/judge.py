@@ -66,6 +66,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from tests.oracle import flows as F
 from tests.oracle.describe import describe
+from tests.oracle.dns import check_dns_resolution, resolv_conf
 from tests.oracle.generate import Scenario, allocation_ranges, alternative_allocation, ip_block_of
 from verifier.errors import InputError
 from verifier.model import Cluster, IPBlock, LabelSelector, Pod
@@ -1199,28 +1200,21 @@ def _check_isolation(ctx: Context, report: Report) -> None:
 def _infrastructure_targets(c: Cluster, p: Pod) -> list[tuple[str, object, int, str]]:
     """What pod ``p`` must reach: ``(what, address, port, protocol)``.
 
-    * its lookups: a pod whose dnsPolicy sends them to the cluster DNS (ClusterFirst on the
-      pod network, ClusterFirstWithHostNet) asks the first clusterDNS address on 53/UDP
-      (``ClusterNetwork.clusterDNS``, else kube-system/kube-dns's first ClusterIP, else the
-      tenth address of the first Service range, kubeadm's convention), when the pod has an
-      address of that family. Only under the default ``coredns`` profile (the generator's).
+    * its lookups: a pod whose resolv.conf's first nameserver is the cluster DNS (ClusterFirst
+      on the pod network, ClusterFirstWithHostNet: the first clusterDNS address,
+      ``ClusterNetwork.clusterDNS``, else kube-system/kube-dns's first ClusterIP, else the tenth
+      address of the first Service range, kubeadm's convention; or a dnsConfig or node
+      nameserver at a cluster DNS address) asks it on 53/UDP, when the pod has an address of
+      that family. Only under the default ``coredns`` profile (the generator's).
       The lookups count only when some DNS pod stands behind that address (the flow's trace
       DNATs to a pod: :func:`_dns_backed`); else a working DNS is assumed, never checked;
     * the API server: a pod that is an API client reaches default/kubernetes's ClusterIP of
       each of its families on 443/TCP.
     """
     out: list[tuple[str, object, int, str]] = []
-    cluster_first = (p.dns_policy == "ClusterFirst" and not p.host_network) or (
-        p.dns_policy == "ClusterFirstWithHostNet"
-    )
-    if cluster_first and c.config.dns_profile == "coredns":
-        dns = c.service_by_ref.get("kube-system/kube-dns")
-        if c.config.cluster_dns:
-            server = c.config.cluster_dns[0]
-        elif dns is not None and dns.cluster_ips:
-            server = dns.cluster_ips[0]
-        else:
-            server = c.service_cidrs[0].network_address + 10
+    conf = resolv_conf(c, p)  # §7.6, written in tests.oracle.dns
+    if conf.cluster and c.config.dns_profile == "coredns":
+        server = ip_address(conf.nameservers[0])
         if server.version in p.families:
             out.append((_DNS_LOOKUPS, server, 53, "UDP"))
     api = c.service_by_ref.get("default/kubernetes")
@@ -1766,8 +1760,8 @@ def judge(sc: Scenario, *, alternatives: int = ALTERNATIVES, diff: bool = True) 
     _check_isolation(ctx, report)
     _check_dual_stack(ctx, report)
     _check_infrastructure(ctx, report)
-    for name in ("service-resolution", "dns-resolution"):
-        _run_property(ctx, report, name)  # no oracle for these: only a crash is a finding
+    _run_property(ctx, report, "service-resolution")  # no oracle: only a crash is a finding
+    check_dns_resolution(ctx, report)
     _check_invariants(ctx, report)
     if diff:
         _check_diff(ctx, report)
