@@ -1,19 +1,21 @@
 """Property *dns-resolution*: names resolve, through each pod's search list, to the right records.
 
-Formally, for every pod p whose resolver uses the cluster DNS (grouped by
-namespace and resolv.conf, which is all the walk depends on) and every name n
+Formally, for every pod p of the input (the implicit cluster DNS pods are servers
+only) whose resolver uses the cluster DNS (grouped by namespace and resolv.conf,
+which is all the walk depends on) and every name n
 in the set below, the first search-list candidate that answers n from p is the
 name's own record set E(n) (and if E(n) has no records, no candidate answers):
 
 * every Service s: ``s.ns`` and ``s.ns.svc`` from everywhere, ``s`` from s's
   namespace; E = ``s.ns.svc.<zone>``;
-* every pod with ``hostname`` and ``subdomain`` served by a headless Service:
-  ``hostname.subdomain`` from its namespace; E = its FQDN;
+* every pod with ``hostname``, ``subdomain`` and an address: ``hostname.subdomain``
+  from its namespace; E = its FQDN (records only when a Service named ``subdomain``
+  serves it; otherwise nothing may answer the name);
 * every name the upstream resolver knows (``ClusterNetwork.externalNames``):
   the name as written; E = the name itself (an in-cluster name must not capture it).
 
 Every name is checked for each record type its owner has (A for IPv4, AAAA for
-IPv6: both on a dual-stack cluster). A violation is a name answered by the wrong
+IPv6: both on a dual-stack cluster; an ExternalName's CNAME answers both). A violation is a name answered by the wrong
 candidate (shadowing, §7.7), or not answered at all although its own record set
 exists. Each counterexample is replayed by the engine (on the cluster without
 its policies, so a blocked lookup does not hide the answer): the name it
