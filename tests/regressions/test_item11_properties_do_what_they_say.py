@@ -23,6 +23,7 @@ import pytest
 
 import verifier
 import verifier.ingest
+import verifier.ingest.assemble
 from tests.builders import cluster, netpol, node, peer, pod, rule, service
 from verifier.engine import trace
 from verifier.errors import InputError
@@ -141,14 +142,14 @@ def boom(*_args, **_kwargs):
 
 
 def test_a_loader_bug_is_not_an_input_error(monkeypatch):
-    monkeypatch.setattr(verifier.ingest, "assemble", boom)
+    monkeypatch.setattr(verifier.ingest.assemble, "assemble", boom)
     with pytest.raises(Exception) as caught:
         verifier.load(DNS)
     assert not isinstance(caught.value, InputError), caught.value
 
 
 def test_cli_a_loader_bug_exits_70_with_internal_error(monkeypatch, capsys):
-    monkeypatch.setattr(verifier.ingest, "assemble", boom)
+    monkeypatch.setattr(verifier.ingest.assemble, "assemble", boom)
     run = netverify(capsys, "check", "-f", DNS, "--property", "unique-pod-ips")
     assert run.code == 70, run.err
     assert "internal error" in run.err

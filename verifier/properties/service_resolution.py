@@ -130,6 +130,7 @@ def _selected(cluster: Cluster, svc: Service, family: int) -> list[Pod]:
     return [e.pod for e in svc_rules.generated_endpoints(cluster, svc, family) if e.pod is not None]
 
 
+@per_cluster
 def _clients(cluster: Cluster, family: int, near: str | None) -> list[Client]:
     """Who may connect, those on node ``near`` first: a pod-network pod on each node (if any),
     each node, and an outside host. Which backends a frontend DNATs to depends only on the
@@ -156,6 +157,18 @@ def _clients_by_node(cluster: Cluster, family: int) -> dict[str, list[Client]]:
     return out
 
 
+@per_cluster
+def _frontends_by_service(cluster: Cluster) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f in svc_rules.frontends(cluster):
+        out.setdefault(f.service.ref, []).append(f)
+    return out
+
+
+def _frontends_of(cluster: Cluster, ref: str) -> list:
+    return _frontends_by_service(cluster).get(ref, [])
+
+
 def _dnat_targets(
     cluster: Cluster, svc: Service, sp: ServicePort, family: int
 ) -> dict[tuple, tuple[Client, journey.Path]]:
@@ -166,25 +179,28 @@ def _dnat_targets(
     are tried first (a Local traffic policy picks the backends of the client's node).
     """
     out: dict[tuple, tuple[Client, journey.Path]] = {}
-    fronts = [
-        f
-        for f in svc_rules.frontends(cluster)
-        if f.service is svc and f.service_port == sp and f.family == family
-    ]
-    fronts.sort(key=lambda f: f.kind != svc_rules.CLUSTER_IP)
+    fronts = sorted(
+        (
+            f
+            for f in _frontends_of(cluster, svc.ref)
+            if f.service is svc and f.service_port == sp and f.family == family
+        ),
+        key=lambda f: f.kind != svc_rules.CLUSTER_IP,
+    )
     for b in svc_rules.candidates(cluster, svc, sp, family):
-        key = (b.ip, b.port)
-        if key in out:
+        if (b.ip, b.port) in out:
             continue
+        found = False  # (a flag: hashing the address again after every path was most of the cost)
         for client in _clients(cluster, family, b.node_name):
             for f in fronts:
                 for p in journey.plan(cluster, client, f.ip, f.port, f.protocol).paths:
                     t = p.translation
                     if p.backend is not None and t is not None and t.service is svc:
                         out.setdefault((p.backend.ip, p.backend.port), (client, p))
-                if key in out:
+                        found = found or (p.backend.ip == b.ip and p.backend.port == b.port)
+                if found:
                     break
-            if key in out:
+            if found:
                 break
     return out
 

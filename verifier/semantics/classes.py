@@ -242,7 +242,14 @@ def may_hold_pod_address(cluster: Cluster, net: Network, excepts: Iterable[Netwo
     >>> may_hold_pod_address(c, ip_network("0.0.0.0/0"), [ip_network("10.0.0.0/8")])
     False
     """
-    excepts = [e for e in excepts if e.version == net.version]
+    return _may_hold_pod_address(
+        cluster, net, tuple(e for e in excepts if e.version == net.version)
+    )
+
+
+@per_cluster
+def _may_hold_pod_address(cluster: Cluster, net: Network, excepts: tuple[Network, ...]) -> bool:
+    # Memoised: an ipBlock is asked about for every pod its policy isolates.
     ranges, strays = _pod_addresses(cluster, net.version)
     if any(net.overlaps(r) and not any(r.subnet_of(e) for e in excepts) for r in ranges):
         return True

@@ -162,7 +162,7 @@ def _generated(cluster: Cluster, service: Service, family: int) -> tuple[Service
         return ()
     selector = selector_from_labels(service.selector)
     out = []
-    for pod in cluster.pods_by_namespace.get(service.namespace, ()):
+    for pod in _labelled(cluster, service.namespace, *service.selector.items()):
         if pod.terminal or not matches(selector, pod.labels):
             continue
         ip = pod.ip(family)  # hostNetwork pods carry their node's IPs in the model
@@ -189,6 +189,27 @@ def _generated(cluster: Cluster, service: Service, family: int) -> tuple[Service
             )
         )
     return tuple(out)
+
+
+def _labelled(cluster: Cluster, namespace: str, *labels: tuple[str, str]) -> list[Pod]:
+    """The pods of ``namespace`` carrying every one of ``labels``, in the namespace's order
+    (a superset is fine: the selector still decides)."""
+    if not labels:
+        return list(cluster.pods_by_namespace.get(namespace, ()))
+    index = _label_index(cluster, namespace)
+    found = sorted((index.get(label, {}) for label in labels), key=len)
+    smallest, others = found[0], found[1:]
+    return [p for k, p in smallest.items() if all(k in other for other in others)]
+
+
+@per_cluster
+def _label_index(cluster: Cluster, namespace: str) -> dict[tuple[str, str], dict[int, Pod]]:
+    """``(key, value)`` -> the pods of ``namespace`` labelled so (by identity), in order."""
+    out: dict[tuple[str, str], dict[int, Pod]] = {}
+    for pod in cluster.pods_by_namespace.get(namespace, ()):
+        for label in pod.labels.items():
+            out.setdefault(label, {})[id(pod)] = pod
+    return out
 
 
 def generated_endpoints(
