@@ -3,10 +3,12 @@
 A pod connecting to ``google.com`` asks the cluster DNS, which forwards the
 name upstream; what the internet answers is not in the input. Unless the name
 is pinned with ``ClusterNetwork.externalNames``, the connection is decided for
-*every* address outside the cluster (outside the pod, Service and node
-ranges): Z3 looks for one such address the connection is allowed to and one it
-is denied to, and the engine then traces each example concretely. Allowed for
-some and denied for others means the answer depends on where the name points.
+*every* address outside the cluster (outside the pod, Service and node ranges,
+and none of the Services' externalIPs and LoadBalancer IPs: the cluster takes
+those in, so a name pointing at one is the cluster's own and must be declared):
+Z3 looks for one such address the connection is allowed to and one it is denied
+to, and the engine then traces each example concretely. Allowed for some and
+denied for others means the answer depends on where the name points.
 
 >>> from verifier.model import Cluster, Pod, ip_address
 >>> a = Pod(namespace="x", name="a", node_name="n1", ips=(ip_address("10.244.1.5"),))
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 
 from .model import IP, Cluster, Pod, ip_network
 from .properties import flows
+from .semantics import services as svc_rules
 from .semantics.pipeline import Client
 from .symbolic.encoder import Encoder
 from .symbolic.solver import Solver
@@ -55,9 +58,17 @@ def outside_examples(
             for path, cond in flows.paths_to(enc, client, dst, None, packet)
         )
     )
+    # The cluster's own externalIPs and LoadBalancer IPs lie outside its ranges, but kube-proxy
+    # takes a packet to one of them in: a name pointing there is the cluster's own, not upstream.
+    captured = {
+        f.ip
+        for f in svc_rules.frontends(cluster)
+        if f.kind in (svc_rules.EXTERNAL_IP, svc_rules.LOAD_BALANCER) and f.family == family
+    }
     somewhere = alg.and_(
         flows.address(enc, src, packet.src_ip),
         flows.address(enc, dst, packet.dst_ip),
+        *(alg.not_(alg.eq(packet.dst_ip, alg.ip(ip))) for ip in sorted(captured)),
         alg.eq(packet.dst_port, alg.port(port)),
         alg.eq(packet.protocol, alg.protocol(protocol)),
     )

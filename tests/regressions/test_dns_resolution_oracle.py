@@ -17,21 +17,18 @@
   (seed 1042);
 * a pod without an address of the asked family resolves the name but connects nowhere: the
   replay raised SoundnessError (seed 62).
-
-Still open (xfail below): the engine's trace of an undeclared public name raises
-SoundnessError on a cluster with a LoadBalancer IP or an externalIP.
+* the engine's trace of an undeclared public name raised SoundnessError on a cluster with
+  a LoadBalancer IP or an externalIP (seed 39).
 """
 
 from __future__ import annotations
 
-import pytest
-
 from tests.builders import cluster, endpoint, endpoint_slice, node, pod, service
 from verifier.engine import trace
-from verifier.errors import SoundnessError
 from verifier.properties import Status, check
 from verifier.semantics.dns import lookup
 from verifier.semantics.infrastructure import with_implicit_infrastructure
+from verifier.trace import Verdict
 
 PROP = "dns-resolution"
 N1 = node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24")
@@ -171,25 +168,25 @@ def test_a_pod_without_the_family_resolves_but_does_not_connect():
     assert cx.traces[0].address is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=SoundnessError,
-    reason="verifier/upstream.py outside_examples takes a Service's externalIP / LoadBalancer IP "
-    "for a denied outside address; kube-proxy captures it in the cluster and the engine "
-    "delivers it (oracle seeds 39, 217, 373...: 79 of 5,000 clusters, through the replays of "
-    "dns-resolution; not fixed here: outside the DNS code)",
-)
 def test_an_undeclared_public_name_on_a_cluster_with_a_load_balancer_ip():
+    """The engine's trace of an undeclared public name raised SoundnessError on a cluster with
+    a LoadBalancer IP: the upstream examples took the LB IP for a denied outside address (no
+    path "to the outside" delivers it), and kube-proxy takes it in and delivers it (oracle seeds
+    39, 217, 373...: 79 of 5,000 clusters). The cluster's own frontends are no upstream answer:
+    x/a's egress is open, so every outside address is allowed and none is denied."""
+    from verifier.upstream import outside_examples
+
+    lb = "198.51.100.10"
     c = cluster(
         N1,
         pod("x/a", ip="10.244.1.10", node="n1"),
         pod("x/web", ip="10.244.1.11", node="n1", ports=[("http", 80)]),
         service(
-            "x/web",
-            ip="10.96.0.20",
-            ports=[("http", 443, 80)],
-            type="LoadBalancer",
-            lb_ips=["198.51.100.10"],
+            "x/web", ip="10.96.0.20", ports=[("http", 443, 80)], type="LoadBalancer", lb_ips=[lb]
         ),
     )
-    trace(c, "x/a", "foo.example.org", 443, "TCP")
+    examples = outside_examples(c, c.pod("x/a"), 443, "TCP", 4)
+    assert (examples.unknown, examples.denied) == (None, None)
+    assert examples.allowed is not None and str(examples.allowed) != lb
+    t = trace(c, "x/a", "foo.example.org", 443, "TCP")
+    assert t.verdict is Verdict.ALLOWED and str(t.address) != lb
