@@ -272,7 +272,7 @@ def scenario(seed: int) -> Scenario:
     sc.invariants = [_invariant(d, c, i) for i in range(d.r.randint(2, 5))]
     if motif is not None:
         sc.invariants.append({"name": "replicas", **motif_invariant})
-    sc.mutations = _mutations(d, c)
+    sc.mutations = _mutations(d, c) + _service_mutation(_Draw(seed * 7919 + 3), c, ns_names)
     # DNS variety (its own draws) goes in before the implicit infrastructure, as the loader adds that last.
     sc = with_dns_variety(seed, sc)
     return _with_infrastructure(_Draw(seed * 7919 + 1), sc)
@@ -1009,6 +1009,32 @@ def _mutations(d: _Draw, c: Cluster) -> list[tuple[str, Cluster]]:
         if mutated is not None:
             out.append(mutated)
     return out
+
+
+def _service_mutation(d: _Draw, c: Cluster, ns_names) -> list[tuple[str, Cluster]]:
+    """A pull request that adds or removes a Service (a third of the clusters, drawn from a
+    stream of its own so the other mutations keep their seeds): new paths through its
+    frontends open or close while every policy stays."""
+    if not d.chance(1 / 3):
+        return []
+    if c.services and d.chance(0.5):
+        gone = d.pick(c.services)
+        return [
+            (
+                f"remove Service {gone.ref}",
+                replace(
+                    c,
+                    services=tuple(s for s in c.services if s is not gone),
+                    endpoint_slices=tuple(
+                        sl
+                        for sl in c.endpoint_slices
+                        if (sl.namespace, sl.service_name) != (gone.namespace, gone.name)
+                    ),
+                ),
+            )
+        ]
+    new = _service(d, 8, ns_names, c.families)  # addresses and node ports no other Service has
+    return [(f"add Service {new.ref}", replace(c, services=c.services + (new,)))]
 
 
 def _noop(d: _Draw, c: Cluster) -> Cluster:
