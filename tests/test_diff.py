@@ -356,6 +356,54 @@ def test_a_service_added_or_removed_is_a_change_not_a_crash(added):
     ]
 
 
+def test_a_node_port_taken_by_a_new_service_is_denied_to_nodes_and_outside_hosts_too():
+    """Before, a connection to a node's port 30880 reached the node's host network; a NodePort
+    Service without endpoints takes the port on every node and refuses it. The diff listed
+    the pod clients only: node to node (a node to itself included) and outside host to node
+    were never searched (oracle seeds 40, 49)."""
+    from tests.builders import cluster, node, service
+
+    nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
+    a = pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "a"})
+    svc = service(
+        "x/s",
+        ip="10.96.0.50",
+        ports=[("web", 80, 8080, "TCP", 30880)],
+        selector={"app": "none"},
+        type="NodePort",
+    )
+    d = diff(cluster(*nodes, a), cluster(*nodes, a, svc))
+    assert (d.status, d.newly_allowed) == ("complete", ())
+    assert sorted((c.source, c.destination, str(c.ports)) for c in d.newly_denied) == [
+        (src, dst, "TCP 30880")
+        for src in ("node/n1", "node/n2", "outside", "x/a")
+        for dst in ("node/n1", "node/n2")
+    ]
+    outside = [c for c in d.newly_denied if c.source == "outside"]
+    assert {str(b.cidr) for c in outside for b in c.addresses} == {"0.0.0.0/0"}
+
+
+def test_a_host_network_pod_losing_the_service_back_to_itself_is_newly_denied():
+    """x/h listens on its node's port 80; Service x/s (8080, NodePort 30180) leads there. Without
+    the Service, x/h no longer reaches itself through it: the diff never searched a hostNetwork
+    pod reaching itself (oracle seed 257), while the engine shows the flow before and not after."""
+    from tests.builders import cluster, node, service
+
+    n1 = node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24")
+    h = pod("x/h", ip="192.168.0.1", node="n1", labels={"app": "h"}, host_network=True, ports=[80])
+    svc = service(
+        "x/s",
+        ip="10.96.0.50",
+        ports=[("web", 8080, 80, "TCP", 30180)],
+        selector={"app": "h"},
+        type="NodePort",
+    )
+    d = diff(cluster(n1, h, svc), cluster(n1, h))
+    denied = {(c.source, c.destination, str(c.ports)) for c in d.newly_denied}
+    assert ("x/h", "x/h", "TCP 80") in denied
+    assert denied >= {("node/n1", "x/h", "TCP 80"), ("outside", "x/h", "TCP 80")}
+
+
 def test_a_change_that_blocks_lookups_and_the_api_server_is_newly_denied_to_them(monkeypatch):
     """A repository without the cluster DNS or API server: a new default-deny egress shows as
     newly denied flows to the (implicit) CoreDNS pods and through default/kubernetes; the

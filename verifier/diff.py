@@ -327,12 +327,20 @@ class _Touched:
 
 def _pairs(pods: list[_Side], others: list[_Side], touched: _Touched | None):
     """The (source, destination) pairs to search, in a fixed order: pod to pod, pod to node
-    or outside, node or outside to pod; with ``touched``, only those the change may concern,
-    found from the pods it selects (not by testing every pair)."""
+    or outside, node or outside to pod, then node or outside to node and node to outside
+    (a Service's NodePort or externalIP changes those); with ``touched``, only those the
+    change may concern, found from the pods it selects (not by testing every pair: policies
+    never apply between hosts)."""
     if touched is None:
         yield from ((s, d) for s in pods for d in pods)
         yield from ((s, d) for s in pods for d in others)
         yield from ((s, d) for s in others for d in pods)
+        yield from (
+            (s, d)
+            for s in others
+            for d in others
+            if not (s.new.kind == flows.OUTSIDE and d.new.kind == flows.OUTSIDE)
+        )
         return
     ends = pods + others
     position = {id(side): k for k, side in enumerate(ends)}
@@ -448,10 +456,12 @@ def _family_diff(
     for src, dst in _pairs(pods, nodes + outside, touched):
         if src.new.kind == flows.POD and all(p.implicit for p in src.new.pods):
             continue  # the implicit DNS pods serve; they are never a source
-        same = src is dst
-        if same and not src.new.host_network:
+        # A node reaching its own address (its NodePorts) is a flow like any other.
+        same = src is dst and src.new.kind != flows.NODE
+        if same:
             # A pod reaching itself through a Service or hostPort is policed (semantics.md
-            # §11 row 12): its own flows can change too.
+            # §11 row 12): its own flows can change too; a hostNetwork pod's, when a NodePort
+            # that sent it back to itself comes or goes.
             # The path through a Service depends on the client's node (where it is DNATed,
             # whether it comes back to itself there): one case per node of the class.
             for part in _by_node(src):

@@ -65,6 +65,7 @@ from verifier.model import (
     Requirement,
     Tier,
 )
+from verifier.semantics.dns import cluster_dns_ips
 from verifier.semantics.infrastructure import with_implicit_infrastructure
 
 __all__ = [
@@ -1017,8 +1018,12 @@ def _service_mutation(d: _Draw, c: Cluster, ns_names) -> list[tuple[str, Cluster
     frontends open or close while every policy stays."""
     if not d.chance(1 / 3):
         return []
-    if c.services and d.chance(0.5):
-        gone = d.pick(c.services)
+    # Not a Service at the cluster DNS's address: the loader then takes it for the cluster DNS,
+    # and without it invents one there (a move no real pull request makes).
+    dns = set(cluster_dns_ips(c))
+    removable = [s for s in c.services if not dns & set(s.cluster_ips)]
+    if removable and d.chance(0.5):
+        gone = d.pick(removable)
         return [
             (
                 f"remove Service {gone.ref}",
