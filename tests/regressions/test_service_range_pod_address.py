@@ -38,3 +38,35 @@ def test_an_invariant_on_it_is_proved_not_refused():
     for cx in result.counterexamples:
         for t in cx.traces:
             assert not (t.destination == "x/odd" and t.reachable and t.source.startswith("node/"))
+
+
+def test_a_service_in_front_of_it_is_its_only_way_in_for_every_property():
+    """x/client reaches x/odd only through Service x/dns, and only because its egress
+    ipBlock 0.0.0.0/0 matches x/odd's address (oracle seed 32479: the implicit DNS pods in an
+    IPPool inside the Service range). The flow search left out a Service path that "adds
+    nothing to the direct one", but inside the cluster the direct one never delivers there:
+    isolation said HOLDS."""
+    from tests.builders import netpol, peer, rule, service
+
+    c = cluster(
+        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
+        node("n2", "192.168.0.2", pod_cidr="10.244.2.0/24"),
+        pod("x/client", ip="10.244.1.10", node="n1", labels={"app": "client"}),
+        pod("x/odd", ip="10.96.0.30", node="n2", labels={"app": "dns"}, ports=[("dns", 53, "UDP")]),
+        service(
+            "x/dns", ip="10.96.0.2", ports=[("dns", 53, "dns", "UDP")], selector={"app": "dns"}
+        ),
+        netpol(
+            "x/out",
+            select={"app": "client"},
+            egress=[rule(peer(cidr="0.0.0.0/0"))],
+            types=["Egress"],
+        ),
+    )
+    assert trace(c, "x/client", "10.96.0.2", 53, "UDP").reachable
+    result = check(c, properties=["isolation"]).results[0]
+    assert result.status.value == "violated"
+    (cx,) = [x for x in result.counterexamples if "only because" in x.summary]
+    assert cx.pods == ("x/client", "x/odd")
+    first, strict = cx.traces
+    assert first.reachable and not strict.reachable

@@ -295,13 +295,15 @@ def paths_to(
     else:
         wanted = ("outside",)
     # Translated paths that add nothing to the direct one are left out, when every member
-    # of the class receives what is sent to its own address.
+    # of the class receives what is sent to its own address (and no pod address may lie in
+    # a Service range, where a client inside the cluster never reaches it directly).
     direct = (
         not every_path
         and bool(out)
         and dst.kind == POD
         and not dst.host_network
         and len(receivers(cluster, dst.pods, enc.family)) == len(dst.pods)
+        and not journey.pods_in_service_ranges(cluster, enc.family)
     )
     for p in journey.translated_paths_to(cluster, client, enc.family, wanted):
         if direct and _like_direct(client, p):

@@ -576,6 +576,22 @@ def evaluate(
     return PathDecision(path, pre, decision, admitted)
 
 
+@per_cluster
+def pods_in_service_ranges(cluster: Cluster, family: int) -> bool:
+    """May some pod's address of ``family`` lie in a Service range? A client inside the cluster
+    then reaches that pod only through a Service (:func:`direct_guard`), never at its address."""
+    ranges = [n for n in service_ranges(cluster) if n.version == family]
+    return any(
+        n.overlaps(r) for n in cluster.pod_cidrs if n.version == family for r in ranges
+    ) or any(
+        ip in r
+        for p in cluster.live_pods
+        for ip in p.ips
+        for r in ranges
+        if ip.version == r.version
+    )
+
+
 def direct_guard(
     alg: Algebra, cluster: Cluster, client: Client, packet: Packet, may_be=None
 ) -> Term:
