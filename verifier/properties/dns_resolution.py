@@ -126,31 +126,98 @@ def _queriers(cluster: Cluster) -> list[Pod]:
     return list(seen.values())
 
 
-def _mismatches(cluster: Cluster):
+def _mismatches(cluster: Cluster) -> list[tuple[str, Pod, _Name, object]]:
+    """(kind, querier, name, resolution) for every querier and name that resolves wrong, in
+    the order of the names, then of the queriers.
+
+    Two walks that differ only in candidates that exist nowhere give the same answer, so a
+    walk is resolved once per distinct list of candidates that may answer. Queriers whose
+    resolv.conf differs only in their namespace's search domain (``<ns>.svc.<zone>``) share
+    that list for every name nothing under their namespace's domain answers: those are found
+    from the names that exist under each namespace, not by walking every querier and name.
+    """
     names = _names(cluster)
     expected_cache: dict = {}
-    # Two pods whose walks differ only in names that exist nowhere get the same
-    # answer: resolve once per distinct list of candidates that may answer.
     walks: dict = {}
     may_answer = dns_rules.answer_filter(cluster)
-    for pod in _queriers(cluster):
-        conf = dns_rules.resolver_config(cluster, pod)
-        for n in names:
-            if n.namespace is not None and n.namespace != pod.namespace:
-                continue
-            key = (n.expected, n.qtype)
-            if key not in expected_cache:
-                expected_cache[key] = _own_answer(cluster, n)
-            own = expected_cache[key]
-            live = [q for q in dns_rules.search_candidates(n.typed, conf) if may_answer(q)]
-            walk = (n.typed, n.qtype, tuple(live))
-            res = walks.get(walk)
-            if res is None:
-                res = walks[walk] = dns_rules.resolve(cluster, pod, n.typed, n.qtype)
-            if res.answered_by is not None and res.answered_by != n.expected:
-                yield ("shadowed", pod, n, res)
-            elif res.answered_by is None and own.records:
-                yield ("unresolved", pod, n, res)
+
+    def check(pod: Pod, conf, n: _Name):
+        key = (n.expected, n.qtype)
+        if key not in expected_cache:
+            expected_cache[key] = _own_answer(cluster, n)
+        own = expected_cache[key]
+        live = [q for q in dns_rules.search_candidates(n.typed, conf) if may_answer(q)]
+        walk = (n.typed, n.qtype, tuple(live))
+        res = walks.get(walk)
+        if res is None:
+            res = walks[walk] = dns_rules.resolve(cluster, pod, n.typed, n.qtype)
+        if res.answered_by is not None and res.answered_by != n.expected:
+            return "shadowed", res
+        if res.answered_by is None and own.records:
+            return "unresolved", res
+        return None
+
+    queriers = [(pod, dns_rules.resolver_config(cluster, pod)) for pod in _queriers(cluster)]
+    order = {id(n): i for i, n in enumerate(names)}
+    rank = {id(pod): k for k, (pod, _conf) in enumerate(queriers)}
+    found = sorted(
+        _walk_all(cluster, names, queriers, check),
+        key=lambda f: (order[id(f[2])], rank[id(f[1])]),
+    )
+    return found
+
+
+def _walk_all(cluster: Cluster, names: list[_Name], queriers: list, check):
+    own_names: dict[str, list[_Name]] = {}
+    everywhere: dict[str, list[_Name]] = {}  # typed the same way from every namespace
+    for n in names:
+        if n.namespace is not None:
+            own_names.setdefault(n.namespace, []).append(n)
+        else:
+            everywhere.setdefault(n.typed.strip().lower(), []).append(n)
+    zone = cluster.config.cluster_domain.strip().lower().removesuffix(".")
+    if not zone or zone.endswith("arpa"):  # (the reverse zones would make the filter differ)
+        for pod, conf in queriers:
+            for n in names:
+                if n.namespace is None or n.namespace == pod.namespace:
+                    found = check(pod, conf, n)
+                    if found is not None:
+                        yield found[0], pod, n, found[1]
+        return
+    below = dns_rules.names_below_namespaces(cluster)
+    templates: dict[tuple, list[tuple[Pod, object]]] = {}
+    for pod, conf in queriers:
+        for n in own_names.get(pod.namespace, ()):
+            found = check(pod, conf, n)
+            if found is not None:
+                yield found[0], pod, n, found[1]
+        domain = dns_rules.namespace_search_domain(cluster, pod.namespace)
+        search = tuple(None if d.strip().lower().strip(".") == domain else d for d in conf.search)
+        templates.setdefault((search, conf.ndots, conf.options), []).append((pod, conf))
+    for members in templates.values():
+        # The names something under a member's own namespace domain may answer: walked apart.
+        special: dict[int, set[int]] = {}
+        for k, (pod, _conf) in enumerate(members):
+            for typed in below.get(pod.namespace.lower(), ()):
+                for n in everywhere.get(typed, ()):
+                    special.setdefault(id(n), set()).add(k)
+        for group in everywhere.values():
+            for n in group:
+                apart = special.get(id(n), set())
+                shared = None
+                for k, (pod, conf) in enumerate(members):
+                    if k in apart:
+                        found = check(pod, conf, n)
+                    else:
+                        if shared is None:
+                            shared = (check(pod, conf, n),)
+                        found = shared[0]
+                        if found is None:
+                            if not apart:
+                                break  # nobody else of the template walks differently
+                            continue
+                    if found is not None:
+                        yield found[0], pod, n, found[1]
 
 
 def _own_answer(cluster: Cluster, n: _Name):

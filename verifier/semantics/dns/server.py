@@ -663,6 +663,28 @@ def _owned(cluster: Cluster) -> frozenset[str]:
     return frozenset(out)
 
 
+def namespace_search_domain(cluster: Cluster, namespace: str) -> str:
+    """``<ns>.svc.<zone>``, the first search domain of a ClusterFirst pod of ``namespace``
+    (normalised: lower case, no trailing dot)."""
+    return _norm(f"{namespace}.svc.{_zone(cluster)}")
+
+
+@per_cluster
+def names_below_namespaces(cluster: Cluster) -> dict[str, frozenset[str]]:
+    """For each namespace ``ns``, the relative names ``x`` (normalised) for which
+    ``x.<ns>.svc.<zone>`` exists: what :func:`answer_filter` lets through under a namespace's
+    search domain. (None of them is reverse or pod-zone: those are the filter's other cases.)"""
+    suffix = f".svc.{_zone(cluster)}"
+    out: dict[str, set[str]] = {}
+    for name in _owned(cluster):
+        if name.endswith(suffix):
+            rest = name[: -len(suffix)]
+            if "." in rest:
+                below, _, namespace = rest.rpartition(".")
+                out.setdefault(namespace, set()).add(below)
+    return {ns: frozenset(names) for ns, names in out.items()}
+
+
 def may_answer(cluster: Cluster, qname: str) -> bool:
     """A fast negative test: False only when :func:`lookup` has no record for ``qname`` whatever the type
     (NXDOMAIN, except TXT, which CoreDNS answers with NODATA anywhere in its zone).
