@@ -328,10 +328,10 @@ def test_a_pod_reaching_itself_through_a_service_is_replayed_on_its_own_node(mon
 def test_a_service_added_or_removed_is_a_change_not_a_crash(added):
     """A pull request adding a Service crashed ``diff`` (a path only one state has got a
     malformed empty port set). x/a and x/b admit each other only; x/b sits on n2. Service
-    x/s (80 -> b's named port 8080) opens exactly two new paths: n2's own address to b through
-    the ClusterIP (from its own node: not policed), and b to itself through it (hairpin,
-    masqueraded to its node). x/a's way through the ClusterIP meets the rules its packet to b's
-    own address meets, allowed before and after: no change. Removing the Service denies both."""
+    x/s (80 -> b's named port 8080) opens exactly three new ways: x/a to b through the
+    ClusterIP (a way of its own, though it meets the rules a packet to b's address meets:
+    oracle seed 40162), n2's own address to b through it (from its own node: not policed), and
+    b to itself through it (hairpin, masqueraded to its node). Removing the Service denies them."""
     from tests.builders import cluster, node, service
 
     nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
@@ -352,6 +352,7 @@ def test_a_service_added_or_removed_is_a_change_not_a_crash(added):
     assert not (d.newly_denied if added else d.newly_allowed)
     assert sorted((c.source, c.destination, str(c.ports), c.via) for c in changes) == [
         ("node/n2", "x/b", "TCP 8080", "through ClusterIP 10.96.0.50:80/TCP of Service x/s"),
+        ("x/a", "x/b", "TCP 8080", "through ClusterIP 10.96.0.50:80/TCP of Service x/s"),
         ("x/b", "x/b", "TCP 8080", "through ClusterIP 10.96.0.50:80/TCP of Service x/s"),
     ]
 

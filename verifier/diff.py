@@ -452,6 +452,8 @@ def _family_diff(
         family, fresh("diff.nsrc", enc_new.width), fresh("diff.ndst", enc_new.width), port, proto
     )
     pods, nodes, outside = _sides(old, new, common, family)
+    # Paths like the direct one may be left out only when no path can come or go.
+    every_path = touched is None
     cases = []
     for src, dst in _pairs(pods, nodes + outside, touched):
         if src.new.kind == flows.POD and all(p.implicit for p in src.new.pods):
@@ -469,7 +471,9 @@ def _family_diff(
         if same and len(src.new.pods) < 2:
             continue
         for part_src, part_dst in _node_split(new, old, src, dst):
-            cases.extend(_cases(enc_old, enc_new, po, pn, part_src, part_dst, same))
+            cases.extend(
+                _cases(enc_old, enc_new, po, pn, part_src, part_dst, same, every_path=every_path)
+            )
     result = search(solver, cases, limit)
     reason = (
         result.reason
@@ -631,9 +635,16 @@ def _singles(side: _Side) -> list[_Side]:
     ]
 
 
-def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str) -> list[Case]:
+def _cases(
+    enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str, every_path: bool = True
+) -> list[Case]:
     """The changes between ``src`` and ``dst``, route by route; ``same`` when they are one class
-    (two different members), ``"hairpin"`` for each member reaching itself through an entry."""
+    (two different members), ``"hairpin"`` for each member reaching itself through an entry.
+
+    ``every_path``: also the Service paths that meet the rules the direct one meets
+    (:func:`flows.paths_to` leaves them out): one that exists in one state only (a Service
+    added or removed) is a change of its own. Only when both states have the same Services
+    and nodes can they be left out."""
     alg = enc_new.alg
     hairpin = same == "hairpin"
 
@@ -645,7 +656,9 @@ def _cases(enc_old, enc_new, po, pn, src: _Side, dst: _Side, same: bool | str) -
             else None
         )
         out = {}
-        for path, cond in flows.paths_to(enc, client, party_dst, rep, packet, every_path=hairpin):
+        for path, cond in flows.paths_to(
+            enc, client, party_dst, rep, packet, every_path=hairpin or every_path
+        ):
             if hairpin and path.entry is None:
                 continue  # a pod's packets to its own address are never policed
             if party_dst.kind == flows.NODE and path.entry is not None and path.backend_pod:

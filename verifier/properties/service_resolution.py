@@ -321,9 +321,11 @@ def _trace_to(cluster: Cluster, svc: Service, sp: ServicePort, family: int) -> T
             raise SoundnessError(
                 f"service-resolution: no pod to resolve the headless Service {svc.ref} from"
             )
-        return trace(
-            cluster, pod, f"{svc.name}.{svc.namespace}", sp.port, sp.protocol, family=family
-        )
+        # The absolute name: a pod's search list may let another name answer first (§7.7),
+        # which is dns-resolution's finding, not this one's.
+        zone = cluster.config.cluster_domain.strip().rstrip(".")
+        fqdn = f"{svc.name}.{svc.namespace}.svc.{zone}."
+        return trace(cluster, pod, fqdn, sp.port, sp.protocol, family=family)
     front = _frontend(cluster, svc, sp, family)
     if front is None:  # pragma: no cover - a non-headless Service port has a ClusterIP frontend
         raise SoundnessError(f"service-resolution: {svc.ref} port {sp} has no frontend to replay")
@@ -374,9 +376,15 @@ def _replay_empty(
     if sp.name:
         srv = f"_{sp.name}._{sp.protocol.lower()}.{svc.name}.{svc.namespace}.svc.{zone}"
         answer = dns_rules.lookup(cluster, srv, "SRV")
-        if answer.records:
+        # SRV records name hosts, whatever their family: only a target with an address of
+        # this family would be an endpoint of the port here.
+        qtype = "A" if family == 4 else "AAAA"
+        targets = [r.data.split()[-1] for r in answer.records if r.type == "SRV"]
+        found = [t for t in targets if dns_rules.lookup(cluster, t, qtype).records]
+        if found:
             raise SoundnessError(
-                f"service-resolution: headless {svc.ref} port {sp} has no endpoint, the cluster DNS answers {srv} SRV"
+                f"service-resolution: headless {svc.ref} port {sp} has no IPv{family} endpoint, the "
+                f"cluster DNS answers {srv} SRV with {found[0]}, which has {qtype} records"
             )
     return ()
 
