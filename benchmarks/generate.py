@@ -230,7 +230,8 @@ class _Generator:
         self.n_namespaces = max(1, namespaces)
         self.n_services = services
         self.dual = dual_stack
-        self.n_nodes = nodes or max(3, math.ceil(pods / 60))
+        # pods/60 nodes, at least 3, at most 1,000 (100,000 pods: 100 per node, in its /24)
+        self.n_nodes = nodes or min(1000, max(3, math.ceil(pods / 60)))
         if self.n_nodes > 1024:
             raise ValueError("at most 1024 nodes (one /24 each in 10.244.0.0/14)")
         self.svc_next = 20  # 10.96.0.1 kubernetes, 10.96.0.10 kube-dns
