@@ -510,7 +510,14 @@ def matrix(
             family=int(family) if family else None,
             progress=(lambda n: _advance(bar, n)) if bar else None,
         )
-    if output in ("json", "yaml"):
+    if output == "json":
+        from .report.json import dumps_chunks
+
+        out = click.get_text_stream("stdout")
+        for chunk in dumps_chunks(m.header(), "allowed", m.allowed_rows()):
+            out.write(chunk)
+        out.write("\n")
+    elif output == "yaml":
         _echo_data(m.to_dict(), output)
     elif output == "csv":
         click.echo(m.frame().to_csv(), nl=False)

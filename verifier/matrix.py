@@ -26,7 +26,8 @@ is tested against.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Iterable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain
@@ -280,16 +281,21 @@ class Matrix:
     def to_dict(self) -> dict[str, Any]:
         """The documented JSON shape: ``{"pods": [...], "allowed": {src: {dst: [{protocol, ports}]}}}``
         (equal cells share one list: copy before changing one)."""
+        return {**self.header(), "allowed": dict(self.allowed_rows())}
+
+    def header(self) -> dict[str, Any]:
+        """:meth:`to_dict` without ``allowed``."""
         return {
             "pods": list(self.pods),
             "family": self.family,
             "port": self.port,
             "protocol": self.protocol,
             "classes": self.class_count,
-            "allowed": self._allowed_lists(),
         }
 
-    def _allowed_lists(self) -> dict[str, dict[str, list]]:
+    def allowed_rows(self) -> Iterator[tuple[str, dict[str, list]]]:
+        """``(source, {destination: [{protocol, ports}]})`` for every source that reaches
+        something, in pod order, one at a time (a writer need not hold them all)."""
         listed: dict[PortSet, list] = {}
 
         def as_list(c: PortSet) -> list:
@@ -298,34 +304,47 @@ class Matrix:
                 found = listed[c] = c.to_list()
             return found
 
-        out: dict[str, dict[str, list]] = {}
-        for i, members in enumerate(self._classes):
-            row, split = self._class_row(i)
+        # A class's row is made once while its pods come (they mostly come together).
+        rows: OrderedDict[int, tuple] = OrderedDict()
+        for s in self.pods:
+            i = self._class_of[s]
+            found = rows.get(i)
+            if found is None:
+                row, split = self._class_row(i)
+                found = (
+                    (row, split, None, None)
+                    if split
+                    else (
+                        row,
+                        split,
+                        [(d, as_list(c)) for d, c in row],
+                        [self._order[d] for d, _c in row],
+                    )
+                )
+                rows[i] = found
+                if len(rows) > 256:
+                    rows.popitem(last=False)
+            else:
+                rows.move_to_end(i)
+            row, split, items, positions = found
+            own = self.allowed(s, s)
             if split:
-                for s in members:
-                    entries = self._row_of(s, row, split)
-                    own = self.allowed(s, s)
-                    if own:  # the pod itself, in its place
-                        entries.append((s, own))
-                        entries.sort(key=lambda item: self._order[item[0]])
-                    if entries:
-                        out[s] = {d: as_list(c) for d, c in entries}
-                continue
-            # The class's row once; each member's is that row with its own cell put in its
-            # place in pod order (replacing the class's cell to itself, if any).
-            items = [(d, as_list(c)) for d, c in row]
-            positions = [self._order[d] for d, _c in row]
-            for s in members:
-                own = self.allowed(s, s)
+                entries = self._row_of(s, row, split)
+                if own:  # the pod itself, in its place
+                    entries.append((s, own))
+                    entries.sort(key=lambda item: self._order[item[0]])
+                cells = {d: as_list(c) for d, c in entries}
+            else:
+                # The class's row with the pod's own cell in its place in pod order
+                # (replacing the class's cell to itself, if any).
                 at = bisect_left(positions, self._order[s])
                 present = at < len(positions) and positions[at] == self._order[s]
                 cells = dict(items[:at])
                 if own:
                     cells[s] = as_list(own)
                 cells.update(items[at + present :])
-                if cells:
-                    out[s] = cells
-        return {s: out[s] for s in self.pods if s in out}
+            if cells:
+                yield s, cells
 
     def frame(self):
         """A pandas DataFrame: rows are sources, columns destinations, cells the allowed ports."""

@@ -16,12 +16,13 @@ disagree; this module only adds the exit code the process ends with.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..properties import CheckReport
 from .describe import Invocation
 
-__all__ = ["dumps", "render_json", "report_dict"]
+__all__ = ["dumps", "dumps_chunks", "render_json", "report_dict"]
 
 
 def dumps(data: Any, *, indent: int | None = 2) -> str:
@@ -60,6 +61,25 @@ def report_dict(report: CheckReport, invocation: Invocation | None = None) -> di
     data = report.to_dict()
     data["summary"]["exit_code"] = invocation.exit_code if invocation else None
     return data
+
+
+def dumps_chunks(head: dict[str, Any], key: str, rows: Iterable[tuple[str, Any]]) -> Iterator[str]:
+    """``dumps({**head, key: dict(rows)})`` in pieces, one row at a time: a document too big
+    to hold twice (the matrix of 10,000 pods is 290 MB of JSON) is written as it is made.
+
+    >>> "".join(dumps_chunks({"a": 1}, "rows", iter([("x", [1])]))) == dumps({"a": 1, "rows": {"x": [1]}})
+    True
+    """
+    text = dumps({**head, key: {}})
+    empty = f"  {dumps(key)}: {{}}\n}}"
+    assert text.endswith(empty), text[-80:]
+    yield text[: -len(empty)] + f"  {dumps(key)}: {{"
+    first = True
+    for name, value in rows:
+        body = dumps(value).replace("\n", "\n    ")
+        yield ("\n" if first else ",\n") + f"    {dumps(name)}: {body}"
+        first = False
+    yield "}\n}" if first else "\n  }\n}"
 
 
 def render_json(
