@@ -513,10 +513,9 @@ def matrix(
     if output == "json":
         from .report.json import dumps_chunks
 
-        out = click.get_text_stream("stdout")
         for chunk in dumps_chunks(m.header(), "allowed", m.allowed_rows()):
-            out.write(chunk)
-        out.write("\n")
+            click.echo(chunk, nl=False)
+        click.echo()
     elif output == "yaml":
         _echo_data(m.to_dict(), output)
     elif output == "csv":
