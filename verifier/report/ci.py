@@ -10,19 +10,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
-
-import yaml
 
 from ..errors import UsageError
 from ..properties import CheckReport
-from .console import render_text
 from .describe import Invocation
-from .github import render_github
-from .json import render_json, report_dict
-from .junit import render_junit
-from .sarif import render_sarif
 
 __all__ = ["FORMATS", "Invocation", "render", "to_yaml"]
 
@@ -39,28 +31,39 @@ def to_yaml(data: Any) -> str:
     port: 80
     node: null
     """
+    import yaml
+
     plain = json.loads(json.dumps(data, default=str))
     return yaml.safe_dump(plain, sort_keys=False, allow_unicode=True, width=100)
 
 
-_RENDERERS: dict[str, Callable[[CheckReport, Invocation, bool], str]] = {
-    "text": lambda report, _inv, color: render_text(report, color=color),
-    "json": lambda report, inv, _color: render_json(report, inv),
-    "yaml": lambda report, inv, _color: to_yaml(report_dict(report, inv)),
-    "junit": lambda report, _inv, _color: render_junit(report),
-    "sarif": lambda report, inv, _color: render_sarif(report, inv),
-    "github": lambda report, _inv, _color: render_github(report),
-}
-
-FORMATS: tuple[str, ...] = tuple(_RENDERERS)
+#: The ``-o`` names (each renderer is imported when used: the CLI reads this list at start-up).
+FORMATS: tuple[str, ...] = ("text", "json", "yaml", "junit", "sarif", "github")
 
 
 def render(
     report: CheckReport, fmt: str, invocation: Invocation | None = None, *, color: bool = False
 ) -> str:
     """``report`` in format ``fmt``. ``color`` only affects ``text`` (ANSI colours for a terminal)."""
-    try:
-        renderer = _RENDERERS[fmt]
-    except KeyError:
-        raise UsageError(f"unknown output format {fmt!r} (formats: {', '.join(FORMATS)})") from None
-    return renderer(report, invocation or Invocation(), color)
+    if fmt not in FORMATS:
+        raise UsageError(f"unknown output format {fmt!r} (formats: {', '.join(FORMATS)})")
+    inv = invocation or Invocation()
+    if fmt == "text":
+        from .console import render_text
+
+        return render_text(report, color=color)
+    if fmt in ("json", "yaml"):
+        from .json import render_json, report_dict
+
+        return render_json(report, inv) if fmt == "json" else to_yaml(report_dict(report, inv))
+    if fmt == "junit":
+        from .junit import render_junit
+
+        return render_junit(report)
+    if fmt == "sarif":
+        from .sarif import render_sarif
+
+        return render_sarif(report, inv)
+    from .github import render_github
+
+    return render_github(report)
