@@ -766,33 +766,19 @@ def _invariant_counterexamples(
             )
         )
     for cx in result.counterexamples:
-        bad = _allocation_admissible(ctx.c, cx.allocation)
-        c = apply_allocation(ctx.c, cx.allocation)
-        if bad:
+        why, replayed = _retrace_first(ctx, cx)
+        if why is not None:
+            suffix, text = why
+            kind = (
+                f"crash: re-tracing a counterexample of invariant {inv.kind}"
+                if suffix == ": re-trace crashed"
+                else f"bogus counterexample: invariant {inv.kind}{suffix}"
+            )
             report.mismatches.append(
-                Mismatch(
-                    f"bogus counterexample: invariant {inv.kind}, allocation the IPAM cannot make",
-                    f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {bad}",
-                )
+                Mismatch(kind, f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {text}")
             )
             continue
-        if not cx.traces:
-            report.mismatches.append(
-                Mismatch(
-                    f"bogus counterexample: invariant {inv.kind} without a trace",
-                    f"{ctx.header()}\n{claim}\n{_answer(result)}",
-                )
-            )
-            continue
-        f, t, err = retrace(c, cx.traces[0])
-        if err:
-            report.mismatches.append(
-                Mismatch(
-                    f"crash: re-tracing a counterexample of invariant {inv.kind}",
-                    f"{ctx.header()}\n{claim}\n{_answer(result)}\n  {err}",
-                )
-            )
-            continue
+        c, f, t = replayed
         hits = inv.violations(c, f)
         if any(inv.counts(r) for _, r, _ in hits):
             continue
@@ -952,15 +938,10 @@ def _check_nat_free(ctx: Context, report: Report) -> None:
         return None
 
     def replay(cx):
-        bad = _allocation_admissible(ctx.c, cx.allocation)
-        if bad:
-            return (", allocation the IPAM cannot make", bad)
-        if not cx.traces:
-            return (" without a trace", "no trace to replay")
-        c = apply_allocation(ctx.c, cx.allocation)
-        f, t, err = retrace(c, cx.traces[0])
-        if err:
-            return (": re-trace crashed", err)
+        why, replayed = _retrace_first(ctx, cx)
+        if why is not None:
+            return why
+        c, f, t = replayed
         if _nat_violation(c, f):
             return None
         f2, t2, err = retrace(
