@@ -162,8 +162,8 @@ def diff(old: Cluster, new: Cluster, *, timeout: float = 60.0, limit: int = 200)
     An unknown outranks a truncation.
     """
     start = time.perf_counter()
-    # The implicit DNS pods are destinations only (flows.split_pairs never makes them a
-    # source): a change that starts blocking lookups is newly denied to them.
+    # The implicit DNS pods are destinations only (flows.source_part): a change that starts
+    # blocking lookups is newly denied to them.
     old_refs = {p.ref for p in old.live_pods}
     new_refs = {p.ref for p in new.live_pods}
     common = sorted(old_refs & new_refs)
@@ -456,7 +456,7 @@ def _family_diff(
     every_path = touched is None
     cases = []
     for src, dst in _pairs(pods, nodes + outside, touched):
-        if src.new.kind == flows.POD and all(p.implicit for p in src.new.pods):
+        if flows.source_part(src.new) is None:
             continue  # the implicit DNS pods serve; they are never a source
         # A node reaching its own address (its NodePorts) is a flow like any other.
         same = src is dst and src.new.kind != flows.NODE

@@ -129,6 +129,15 @@ def outside_party(
     )
 
 
+def source_part(party: Party) -> Party | None:
+    """The members of ``party`` that may open a connection: implicit pods (the cluster DNS the
+    loader adds when the input lacks it) are servers, never a source (None: nobody)."""
+    if party.kind != POD or not any(p.implicit for p in party.pods):
+        return party
+    clients = tuple(p for p in party.pods if not p.implicit)
+    return Party(POD, clients) if clients else None
+
+
 def split_pairs(
     cluster: Cluster, sources: Sequence[Party], destinations: Sequence[Party]
 ) -> Iterator[tuple[Party, Party, bool]]:
@@ -145,12 +154,9 @@ def split_pairs(
     """
     drop = cluster.config.endpoint_to_host == "Drop"
     for listed in sources:
-        src = listed
-        if src.kind == POD and any(p.implicit for p in src.pods):
-            clients = tuple(p for p in src.pods if not p.implicit)
-            if not clients:
-                continue
-            src = Party(POD, clients)
+        src = source_part(listed)
+        if src is None:
+            continue
         for dst in destinations:
             if src.kind == OUTSIDE and dst.kind == OUTSIDE:
                 continue  # between two hosts outside the cluster: not the cluster's traffic
