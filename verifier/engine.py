@@ -251,7 +251,7 @@ def _resolve_name(
     if client.pod is None:
         raise UsageError("only pods resolve names; give an IP for node or external clients")
     conf = dns_rules.resolver_config(cluster, client.pod)
-    if conf.uses_cluster_dns and conf.nameservers:
+    if conf.cluster_dns_server is not None:
         blocked = _dns_flow(cluster, client, conf, hops, notes, seen)
         if blocked is not None:
             return blocked
@@ -313,7 +313,7 @@ def _dns_flow(
     cluster: Cluster, client: Client, conf, hops: list[Hop], notes: list[str], seen: dict
 ) -> Verdict | None:
     """The DNS query is a flow client -> nameserver:53/UDP; policy must allow it."""
-    server = ipaddress.ip_address(conf.nameservers[0])
+    server = conf.cluster_dns_server
     if lookup_assumed(cluster, client, server):
         note = "no cluster DNS pods in the input: a working cluster DNS is assumed"
         notes.append(note)

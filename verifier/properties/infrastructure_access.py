@@ -27,7 +27,7 @@ Implicit pods (the cluster DNS the loader adds) are servers and never checked.
 from __future__ import annotations
 
 from ..errors import SoundnessError
-from ..model import IP, Cluster, Pod, ip_address
+from ..model import IP, Cluster, Pod
 from ..semantics import dns as dns_rules
 from ..semantics.classes import pod_classes
 from ..semantics.dns.profiles import lookup_assumed
@@ -65,19 +65,13 @@ def check(
 def _targets(cluster: Cluster, pod: Pod, family: int) -> list[tuple[str, IP, int, str]]:
     """What ``pod`` must reach in ``family``: ``(what, address, port, protocol)``."""
     out = []
-    conf = dns_rules.resolver_config(cluster, pod)
-    if conf.uses_cluster_dns and conf.nameservers:
-        try:
-            server: IP | None = ip_address(conf.nameservers[0])
-        except ValueError:
-            server = None
-        client = Client.of_pod(cluster, pod)
-        if (
-            server is not None
-            and server.version == family
-            and not lookup_assumed(cluster, client, server)
-        ):
-            out.append((_DNS, server, 53, "UDP"))
+    server = dns_rules.resolver_config(cluster, pod).cluster_dns_server
+    if (
+        server is not None
+        and server.version == family
+        and not lookup_assumed(cluster, Client.of_pod(cluster, pod), server)
+    ):
+        out.append((_DNS, server, 53, "UDP"))
     api = cluster.service_by_ref.get("default/kubernetes")
     if pod.api_client is not None and api is not None:
         ip = api.cluster_ip(family)

@@ -91,6 +91,16 @@ class ResolvConf:
     policy: str = "ClusterFirst"
 
     @property
+    def cluster_dns_server(self) -> IP | None:
+        """The address glibc sends every query to, when that is the cluster DNS (else None)."""
+        if not (self.uses_cluster_dns and self.nameservers):
+            return None
+        try:
+            return ip_address(self.nameservers[0])
+        except ValueError:  # (uses_cluster_dns already parsed it)
+            return None
+
+    @property
     def text(self) -> str:
         """The file's content."""
         lines = [f"nameserver {s}" for s in self.nameservers]
