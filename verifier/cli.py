@@ -235,14 +235,19 @@ def _report_loading(cluster: Cluster, verbose: int) -> None:
             click.echo("\n".join(lines), file=err)
 
 
+def _timeout_option(help: str):
+    """``--timeout``: positive solver seconds (a timeout ends UNKNOWN, never a pass)."""
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=60.0,
+        show_default=True,
+        help=help,
+    )
+
+
 #: The solver options of check and report (one definition for both).
-_timeout = click.option(
-    "--timeout",
-    type=click.FloatRange(min=0, min_open=True),
-    default=60.0,
-    show_default=True,
-    help="Solver seconds per property or invariant.",
-)
+_timeout = _timeout_option("Solver seconds per property or invariant.")
 _max_counterexamples = click.option(
     "--max-counterexamples",
     type=click.IntRange(min=1),
@@ -561,9 +566,7 @@ def matrix(
     is_flag=True,
     help="Exit 1 only when the change newly allows a flow (a pull-request gate).",
 )
-@click.option(
-    "--timeout", type=float, default=60.0, show_default=True, help="Seconds per solver query."
-)
+@_timeout_option("Seconds per solver query.")
 @click.option(
     "--limit",
     type=click.IntRange(min=1),
