@@ -190,3 +190,40 @@ def test_an_undeclared_public_name_on_a_cluster_with_a_load_balancer_ip():
     assert examples.allowed is not None and str(examples.allowed) != lb
     t = trace(c, "x/a", "foo.example.org", 443, "TCP")
     assert t.verdict is Verdict.ALLOWED and str(t.address) != lb
+
+
+def test_a_counterexample_replays_when_felix_drops_packets_to_the_pods_own_node():
+    """The cluster DNS is a hostNetwork pod on app/client's own node, and Felix drops a pod's
+    packets to its own node (DefaultEndpointToHostAction=Drop): the replay's trace of the lookup
+    stopped at DNS_BLOCKED and showed no answer, a SoundnessError (DNS oracle seed 5183). The
+    replay opens everything but the walk: the shadowing is shown with the answer."""
+    c = cluster(
+        N1,
+        pod("app/client", ip="10.244.1.10", node="n1"),
+        pod(
+            "kube-system/dns",
+            ip="192.168.0.1",
+            node="n1",
+            host_network=True,
+            labels={"app": "dns"},
+            ports=[("dns", 53, "UDP")],
+        ),
+        service(
+            "kube-system/kube-dns",
+            ip="10.96.0.10",
+            ports=[("dns", 53, "dns", "UDP")],
+            selector={"app": "dns"},
+        ),
+        service("prod/db", ip="10.96.0.30", ports=[("pg", 5432)], selector=None),
+        service("app/prod", headless=True, selector=None, ports=()),
+        endpoint_slice(
+            "app/prod-1", service="prod", endpoints=[endpoint("10.244.1.40", hostname="db")]
+        ),
+        endpoint_to_host="Drop",
+    )
+    result = _result(c)
+    assert result.status is Status.VIOLATED
+    assert ("db.prod", "A", "db.prod.app.svc.cluster.local.", ["app"]) in _found(result)
+    (cx,) = [x for x in result.counterexamples if x.details["name"] == "db.prod"]
+    (t,) = cx.traces
+    assert (t.resolved_by, str(t.address)) == ("db.prod.app.svc.cluster.local.", "10.244.1.40")

@@ -286,7 +286,15 @@ def _replay(cluster: Cluster, pod: Pod, n: _Name, res):
 
     port, protocol = _probe_port(n, res)
     family = 6 if n.qtype == "AAAA" else 4
-    open_cluster = replace(cluster, policies=(), admin_policies=(), calico_policies=())
+    # Nothing but the walk may decide: no policy, and no Felix rule dropping a pod's packets
+    # to its own node (where a hostNetwork DNS backend may listen).
+    open_cluster = replace(
+        cluster,
+        policies=(),
+        admin_policies=(),
+        calico_policies=(),
+        config=replace(cluster.config, endpoint_to_host="Accept"),
+    )
     t = trace(open_cluster, pod, n.typed, port, protocol, family=family)
     addresses = {r.data for r in res.answers if r.type == n.qtype}
     if addresses and pod.ip(family) is None:
