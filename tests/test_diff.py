@@ -405,6 +405,26 @@ def test_a_host_network_pod_losing_the_service_back_to_itself_is_newly_denied():
     assert denied >= {("node/n1", "x/h", "TCP 80"), ("outside", "x/h", "TCP 80")}
 
 
+def test_a_service_to_one_host_network_pod_is_listed_under_that_pod_only():
+    """x/h1 and x/h2 run on n1's host network; the new Service x/s leads to x/h1. The diff
+    listed its new flows under x/h2 too (every path to n1's host network counted for each of
+    its hostNetwork pods: oracle seeds 40829, 40942)."""
+    from tests.builders import cluster, node, service
+
+    n1 = node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24")
+    hosts = [
+        pod(f"x/h{i}", ip="192.168.0.1", node="n1", labels={"app": f"h{i}"}, host_network=True)
+        for i in (1, 2)
+    ]
+    svc = service(
+        "x/s", ip="10.96.0.50", ports=[("web", 9090, 8080, "TCP")], selector={"app": "h1"}
+    )
+    d = diff(cluster(n1, *hosts), cluster(n1, *hosts, svc))
+    assert d.newly_allowed and not d.newly_denied
+    assert {c.destination for c in d.newly_allowed} == {"x/h1"}
+    assert all(c.via and "Service x/s" in c.via for c in d.newly_allowed)
+
+
 def test_a_change_that_blocks_lookups_and_the_api_server_is_newly_denied_to_them(monkeypatch):
     """A repository without the cluster DNS or API server: a new default-deny egress shows as
     newly denied flows to the (implicit) CoreDNS pods and through default/kubernetes; the

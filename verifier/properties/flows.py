@@ -324,6 +324,13 @@ def paths_to(
             # A node's host network, where its hostNetwork pods listen.
             if not isinstance(d, NodeEndpoint) or d.node.name != dst.node_name:
                 continue
+            backend = p.backend_pod
+            if (
+                dst.kind == POD
+                and backend is not None
+                and all(q.ref != backend.ref for q in dst.pods)
+            ):
+                continue  # translated to another hostNetwork pod there: that pod's flow
             pin = alg.eq(packet.dst_ip, alg.ip(p.dst_ip))
         else:
             if not isinstance(d, ExternalEndpoint):
