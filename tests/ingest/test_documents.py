@@ -277,13 +277,14 @@ def test_json_that_libyaml_refuses_keeps_its_lines():
     objs, probs = parse_text(text, "x.json")
     assert probs == [] and objs[0].source.line == 1
     assert objs[0].body["metadata"]["labels"]["e"] == "\U0001f600x"
-    assert objs[0].body["metadata"].line == 2
+    assert objs[0].located()["metadata"].line == 2
 
 
 def test_json_libyaml_cannot_read_at_all_still_loads_without_lines():
     text = '{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a", "labels": {"x": "\\ud800"}}}'
     objs, probs = parse_text(text, "x.json")
-    assert probs == [] and objs[0].source.line is None and objs[0].body["metadata"]["name"] == "a"
+    assert probs == [] and objs[0].source.line == 1 and objs[0].body["metadata"]["name"] == "a"
+    assert objs[0].located().line == 1 and objs[0].located()["metadata"].line is None
 
 
 POD_WITH_UNREAD_FIELDS = """\

@@ -140,7 +140,7 @@ def _missing_string(raw: RawObject, field: str, hint: str = "") -> Problem:
         message = "must not be empty"
     else:
         message = f"expected a string, got {describe(written)}"
-    line = raw.body.key_lines.get(field, raw.source.line)
+    line = raw.located().key_lines.get(field, raw.source.line)
     return Problem(message + hint, file=raw.source.file, line=line, kind=raw.kind, field=field)
 
 

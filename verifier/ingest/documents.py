@@ -15,9 +15,13 @@ quarter of that. Nothing but dicts, lists, strings, numbers, booleans and
 Where PyYAML was built without libyaml, the same events come from PyYAML's
 pure-Python parser (slower, same values and line numbers).
 
-JSON is validated with :mod:`json` (precise error positions) and then read with
-the same event loop (JSON is a subset of the YAML that libyaml reads), so both
-formats give the same line-carrying values.
+JSON (a ``kubectl get -o json`` dump) is read object by object with the standard
+library's C scanner into plain dicts and lists, and each object keeps its span of
+the text: the same event loop (JSON is a subset of the YAML libyaml reads) gives
+it its lines when a reader first asks for one (:meth:`RawObject.located`), which
+only objects with a problem or with rules that point at their own line do. A
+dump loads at the speed of :func:`json.loads`. JSON that is not one well-formed
+object is read by the event loop whole, after :mod:`json` has said where it breaks.
 
 >>> objs, problems = parse_text("kind: PodList\\napiVersion: v1\\nitems:\\n- metadata: {name: a}\\n", "x.yaml")
 >>> [(o.kind, o.body["metadata"]["name"], str(o.source)) for o in objs], problems
@@ -30,7 +34,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -110,12 +114,24 @@ class RawObject:
 
     ``kind``/``api_version`` may come from the enclosing typed list (a ``PodList``
     item without ``kind`` is a ``Pod``); they are ``None`` when missing.
+
+    ``body`` is a :class:`Map` that knows its lines, or, for JSON read on the fast
+    path, plain dicts and lists: then ``lines`` gives the same body with its lines,
+    parsed on first use (only an object that reports a problem, or whose rules
+    point at their own lines, ever needs them).
     """
 
     kind: str | None
     api_version: str | None
-    body: Map
+    body: Map | dict
     source: Source
+    lines: Callable[[], Map] | None = None
+
+    def located(self) -> Map:
+        """The body as a :class:`Map` with line numbers."""
+        if isinstance(self.body, Map):
+            return self.body
+        return self.lines() if self.lines is not None else _from_json(self.body)
 
 
 # --------------------------------------------------------------------------- sources
@@ -311,6 +327,11 @@ def parse_text(text: str, file: str = "<string>") -> tuple[list[RawObject], list
 
 def _parse(text: str, file: str) -> tuple[list[RawObject], list[Problem], list[Problem], list[Any]]:
     """Objects, syntax problems, other problems, and each document's root value."""
+    if _looks_like_json(text, file):
+        fast = _read_json(text, file)
+        if fast is not None:
+            objects, root = fast
+            return objects, [], [], [root]
     syntax: list[Problem] = []
     documents = _parse_documents(text, file, syntax)
     problems: list[Problem] = []
@@ -373,15 +394,163 @@ def _parse_documents(text: str, file: str, problems: list[Problem]) -> list[tupl
                 return []
             # Not a .json file: YAML flow style (``{a: 1}``) also starts with a brace.
             return _compose(text, file, problems, json_mode=False)
-        docs = _compose(text, file, [], json_mode=True)
-        if not docs and text.strip():
-            # Valid JSON that libyaml refuses: tabs, surrogate-pair escapes. Both can be
-            # rewritten without moving a line; what still fails (a key longer than 1024
-            # characters) keeps its values, without line numbers.
-            docs = _compose(_yaml_friendly(text), file, [], json_mode=True)
-            docs = docs or [(0, _from_json(json.loads(text)))]
-        return docs
+        return _compose_json(text, file)
     return _compose(text, file, problems, json_mode=False)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _read_json(text: str, file: str) -> tuple[list[RawObject], Map] | None:
+    """The objects of a JSON document, fast: plain values with lines found on demand.
+
+    The top-level object (and a List's ``items``, one by one) is walked here with
+    the standard library's C scanner, which parses each item and says where it
+    ends; each object keeps its span of the text, and :class:`_JsonSpan` gives it
+    its line numbers (the event loop over that span alone) when first asked. A
+    ``kubectl get -A -o json`` dump loads at the speed of ``json.loads``.
+
+    None when the text is anything but one well-formed JSON object whose Lists hold
+    objects and no Lists (a syntax error, a nested List, an item that is no
+    object): the line-tracking path reads it and reports what is wrong with it.
+    As with :func:`json.loads` (and Go's decoder), a key written twice keeps its
+    last value.
+    """
+    scan = _json_scanner()
+    space = _JSON_SPACE.match
+    body: dict[str, Any] = {}
+    spans: list[tuple[int, int]] | None = None
+    try:
+        start = space(text, 0).end()
+        if text[start] != "{":
+            return None
+        i = space(text, start + 1).end()
+        if text[i] != "}":
+            while True:
+                if text[i] != '"':
+                    return None
+                key, i = scan(text, i)
+                i = space(text, i).end()
+                if text[i] != ":":
+                    return None
+                i = space(text, i + 1).end()
+                if key == "items" and text[i] == "[":
+                    value, spans, i = _json_items(text, i, scan, space)
+                else:
+                    value, i = scan(text, i)
+                    if key == "items":
+                        spans = None
+                body[key] = value
+                i = space(text, i).end()
+                if text[i] == "}":
+                    break
+                if text[i] != ",":
+                    return None
+                i = space(text, i + 1).end()
+        end = i + 1
+        if space(text, end).end() != len(text):
+            return None
+    except (StopIteration, ValueError, IndexError, RecursionError):
+        return None  # the C scanner's way of saying "not a value here", or the text ended
+    line = text.count("\n", 0, start) + 1
+    root = Map.new(body, line)
+    kind, api_version = _kind_of(body, None, None)
+    if not _is_list(kind, body):
+        return [
+            RawObject(
+                kind,
+                api_version,
+                body,
+                Source(file, line, 0),
+                _JsonSpan(text, file, start, end, line),
+            )
+        ], root
+    items = body.get("items")
+    if items is None:
+        return [], root
+    if spans is None:
+        return None  # ``items`` is no list: reported by the line-tracking path
+    item_kind = None if kind == "List" else kind[: -len("List")]
+    objects: list[RawObject] = []
+    counted = 0
+    for index, (item, (first, last)) in enumerate(zip(items, spans, strict=True)):
+        if item is None:
+            continue
+        if not isinstance(item, dict):
+            return None
+        own_kind, own_version = _kind_of(item, item_kind, api_version if item_kind else None)
+        if _is_list(own_kind, item):
+            return None
+        line += text.count("\n", counted, first)
+        counted = first
+        objects.append(
+            RawObject(
+                own_kind,
+                own_version,
+                item,
+                Source(file, line, 0, index),
+                _JsonSpan(text, file, first, last, line),
+            )
+        )
+    return objects, root
+
+
+def _json_items(
+    text: str, i: int, scan: Any, space: Any
+) -> tuple[list[Any], list[tuple[int, int]], int]:
+    """The array at ``text[i]`` (a ``[``): its values, each one's span, and the end of the array."""
+    values: list[Any] = []
+    spans: list[tuple[int, int]] = []
+    i = space(text, i + 1).end()
+    if text[i] == "]":
+        return values, spans, i + 1
+    while True:
+        value, end = scan(text, i)
+        values.append(value)
+        spans.append((i, end))
+        i = space(text, end).end()
+        if text[i] == "]":
+            return values, spans, i + 1
+        if text[i] != ",":
+            raise ValueError("expected , or ]")
+        i = space(text, i + 1).end()
+
+
+def _json_scanner() -> Any:
+    """The standard library's JSON value scanner (its C version when built): ``scan(text, i)``."""
+    return json.scanner.make_scanner(json.JSONDecoder())
+
+
+@dataclass(slots=True)
+class _JsonSpan:
+    """One JSON object of a file, by its place in the text: its :class:`Map` with lines, on demand."""
+
+    text: str
+    file: str
+    start: int
+    end: int
+    line: int
+    _located: Map | None = None
+
+    def __call__(self) -> Map:
+        if self._located is None:
+            root = _compose_json(self.text[self.start : self.end], self.file, self.line)[0][1]
+            if root.line is None:  # libyaml refused it even rewritten: no lines below
+                root.line = self.line
+            self._located = root
+        return self._located
+
+
+def _compose_json(text: str, file: str, first_line: int = 1) -> list[tuple[int, Any]]:
+    """Valid JSON read with its line numbers (see :func:`_compose`)."""
+    docs = _compose(text, file, [], json_mode=True, first_line=first_line)
+    if not docs and text.strip():
+        # Valid JSON that libyaml refuses: tabs, surrogate-pair escapes. Both can be
+        # rewritten without moving a line; what still fails (a key longer than 1024
+        # characters) keeps its values, without line numbers.
+        docs = _compose(_yaml_friendly(text), file, [], json_mode=True, first_line=first_line)
+        docs = docs or [(0, _from_json(json.loads(text)))]
+    return docs
 
 
 _SURROGATE_PAIR = re.compile(
@@ -509,17 +678,25 @@ _KEEP_ALL: frozenset[str] = frozenset()
 
 
 def _compose(
-    text: str, file: str, problems: list[Problem], *, json_mode: bool, pruning: bool = True
+    text: str,
+    file: str,
+    problems: list[Problem],
+    *,
+    json_mode: bool,
+    pruning: bool = True,
+    first_line: int = 1,
 ) -> list[tuple[int, Any]]:
     """(document index, value) for each document of ``text``; syntax errors become problems.
 
     Subtrees no converter reads are skipped, not built (:data:`_PRUNED`), unless one of
-    them holds a YAML anchor: then the text is parsed again, whole.
+    them holds a YAML anchor: then the text is parsed again, whole. ``first_line`` is the
+    line ``text`` starts on in its file (a JSON object read from the middle of one).
 
     Written as closures over local names because this loop runs once per YAML
     event (millions for a cluster dump) and attribute lookups dominate its cost.
     """
     problems_before = len(problems)
+    base = first_line
     get: Any = None  # the event source's get_event, set in the try below
     cache: dict[str, Any] = {}
     anchors: dict[str, Any] = {}
@@ -535,7 +712,7 @@ def _compose(
     )
 
     def problem(message: str, mark: Any) -> None:
-        problems.append(Problem(message, file=file, line=mark.line + 1, column=mark.column + 1))
+        problems.append(Problem(message, file=file, line=mark.line + base, column=mark.column + 1))
 
     def scalar(e: Any) -> Any:
         v = e.value
@@ -569,7 +746,7 @@ def _compose(
 
     def mapping(start: Any, prune: frozenset[str] = _KEEP_ALL) -> Map:
         m = Map()
-        m.line = start.start_mark.line + 1
+        m.line = start.start_mark.line + base
         kl = m.key_lines = {}
         merges: list[tuple[Any, Any]] = []
         if start.anchor is not None:
@@ -618,7 +795,7 @@ def _compose(
                 problem(f"duplicate key {key!r} (first at line {kl[key]})", k.start_mark)
                 continue
             m[key] = val
-            kl[key] = k.start_mark.line + 1
+            kl[key] = k.start_mark.line + base
         for val, mark in merges:
             merge_into(m, val, mark)
         if start.anchor is not None:
@@ -636,11 +813,11 @@ def _compose(
             for key, value in src.items():
                 if key not in m:
                     m[key] = value
-                    m.key_lines[key] = src.key_lines.get(key, mark.line + 1)
+                    m.key_lines[key] = src.key_lines.get(key, mark.line + base)
 
     def sequence(start: Any, prune: frozenset[str] = _KEEP_ALL) -> Seq:
         s = Seq()
-        s.line = start.start_mark.line + 1
+        s.line = start.start_mark.line + base
         s.item_lines = []
         if start.anchor is not None:
             building.add(start.anchor)
@@ -651,7 +828,7 @@ def _compose(
             tv = type(v)
             if tv is SE:
                 app(scalar(v))
-                lines(v.start_mark.line + 1)
+                lines(v.start_mark.line + base)
             elif tv is MS:
                 m = mapping(v, prune)  # the items of ``containers`` are containers
                 app(m)
@@ -664,7 +841,7 @@ def _compose(
                 break
             else:
                 app(alias(v))
-                lines(v.start_mark.line + 1)
+                lines(v.start_mark.line + base)
         if start.anchor is not None:
             building.discard(start.anchor)
             anchors[start.anchor] = s
@@ -722,7 +899,7 @@ def _compose(
             Problem(
                 message,
                 file=file,
-                line=mark.line + 1 if mark else None,
+                line=mark.line + base if mark else None,
                 column=mark.column + 1 if mark else None,
             )
         )
@@ -734,12 +911,14 @@ def _compose(
         position = getattr(exc, "position", None)
         line = column = None
         if isinstance(position, int):
-            line = text.count("\n", 0, position) + 1
+            line = text.count("\n", 0, position) + base
             column = position - (text.rfind("\n", 0, position) + 1) + 1
         problems.append(Problem(f"invalid YAML: {exc}", file=file, line=line, column=column))
     if anchored and pruning:
         del problems[problems_before:]
-        return _compose(text, file, problems, json_mode=json_mode, pruning=False)
+        return _compose(
+            text, file, problems, json_mode=json_mode, pruning=False, first_line=first_line
+        )
     return docs
 
 
@@ -758,12 +937,9 @@ def _flatten(
 
     ``kind``/``api_version`` are the defaults a typed list gives its items.
     """
-    own_kind = body.get("kind")
-    own_version = body.get("apiVersion")
-    kind = own_kind if isinstance(own_kind, str) and own_kind else kind
-    api_version = own_version if isinstance(own_version, str) and own_version else api_version
+    kind, api_version = _kind_of(body, kind, api_version)
     items = body.get("items", ())
-    if kind is not None and (kind == "List" or (kind.endswith("List") and "items" in body)):
+    if _is_list(kind, body):
         if items is None:
             return
         if not isinstance(items, Seq):
@@ -803,6 +979,23 @@ def _flatten(
             )
         return
     out.append(RawObject(kind, api_version, body, source))
+
+
+def _kind_of(
+    body: dict, kind: str | None, api_version: str | None
+) -> tuple[str | None, str | None]:
+    """The object's own kind and apiVersion, else those its typed list gives it."""
+    own_kind = body.get("kind")
+    own_version = body.get("apiVersion")
+    return (
+        own_kind if isinstance(own_kind, str) and own_kind else kind,
+        own_version if isinstance(own_version, str) and own_version else api_version,
+    )
+
+
+def _is_list(kind: str | None, body: dict) -> bool:
+    """A ``List`` (or ``PodList``... holding ``items``): a wrapper, not an object."""
+    return kind is not None and (kind == "List" or (kind.endswith("List") and "items" in body))
 
 
 def describe(value: Any) -> str:

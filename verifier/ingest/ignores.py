@@ -74,18 +74,9 @@ def read_ignores(
     """
     out: dict[tuple[str, str | None, str], Ignore] = {}
     for raw in objects:
-        meta = raw.body.get("metadata")
-        if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str):
+        if _annotated(raw.body) is None:
             continue
-        entries = [meta.get("annotations")]
-        template = _template_metadata(raw.body)
-        if template is not None:
-            entries.append(template.get("annotations"))
-        written = [
-            a for a in entries if isinstance(a, Mapping) and (IGNORE in a or IGNORE_REASON in a)
-        ]
-        if not written:
-            continue
+        meta, written = _annotated(raw.located())  # the same, with line numbers
         ns = meta.get("namespace") if isinstance(meta.get("namespace"), str) else None
         if namespaced(raw) is False:
             ns = None
@@ -120,6 +111,19 @@ def read_ignores(
                 raw.source.at(line),
             )
     return tuple(out.values())
+
+
+def _annotated(body: Mapping[str, Any]) -> tuple[Mapping[str, Any], list[Mapping[str, Any]]] | None:
+    """(metadata, the annotation maps that carry an ignore) of a named object; None if none do."""
+    meta = body.get("metadata")
+    if not isinstance(meta, Mapping) or not isinstance(meta.get("name"), str):
+        return None
+    entries = [meta.get("annotations")]
+    template = _template_metadata(body)
+    if template is not None:
+        entries.append(template.get("annotations"))
+    written = [a for a in entries if isinstance(a, Mapping) and (IGNORE in a or IGNORE_REASON in a)]
+    return (meta, written) if written else None
 
 
 def _template_metadata(body: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -65,7 +65,7 @@ def read_header(
     That is ``default``, or the namespace given with ``-n`` (as ``kubectl apply -n``).
     """
     origin = Origin(raw.source.file, raw.kind, problems=problems)
-    root = Reader(raw.body, "", origin)
+    root = Reader(raw.body, "", origin, located=raw.located)
     meta = root.map_or_empty("metadata", required=True)
     check = dns_label_error if raw.kind in _LABEL_NAMED else dns_subdomain_error
     # Without metadata, "metadata: missing required field" says it all.

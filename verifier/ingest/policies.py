@@ -157,7 +157,7 @@ def read_masked_cidrs(r: Reader, key: str) -> list[tuple[str, int, int | None]]:
     for text, i, line in entries:
         message = host_bits_warning(text)
         if message:
-            r.origin.report(message, r.item_field(key, i), line, "warning")
+            r.item_error(key, i, line, message, severity="warning")
     return entries
 
 

@@ -89,23 +89,32 @@ class Reader:
     hundreds of thousands of readers and almost none of them report anything.
     """
 
-    __slots__ = ("_key", "_parent", "_path", "data", "line", "origin", "present")
+    __slots__ = ("_key", "_line", "_located", "_parent", "_path", "data", "origin", "present")
 
-    def __init__(self, data: Map, path: str, origin: Origin, line: int | None = None):
+    def __init__(
+        self,
+        data: Map | dict,
+        path: str,
+        origin: Origin,
+        line: int | None = None,
+        located: Callable[[], Map] | None = None,
+    ):
         self.data = data
         self.origin = origin
-        self.line = line if line is not None else getattr(data, "line", None)
+        self._line = line if line is not None else _UNKNOWN
+        self._located = located
         self._parent: Reader | None = None
         self._key: str | tuple[str, int] | None = None
         self._path: str | None = path
         #: False for the empty stand-in of an absent or invalid mapping (see map_or_empty).
         self.present = True
 
-    def _child(self, data: Map, key: str | tuple[str, int], line: int | None = None) -> Reader:
+    def _child(self, data: Map | dict, key: str | tuple[str, int]) -> Reader:
         child = Reader.__new__(Reader)
         child.data = data
         child.origin = self.origin
-        child.line = line if line is not None else data.line
+        child._line = _UNKNOWN
+        child._located = None
         child._parent = self
         child._key = key
         child._path = None
@@ -124,9 +133,67 @@ class Reader:
         return self._path
 
     # ----- locations and problems
+    #
+    # Lines are found when first asked for: JSON read on the fast path has none
+    # until an object is located (see RawObject.located), and most readers are
+    # never asked.
+
+    @property
+    def line(self) -> int | None:
+        """The line of this mapping: that of its key (``spec:``) or list item, else its own."""
+        line = self._line
+        if line is _UNKNOWN:
+            line = self._line = self._find_line()
+        return line
+
+    def _find_line(self) -> int | None:
+        key = self._key
+        if isinstance(key, str):
+            return self._parent.line_of(key)
+        own = self._lines()
+        if own is not None and own.line is not None:
+            return own.line
+        return self._parent.item_line(*key) if key is not None else None
+
+    def _lines(self) -> Map | None:
+        """This reader's mapping as a :class:`Map` with line numbers; None when there is none."""
+        data = self.data
+        if isinstance(data, Map):
+            return data
+        if self._parent is None:
+            return self._located() if self._located is not None else None
+        parent = self._parent._lines()
+        if parent is None:
+            return None
+        key = self._key
+        if isinstance(key, tuple):
+            items = parent.get(key[0])
+            found = items[key[1]] if isinstance(items, list) and key[1] < len(items) else None
+        else:
+            found = parent.get(key)
+        return found if isinstance(found, Map) else None
 
     def line_of(self, key: str) -> int | None:
-        return self.data.key_lines.get(key, self.line) if isinstance(self.data, Map) else self.line
+        """The line of ``key:`` in this mapping (this mapping's line when absent)."""
+        own = self._lines()
+        return own.key_lines.get(key, self.line) if own is not None else self.line
+
+    def item_line(self, key: str, i: int) -> int | None:
+        """The line of item ``i`` of list field ``key``."""
+        own = self._lines()
+        items = own.get(key) if own is not None else None
+        lines = getattr(items, "item_lines", None)
+        if lines and i < len(lines):
+            return lines[i]
+        return getattr(items, "line", None) or self.line_of(key)
+
+    def entry_line(self, key: str, entry: str) -> int | None:
+        """The line of ``entry:`` in mapping field ``key`` (``metadata.labels[app]``)."""
+        own = self._lines()
+        value = own.get(key) if own is not None else None
+        if isinstance(value, Map):
+            return value.key_lines.get(entry, value.line)
+        return self.line_of(key)
 
     def field(self, key: str | None = None) -> str:
         return join(self.path, key) if key else self.path
@@ -150,9 +217,16 @@ class Reader:
     def warn(self, key: str | None, message: str, *, line: int | None = None) -> None:
         self.error(key, message, line=line, severity="warning")
 
-    def item_error(self, key: str, i: int | str, line: int | None, message: str) -> None:
-        """Report a problem with entry ``i`` of field ``key``."""
-        self.origin.report(message, self.item_field(key, i), line)
+    def item_error(
+        self, key: str, i: int | str, line: int | None, message: str, *, severity: str = "error"
+    ) -> None:
+        """Report a problem with entry ``i`` of field ``key``: a list item or a map key.
+
+        ``line`` is the entry's line when the caller has it.
+        """
+        if line is None:
+            line = self.item_line(key, i) if isinstance(i, int) else self.entry_line(key, i)
+        self.origin.report(message, self.item_field(key, i), line, severity)
 
     # ----- raw access
 
@@ -264,10 +338,10 @@ class Reader:
         if value is None:
             self._missing(key, required)
             return None
-        if not isinstance(value, Map):
+        if not isinstance(value, dict):
             self._wrong(key, "a mapping", value)
             return None
-        return self._child(value, key, self.line_of(key))
+        return self._child(value, key)
 
     def map_or_empty(self, key: str, *, required: bool = False) -> Reader:
         """Like :meth:`map`, but absent, null or invalid reads as ``{}`` (Go's zero value).
@@ -278,7 +352,7 @@ class Reader:
         found = self.map(key, required=required)
         if found is not None:
             return found
-        empty = self._child(_empty(self.line_of(key)), key)
+        empty = self._child(_EMPTY, key)
         empty.present = False
         return empty
 
@@ -287,22 +361,17 @@ class Reader:
         value = self.data.get(key)
         if value is None:
             return {}
-        if not isinstance(value, Map):
+        if not isinstance(value, dict):
             self._wrong(key, "a mapping of strings", value)
             return {}
         out: dict[str, str] = {}
         for k, v in value.items():
             if not isinstance(v, str):
-                self.item_error(
-                    key,
-                    k,
-                    value.key_lines.get(k, value.line),
-                    f"expected a string, got {describe(v)}",
-                )
+                self.item_error(key, k, None, f"expected a string, got {describe(v)}")
                 continue
             message = (check_key and check_key(k)) or (check_value and check_value(v))
             if message:
-                self.item_error(key, k, value.key_lines.get(k, value.line), message)
+                self.item_error(key, k, None, message)
                 continue
             out[k] = v
         return out
@@ -315,7 +384,7 @@ class Reader:
         if not isinstance(value, list):
             self._wrong(key, "a list", value)
             return []
-        lines = getattr(value, "item_lines", None) or [value_line(value)] * len(value)
+        lines = getattr(value, "item_lines", None) or [None] * len(value)
         return list(zip(value, range(len(value)), lines, strict=True))
 
     def maps(self, key: str) -> list[Reader]:
@@ -323,11 +392,11 @@ class Reader:
         out: list[Reader] = []
         for value, i, line in self.items(key):
             if value is None:
-                value = _empty(line)
-            if not isinstance(value, Map):
+                value = _EMPTY
+            if not isinstance(value, dict):
                 self.item_error(key, i, line, f"expected a mapping, got {describe(value)}")
                 continue
-            out.append(self._child(value, (key, i), line if value.line is None else None))
+            out.append(self._child(value, (key, i)))
         return out
 
     def strs(
@@ -347,9 +416,7 @@ class Reader:
         return out
 
 
-def value_line(value: Any) -> int | None:
-    return getattr(value, "line", None)
-
-
-def _empty(line: int | None) -> Map:
-    return Map.new(line=line)
+#: What an absent or null mapping reads as; its readers take their line from their key.
+_EMPTY = Map.new()
+#: A reader's line before it is first asked for.
+_UNKNOWN: Any = object()

@@ -271,7 +271,7 @@ def _entity(e: Reader) -> EntityRule:
 
 def _ports(e: Reader, key: str) -> tuple:
     out: list = []
-    for value, path, line in e.items(key):
+    for value, i, line in e.items(key):
         if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535:
             out.append((value, value))
         elif isinstance(value, str) and ":" in value:
@@ -279,13 +279,16 @@ def _ports(e: Reader, key: str) -> tuple:
             if lo.isdigit() and hi.isdigit() and 1 <= int(lo) <= int(hi) <= 65535:
                 out.append((int(lo), int(hi)))
             else:
-                e.origin.report(
-                    f"expected a port range 'lo:hi' within 1-65535, got {value!r}", path, line
+                e.item_error(
+                    key, i, line, f"expected a port range 'lo:hi' within 1-65535, got {value!r}"
                 )
         elif isinstance(value, str) and not iana_svc_name_error(value):
             out.append(value)
         else:
-            e.origin.report(
-                f"expected a port number, a range 'lo:hi' or a port name, got {value!r}", path, line
+            e.item_error(
+                key,
+                i,
+                line,
+                f"expected a port number, a range 'lo:hi' or a port name, got {value!r}",
             )
     return tuple(out)
