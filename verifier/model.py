@@ -1061,15 +1061,15 @@ class Cluster:
     @cached_property
     def pod_cidrs(self) -> tuple[Network, ...]:
         """Every range pods take addresses from: IP pools, node podCIDRs, cluster CIDRs."""
-        out: list[Network] = []
-        for net in (
-            *(p.cidr for p in self.ip_pools if "Workload" in p.allowed_uses),
-            *(c for n in self.nodes for c in n.pod_cidrs),
-            *self.config.pod_cidrs,
-        ):
-            if net not in out:
-                out.append(net)
-        return tuple(out)
+        return tuple(
+            dict.fromkeys(
+                (
+                    *(p.cidr for p in self.ip_pools if "Workload" in p.allowed_uses),
+                    *(c for n in self.nodes for c in n.pod_cidrs),
+                    *self.config.pod_cidrs,
+                )
+            )
+        )
 
     @cached_property
     def families(self) -> tuple[int, ...]:

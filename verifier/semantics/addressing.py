@@ -18,6 +18,7 @@ False
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from ..model import IP, Cluster, IPPool, Network, Node, Pod, ip_network
@@ -36,6 +37,7 @@ __all__ = [
     "encapsulation",
     "endpoint_for_ip",
     "in_pod_ranges",
+    "pod_ranges",
     "snat_exemptions",
     "snat_applies",
     "Route",
@@ -115,13 +117,15 @@ def outside_region(alg: Algebra, cluster: Cluster, ip: Term, family: int) -> Ter
     """
     from .services import service_ranges
 
-    nets = [n for n in cluster.pod_cidrs if n.version == family]
-    nets += [n for n in service_ranges(cluster) if n.version == family]
+    services = [n for n in service_ranges(cluster) if n.version == family]
+    nets = [*pod_ranges(cluster, family), *services]
     strays = [
         a
         for p in cluster.live_pods
         for a in p.ips
-        if a.version == family and not any(a in n for n in nets)
+        if a.version == family
+        and not in_pod_ranges(cluster, a)
+        and not any(a in n for n in services)
     ]
     nodes = [a for n in cluster.nodes for a in n.ips if a.version == family]
     return alg.and_(
@@ -131,7 +135,23 @@ def outside_region(alg: Algebra, cluster: Cluster, ip: Term, family: int) -> Ter
 
 
 def in_pod_ranges(cluster: Cluster, ip: IP) -> bool:
-    return any(ip.version == n.version and ip in n for n in cluster.pod_cidrs)
+    """Is ``ip`` in a pod CIDR or IP pool of the cluster?"""
+    starts, ends = _pod_range_bounds(cluster, ip.version)
+    i = bisect_right(starts, int(ip)) - 1
+    return i >= 0 and int(ip) <= ends[i]
+
+
+@per_cluster
+def pod_ranges(cluster: Cluster, family: int) -> tuple[Network, ...]:
+    """The pod CIDRs and pools of ``family`` merged: the fewest networks holding the same
+    addresses, in address order (a thousand nodes' /24s are a handful of wider ranges)."""
+    return tuple(ipaddress.collapse_addresses(n for n in cluster.pod_cidrs if n.version == family))
+
+
+@per_cluster
+def _pod_range_bounds(cluster: Cluster, family: int) -> tuple[list[int], list[int]]:
+    nets = pod_ranges(cluster, family)
+    return [int(n.network_address) for n in nets], [int(n.broadcast_address) for n in nets]
 
 
 def pool_of(cluster: Cluster, ip: IP) -> IPPool | None:
@@ -178,7 +198,7 @@ def _snat_exemptions(cluster: Cluster, node_name: str | None, family: int) -> tu
         nets = masq.non_masquerade_cidrs or (ip_network("10.0.0.0/8"),)
         return tuple(n for n in nets if n.version == family)
     if mode == "pod-network":
-        return tuple(n for n in cluster.pod_cidrs if n.version == family)
+        return pod_ranges(cluster, family)
     return ()
 
 
@@ -205,9 +225,7 @@ def snat_applies(
         from_nat_pool = alg.or_(*(alg.in_cidr(src_ip, p.cidr) for p in nat_pools))
         return alg.and_(from_nat_pool, alg.not_(exempt))
     if mode == "pod-network":
-        from_pods = alg.or_(
-            *(alg.in_cidr(src_ip, n) for n in cluster.pod_cidrs if n.version == family)
-        )
+        from_pods = alg.or_(*(alg.in_cidr(src_ip, n) for n in pod_ranges(cluster, family)))
         return alg.and_(from_pods, alg.not_(exempt))
     return alg.not_(exempt)
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 
 from ...model import IP, Cluster, Pod, Service, ServicePort, Source
 from .._cache import per_cluster
+from ..addressing import in_pod_ranges
 from .endpointslices import ServiceEndpoint, service_endpoints
 
 __all__ = [
@@ -355,9 +356,7 @@ def _classify(cluster: Cluster, client_kind: str, node: str | None, client_ip: I
     # node's own addresses are "LOCAL"; everything else (other nodes included) is external.
     if client_ip is None:
         return "external"
-    if client_ip in cluster.pod_by_ip or any(
-        client_ip.version == net.version and client_ip in net for net in cluster.pod_cidrs
-    ):
+    if client_ip in cluster.pod_by_ip or in_pod_ranges(cluster, client_ip):
         return "pod"
     owner = cluster.node_by_name.get(node or "")
     if owner is not None and client_ip in owner.ips:
