@@ -273,7 +273,11 @@ def scenario(seed: int) -> Scenario:
     sc.invariants = [_invariant(d, c, i) for i in range(d.r.randint(2, 5))]
     if motif is not None:
         sc.invariants.append({"name": "replicas", **motif_invariant})
-    sc.mutations = _mutations(d, c) + _service_mutation(_Draw(seed * 7919 + 3), c, ns_names)
+    sc.mutations = (
+        _mutations(d, c)
+        + _service_mutation(_Draw(seed * 7919 + 3), c, ns_names)
+        + _service_change(_Draw(seed * 7919 + 4), c)
+    )
     # DNS variety (its own draws) goes in before the implicit infrastructure, as the loader adds that last.
     sc = with_dns_variety(seed, sc)
     return _with_infrastructure(_Draw(seed * 7919 + 1), sc)
@@ -1040,6 +1044,48 @@ def _service_mutation(d: _Draw, c: Cluster, ns_names) -> list[tuple[str, Cluster
         ]
     new = _service(d, 8, ns_names, c.families)  # addresses and node ports no other Service has
     return [(f"add Service {new.ref}", replace(c, services=c.services + (new,)))]
+
+
+def _service_change(d: _Draw, c: Cluster) -> list[tuple[str, Cluster]]:
+    """A pull request that edits one Service (a third of the clusters, a stream of its own):
+    its traffic policies, its selector, or a port's number or targetPort. Paths through its
+    frontends move to other backends, other nodes or other ports while every policy stays."""
+    if not d.chance(1 / 3):
+        return []
+    dns = set(cluster_dns_ips(c))
+    editable = [s for s in c.services if s.type != "ExternalName" and not dns & set(s.cluster_ips)]
+    if not editable:
+        return []
+    old = d.pick(editable)
+    edits = ["externalTrafficPolicy", "internalTrafficPolicy"]
+    if old.selector is not None:
+        edits.append("selector")
+    if old.ports:
+        edits += ["port", "targetPort"]
+    edit = d.pick(edits)
+    if edit == "externalTrafficPolicy":
+        flip = "Local" if old.external_traffic_policy == "Cluster" else "Cluster"
+        new = replace(old, external_traffic_policy=flip)
+    elif edit == "internalTrafficPolicy":
+        flip = "Local" if old.internal_traffic_policy == "Cluster" else "Cluster"
+        new = replace(old, internal_traffic_policy=flip)
+    elif edit == "selector":
+        labels = d.labels(POD_LABELS) or {"app": d.pick(POD_LABELS["app"])}
+        new = replace(old, selector=Labels(labels))
+    else:
+        first = old.ports[0]
+        if edit == "port":
+            taken = {(p.port, p.protocol) for p in old.ports}
+            free = [n for n in PORT_NUMBERS if (n, first.protocol) not in taken]
+            if not free:
+                return []
+            changed = replace(first, port=d.pick(free))
+        else:
+            targets = [t for t in (None, *PORT_NAMES, *PORT_NUMBERS) if t != first.target_port]
+            changed = replace(first, target_port=d.pick(targets))
+        new = replace(old, ports=(changed, *old.ports[1:]))
+    services = tuple(new if s is old else s for s in c.services)
+    return [(f"change {edit} of Service {old.ref}", replace(c, services=services))]
 
 
 def _noop(d: _Draw, c: Cluster) -> Cluster:

@@ -1578,7 +1578,9 @@ def _check_diff(ctx: Context, report: Report) -> None:
                     if key in other:
                         continue
                     src, dst, category, soft = _ends(cl, f, b)
-                    if not dst:
+                    if not dst or src == dst == {"outside"}:
+                        # (an outside host to an outside address never enters the cluster: a
+                        # Service port gone from a LoadBalancer IP leaves the address to the outside)
                         continue
                     outside_ip = (
                         f.source.given
