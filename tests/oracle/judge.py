@@ -1,6 +1,6 @@
 """The oracle's verdicts: what each statement netverify makes means, on the enumerated flows.
 
-:func:`judge` runs netverify (properties, invariants, ``diff``) on a generated
+:func:`judge` runs netverify (properties, invariants, the matrix, ``diff``) on a generated
 scenario and compares every answer with the brute-force enumeration of
 :mod:`tests.oracle.flows`:
 
@@ -51,6 +51,9 @@ intended meaning leaves room, each said once here:
 * the implicit DNS pods the loader adds (``Pod.implicit``) are servers: never the source
   of a flow any statement is judged on (issue 10: properties and diff never take them as
   clients), always a destination;
+* matrix: a cell holds a port iff the engine delivers the packet untranslated to the
+  destination pod's own address and port (``_check_matrix``); an address two pods share is
+  left to unique-pod-ips;
 * infrastructure-access: see ``_infrastructure_targets`` (the cluster DNS under the
   default ``coredns`` profile, and API clients to ``default/kubernetes``).
 """
@@ -1489,6 +1492,65 @@ def _branch_key(b: F.Branch):
     return (b.pod or ("addr", b.ip), b.node)
 
 
+def _check_matrix(ctx: Context, report: Report) -> None:
+    """The matrix (composed per class from rows and columns) against the enumeration: for every
+    pod client, pod and enumerated port, the cell holds the port iff the engine delivers the
+    packet, untranslated, to that pod's own address and port. A hostNetwork pod's address is its
+    node's, and it is reached by a delivery to its node's host network; a NodePort or hostPort
+    there is a translation, not the pod."""
+    from verifier.matrix import matrix
+
+    c = ctx.c
+    for family in c.families:
+        try:
+            m = matrix(c, family=family)
+        except Exception:  # noqa: BLE001
+            report.mismatches.append(
+                Mismatch("crash: matrix raised", f"{ctx.header()}\n{traceback.format_exc()}")
+            )
+            return
+        listed = set(m.pods)
+        at = {}
+        for p in c.live_pods:
+            ip = _fam_ip(c, p, family)
+            if p.ref in listed and ip is not None:
+                at.setdefault(ip, []).append(p)
+        for f in ctx.table.flows:
+            if f.source.kind != "pod" or f.source.ref not in listed:
+                continue
+            direct = [b for b in f.allowed if b.ip == f.target and b.port == f.port]
+            holders = at.get(f.target, ())
+            if sum(1 for d in holders if not d.host_network) > 1:
+                continue  # two pods on one address (unique-pod-ips' finding): which one answers is the engine's pick
+            for d in holders:
+                if d.host_network:
+                    node = c.node_by_name.get(d.node_name or "")
+                    reached = any(
+                        (b.pod is None and node is not None and b.ip in node.ips)
+                        or (
+                            b.pod is not None
+                            and c.pod_by_ref[b.pod].host_network
+                            and c.pod_by_ref[b.pod].node_name == d.node_name
+                        )
+                        for b in direct
+                    )
+                else:
+                    reached = any(b.pod == d.ref for b in direct)
+                cell = m.allowed(f.source.ref, d.ref)
+                says = bool(cell.contains(f.port, f.protocol))
+                if says != reached:
+                    report.mismatches.append(
+                        Mismatch(
+                            f"matrix {'allows' if says else 'denies'} what the engine "
+                            f"{'denies' if says else 'delivers'}"
+                            f"{' (hostNetwork destination)' if d.host_network else ''}",
+                            f"{ctx.header()}\n  matrix IPv{family} {f.source.ref} -> {d.ref}: "
+                            f"{cell}\n{_flow_text(c, f)}",
+                        )
+                    )
+                    return
+
+
 def _check_diff(ctx: Context, report: Report) -> None:
     from verifier.diff import diff
 
@@ -1746,6 +1808,7 @@ def judge(sc: Scenario, *, alternatives: int = ALTERNATIVES, diff: bool = True) 
     _run_property(ctx, report, "service-resolution")  # no oracle: only a crash is a finding
     check_dns_resolution(ctx, report)
     _check_invariants(ctx, report)
+    _check_matrix(ctx, report)
     if diff:
         _check_diff(ctx, report)
     report.flows = ctx.flow_count
