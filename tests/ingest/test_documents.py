@@ -336,3 +336,15 @@ def test_an_anchor_in_a_skipped_subtree_is_still_found():
     (container,) = obj.body["spec"]["containers"]
     assert container["ports"][0]["containerPort"] == "8080"
     assert container["env"] == [{"name": "A", "value": "8080"}]  # whole: nothing skipped
+
+
+def test_an_anchored_mapping_in_a_skipped_subtree_is_still_found():
+    """The anchor on a mapping inside a skipped list (not on a scalar), aliased by kept labels."""
+    text = POD_WITH_UNREAD_FIELDS.replace(
+        '    env: [{name: A, value: "1"}]', '    env: [&kv {name: A, value: "1"}]'
+    ).replace("  labels: {app: web}", "  labels: *kv")
+    (obj,), problems = parse_text(text, "p.yaml")
+    assert problems == []
+    assert obj.body["metadata"]["labels"] == {"name": "A", "value": "1"}
+    (container,) = obj.body["spec"]["containers"]
+    assert container["env"] == [{"name": "A", "value": "1"}]  # whole: nothing skipped
