@@ -339,12 +339,12 @@ def test_an_anchor_in_a_skipped_subtree_is_still_found():
 
 
 def test_an_anchored_mapping_in_a_skipped_subtree_is_still_found():
-    """The anchor on a mapping inside a skipped list (not on a scalar), aliased by kept labels."""
+    """The anchor on a mapping inside a skipped list (not on a scalar), aliased by kept ports."""
     text = POD_WITH_UNREAD_FIELDS.replace(
-        '    env: [{name: A, value: "1"}]', '    env: [&kv {name: A, value: "1"}]'
-    ).replace("  labels: {app: web}", "  labels: *kv")
+        '    env: [{name: A, value: "1"}]', "    env: [&kv {containerPort: 80, name: http}]"
+    ).replace("ports: [{containerPort: 80, name: http}]", "ports: [*kv]")
     (obj,), problems = parse_text(text, "p.yaml")
     assert problems == []
-    assert obj.body["metadata"]["labels"] == {"name": "A", "value": "1"}
     (container,) = obj.body["spec"]["containers"]
-    assert container["env"] == [{"name": "A", "value": "1"}]  # whole: nothing skipped
+    assert container["ports"] == [{"containerPort": 80, "name": "http"}]
+    assert container["env"] == container["ports"]  # whole: nothing skipped
