@@ -279,25 +279,39 @@ def pod_classes(
     port_names = referenced_port_names(cluster)
     backs = _backend_index(cluster, by_node)
     nets = cidrs(cluster) if addresses else ()
+    known = _class_keys(cluster, by_node, addresses)  # several properties ask per check
     groups: dict[Any, list[Pod]] = {}
     for p in pods:
-        labels = (
-            p.labels if keys is None else Labels({k: v for k, v in p.labels.items() if k in keys})
-        )
-        key = (
-            p.namespace,
-            labels,
-            _named_ports(p, port_names),
-            p.host_network,
-            p.families,
-            p.node_name if (by_node or p.host_network) else None,
-            backs.get(p.ref, frozenset()),
-            # A hostPort is one pod's (the first declared wins a clash): such pods stand alone.
-            p.ref if any(cp.host_port is not None for cp in p.ports) else None,
-            _signature(p, nets) if addresses else (p.ip_allocated,),
-        )
+        found = known.get(id(p))
+        if found is not None and found[0] is p:
+            key = found[1]
+        else:
+            labels = (
+                p.labels
+                if keys is None
+                else Labels({k: v for k, v in p.labels.items() if k in keys})
+            )
+            key = (
+                p.namespace,
+                labels,
+                _named_ports(p, port_names),
+                p.host_network,
+                p.families,
+                p.node_name if (by_node or p.host_network) else None,
+                backs.get(p.ref, frozenset()),
+                # A hostPort is one pod's (the first declared wins a clash): such pods stand alone.
+                p.ref if any(cp.host_port is not None for cp in p.ports) else None,
+                _signature(p, nets) if addresses else (p.ip_allocated,),
+            )
+            known[id(p)] = (p, key)  # (the pod is kept: its id stays its own)
         groups.setdefault(key, []).append(p)
     return list(groups.values())
+
+
+@per_cluster
+def _class_keys(cluster: Cluster, by_node: bool, addresses: bool) -> dict[int, tuple[Pod, Any]]:
+    """The class key of each pod :func:`pod_classes` has seen, by the pod's id."""
+    return {}
 
 
 @per_cluster
