@@ -624,8 +624,11 @@ def diff(
         old_paths, new_paths = (filenames[0],), (filenames[1],)
     else:
         raise click.UsageError("give the two states as -f OLD -f NEW, or --old OLD --new NEW")
-    old = load_cluster(old_paths, verbose=verbose, namespace=namespace, strict=strict)
-    new = load_cluster(new_paths, verbose=verbose, namespace=namespace, strict=strict)
+    from .ingest.documents import parse_once
+
+    with parse_once():  # what both states hold is parsed once
+        old = load_cluster(old_paths, verbose=verbose, namespace=namespace, strict=strict)
+        new = load_cluster(new_paths, verbose=verbose, namespace=namespace, strict=strict)
     result = compute(old, new, timeout=timeout, limit=limit)
     if output == "html":
         from .report.page import diff_page

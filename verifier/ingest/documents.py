@@ -34,8 +34,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -62,6 +63,7 @@ __all__ = [
     "Seq",
     "describe",
     "objects_from_data",
+    "parse_once",
     "parse_text",
     "read_sources",
 ]
@@ -159,7 +161,7 @@ def read_sources(
             if walked and _chart_template(walked):
                 problems.append(_skipped(name, None, _CHART_TEMPLATE, strict))
                 continue
-            objs, syntax, probs, roots = _parse(text, name)
+            objs, syntax, probs, roots = _parse_shared(text, name)
             if walked:
                 skip = skip_reason(text, syntax, roots)
                 if skip is not None:
@@ -168,6 +170,59 @@ def read_sources(
             objects.extend(objs)
             problems.extend(syntax + probs)
     return objects, problems
+
+
+#: Texts parsed within :func:`parse_once`: text -> (file name, what ``_parse`` gave).
+_shared: dict[str, tuple[str, tuple]] | None = None
+
+
+@contextmanager
+def parse_once() -> Iterator[None]:
+    """Within this block a text read again is parsed once: the same file in both states of a
+    ``diff`` (``--old dump.yaml main/ --new dump.yaml pr/``), or the same content under another
+    directory (what a pull request left alone); its objects then name the file they were read
+    from this time. Parsed values are never changed afterwards, so both loads may share them.
+
+    >>> import io
+    >>> with parse_once():
+    ...     a, _ = read_sources([io.StringIO("kind: Namespace\\nmetadata: {name: a}\\n")])
+    ...     b, _ = read_sources([io.StringIO("kind: Namespace\\nmetadata: {name: a}\\n")])
+    >>> a[0].body is b[0].body
+    True
+    """
+    global _shared
+    outer = _shared
+    if outer is None:
+        _shared = {}
+    try:
+        yield
+    finally:
+        _shared = outer
+
+
+def _parse_shared(
+    text: str, name: str
+) -> tuple[list[RawObject], list[Problem], list[Problem], list[Any]]:
+    if _shared is None:
+        return _parse(text, name)
+    found = _shared.get(text)
+    if found is None:
+        parsed = _parse(text, name)
+        _shared[text] = (name, parsed)
+        return parsed
+    first, (objs, syntax, probs, roots) = found
+    if first == name:
+        return list(objs), list(syntax), list(probs), roots
+
+    def moved(p: Problem) -> Problem:
+        return replace(p, file=name) if p.file == first else p
+
+    return (
+        [replace(o, source=replace(o.source, file=name)) for o in objs],
+        [moved(p) for p in syntax],
+        [moved(p) for p in probs],
+        roots,
+    )
 
 
 _CHART_TEMPLATE = (
