@@ -529,3 +529,37 @@ def test_a_pull_request_touching_one_namespace_touches_only_its_pods():
     assert sorted(touched.ingress.peers) == sorted(p.ref for p in new.pods if p.namespace == "b")
     # Anything but a policy differing: every flow is searched.
     assert module._touched(old, world(pod("a/web", labels={"app": "other"}), pod("b/web"))) is None
+
+
+@pytest.mark.parametrize("edit", ["renumbered", "renamed"])
+def test_a_service_port_edited_behind_an_unchanged_node_port_changes_the_cluster_ip_only(edit):
+    """A pull request renumbering (or renaming) a NodePort Service's port: the NodePort
+    30880 goes on to b as before, so nothing changes through it. ``diff`` paired the two
+    states' routes by the Service port, took the NodePort route for one only one state has,
+    and then found the engine delivering through it in the other: SoundnessError (oracle
+    seed 0, "change port of Service x/s0"). Routes pair by what the client addresses."""
+    from tests.builders import cluster, node, service
+
+    nodes = [node(f"n{i}", f"192.168.0.{i}", pod_cidr=f"10.244.{i}.0/24") for i in (1, 2)]
+    a = pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "a"})
+    b = pod("x/b", ip="10.244.2.10", node="n2", labels={"app": "b"}, ports=[("http", 8080)])
+    port = ("web", 80, "http", "TCP", 30880)
+    edited = ("web", 81, "http", "TCP", 30880) if edit == "renumbered" else ("www", *port[1:])
+
+    def state(p):
+        svc = service("x/s", ip="10.96.0.50", ports=[p], selector={"app": "b"}, type="NodePort")
+        return cluster(*nodes, a, b, svc)
+
+    d = diff(state(port), state(edited))
+    assert d.status == "complete"
+    moved = sorted((c.change, c.source, c.destination, c.via) for c in d.changes)
+    assert all("NodePort" not in via for *_rest, via in moved), moved
+    if edit == "renamed":
+        assert moved == []
+    else:
+        clients = ("node/n1", "node/n2", "x/a", "x/b")
+        assert moved == sorted(
+            (change, src, "x/b", f"through ClusterIP 10.96.0.50:{p}/TCP of Service x/s")
+            for change, p in (("allowed", 81), ("denied", 80))
+            for src in clients
+        )

@@ -249,23 +249,17 @@ class _Side:
 
 
 def _route(path: Path) -> tuple:
-    """A path as both states can have it (the same frontend kind of the same Service port, node...)."""
+    """A path as both states can have it: what the client addresses (the same kind of frontend
+    of the same Service at the same port, or the same hostPort) and the node that translates.
+
+    The port is the one addressed: a NodePort stays the same route when the Service port
+    behind it is renumbered or renamed."""
     e = path.entry
     node = path.dnat_node.name if path.dnat_node else None
     if e is None:
         return ("direct",)
-    if e.kind == journey.HOST_PORT:
-        return (e.kind, e.target.pod.ref, e.port, e.protocol, e.node, node)
-    t = e.target
-    return (
-        e.kind,
-        t.service.ref,
-        t.service_port.name,
-        t.service_port.port,
-        e.protocol,
-        e.node,
-        node,
-    )
+    owner = e.target.pod.ref if e.kind == journey.HOST_PORT else e.target.service.ref
+    return (e.kind, owner, e.port, e.protocol, e.node, node)
 
 
 #: What a Cluster says about the network besides its NetworkPolicies (the other fields only
