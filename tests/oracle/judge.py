@@ -1488,8 +1488,10 @@ def _addresses(c: Cluster, p: Pod):
 
 
 def _branch_key(b: F.Branch):
-    """A path: the backend (pod, or delivered address) and the node that translated the packet."""
-    return (b.pod or ("addr", b.ip), b.node)
+    """A path: the backend (pod, or delivered address), the port it receives the packet on and
+    the node that translated it. A Service's targetPort edited sends the same client port to
+    another backend port: the old path closes, a new one opens (as ``diff`` lists them)."""
+    return (b.pod or ("addr", b.ip), b.node, b.port)
 
 
 def _check_matrix(ctx: Context, report: Report) -> None:
