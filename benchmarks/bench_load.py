@@ -179,7 +179,12 @@ def _measure(path: Path, trace: bool) -> dict:
     if trace:
         cmd.append("--tracemalloc")
     proc = subprocess.run(
-        cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONHASHSEED": "0"}
+        cmd,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        # Every load parses: the model cache would make the second round read a pickle.
+        env={**os.environ, "PYTHONHASHSEED": "0", "NETVERIFY_NO_CACHE": "1"},
     )
     if proc.returncode != 0:
         raise SystemExit(f"measuring {path} failed:\n{proc.stderr}")
