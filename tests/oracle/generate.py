@@ -93,6 +93,7 @@ OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
 POD_CIDRS = {V4: "10.244.0.0/16", V6: "fd00:10:244::/48"}
 SERVICE_CIDRS = {V4: "10.96.0.0/12", V6: "fd00:10:96::/112"}
 CLUSTER_DNS = {V4: "10.96.0.2", V6: "fd00:10:96::2"}
+SERVICE_POOLS = {V4: "10.96.0.0/27", V6: "fd00:10:96::/123"}
 
 #: ipBlock (cidr, excepts): pod ranges, one node's podCIDR, node addresses, outside ranges, everything.
 IP_BLOCKS = {
@@ -856,10 +857,9 @@ def _masquerade(d: _Draw, families):
             if d.chance(0.2):
                 continue
             cidr = POD_CIDRS[family] if d.chance(0.75) else _node_cidr(1, family)
-            if family == V4 and d.chance(0.04):
-                cidr = (
-                    "10.96.0.0/27"  # a pool overlapping the Service range: pods may get Service IPs
-                )
+            if d.chance(0.1):
+                # A pool overlapping the Service range: pods may get addresses kube-proxy owns.
+                cidr = SERVICE_POOLS[family]
             pools.append(
                 ip_pool(
                     f"pool-v{family}",

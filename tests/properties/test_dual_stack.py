@@ -275,3 +275,29 @@ def test_the_target_of_an_endpoint_may_hold_its_address():
     solver = z3.Solver()
     solver.add(*enc.constraints, enc.allocated[("y/p4", 4)] == int(ip_address("10.244.1.250")))
     assert solver.check() == z3.sat
+
+
+def test_a_pod_address_inside_the_ipv4_service_range_is_reached_over_ipv6_only():
+    """Oracle seed 48033: an IP pool inside the Service range gave x/db 10.96.0.31. Inside
+    the cluster that address is kube-proxy's, so x/client never reaches x/db at it, while
+    over IPv6 it does. No policy and no frontend differ by family, and the property skipped
+    the pair as family-blind: HOLDS. The Service range is a rule that reads the family."""
+    from tests.builders import cluster, node, pod
+    from verifier.properties import check as check_cluster
+
+    c = cluster(
+        node(
+            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
+        ),
+        pod("x/client", ip=["10.244.1.5", "fd00:10:244:1::5"], node="n1"),
+        pod("x/db", ip=["10.96.0.31", "fd00:10:244:1::1f"], node="n1", ports=[5432]),
+    )
+    (result,) = check_cluster(c, properties=[PROP]).results
+    assert result.status is Status.VIOLATED
+    summaries = [cx.summary for cx in result.counterexamples]
+    cx = next(cx for cx in result.counterexamples if cx.pods == ("x/client", "x/db"))
+    assert cx.summary.startswith("x/client -> x/db ") and cx.summary.endswith(
+        " works over IPv6 but not over IPv4"
+    ), summaries
+    v4, v6 = cx.traces
+    assert (v4.verdict, v6.verdict) == (Verdict.NO_SERVICE_PORT, Verdict.ALLOWED)

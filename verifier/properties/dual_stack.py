@@ -162,13 +162,18 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         p for p in cluster.live_pods if all(host_address(cluster, p, f) is not None for f in (4, 6))
     ]
     parties = flows.pod_parties(cluster, pod_classes(cluster, pods))
-    nat = pod_snat_possible(cluster)
+    # NAT, and kube-proxy's Service range shadowing the pod addresses inside it (a client in
+    # the cluster never reaches them directly), may treat the two families apart whatever
+    # the rules say: then no pair is family-blind.
+    every_pair = pod_snat_possible(cluster) or any(
+        journey.pods_in_service_ranges(cluster, f) for f in (4, 6)
+    )
     specific: dict[tuple[str, str], bool] = {}
 
     def family_specific(pod: Pod, direction: str) -> bool:
         key = (pod.ref, direction)
         if key not in specific:
-            specific[key] = nat or _family_specific(cluster, pod, direction)
+            specific[key] = every_pair or _family_specific(cluster, pod, direction)
         return specific[key]
 
     p4 = Packet(4, fresh("ds.src4", 32), fresh("ds.dst4", 32), port, proto)
