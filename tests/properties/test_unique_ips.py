@@ -56,6 +56,55 @@ def test_the_same_pool_without_the_service_holds():
     cluster = load_fixture("unique-ips/violated-allocation.yaml")
     result = check(replace(cluster, services=()), PROP)
     assert result.status is Status.HOLDS
+    # The address plan still puts pods in the Service range: said, at each range that does.
+    assert [(f.message, refs(f.objects)) for f in result.findings] == [
+        (
+            f"{what} 10.96.0.0/{bits} overlaps the Service range 10.96.0.0/16: clients in the "
+            "cluster reach the pods given addresses there only through Services",
+            [obj],
+        )
+        for what, bits, obj in (
+            ("IP pool default-ipv4-ippool's CIDR", 12, "IPPool default-ipv4-ippool spec.cidr"),
+            ("the cluster's pod CIDR", 12, "ClusterNetwork cluster spec.podCIDRs"),
+            ("node n1's podCIDR", 24, "Node n1 spec.podCIDRs"),
+        )
+    ]
+
+
+def test_a_pod_inside_the_service_range_is_an_address_plan_finding():
+    """x/db's 10.96.0.31 is no Service's: no conflict, but kube-proxy owns the address for every
+    client in the cluster (oracle seed 48033). x/web on a ClusterIP is the violation, not also
+    a Service-range finding; it and x/far are outside every pod range, as before."""
+    from tests.builders import cluster, node, pod, service
+
+    c = cluster(
+        node("n1", ["192.168.0.1"], pod_cidr=["10.244.1.0/24"]),
+        pod("x/client", ip=["10.244.1.5"], node="n1"),
+        pod("x/db", ip=["10.96.0.31"], node="n1"),
+        pod("x/web", ip=["10.96.0.20"], node="n1"),
+        pod("x/far", ip=["172.16.0.9"], node="n1"),
+        service("x/web", ip="10.96.0.20", ports=[("http", 80, 80, "TCP")]),
+    )
+    result = check(c, PROP)
+    assert result.status is Status.VIOLATED
+    assert [cx.summary for cx in result.counterexamples] == [
+        "x/web may hold 10.96.0.20, which is Service x/web's cluster IP"
+    ]
+    assert [(f.message, refs(f.objects)) for f in result.findings] == [
+        (
+            "x/db has 10.96.0.31, inside the Service range 10.96.0.0/12: no client in the "
+            "cluster reaches it at that address (kube-proxy owns the range)",
+            ["Pod x/db status.podIPs"],
+        ),
+        (
+            "x/web has 10.96.0.20, outside every pod CIDR and IP pool of the cluster",
+            ["Pod x/web"],
+        ),
+        (
+            "x/far has 172.16.0.9, outside every pod CIDR and IP pool of the cluster",
+            ["Pod x/far"],
+        ),
+    ]
 
 
 def test_the_demo_holds_before_and_after_the_change():

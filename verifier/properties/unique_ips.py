@@ -10,15 +10,18 @@ and A the addresses netverify allocated (unknowns ranging over the pools):
 for every allocation of A that the IPAM allows (each address in its node's
 pool or podCIDR, distinct from every other pod's). hostNetwork pods share their
 node's address by design and terminal pods have released theirs (§1.4). A pod
-address outside every pod CIDR and pool is reported as an address-plan finding.
+address outside every pod CIDR and pool, or inside a Service range, and a pool or
+podCIDR overlapping a Service range, are reported as address-plan findings.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from ipaddress import ip_network
 
 from ..model import Cluster, Pod
 from ..semantics.addressing import in_pod_ranges
+from ..semantics.services import service_ranges
 from ..symbolic.encoder import Encoder, allocation_ranges
 from ..symbolic.solver import Case
 from ..trace import Decider
@@ -36,15 +39,7 @@ def check(
     cluster: Cluster, *, timeout: float = 60.0, max_counterexamples: int = 3
 ) -> PropertyResult:
     pods = [p for p in cluster.live_pods if not p.host_network]
-    findings = tuple(
-        Finding(
-            f"{p.ref} has {ip}, outside every pod CIDR and IP pool of the cluster", (Decider.of(p),)
-        )
-        for p in pods
-        if not p.ip_allocated
-        for ip in p.ips
-        if cluster.pod_cidrs and not in_pod_ranges(cluster, ip)
-    )
+    findings = _address_plan(cluster, pods)
     queries = []
     for family in cluster.families:
         enc = Encoder(cluster, family)
@@ -67,6 +62,68 @@ def check(
         limit=max_counterexamples,
         findings=findings,
     )
+
+
+def _address_plan(cluster: Cluster, pods: list[Pod]) -> tuple[Finding, ...]:
+    """Pod addresses where the address plan puts none: outside every pod range, or inside a
+    Service range (kube-proxy's: a client in the cluster never reaches a pod there at its own
+    address, and the API server may hand the address to a Service)."""
+    services = service_ranges(cluster)
+
+    def service_range(net) -> str | None:
+        hit = next((r for r in services if r.version == net.version and r.overlaps(net)), None)
+        return None if hit is None else str(hit)
+
+    ranges = [
+        (f"IP pool {pool.name}'s CIDR", pool.cidr, Decider.of(pool, part="spec.cidr"))
+        for pool in cluster.ip_pools
+    ]
+    ranges += [
+        (
+            "the cluster's pod CIDR",
+            net,
+            Decider(
+                "ClusterNetwork", "cluster", part="spec.podCIDRs", source=cluster.config.source
+            ),
+        )
+        for net in cluster.config.pod_cidrs
+    ]
+    ranges += [
+        (f"node {node.name}'s podCIDR", net, Decider.of(node, part="spec.podCIDRs"))
+        for node in cluster.nodes
+        for net in node.pod_cidrs
+    ]
+    findings = [
+        Finding(
+            f"{what} {net} overlaps the Service range {hit}: clients in the cluster reach "
+            "the pods given addresses there only through Services",
+            (decider,),
+        )
+        for what, net, decider in ranges
+        if (hit := service_range(net)) is not None
+    ]
+    taken = _service_and_node_ips(cluster)  # a pod there is a violation, not a finding
+    for p in pods:
+        if p.ip_allocated:
+            continue
+        for ip in p.ips:
+            hit = None if ip in taken else service_range(ip_network(ip))
+            if hit is not None:
+                findings.append(
+                    Finding(
+                        f"{p.ref} has {ip}, inside the Service range {hit}: no client in the "
+                        "cluster reaches it at that address (kube-proxy owns the range)",
+                        (Decider.of(p, part="status.podIPs"),),
+                    )
+                )
+            elif cluster.pod_cidrs and not in_pod_ranges(cluster, ip):
+                findings.append(
+                    Finding(
+                        f"{p.ref} has {ip}, outside every pod CIDR and IP pool of the cluster",
+                        (Decider.of(p),),
+                    )
+                )
+    return tuple(findings)
 
 
 def _cases(cluster: Cluster, enc: Encoder, pods: list[Pod], family: int) -> list[Case]:
