@@ -41,7 +41,8 @@ intended meaning leaves room, each said once here:
 * isolation part 1 (hostNetwork pods a NetworkPolicy selects): a proof is checked
   only against policies that allow nothing in a direction (no rules); every
   counterexample is replayed;
-* dual-stack: Services are compared through their two ClusterIPs;
+* dual-stack: Services are compared through every frontend that exists in both families
+  (ClusterIPs, externalIPs, LoadBalancer IPs, NodePorts) and pods through hostPorts;
 * diff: flows from pods and outside hosts to pods (their own address, every Service
   frontend and hostPort; a node's address for its hostNetwork pods) and to outside
   hosts; a change is covered by a listed change of the same kind and workloads whose
@@ -1274,6 +1275,70 @@ def _receives(q: Pod, f: F.Flow, address) -> bool:
     return q.ref in {b.pod for b in f.allowed}
 
 
+def _frontend_twins(c: Cluster) -> list[tuple[str, IPv4Address, IPv6Address, int, str]]:
+    """The ways to address a backend that exist in both families, as (what, IPv4 address, IPv6
+    address, port, protocol): a dual-stack Service's ClusterIPs, externalIPs and LoadBalancer IPs
+    (any of one family with any of the other) and its NodePort on each node with both addresses;
+    a pod's hostPort bound to no hostIP on its node's two addresses. A node port that a hostPort
+    and a NodePort both claim is left out (which one wins is the same rule in both families, but
+    a hostIP would make one family's frontend another's)."""
+    both = [n for n in c.nodes if n.ip(4) and n.ip(6)]
+    host_ports: dict[tuple[str, int, str], list] = {}
+    for p in c.live_pods:
+        for cp in (cp for ctr in p.containers for cp in ctr.ports):
+            if cp.host_port and not p.host_network:
+                host_ports.setdefault((p.node_name, cp.host_port, cp.protocol), []).append((p, cp))
+    node_ports = {
+        (sp.node_port, sp.protocol) for svc in c.services for sp in svc.ports if sp.node_port
+    }
+    out = []
+    for svc in c.services:
+        if svc.headless or {ip.version for ip in svc.cluster_ips} != {4, 6}:
+            continue
+        pairs = [("ClusterIP", svc.cluster_ip(4), svc.cluster_ip(6))]
+        for kind, ips in (
+            ("externalIP", svc.external_ips),
+            ("LoadBalancer IP", svc.load_balancer_ips),
+        ):
+            pairs += [(kind, a, b) for a in ips if a.version == 4 for b in ips if b.version == 6]
+        for sp in svc.ports:
+            out += [
+                (f"{kind} {a}/{b} of Service {svc.ref}", a, b, sp.port, sp.protocol)
+                for kind, a, b in pairs
+            ]
+            if sp.node_port and svc.type in ("NodePort", "LoadBalancer"):
+                out += [
+                    (
+                        f"NodePort of Service {svc.ref} on node {n.name}",
+                        n.ip(4),
+                        n.ip(6),
+                        sp.node_port,
+                        sp.protocol,
+                    )
+                    for n in both
+                    if (n.name, sp.node_port, sp.protocol) not in host_ports
+                ]
+    for n in both:
+        for (node, port, proto), holders in host_ports.items():
+            if node != n.name or (port, proto) in node_ports:
+                continue
+            if (
+                len(holders) == 1
+                and not holders[0][1].host_ip
+                and len(set(holders[0][0].families)) == 2
+            ):
+                out.append(
+                    (
+                        f"hostPort of {holders[0][0].ref} on node {n.name}",
+                        n.ip(4),
+                        n.ip(6),
+                        port,
+                        proto,
+                    )
+                )
+    return out
+
+
 def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
     """Dual-stack clusters: a flow between the same two dual-stack pods (same port and protocol)
     ALLOWED over one family and not the other, to the pod addresses or through a dual-stack
@@ -1319,20 +1384,13 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
                     r4, r6 = _receives(q, f4, a4), _receives(q, f6, a6)
                     if r4 != r6:
                         return f"{s.ref} -> {q.ref} {port}/{proto}: IPv4 {f4.verdict}, IPv6 {f6.verdict}\n{_flow_text(c, f4)}\n{_flow_text(c, f6)}"
-        for svc in c.services:
-            v4, v6 = svc.cluster_ip(4), svc.cluster_ip(6)
-            if v4 is None or v6 is None:
+        for what, a4, a6, port, proto in _frontend_twins(c):
+            f4, f6 = table.get(s, a4, port, proto), table.get(s, a6, port, proto)
+            if f4 is None or f6 is None:
                 continue
-            for sp in svc.ports:
-                f4, f6 = (
-                    table.get(s, v4, sp.port, sp.protocol),
-                    table.get(s, v6, sp.port, sp.protocol),
-                )
-                if f4 is None or f6 is None:
-                    continue
-                b4, b6 = {b.pod for b in f4.allowed if b.pod}, {b.pod for b in f6.allowed if b.pod}
-                if b4 != b6:
-                    return f"{s.ref} -> Service {svc.ref} port {sp}: IPv4 reaches {sorted(b4)}, IPv6 {sorted(b6)}\n{_flow_text(c, f4)}\n{_flow_text(c, f6)}"
+            b4, b6 = {b.pod for b in f4.allowed if b.pod}, {b.pod for b in f6.allowed if b.pod}
+            if b4 != b6:
+                return f"{s.ref} -> {what} {port}/{proto}: IPv4 reaches {sorted(b4)}, IPv6 {sorted(b6)}\n{_flow_text(c, f4)}\n{_flow_text(c, f6)}"
         for _name, ips in c.config.external_names:
             h4 = next((i for i in ips if i.version == 4), None)
             h6 = next((i for i in ips if i.version == 6), None)

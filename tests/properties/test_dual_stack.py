@@ -301,3 +301,45 @@ def test_a_pod_address_inside_the_ipv4_service_range_is_reached_over_ipv6_only()
     ), summaries
     v4, v6 = cx.traces
     assert (v4.verdict, v6.verdict) == (Verdict.NO_SERVICE_PORT, Verdict.ALLOWED)
+
+
+def test_load_balancer_source_ranges_of_one_family_filter_that_family_only():
+    """x/web's loadBalancerSourceRanges name n1's IPv4 pods only: x/client on n2 is dropped at
+    the IPv4 LoadBalancer IP and admitted at the IPv6 one, which has no range of its family
+    (kube-proxy filters per family). No policy reads an address: the property skipped the pair
+    as family-blind and said HOLDS while the engine showed the two verdicts."""
+    from ipaddress import ip_network
+
+    from tests.builders import cluster, node, pod, service
+    from verifier.properties import check as check_cluster
+
+    c = cluster(
+        node(
+            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
+        ),
+        node(
+            "n2", ["192.168.0.2", "fd00:192::2"], pod_cidr=["10.244.2.0/24", "fd00:10:244:2::/64"]
+        ),
+        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
+        pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
+        service(
+            "x/web",
+            ip=["10.96.0.20", "fd00:10:96::20"],
+            type="LoadBalancer",
+            family_policy="RequireDualStack",
+            lb_ips=["203.0.113.7", "2001:db8::7"],
+            ports=[("http", 80, 8080, "TCP", 30080)],
+            load_balancer_source_ranges=(ip_network("10.244.1.0/24"),),
+        ),
+    )
+    (result,) = check_cluster(c, properties=[PROP]).results
+    assert result.status is Status.VIOLATED
+    summaries = [cx.summary for cx in result.counterexamples]
+    cx = next((cx for cx in result.counterexamples if "LoadBalancer" in cx.summary), None)
+    assert cx is not None, summaries
+    assert cx.summary.startswith(
+        "x/client -> x/web-0 through LoadBalancer 203.0.113.7:80/TCP of Service x/web"
+    ) and cx.summary.endswith("works over IPv6 but not over IPv4"), cx.summary
+    v4, v6 = cx.traces
+    assert (v4.verdict, v6.verdict) == (Verdict.DENIED, Verdict.ALLOWED)
+    assert any("loadBalancerSourceRanges" in h.detail for h in v4.all_hops), v4

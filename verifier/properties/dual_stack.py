@@ -180,6 +180,7 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port, proto)
     cases = []
     entry_ports: dict = {}
+    filtered: dict = {}
     clients: dict[str, Client] = {}  # pairs split by node share their source's client
     for src, dst, same in flows.split_pairs(cluster, parties, parties):
         first = src.pods[0]
@@ -189,19 +190,22 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             family_specific(src.pods[0], "Egress")
             or family_specific(rep, "Ingress")
             or _entries_differ(enc4, enc6, client, dst, entry_ports)
+            or _filtered(cluster, client, dst, filtered)
         ):
             continue  # every rule on every path is blind to the family: both verdicts are one formula
-        by_route6 = {}
+        paths6: dict = {}
         for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
-            by_route6.setdefault(_route(path), (path, _reaches(enc6, client, dst, path, cond, p6)))
+            paths6.setdefault(_route(path), (path, cond))
+        twins = [
+            (path4, cond4, *paths6[_route(path4)])
+            for path4, cond4 in flows.paths_to(enc4, client, dst, rep, p4)
+            if _route(path4) in paths6
+        ]
         # One case per pair: the routes on which the families differ, the direct one first.
         routes = []
-        for path4, cond in flows.paths_to(enc4, client, dst, rep, p4):
-            twin = by_route6.get(_route(path4))
-            if twin is None:
-                continue
-            path6, a6 = twin
-            a4 = _reaches(enc4, client, dst, path4, cond, p4)
+        for path4, cond4, path6, cond6 in twins:
+            a4 = _reaches(enc4, client, dst, path4, cond4, p4)
+            a6 = _reaches(enc6, client, dst, path6, cond6, p6)
             differ = _xor(alg, a4, a6)
             if differ is not False:
                 routes.append((path4, path6, a4, differ))
@@ -216,6 +220,30 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         if formula is not False:
             cases.append(Case(("pods", src, dst, same, p4, p6, tuple(routes)), formula))
     return cases
+
+
+def _filtered(cluster: Cluster, client: Client, dst: flows.Party, memo: dict) -> bool:
+    """May a path to ``dst`` pass a rule of its own that reads the client's address?
+
+    loadBalancerSourceRanges, which kube-proxy applies per family (journey.source_ranges):
+    a LoadBalancer IP of a Service listing ranges may lead to one of ``dst``'s pods.
+    ``memo`` keeps the answer per destination and kind of client.
+    """
+    key = (id(dst), client.kind == "external")
+    if key not in memo:
+        wanted = {("node", p.node_name) if p.host_network else ("pod", p.ref) for p in dst.pods}
+        memo[key] = (
+            dst,
+            any(
+                e.kind == journey.LOAD_BALANCER and e.target.service.load_balancer_source_ranges
+                for family in (4, 6)
+                for w in wanted
+                for e in journey.entries_reaching(cluster, family, client.kind == "external").get(
+                    w, ()
+                )
+            ),
+        )
+    return memo[key][1]
 
 
 def _reaches(enc: Encoder, client: Client, dst: flows.Party, path: journey.Path, cond, packet):

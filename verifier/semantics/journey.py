@@ -83,6 +83,7 @@ __all__ = [
     "PathDecision",
     "entries",
     "entries_at",
+    "entries_reaching",
     "plan",
     "evaluate",
     "direct_guard",
@@ -443,7 +444,7 @@ def translated_paths_to(
 ) -> tuple[Path, ...]:
     """:func:`translated_paths` that end at ``destination`` (a :func:`destination_key`).
 
-    Only the entries that may lead there are translated (:func:`_entries_reaching`),
+    Only the entries that may lead there are translated (:func:`entries_reaching`),
     unless every path of the client is known already.
     """
     memo = _paths_memo(cluster)
@@ -464,7 +465,7 @@ def translated_paths_to(
     if found is None:
         found = memo[key] = tuple(
             p
-            for entry in _entries_reaching(cluster, family, client.kind == "external").get(
+            for entry in entries_reaching(cluster, family, client.kind == "external").get(
                 destination, ()
             )
             for p in _translated(cluster, client, entry).paths
@@ -474,7 +475,7 @@ def translated_paths_to(
 
 
 @per_cluster
-def _entries_reaching(cluster: Cluster, family: int, outside: bool) -> dict[tuple, list[Entry]]:
+def entries_reaching(cluster: Cluster, family: int, outside: bool) -> dict[tuple, list[Entry]]:
     """destination key -> the entries (in :func:`entries` order) whose translation may deliver
     there: a hostPort to its pod; a Service address to any endpoint of any Service with a
     frontend at that address, port and protocol (kube-proxy's match decides which)."""
