@@ -16,7 +16,8 @@ imports included; the resident size before loading is the baseline.
 The peer, measured in the same process: the fastest parser of the same files
 without line numbers or a model, the least any Python tool pays to read them
 (PyYAML's C loader, ``CSafeLoader``, for YAML; :func:`json.load` for JSON); the
-ratio is load time / peer time.
+ratio is load time / peer time. When ``yaml-rs`` (a YAML parser written in Rust) is
+installed, it is measured too, as the fastest YAML parser we found for Python.
 
 Sizes are ``PODS:POLICIES``; their dumps are generated once (``generate.py``,
 seed 0) into ``benchmarks/out/`` (git-ignored) and reused.
@@ -65,6 +66,7 @@ def _child(path: str, trace: bool) -> dict:
         tracemalloc.stop()
     peak = _rss("VmHWM")
     peer = _peer_seconds(path)  # after the peak is read: its memory is not ours
+    fastest = _fastest_seconds(path)
     out = {
         "path": path,
         "bytes": _size(path),
@@ -74,6 +76,7 @@ def _child(path: str, trace: bool) -> dict:
         "traced_peak_mb": traced,
         "error": error,
         "peer_seconds": peer,
+        "fastest_seconds": fastest,
     }
     if cluster is not None:
         out["counts"] = {
@@ -115,6 +118,32 @@ def _peer_seconds(path: str) -> float | None:
                 continue
             for _ in yaml.load_all(fh, Loader=yaml.CSafeLoader):
                 pass
+    return time.perf_counter() - t0
+
+
+def _fastest_seconds(path: str) -> float | None:
+    """A second peer, when installed: ``yaml_rs`` (``pip install yaml-rs``, a YAML parser
+    written in Rust, the fastest we found on PyPI), parsing the same YAML files into plain
+    Python data. None when it is not installed or the input holds no YAML."""
+    import time
+
+    try:
+        import yaml_rs
+    except ImportError:
+        return None
+    p = Path(path)
+    files = (
+        sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml"))
+        if p.is_dir()
+        else [p]
+        if p.suffix in (".yaml", ".yml")
+        else []
+    )
+    if not files:
+        return None
+    t0 = time.perf_counter()
+    for f in files:
+        yaml_rs.loads(f.read_text(encoding="utf-8"))
     return time.perf_counter() - t0
 
 
@@ -229,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     print(
-        f"{'input':<44} {'MB':>7} {'pods':>6} {'policies':>8} {'load s':>8} {'peer s':>7} {'ratio':>6} {'peak RSS MB':>11} {'traced MB':>9}  warnings"
+        f"{'input':<44} {'MB':>7} {'pods':>6} {'policies':>8} {'load s':>8} {'peer s':>7} {'ratio':>6} "
+        f"{'yaml_rs s':>9} {'ratio':>6} {'peak RSS MB':>11} {'traced MB':>9}  warnings"
     )
     for path in targets:
         runs = [_measure(path, args.tracemalloc) for _ in range(max(1, args.repeat))]
@@ -239,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         results.append(best)
         counts = best.get("counts", {})
         traced = f"{best['traced_peak_mb']:.0f}" if best["traced_peak_mb"] is not None else "-"
+        fast = best.get("fastest_seconds")
+        fastest = f"{fast:>9.2f} {best['seconds'] / fast:>5.2f}x" if fast else f"{'-':>9} {'-':>6}"
         name = (
             str(path.relative_to(ROOT))
             if path.is_absolute() and ROOT in path.parents
@@ -247,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"{name:<44} {best['bytes'] / 2**20:>7.1f} {counts.get('pods', '-'):>6} {counts.get('policies', '-'):>8} "
             f"{best['seconds']:>8.2f} {best['peer_seconds']:>7.2f} {best['seconds'] / best['peer_seconds']:>5.2f}x "
+            f"{fastest} "
             f"{best['peak_rss_mb']:>11.0f} {traced:>9}  "
             f"{best.get('warnings', '-') if not best['error'] else 'ERROR ' + best['error']}"
         )
