@@ -11,6 +11,20 @@ from verifier.trace import Verdict
 PROP = "dual-stack-coverage"
 
 
+def _dual_stack_nodes(count: int = 2):
+    """Nodes n1, n2, ... with an address and a podCIDR of each family."""
+    from tests.builders import node
+
+    return [
+        node(
+            f"n{i}",
+            [f"192.168.0.{i}", f"fd00:192::{i}"],
+            pod_cidr=[f"10.244.{i}.0/24", f"fd00:10:244:{i}::/64"],
+        )
+        for i in range(1, count + 1)
+    ]
+
+
 def test_both_families_everywhere_holds():
     result = check_fixture("dual-stack/holds.yaml", PROP)
     assert (result.status, result.counterexamples) == (Status.HOLDS, ())
@@ -156,16 +170,11 @@ def test_a_single_stack_node_port_takes_a_port_only_in_its_family():
     """An IPv4-only NodePort Service without endpoints takes 30080/TCP on the nodes' IPv4
     addresses; over IPv6 the same port reaches the hostNetwork pod listening there.
     No policy is involved: the frontend alone makes the families differ (oracle, seeds 9 and 30)."""
-    from tests.builders import cluster, node, pod, service
+    from tests.builders import cluster, pod, service
     from verifier.properties import check as check_cluster
 
     c = cluster(
-        node(
-            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
-        ),
-        node(
-            "n2", ["192.168.0.2", "fd00:192::2"], pod_cidr=["10.244.2.0/24", "fd00:10:244:2::/64"]
-        ),
+        *_dual_stack_nodes(),
         pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
         pod("x/agent", node="n1", host_network=True, ports=[30080]),
         service("x/web", ip="10.96.0.20", type="NodePort", ports=[("http", 80, 80, "TCP", 30080)]),
@@ -184,16 +193,11 @@ def test_a_host_port_bound_to_the_ipv4_address_only_takes_the_port_in_ipv4():
     """x/web's hostPort 8443 is bound to n1's IPv4 address (hostIP): over IPv4, n1:8443 goes to
     x/web; over IPv6 it reaches n1's host network, where the hostNetwork x/agent runs. The
     IPv4 trace delivers elsewhere, which the replay accepts (oracle seeds 10060, 10109)."""
-    from tests.builders import cluster, node, pod
+    from tests.builders import cluster, pod
     from verifier.model import ContainerPort
     from verifier.properties import check as check_cluster
 
-    n1 = node(
-        "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
-    )
-    n2 = node(
-        "n2", ["192.168.0.2", "fd00:192::2"], pod_cidr=["10.244.2.0/24", "fd00:10:244:2::/64"]
-    )
+    n1, n2 = _dual_stack_nodes()
     c = cluster(
         n1,
         n2,
@@ -220,11 +224,9 @@ def test_a_host_port_bound_to_the_ipv4_address_only_takes_the_port_in_ipv4():
 def _stale_endpoint_cluster(*, target: str = "y/gone"):
     """Dual-stack Service y/s0 selects no pod; its slices still name 10.244.1.250 and
     fd00:10:244:1::fa for ``target``. y/p4's address is allocated from n1's ranges."""
-    from tests.builders import cluster, endpoint, endpoint_slice, node, pod, service
+    from tests.builders import cluster, endpoint, endpoint_slice, pod, service
 
-    n1 = node(
-        "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
-    )
+    (n1,) = _dual_stack_nodes(1)
     slices = [
         endpoint_slice(
             f"y/s0-v{fam}",
@@ -282,13 +284,11 @@ def test_a_pod_address_inside_the_ipv4_service_range_is_reached_over_ipv6_only()
     the cluster that address is kube-proxy's, so x/client never reaches x/db at it, while
     over IPv6 it does. No policy and no frontend differ by family, and the property skipped
     the pair as family-blind: HOLDS. The Service range is a rule that reads the family."""
-    from tests.builders import cluster, node, pod
+    from tests.builders import cluster, pod
     from verifier.properties import check as check_cluster
 
     c = cluster(
-        node(
-            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
-        ),
+        *_dual_stack_nodes(1),
         pod("x/client", ip=["10.244.1.5", "fd00:10:244:1::5"], node="n1"),
         pod("x/db", ip=["10.96.0.31", "fd00:10:244:1::1f"], node="n1", ports=[5432]),
     )
@@ -310,16 +310,11 @@ def test_load_balancer_source_ranges_of_one_family_filter_that_family_only():
     as family-blind and said HOLDS while the engine showed the two verdicts."""
     from ipaddress import ip_network
 
-    from tests.builders import cluster, node, pod, service
+    from tests.builders import cluster, pod, service
     from verifier.properties import check as check_cluster
 
     c = cluster(
-        node(
-            "n1", ["192.168.0.1", "fd00:192::1"], pod_cidr=["10.244.1.0/24", "fd00:10:244:1::/64"]
-        ),
-        node(
-            "n2", ["192.168.0.2", "fd00:192::2"], pod_cidr=["10.244.2.0/24", "fd00:10:244:2::/64"]
-        ),
+        *_dual_stack_nodes(),
         pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
         pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
         service(
