@@ -1388,7 +1388,10 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
             f4, f6 = table.get(s, a4, port, proto), table.get(s, a6, port, proto)
             if f4 is None or f6 is None:
                 continue
-            b4, b6 = {b.pod for b in f4.allowed if b.pod}, {b.pod for b in f6.allowed if b.pod}
+            # Pairs of two pods (the statement's p != q): a backend that is the client itself
+            # (a hairpin) is not compared.
+            b4 = {b.pod for b in f4.allowed if b.pod and b.pod != s.ref}
+            b6 = {b.pod for b in f6.allowed if b.pod and b.pod != s.ref}
             if b4 != b6:
                 return f"{s.ref} -> {what} {port}/{proto}: IPv4 reaches {sorted(b4)}, IPv6 {sorted(b6)}\n{_flow_text(c, f4)}\n{_flow_text(c, f6)}"
         for _name, ips in c.config.external_names:
