@@ -225,8 +225,8 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
 def _filtered(cluster: Cluster, client: Client, dst: flows.Party, memo: dict) -> bool:
     """May a path to ``dst`` pass a rule of its own that reads the client's address?
 
-    loadBalancerSourceRanges, which kube-proxy applies per family (journey.source_ranges):
-    a LoadBalancer IP of a Service listing ranges may lead to one of ``dst``'s pods.
+    loadBalancerSourceRanges, which kube-proxy applies per family (journey.entry_source_ranges):
+    a LoadBalancer IP guarded by ranges of its family may lead to one of ``dst``'s pods.
     ``memo`` keeps the answer per destination and kind of client.
     """
     key = (id(dst), client.kind == "external")
@@ -235,7 +235,7 @@ def _filtered(cluster: Cluster, client: Client, dst: flows.Party, memo: dict) ->
         memo[key] = (
             dst,
             any(
-                e.kind == journey.LOAD_BALANCER and e.target.service.load_balancer_source_ranges
+                journey.entry_source_ranges(e)
                 for family in (4, 6)
                 for w in wanted
                 for e in journey.entries_reaching(cluster, family, client.kind == "external").get(

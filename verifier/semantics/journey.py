@@ -91,6 +91,7 @@ __all__ = [
     "translated_paths_to",
     "destination_key",
     "source_ranges",
+    "entry_source_ranges",
 ]
 
 #: Journey outcomes besides the Service ones (services.REJECT, services.DROP).
@@ -531,11 +532,18 @@ def source_ranges(path: Path) -> tuple | None:
     source ranges of the IP's family, and drops every other source (semantics.md §6.2);
     ranges of the other family only are ignored, as kube-proxy filters them per family.
     """
-    e = path.entry
-    if e is None or e.kind != LOAD_BALANCER or path.outcome != FORWARD:
+    if path.entry is None or path.outcome != FORWARD:
         return None
-    ranges = tuple(n for n in e.target.service.load_balancer_source_ranges if n.version == e.family)
-    return ranges or None
+    return entry_source_ranges(path.entry) or None
+
+
+def entry_source_ranges(entry: Entry) -> tuple:
+    """The loadBalancerSourceRanges of ``entry``'s own family when it is a LoadBalancer IP
+    (kube-proxy filters each family by its own ranges), else ()."""
+    if entry.kind != LOAD_BALANCER:
+        return ()
+    ranges = entry.target.service.load_balancer_source_ranges
+    return tuple(n for n in ranges if n.version == entry.family)
 
 
 def pre_dnat_packet(path: Path, packet: Packet, alg: Algebra) -> Packet:
