@@ -1370,7 +1370,9 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
         and p.node_name in c.node_by_name
         and all(c.node_by_name[p.node_name].ip(f) for f in (4, 6))
     ]
-    srcs = [F.Source("pod", p.ref, p, p.node_name) for p in dual]
+    # Every pod the statement pairs is a client too, a hostNetwork pod sending from its node's
+    # two addresses included.
+    srcs = [F.Source("pod", p.ref, p, p.node_name, p.host_network) for p in dual + hosts]
     for s in srcs:
         for q in dual + hosts:
             if q.ref == s.ref:
