@@ -107,6 +107,29 @@ def test_a_pod_inside_the_service_range_is_an_address_plan_finding():
     ]
 
 
+def test_a_range_over_a_cluster_ip_outside_the_service_cidr_names_that_cluster_ip():
+    """A ClusterIP outside every Service CIDR (172.20.0.10, accepted by the API server of an
+    older range) is kube-proxy's address all the same: the node podCIDR holding it is said to
+    overlap that ClusterIP, not a one-address "Service range"."""
+    from tests.builders import cluster, node, pod, service
+
+    c = cluster(
+        node("n1", ["192.168.0.1"], pod_cidr=["172.20.0.0/24"]),
+        pod("x/client", ip=["172.20.0.5"], node="n1"),
+        service("x/old", ip="172.20.0.10", ports=[("http", 80, 80, "TCP")]),
+    )
+    result = check(c, PROP)
+    assert result.status is Status.HOLDS
+    assert [(f.message, refs(f.objects)) for f in result.findings] == [
+        (
+            "node n1's podCIDR 172.20.0.0/24 overlaps the ClusterIP 172.20.0.10 (outside every "
+            "Service CIDR): clients in the cluster reach the pods given addresses there only "
+            "through Services",
+            ["Node n1 spec.podCIDRs"],
+        )
+    ]
+
+
 def test_the_demo_holds_before_and_after_the_change():
     """The demo's Failed/Running cart-cleanup pair and hostNetwork DaemonSets are no conflict (README table)."""
     assert check(load_demo("base"), PROP).status is Status.HOLDS

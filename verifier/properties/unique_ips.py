@@ -70,9 +70,16 @@ def _address_plan(cluster: Cluster, pods: list[Pod]) -> tuple[Finding, ...]:
     address, and the API server may hand the address to a Service)."""
     services = service_ranges(cluster)
 
+    cidrs = set(cluster.service_cidrs)
+
     def service_range(net) -> str | None:
         hit = next((r for r in services if r.version == net.version and r.overlaps(net)), None)
-        return None if hit is None else str(hit)
+        if hit is None:
+            return None
+        if hit in cidrs:
+            return f"the Service range {hit}"
+        # service_ranges adds a ClusterIP outside every Service CIDR as a one-address range.
+        return f"the ClusterIP {hit.network_address} (outside every Service CIDR)"
 
     ranges = [
         (f"IP pool {pool.name}'s CIDR", pool.cidr, Decider.of(pool, part="spec.cidr"))
@@ -95,7 +102,7 @@ def _address_plan(cluster: Cluster, pods: list[Pod]) -> tuple[Finding, ...]:
     ]
     findings = [
         Finding(
-            f"{what} {net} overlaps the Service range {hit}: clients in the cluster reach "
+            f"{what} {net} overlaps {hit}: clients in the cluster reach "
             "the pods given addresses there only through Services",
             (decider,),
         )
@@ -111,7 +118,7 @@ def _address_plan(cluster: Cluster, pods: list[Pod]) -> tuple[Finding, ...]:
             if hit is not None:
                 findings.append(
                     Finding(
-                        f"{p.ref} has {ip}, inside the Service range {hit}: no client in the "
+                        f"{p.ref} has {ip}, inside {hit}: no client in the "
                         "cluster reaches it at that address (kube-proxy owns the range)",
                         (Decider.of(p, part="status.podIPs"),),
                     )
