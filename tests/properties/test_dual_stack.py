@@ -303,17 +303,14 @@ def test_a_pod_address_inside_the_ipv4_service_range_is_reached_over_ipv6_only()
     assert (v4.verdict, v6.verdict) == (Verdict.NO_SERVICE_PORT, Verdict.ALLOWED)
 
 
-def test_load_balancer_source_ranges_of_one_family_filter_that_family_only():
-    """x/web's loadBalancerSourceRanges name n1's IPv4 pods only: x/client on n2 is dropped at
-    the IPv4 LoadBalancer IP and admitted at the IPv6 one, which has no range of its family
-    (kube-proxy filters per family). No policy reads an address: the property skipped the pair
-    as family-blind and said HOLDS while the engine showed the two verdicts."""
+def _source_ranges_cluster():
+    """x/client on n2, x/web-0 on n1 behind a dual-stack LoadBalancer whose
+    loadBalancerSourceRanges name n1's IPv4 pods only."""
     from ipaddress import ip_network
 
     from tests.builders import cluster, pod, service
-    from verifier.properties import check as check_cluster
 
-    c = cluster(
+    return cluster(
         *_dual_stack_nodes(),
         pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
         pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
@@ -327,6 +324,16 @@ def test_load_balancer_source_ranges_of_one_family_filter_that_family_only():
             load_balancer_source_ranges=(ip_network("10.244.1.0/24"),),
         ),
     )
+
+
+def test_load_balancer_source_ranges_of_one_family_filter_that_family_only():
+    """x/web's loadBalancerSourceRanges name n1's IPv4 pods only: x/client on n2 is dropped at
+    the IPv4 LoadBalancer IP and admitted at the IPv6 one, which has no range of its family
+    (kube-proxy filters per family). No policy reads an address: the property skipped the pair
+    as family-blind and said HOLDS while the engine showed the two verdicts."""
+    from verifier.properties import check as check_cluster
+
+    c = _source_ranges_cluster()
     (result,) = check_cluster(c, properties=[PROP]).results
     assert result.status is Status.VIOLATED
     summaries = [cx.summary for cx in result.counterexamples]
@@ -338,3 +345,45 @@ def test_load_balancer_source_ranges_of_one_family_filter_that_family_only():
     v4, v6 = cx.traces
     assert (v4.verdict, v6.verdict) == (Verdict.DENIED, Verdict.ALLOWED)
     assert any("loadBalancerSourceRanges" in h.detail for h in v4.all_hops), v4
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dual-stack/holds.yaml",
+        "dual-stack/violated.yaml",
+        "dual-stack/violated-single-stack-node.yaml",
+        "demo",
+    ],
+)
+def test_the_family_blind_shortcut_changes_no_answer(name, monkeypatch):
+    """Skipping the pairs no rule tells apart by family is an optimisation: the same status and
+    the same counterexamples with the shortcut off (the oracle runs this comparison on every
+    generated dual-stack cluster)."""
+    from verifier.properties import dual_stack
+
+    def answer():
+        limit = {"max_counterexamples": 1000}
+        result = (
+            check(load_demo(), PROP, **limit)
+            if name == "demo"
+            else check_fixture(name, PROP, **limit)
+        )
+        return result.status, sorted(cx.summary for cx in result.counterexamples)
+
+    fast = answer()
+    monkeypatch.setattr(dual_stack, "FAMILY_BLIND_SHORTCUT", False)
+    assert answer() == fast
+
+
+def test_a_wrong_shortcut_shows_as_a_violation_once_the_shortcut_is_off(monkeypatch):
+    """The oracle's check of the shortcut can fail: with the loadBalancerSourceRanges exception
+    taken out of the shortcut (the bug fixed for issue 7), the LoadBalancer cluster above holds
+    with the shortcut and is violated without it."""
+    from verifier.properties import dual_stack
+
+    c = _source_ranges_cluster()
+    monkeypatch.setattr(dual_stack, "_filtered", lambda *args: False)
+    assert check(c, PROP).status is Status.HOLDS
+    monkeypatch.setattr(dual_stack, "FAMILY_BLIND_SHORTCUT", False)
+    assert check(c, PROP).status is Status.VIOLATED
