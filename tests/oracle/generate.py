@@ -516,7 +516,8 @@ def _shared_host_port(d: _Draw, c: Cluster) -> Cluster:
 
 def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
     """Now and then: EndpointSlices written out for a Service (numeric target ports only), with a
-    stale endpoint on another node (an address no pod holds any more: issue 7 item 8)."""
+    stale endpoint on another node (an address no pod holds any more: issue 7 item 8), and for a
+    dual-stack Service now and then an IPv6 slice naming other target ports than the IPv4 one."""
     candidates = [
         s for s in c.services if s.selector and all(isinstance(sp.target, int) for sp in s.ports)
     ]
@@ -550,6 +551,10 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
         if not allocated_there and (fam in {x.version for x in node.pod_cidrs} or d.chance(0.5)):
             eps.append(endpoint(stale, ready=True, node=node.name, pod=f"{svc.namespace}/gone"))
         ports = [(sp.name, sp.target, sp.protocol) for sp in svc.ports]
+        if fam == V6 and len(svc.ip_families) == 2 and d.chance(0.25):
+            # Slices are per family, and a hand-written one may name another target port:
+            # the two ClusterIPs then lead to different ports of the same pod.
+            ports = [(n, t + 1 if t < 65535 else t - 1, proto) for n, t, proto in ports]
         slices.append(
             endpoint_slice(
                 f"{svc.namespace}/{svc.name}-v{fam}",

@@ -387,3 +387,53 @@ def test_a_wrong_shortcut_shows_as_a_violation_once_the_shortcut_is_off(monkeypa
     assert check(c, PROP).status is Status.HOLDS
     monkeypatch.setattr(dual_stack, "FAMILY_BLIND_SHORTCUT", False)
     assert check(c, PROP).status is Status.VIOLATED
+
+
+def test_a_service_port_translated_to_another_target_port_in_each_family():
+    """x/web has no selector: its hand-written EndpointSlices send port 80 to x/web-0:8080 over
+    IPv4 and to x/web-0:9090 over IPv6, and x/web-0 admits 8080 only. The IPv4 ClusterIP works,
+    the IPv6 one is denied. Before, the Service route was never compared: a route translated
+    on the client's node was taken as no different from the pod address (true within one
+    family, not across two), and no rule of the pair read the family, so HOLDS."""
+    from tests.builders import cluster, endpoint, endpoint_slice, netpol, peer, pod, rule, service
+    from verifier.properties import dual_stack
+
+    c = cluster(
+        *_dual_stack_nodes(),
+        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
+        pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
+        service(
+            "x/web",
+            ip=["10.96.0.20", "fd00:10:96::20"],
+            family_policy="RequireDualStack",
+            selector=None,
+            ports=[("http", 80, 8080, "TCP")],
+        ),
+        *(
+            endpoint_slice(
+                f"x/web-v{family}",
+                service="web",
+                endpoints=[endpoint(ip, pod="x/web-0", node="n1")],
+                ports=[("http", port)],
+                address_type=f"IPv{family}",
+            )
+            for family, ip, port in ((4, "10.244.1.7", 8080), (6, "fd00:10:244:1::7", 9090))
+        ),
+        netpol("x/web", select={"app": "web"}, ingress=[rule(peer(pods={}), ports=[8080])]),
+    )
+    expected = (
+        "x/client -> x/web-0 through ClusterIP 10.96.0.20:80/TCP of Service x/web works over "
+        "IPv4 (to port 8080) but not over IPv6 (to port 9090)"
+    )
+    for shortcut in (True, False):
+        dual_stack.FAMILY_BLIND_SHORTCUT = shortcut
+        try:
+            result = check(c, PROP)
+        finally:
+            dual_stack.FAMILY_BLIND_SHORTCUT = True
+        assert result.status is Status.VIOLATED
+        (cx,) = result.counterexamples
+        assert cx.summary == expected
+        v4, v6 = cx.traces
+        assert (v4.verdict, v6.verdict) == (Verdict.ALLOWED, Verdict.DENIED)
+        assert refs(cx.objects) == ["NetworkPolicy x/web ingress[0]", "NetworkPolicy x/web"]

@@ -171,6 +171,7 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     every_pair = pod_snat_possible(cluster) or any(
         journey.pods_in_service_ranges(cluster, f) for f in (4, 6)
     )
+    asymmetric = _translated_apart(cluster)
     specific: dict[tuple[str, str], bool] = {}
 
     def family_specific(pod: Pod, direction: str) -> bool:
@@ -194,14 +195,18 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             or family_specific(rep, "Ingress")
             or _entries_differ(enc4, enc6, client, dst, entry_ports)
             or _filtered(cluster, client, dst, filtered)
+            or any(p.ref in asymmetric for p in dst.pods)
         ):
             continue  # every rule on every path is blind to the family: both verdicts are one formula
+        # Every path, those a reachability question may leave out as no different from the
+        # direct one included: a Service route is compared as a route (its target port or its
+        # masquerade may be another in the other family).
         paths6: dict = {}
-        for path, cond in flows.paths_to(enc6, client, dst, rep, p6):
+        for path, cond in flows.paths_to(enc6, client, dst, rep, p6, every_path=True):
             paths6.setdefault(_route(path), (path, cond))
         twins = [
             (path4, cond4, *paths6[_route(path4)])
-            for path4, cond4 in flows.paths_to(enc4, client, dst, rep, p4)
+            for path4, cond4 in flows.paths_to(enc4, client, dst, rep, p4, every_path=True)
             if _route(path4) in paths6
         ]
         # One case per pair: the routes on which the families differ, the direct one first.
@@ -223,6 +228,25 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         if formula is not False:
             cases.append(Case(("pods", src, dst, same, p4, p6, tuple(routes)), formula))
     return cases
+
+
+def _translated_apart(cluster: Cluster) -> frozenset[str]:
+    """The pods a dual-stack Service port may translate to differently in the two families:
+    another target port, or a backend in one family's candidates only (EndpointSlices are
+    per family, and a selector-less Service's are written by hand). The Service route to
+    them is not family-blind, whatever the policies say."""
+    by_family: dict[int, set[tuple]] = {4: set(), 6: set()}
+    for svc in cluster.services:
+        if set(svc.ip_families) != {4, 6}:
+            continue
+        for sp in svc.ports:
+            for family, seen in by_family.items():
+                seen.update(
+                    (b.pod.ref, svc.ref, sp.port, sp.protocol, b.port)
+                    for b in svc_rules.candidates(cluster, svc, sp, family)
+                    if b.pod is not None
+                )
+    return frozenset(key[0] for key in by_family[4] ^ by_family[6])
 
 
 def _filtered(cluster: Cluster, client: Client, dst: flows.Party, memo: dict) -> bool:
@@ -459,6 +483,7 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
 
     alloc = {**enc4.allocation(model), **enc6.allocation(model)}
     concrete = instantiate(cluster, alloc)
+    delivered: dict[int, int | None] | None = None
     if kind == "pods":
         _, src, dst, same, p4, p6, routes = key
         path4, path6, a4, _differ = next(r for r in routes if is_true(model, r[3]))
@@ -480,6 +505,9 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
             t4 = flows.replay(cluster, w4, expect_allowed=works4, what="dual-stack (IPv4)")[1]
             t6 = flows.replay(cluster, w6, expect_allowed=not works4, what="dual-stack (IPv6)")[1]
         target = dest.ref if path4.entry is None else f"{dest.ref} {path4.describe()}"
+        if path4.entry is not None:
+            # The route names the port the client uses; the backend's may differ by family.
+            delivered = {4: path4.dst_port, 6: path6.dst_port}
         ok4 = works4
     else:
         _, name, ip4, ip6, src, p4, p6 = key
@@ -513,8 +541,17 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
     deciders = tuple(allowing) + tuple(
         d for h in bad.all_hops if h.outcome == "denied" for d in h.deciders
     )
+    if delivered is None:
+        summary = (
+            f"{source.ref} -> {target} {port_v}/{proto_v} works over {works} but not over {fails}"
+        )
+    elif delivered[4] == delivered[6]:
+        summary = f"{source.ref} -> {target} works over {works} but not over {fails}"
+    else:
+        to = {f"IPv{f}": f" (to port {p})" for f, p in delivered.items()}
+        summary = f"{source.ref} -> {target} works over {works}{to[works]} but not over {fails}{to[fails]}"
     return Counterexample(
-        summary=f"{source.ref} -> {target} {port_v}/{proto_v} works over {works} but not over {fails}",
+        summary=summary,
         pods=(source.ref,) + ((dest.ref,) if kind == "pods" else ()),
         objects=tuple(dict.fromkeys(deciders)),
         traces=(t4, t6),
