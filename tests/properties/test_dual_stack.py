@@ -389,16 +389,12 @@ def test_a_wrong_shortcut_shows_as_a_violation_once_the_shortcut_is_off(monkeypa
     assert check(c, PROP).status is Status.VIOLATED
 
 
-def test_a_service_port_translated_to_another_target_port_in_each_family():
-    """x/web has no selector: its hand-written EndpointSlices send port 80 to x/web-0:8080 over
-    IPv4 and to x/web-0:9090 over IPv6, and x/web-0 admits 8080 only. The IPv4 ClusterIP works,
-    the IPv6 one is denied. Before, the Service route was never compared: a route translated
-    on the client's node was taken as no different from the pod address (true within one
-    family, not across two), and no rule of the pair read the family, so HOLDS."""
-    from tests.builders import cluster, endpoint, endpoint_slice, netpol, peer, pod, rule, service
-    from verifier.properties import dual_stack
+def _per_family_ports_cluster(*policies):
+    """x/web (no selector) sends port 80 to x/web-0:8080 over IPv4 and to x/web-0:9090 over
+    IPv6 (hand-written EndpointSlices); x/client on the other node."""
+    from tests.builders import cluster, endpoint, endpoint_slice, pod, service
 
-    c = cluster(
+    return cluster(
         *_dual_stack_nodes(),
         pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
         pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
@@ -419,7 +415,29 @@ def test_a_service_port_translated_to_another_target_port_in_each_family():
             )
             for family, ip, port in ((4, "10.244.1.7", 8080), (6, "fd00:10:244:1::7", 9090))
         ),
-        netpol("x/web", select={"app": "web"}, ingress=[rule(peer(pods={}), ports=[8080])]),
+        *policies,
+    )
+
+
+def test_a_service_port_translated_to_another_port_in_each_family_reached_in_both_holds():
+    """Nothing isolates x/web-0: port 80 reaches it over both families, at 8080 and at 9090.
+    Each family's packet has its own backend port (oracle seed 71627: one port shared by the
+    two families made the route look allowed in one family only, a bogus counterexample)."""
+    result = check(_per_family_ports_cluster(), PROP)
+    assert (result.status, result.counterexamples) == (Status.HOLDS, ())
+
+
+def test_a_service_port_translated_to_another_target_port_in_each_family():
+    """x/web has no selector: its hand-written EndpointSlices send port 80 to x/web-0:8080 over
+    IPv4 and to x/web-0:9090 over IPv6, and x/web-0 admits 8080 only. The IPv4 ClusterIP works,
+    the IPv6 one is denied. Before, the Service route was never compared: a route translated
+    on the client's node was taken as no different from the pod address (true within one
+    family, not across two), and no rule of the pair read the family, so HOLDS."""
+    from tests.builders import netpol, peer, rule
+    from verifier.properties import dual_stack
+
+    c = _per_family_ports_cluster(
+        netpol("x/web", select={"app": "web"}, ingress=[rule(peer(pods={}), ports=[8080])])
     )
     expected = (
         "x/client -> x/web-0 through ClusterIP 10.96.0.20:80/TCP of Service x/web works over "

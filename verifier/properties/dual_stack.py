@@ -180,8 +180,12 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
             specific[key] = every_pair or _family_specific(cluster, pod, direction)
         return specific[key]
 
+    # Each family's packet has its own destination port: on a translated route the client
+    # sends to the route's port and each family carries on to its own backend's port
+    # (EndpointSlices are per family); on the direct route the two ports are one.
+    port6 = fresh("ds.dport6", 16)
     p4 = Packet(4, fresh("ds.src4", 32), fresh("ds.dst4", 32), port, proto)
-    p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port, proto)
+    p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port6, proto)
     cases = []
     entry_ports: dict = {}
     filtered: dict = {}
@@ -214,12 +218,19 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         for path4, cond4, path6, cond6 in twins:
             a4 = _reaches(enc4, client, dst, path4, cond4, p4)
             a6 = _reaches(enc6, client, dst, path6, cond6, p6)
-            differ = _xor(alg, a4, a6)
+            if path4.entry is None:
+                same_port = alg.eq(port, port6)
+            else:  # the route's own ports: no family may opt out by another port
+                same_port = alg.and_(
+                    alg.eq(port, alg.port(path4.dst_port)), alg.eq(port6, alg.port(path6.dst_port))
+                )
+            differ = alg.and_(same_port, _xor(alg, a4, a6))
             if differ is not False:
                 routes.append((path4, path6, a4, differ))
         if not routes:
             continue
         formula = alg.and_(
+            alg.not_(alg.eq(port6, 0)),
             _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src.pods),
             _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, _receivers(cluster, dst.pods)),
             alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else alg.true,
