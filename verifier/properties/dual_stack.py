@@ -504,6 +504,13 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
         dest = (
             enc4.pod_at(model, s4.dst_ip, [d for d in dst.pods if d is not source]) or dst.pods[0]
         )
+        for path, sent in ((path4, s4), (path6, s6)):
+            if path.entry is not None and sent.dst_port != path.dst_port:
+                # A witness off its own route would replay as "not delivered" whatever happens.
+                raise SoundnessError(
+                    f"dual-stack: Z3's IPv{sent.family} packet goes to port {sent.dst_port}, "
+                    f"its route {path.describe()} to port {path.dst_port}"
+                )
         w4 = flows.Witness(source, dest, path4, s4, alloc)
         w6 = flows.Witness(source, dest, path6, s6, alloc)
         works4 = is_true(model, a4)
