@@ -311,19 +311,37 @@ def test_matrix_progress_bar_only_on_a_terminal_for_big_clusters(monkeypatch):
     assert tty.text.startswith("\r") and "matrix" in tty.text and "2/3" in tty.text
 
 
-def test_a_search_cut_at_its_limit_says_more_may_exist(capsys, tmp_path):
-    """Two pods of shop whose lookups are blocked, one class: with --max-counterexamples 1 the
-    one shown is all the search was allowed to find, and the report says so (issue 11)."""
+def test_a_search_cut_at_its_limit_says_how_many_more_exist(capsys):
+    """Four dual-stack counterexamples (a pod, a node, two Services): cut at 1 or 3, the report
+    counts the rest (issue 11); cut at exactly 4, nothing is left to say."""
     from tests.cli.support import netverify
-    from tests.properties.test_infrastructure_access import APP
+    from tests.properties.support import FIXTURES
 
-    repo = tmp_path / "repo.yaml"
-    repo.write_text(APP)
-    args = ("check", "-f", str(repo), "--property", "infrastructure-access")
-    cut = netverify(capsys, *args, "--max-counterexamples", "1")
-    assert cut.code == 1
-    assert "  the search stopped at 1 counterexample; more may exist (--max-counterexamples)" in (
-        cut.out.splitlines()
+    args = (
+        "check",
+        "-f",
+        str(FIXTURES / "dual-stack/violated-single-stack-node.yaml"),
+        "--property",
+        "dual-stack-coverage",
     )
-    whole = netverify(capsys, *args, "--max-counterexamples", "5")
-    assert "search stopped" not in whole.out
+
+    def stopped(limit: str) -> list[str]:
+        run = netverify(capsys, *args, "--max-counterexamples", limit)
+        assert run.code == 1
+        return [x for x in run.out.splitlines() if "search stopped" in x]
+
+    assert stopped("1") == [
+        "  the search stopped at 1 counterexample; 3 more exist (--max-counterexamples 4 "
+        "shows every one)"
+    ]
+    assert stopped("3") == [
+        "  the search stopped at 3 counterexamples; 1 more exists (--max-counterexamples 4 "
+        "shows every one)"
+    ]
+    assert stopped("4") == []
+    data = json.loads(netverify(capsys, *args, "--max-counterexamples", "1", "-o", "json").out)
+    (entry,) = data["results"]
+    assert (entry["truncated"], entry["more_counterexamples"]) == (
+        True,
+        {"count": 3, "exact": True},
+    )

@@ -16,6 +16,7 @@ PROPERTY_KEYS = {
     "statement",
     "counterexamples",
     "truncated",
+    "more_counterexamples",
     "reason",
     "findings",
 }

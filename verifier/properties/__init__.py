@@ -319,7 +319,8 @@ def _search_past_suppressed(
     limit = wanted
     while True:
         result = suppress(cluster, fn(limit), baseline)
-        exhausted = len(result.counterexamples) < limit
+        # Fewer than asked for, or the count past the limit says there is no other.
+        exhausted = len(result.counterexamples) < limit or (result.more == 0 and result.more_exact)
         hidden = len(result.suppressed_counterexamples)
         if exhausted or not hidden or len(result.new_counterexamples) >= wanted:
             return replace(result, truncated=not exhausted)

@@ -13,8 +13,9 @@ owns everything else, the same way for every property:
   if they cannot, every property would "hold" vacuously, so that is an
   :class:`~verifier.errors.InputError` naming the pods without room; a solver
   that gives up on the background makes the property UNKNOWN;
-* the search stops after ``limit`` counterexamples; a solver that gives up is
-  UNKNOWN with its reason, never HOLDS;
+* the search stops after ``limit`` counterexamples, then counts how many more cases can
+  happen for up to :data:`COUNT_SECONDS` (so a report can say how many it did not show);
+  a solver that gives up is UNKNOWN with its reason, never HOLDS;
 * HOLDS only when every query's search came back unsat.
 
 >>> r = prove("p", "p", "nothing", [], timeout=1, limit=1)
@@ -35,7 +36,10 @@ from ..symbolic.solver import Case, Solver, search
 from ..symbolic.solver import Status as SolverStatus
 from .result import Counterexample, Finding, PropertyResult
 
-__all__ = ["Query", "prove", "background_error"]
+__all__ = ["COUNT_SECONDS", "Query", "prove", "background_error"]
+
+#: Solver seconds a query may spend, past its counterexample limit, counting the cases left.
+COUNT_SECONDS = 3.0
 
 
 @dataclass
@@ -90,8 +94,10 @@ def prove(
     start = time.perf_counter()
     found: list[Counterexample] = []
     unknown: list[str] = []
+    more, more_exact = 0, True
     for q in queries:
         if len(found) >= limit:
+            more_exact = False  # a query left unsearched may hold more
             break
         solver = Solver(timeout=timeout)
         for enc in q.encoders:
@@ -112,7 +118,10 @@ def prove(
             limit - len(found),
             prefer=q.prefer,
             steady=lambda model, encs=q.encoders: [pin for e in encs for pin in e.pins(model)],
+            count_more=COUNT_SECONDS,
         )
+        more += result.more
+        more_exact = more_exact and result.more_exact
         if result.status is SolverStatus.UNKNOWN or (
             result.reason and result.status is not SolverStatus.UNSAT
         ):
@@ -121,5 +130,14 @@ def prove(
             found.append(q.explain(case, model))
     seconds = time.perf_counter() - start
     return PropertyResult.decide(
-        prop, name, statement, found, unknown, seconds, findings=findings, source=source
+        prop,
+        name,
+        statement,
+        found,
+        unknown,
+        seconds,
+        findings=findings,
+        source=source,
+        more=more,
+        more_exact=more_exact,
     )

@@ -118,6 +118,11 @@ class PropertyResult:
     source: Any = None
     #: The search stopped at its counterexample limit: there may be more.
     truncated: bool = False
+    #: Past the limit: how many more counterexamples the solver found room for (counted,
+    #: neither explained nor replayed), and whether that count is all of them (False when
+    #: nobody counted).
+    more: int = 0
+    more_exact: bool = False
 
     @property
     def ok(self) -> bool:
@@ -190,6 +195,9 @@ class PropertyResult:
                 {**c.to_dict(), "fingerprint": fingerprint(self, c)} for c in self.counterexamples
             ],
             "truncated": self.truncated,
+            "more_counterexamples": {"count": self.more, "exact": self.more_exact}
+            if self.truncated
+            else None,
             "reason": self.reason,
             "findings": [f.to_dict() for f in self.findings],
         }

@@ -125,6 +125,24 @@ def verdict_lines(report: CheckReport, *, color: bool = False) -> list[str]:
     ]
 
 
+def more_line(result: PropertyResult) -> str:
+    """What a search cut at its limit left unshown.
+
+    >>> from verifier.properties.result import PropertyResult, Status
+    >>> r = PropertyResult("p", "p", Status.VIOLATED, "s", truncated=True, more=41, more_exact=True)
+    >>> more_line(r)
+    'the search stopped at 0 counterexamples; 41 more exist (--max-counterexamples 41 shows every one)'
+    """
+    n = len(result.counterexamples)
+    shown = f"the search stopped at {n} counterexample{'s' if n != 1 else ''}"
+    verb = "exists" if result.more == 1 else "exist"
+    if result.more and result.more_exact:
+        return f"{shown}; {result.more} more {verb} (--max-counterexamples {n + result.more} shows every one)"
+    if result.more:
+        return f"{shown}; at least {result.more} more {verb} (counting stopped; raise --max-counterexamples to see them)"
+    return f"{shown}; more may exist (--max-counterexamples)"
+
+
 def detail_lines(result: PropertyResult) -> list[str]:
     """What a reader needs beyond the verdict line: the reason, counterexamples, findings."""
     out = []
@@ -133,11 +151,7 @@ def detail_lines(result: PropertyResult) -> list[str]:
     # The new counterexamples in full; the known ones (annotation, baseline) one line each.
     out += grouped_counterexamples(new_only(result), indent="  ")
     if result.truncated and result.new_counterexamples and not result.suppressed_counterexamples:
-        n = len(result.counterexamples)
-        out.append(
-            f"  the search stopped at {n} counterexample{'s' if n != 1 else ''}; more may "
-            "exist (--max-counterexamples)"
-        )
+        out.append(f"  {more_line(result)}")
     out += suppressed_lines(result, indent="  ")
     out += [f"  {f.severity}: {f.message}" for f in result.findings]
     return out

@@ -232,7 +232,14 @@ def verdict_table_lines(report: CheckReport) -> list[str]:
         if n:
             count = f'<a href="#{_anchor("p-" + _title(r))}">{count}</a>'
         if r.truncated:
-            count += " <span class='muted'>(search stopped)</span>"
+            more = (
+                f"{r.more} more"
+                if r.more and r.more_exact
+                else f"at least {r.more} more"
+                if r.more
+                else "search stopped"
+            )
+            count += f" <span class='muted'>({more})</span>"
         reason = f"<br><span class='muted'>{escape(r.reason)}</span>" if r.reason else ""
         lines.append(
             f"<tr><td>{_badge(r.status)}</td><td><strong>{escape(_title(r))}</strong></td>"

@@ -113,6 +113,10 @@ class Search:
     hits: tuple[tuple[Case, z3.ModelRef], ...]
     reason: str | None
     seconds: float
+    #: Past ``limit``: how many more cases can happen (counted, not explained), and whether
+    #: that is all of them (False: counting stopped at its time budget or the solver gave up).
+    more: int = 0
+    more_exact: bool = True
 
 
 def search(
@@ -122,6 +126,7 @@ def search(
     *,
     prefer: Callable[[Case], Any] | None = None,
     steady: Callable[[z3.ModelRef], list[tuple[Any, Any]]] | None = None,
+    count_more: float = 0.0,
 ) -> Search:
     """Find up to ``limit`` cases that can happen, each with a model.
 
@@ -142,6 +147,9 @@ def search(
     (the addresses netverify allocated): later hits are re-solved under the pins of
     the earlier ones when they can hold, so one pod keeps one address across the
     examples of a report. Like ``prefer``, it only chooses among examples.
+
+    ``count_more`` (seconds): once ``limit`` is reached, go on counting the cases that can
+    happen, without models kept, for at most that long (:attr:`Search.more`).
     """
     remaining = [c for c in cases if c.formula is not False]
     hits: list[tuple[Case, z3.ModelRef]] = []
@@ -162,7 +170,8 @@ def search(
                 solver.add(z3.Implies(b, c.formula))
         while True:
             if len(hits) >= limit:
-                return Search(Status.SAT, found(), None, seconds)
+                more, exact, spent = _count(solver, remaining, selector, count_more)
+                return Search(Status.SAT, found(), None, seconds + spent, more, exact)
             if not remaining:
                 return Search(Status.SAT if hits else Status.UNSAT, found(), None, seconds)
             answer = solver.check(z3.Or(*[selector[id(c)] for c in remaining]))
@@ -202,3 +211,35 @@ def search(
                     pinned.setdefault(key, pin)
             hits.append((hit, model))
             remaining = [c for c in remaining if c is not hit]
+
+
+def _count(
+    solver: Solver, remaining: list[Case], selector: dict, budget: float
+) -> tuple[int, bool, float]:
+    """How many of ``remaining`` can happen: (count, exact, solver seconds). Every case a model
+    satisfies is counted at once; counting stops, inexact, past ``budget`` seconds."""
+    if not remaining:
+        return 0, True, 0.0
+    if budget <= 0:
+        return 0, False, 0.0
+    count, spent = 0, 0.0
+    while remaining:
+        if spent >= budget:
+            return count, False, spent
+        answer = solver.check(z3.Or(*[selector[id(c)] for c in remaining]))
+        spent += answer.seconds
+        if answer.status is Status.UNSAT:
+            return count, True, spent
+        if answer.status is not Status.SAT:
+            return count, False, spent
+        model = answer.model
+        happen = {
+            id(c)
+            for c in remaining
+            if z3.is_true(model.eval(selector[id(c)], model_completion=True))
+        }
+        if not happen:  # pragma: no cover - a model of the disjunction sets some selector
+            return count, False, spent
+        count += len(happen)
+        remaining = [c for c in remaining if id(c) not in happen]
+    return count, True, spent
