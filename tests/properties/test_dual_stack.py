@@ -303,17 +303,26 @@ def test_a_pod_address_inside_the_ipv4_service_range_is_reached_over_ipv6_only()
     assert (v4.verdict, v6.verdict) == (Verdict.NO_SERVICE_PORT, Verdict.ALLOWED)
 
 
+def _client_and_web():
+    """Two dual-stack nodes, x/client on n2 and x/web-0 (app=web) on n1."""
+    from tests.builders import pod
+
+    return [
+        *_dual_stack_nodes(),
+        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
+        pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
+    ]
+
+
 def _source_ranges_cluster():
     """x/client on n2, x/web-0 on n1 behind a dual-stack LoadBalancer whose
     loadBalancerSourceRanges name n1's IPv4 pods only."""
     from ipaddress import ip_network
 
-    from tests.builders import cluster, pod, service
+    from tests.builders import cluster, service
 
     return cluster(
-        *_dual_stack_nodes(),
-        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
-        pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
+        *_client_and_web(),
         service(
             "x/web",
             ip=["10.96.0.20", "fd00:10:96::20"],
@@ -392,12 +401,10 @@ def test_a_wrong_shortcut_shows_as_a_violation_once_the_shortcut_is_off(monkeypa
 def _per_family_ports_cluster(*policies):
     """x/web (no selector) sends port 80 to x/web-0:8080 over IPv4 and to x/web-0:9090 over
     IPv6 (hand-written EndpointSlices); x/client on the other node."""
-    from tests.builders import cluster, endpoint, endpoint_slice, pod, service
+    from tests.builders import cluster, endpoint, endpoint_slice, service
 
     return cluster(
-        *_dual_stack_nodes(),
-        pod("x/client", ip=["10.244.2.5", "fd00:10:244:2::5"], node="n2"),
-        pod("x/web-0", ip=["10.244.1.7", "fd00:10:244:1::7"], node="n1", labels={"app": "web"}),
+        *_client_and_web(),
         service(
             "x/web",
             ip=["10.96.0.20", "fd00:10:96::20"],
