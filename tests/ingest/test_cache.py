@@ -92,3 +92,63 @@ def test_stdin_and_streams_are_not_cached(cache_dir):
     text = (MANIFESTS / "deployment.yaml").read_text()
     load(io.StringIO(text))
     assert not cache_dir.exists()
+
+
+@pytest.fixture
+def parses(monkeypatch) -> list:
+    """Count the real parses of YAML texts; every text counts as big."""
+    from verifier.ingest import documents
+
+    monkeypatch.setattr(cache, "TEXT_MIN", 0)
+    calls = []
+    real = documents._parse
+
+    def counting(text, file):
+        calls.append(file)
+        return real(text, file)
+
+    monkeypatch.setattr(documents, "_parse", counting)
+    return calls
+
+
+def test_a_big_text_met_a_second_time_keeps_its_parse(cache_dir, repo, parses):
+    """A pull request changes one file beside an unchanged one: the model is a miss, the
+    unchanged text's parse is not, from the second time it is seen (the first time only
+    marks it, so a dump taken afresh every run never pays for keeping it)."""
+    deployment = repo / "deployment.yaml"
+    names = sorted(p.name for p in repo.glob("*.yaml"))
+    load(repo)
+    assert sorted(parses) == sorted(str(repo / n) for n in names)
+    assert not list((cache_dir / "texts").glob("*.pickle"))
+    parses.clear()
+    deployment.write_text(deployment.read_text().replace("replicas: 2", "replicas: 3"))
+    load(repo)  # every text but deployment.yaml's is met a second time: parsed, then kept
+    assert len(list((cache_dir / "texts").glob("*.pickle"))) == len(names) - 1
+    parses.clear()
+    deployment.write_text(deployment.read_text().replace("replicas: 3", "replicas: 4"))
+    changed = load(repo)
+    assert parses == [str(deployment)]
+    assert sum(1 for p in changed.pods if p.name.startswith("web-")) == 4
+
+
+def test_a_kept_parse_names_the_file_it_is_read_from_now(cache_dir, tmp_path, parses):
+    """The same text under another name: the objects and their problems name the new file."""
+    text = (MANIFESTS / "deployment.yaml").read_text()
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text(text)
+    second.write_text(text)
+    load(first)  # seen
+    load(first, namespace="other")  # a miss for the model: parsed again, and kept
+    cluster = load(second)  # read back under b.yaml
+    assert parses == [str(first), str(first)]
+    assert {p.source.file for p in cluster.pods if not p.implicit} == {str(second)}
+
+
+def test_a_damaged_kept_parse_is_parsed_again(cache_dir, repo, parses):
+    load(repo)
+    load(repo / "deployment.yaml")  # a miss for the model, a second sighting of the text
+    (entry,) = (cache_dir / "texts").glob("*.pickle")
+    entry.write_bytes(b"not a pickle")
+    parses.clear()
+    assert load(repo / "deployment.yaml", namespace="again").pods
+    assert parses == [str(repo / "deployment.yaml")]

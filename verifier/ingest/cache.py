@@ -16,6 +16,12 @@ only successful ones: an input with errors is reported afresh every time.
 ``NETVERIFY_NO_CACHE=1`` turns the cache off. The newest :data:`KEEP` models are
 kept. The files are pickles the cache wrote itself, in a directory only the
 user can write; one that fails to read is a miss, never an error.
+
+When the model is not kept (a pull request changed one policy file beside an
+unchanged 70 MB dump), :func:`cached_parse` still spares the big texts their
+parse: a YAML text of at least :data:`TEXT_MIN` characters met a second time has
+its parse kept under ``texts/``, keyed by its content and netverify's code. Only
+the second time: a dump taken afresh for every run never pays for pickling it.
 """
 
 from __future__ import annotations
@@ -30,10 +36,15 @@ from typing import Any
 
 from ..model import Cluster
 
-__all__ = ["KEEP", "cache_dir", "cached"]
+__all__ = ["KEEP", "KEEP_TEXTS", "TEXT_MIN", "cache_dir", "cached", "cached_parse"]
 
 #: How many loaded models the cache keeps (the least recently used go first).
 KEEP = 8
+#: Texts shorter than this are parsed every time (a manifest file parses in milliseconds).
+TEXT_MIN = 1 << 20
+#: How many parsed texts, and how many "seen once" marks, are kept (a kept parse takes
+#: about 0.8x its YAML's size on disk: 58 MB for a 10,000-pod dump).
+KEEP_TEXTS = 4
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 
@@ -67,6 +78,38 @@ def cached(sources: Sequence[Any], options: dict[str, Any], load: Callable[[], C
     return cluster
 
 
+def cached_parse(text: str, parse: Callable[[], Any]) -> Any:
+    """``parse()`` of ``text``, or what it returned the last time this text (of at least
+    :data:`TEXT_MIN` characters) was parsed by the same code; see the module docstring."""
+    where = cache_dir()
+    if where is None or len(text) < TEXT_MIN:
+        return parse()
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = hashlib.sha256((digest + _code_fingerprint()).encode()).hexdigest()
+    folder = where / "texts"
+    entry = folder / f"{key}.pickle"
+    try:
+        with entry.open("rb") as f:
+            found = pickle.load(f)
+        os.utime(entry)
+        return found
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError):
+        pass
+    parsed = parse()
+    seen = folder / f"{key}.seen"
+    if seen.exists():
+        seen.unlink(missing_ok=True)
+        _store(folder, entry, parsed, keep=KEEP_TEXTS)
+    else:
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            seen.touch()
+            _prune(folder, "*.seen", KEEP_TEXTS)
+        except OSError:
+            pass
+    return parsed
+
+
 def _key(sources: Sequence[Any], options: dict[str, Any]) -> str | None:
     if not all(isinstance(s, (str, os.PathLike)) and str(s) != "-" for s in sources):
         return None
@@ -93,18 +136,23 @@ def _code_fingerprint() -> str:
     return "\n".join(parts)
 
 
-def _store(where: Path, entry: Path, cluster: Cluster) -> None:
+def _prune(where: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` most recently used files matching ``pattern``."""
+    found = sorted(where.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in found[keep:]:
+        old.unlink(missing_ok=True)
+
+
+def _store(where: Path, entry: Path, value: Any, *, keep: int = KEEP) -> None:
     partial: str | None = None
     try:
         where.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("wb", dir=where, delete=False, suffix=".tmp") as f:
             partial = f.name
-            pickle.dump(cluster, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(f.name, entry)
         partial = None
-        models = sorted(where.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in models[KEEP:]:
-            old.unlink(missing_ok=True)
+        _prune(where, "*.pickle", keep)
     except (OSError, pickle.PickleError, RecursionError, AttributeError, TypeError):
         pass  # a cache that cannot be written is no cache, not an error
     finally:

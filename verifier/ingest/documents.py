@@ -204,13 +204,33 @@ def _parse_shared(
     text: str, name: str
 ) -> tuple[list[RawObject], list[Problem], list[Problem], list[Any]]:
     if _shared is None:
-        return _parse(text, name)
+        return _parse_kept(text, name)
     found = _shared.get(text)
     if found is None:
-        parsed = _parse(text, name)
+        parsed = _parse_kept(text, name)
         _shared[text] = (name, parsed)
         return parsed
-    first, (objs, syntax, probs, roots) = found
+    return _relocated(found[1], found[0], name)
+
+
+def _parse_kept(
+    text: str, name: str
+) -> tuple[list[RawObject], list[Problem], list[Problem], list[Any]]:
+    """:func:`_parse`, through the cache of big YAML texts (:func:`cache.cached_parse`): the
+    objects kept there name the file they were first read from, and are moved to ``name``."""
+    if _looks_like_json(text, name):
+        return _parse(text, name)  # read at json.load's speed already, and lazily located
+    from .cache import cached_parse
+
+    first, parsed = cached_parse(text, lambda: (name, _parse(text, name)))
+    return _relocated(parsed, first, name)
+
+
+def _relocated(
+    parsed: tuple[list[RawObject], list[Problem], list[Problem], list[Any]], first: str, name: str
+) -> tuple[list[RawObject], list[Problem], list[Problem], list[Any]]:
+    """What ``first`` parsed to, as read from ``name`` (the same text under another name)."""
+    objs, syntax, probs, roots = parsed
     if first == name:
         return list(objs), list(syntax), list(probs), roots
 
