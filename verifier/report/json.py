@@ -8,7 +8,7 @@ disagree; this module only adds the exit code the process ends with.
 >>> r = PropertyResult("isolation", "isolation", Status.HOLDS, "policies isolate", seconds=0.25)
 >>> print(render_json(CheckReport((r,), 0.3), Invocation(exit_code=0), indent=None))  # doctest: +NORMALIZE_WHITESPACE
 {"inferred": [], "results": [{"property": "isolation", "status": "holds", "seconds": 0.25, "statement": "policies isolate",
-  "counterexamples": [], "truncated": false, "reason": null, "findings": []}],
+  "counterexamples": [], "truncated": false, "more_counterexamples": null, "reason": null, "findings": []}],
  "summary": {"holds": 1, "violated": 0, "suppressed": 0, "unknown": 0,
   "suppressed_counterexamples": {"annotation": 0, "baseline": 0}, "baseline": null, "seconds": 0.3, "exit_code": 0}}
 """
