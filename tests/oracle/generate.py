@@ -517,7 +517,8 @@ def _shared_host_port(d: _Draw, c: Cluster) -> Cluster:
 def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
     """Now and then: EndpointSlices written out for a Service (numeric target ports only), with a
     stale endpoint on another node (an address no pod holds any more: issue 7 item 8), and for a
-    dual-stack Service now and then an IPv6 slice naming other target ports than the IPv4 one."""
+    dual-stack Service now and then an IPv6 slice naming other target ports, or other nodes,
+    than the IPv4 one."""
     candidates = [
         s for s in c.services if s.selector and all(isinstance(sp.target, int) for sp in s.ports)
     ]
@@ -525,7 +526,11 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
         return c
     svc = d.pick(candidates)
     slices = []
+    dual = len(svc.ip_families) == 2
     for fam in svc.ip_families or (4,):
+        # A hand-written IPv6 slice may also place its endpoints on another node than the
+        # IPv4 one does (a Local traffic policy then picks them apart by family).
+        moved = fam == V6 and dual and len(c.nodes) > 1 and d.chance(0.2)
         eps = []
         for p in c.live_pods:
             if p.namespace != svc.namespace or any(
@@ -538,9 +543,12 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
             ip = (n.ip(fam) if n is not None else None) if p.host_network else p.ip(fam)
             if ip is None:
                 continue
+            node_name = p.node_name
+            if moved:
+                node_name = next(n.name for n in c.nodes if n.name != p.node_name)
             eps.append(
                 endpoint(
-                    str(ip), ready=p.ready, terminating=p.terminating, node=p.node_name, pod=p.ref
+                    str(ip), ready=p.ready, terminating=p.terminating, node=node_name, pod=p.ref
                 )
             )
         node = d.pick(c.nodes)
@@ -551,7 +559,7 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
         if not allocated_there and (fam in {x.version for x in node.pod_cidrs} or d.chance(0.5)):
             eps.append(endpoint(stale, ready=True, node=node.name, pod=f"{svc.namespace}/gone"))
         ports = [(sp.name, sp.target, sp.protocol) for sp in svc.ports]
-        if fam == V6 and len(svc.ip_families) == 2 and d.chance(0.25):
+        if fam == V6 and dual and d.chance(0.25):
             # Slices are per family, and a hand-written one may name another target port:
             # the two ClusterIPs then lead to different ports of the same pod.
             ports = [(n, t + 1 if t < 65535 else t - 1, proto) for n, t, proto in ports]

@@ -398,9 +398,10 @@ def test_a_wrong_shortcut_shows_as_a_violation_once_the_shortcut_is_off(monkeypa
     assert check(c, PROP).status is Status.VIOLATED
 
 
-def _per_family_ports_cluster(*policies):
-    """x/web (no selector) sends port 80 to x/web-0:8080 over IPv4 and to x/web-0:9090 over
-    IPv6 (hand-written EndpointSlices); x/client on the other node."""
+def _per_family_slices_cluster(*policies, ports=(8080, 9090), nodes=("n1", "n1"), itp="Cluster"):
+    """x/web (no selector) with hand-written EndpointSlices: port 80 to x/web-0 on
+    ``ports[0]`` over IPv4 and ``ports[1]`` over IPv6, each slice placing the pod on its node
+    of ``nodes``; x/web-0 runs on n1, x/client on n2."""
     from tests.builders import cluster, endpoint, endpoint_slice, service
 
     return cluster(
@@ -410,17 +411,20 @@ def _per_family_ports_cluster(*policies):
             ip=["10.96.0.20", "fd00:10:96::20"],
             family_policy="RequireDualStack",
             selector=None,
+            itp=itp,
             ports=[("http", 80, 8080, "TCP")],
         ),
         *(
             endpoint_slice(
                 f"x/web-v{family}",
                 service="web",
-                endpoints=[endpoint(ip, pod="x/web-0", node="n1")],
+                endpoints=[endpoint(ip, pod="x/web-0", node=node)],
                 ports=[("http", port)],
                 address_type=f"IPv{family}",
             )
-            for family, ip, port in ((4, "10.244.1.7", 8080), (6, "fd00:10:244:1::7", 9090))
+            for family, ip, port, node in zip(
+                (4, 6), ("10.244.1.7", "fd00:10:244:1::7"), ports, nodes, strict=True
+            )
         ),
         *policies,
     )
@@ -430,7 +434,7 @@ def test_a_service_port_translated_to_another_port_in_each_family_reached_in_bot
     """Nothing isolates x/web-0: port 80 reaches it over both families, at 8080 and at 9090.
     Each family's packet has its own backend port (oracle seed 71627: one port shared by the
     two families made the route look allowed in one family only, a bogus counterexample)."""
-    result = check(_per_family_ports_cluster(), PROP)
+    result = check(_per_family_slices_cluster(), PROP)
     assert (result.status, result.counterexamples) == (Status.HOLDS, ())
 
 
@@ -443,7 +447,7 @@ def test_a_service_port_translated_to_another_target_port_in_each_family():
     from tests.builders import netpol, peer, rule
     from verifier.properties import dual_stack
 
-    c = _per_family_ports_cluster(
+    c = _per_family_slices_cluster(
         netpol("x/web", select={"app": "web"}, ingress=[rule(peer(pods={}), ports=[8080])])
     )
     expected = (
@@ -462,3 +466,30 @@ def test_a_service_port_translated_to_another_target_port_in_each_family():
         v4, v6 = cx.traces
         assert (v4.verdict, v6.verdict) == (Verdict.ALLOWED, Verdict.DENIED)
         assert refs(cx.objects) == ["NetworkPolicy x/web ingress[0]", "NetworkPolicy x/web"]
+
+
+def test_a_local_service_whose_slices_place_the_pod_on_other_nodes_per_family():
+    """internalTrafficPolicy Local: the IPv4 slice puts x/web-0 on n1, the IPv6 slice on n2,
+    x/client's node. From n2 the IPv4 ClusterIP has no local endpoint, the IPv6 one leads to
+    x/web-0. Before, a route that reaches the pod in one family only was never compared
+    (and the shortcut skipped the pair), so HOLDS."""
+    from verifier.properties import dual_stack
+
+    c = _per_family_slices_cluster(ports=(8080, 8080), nodes=("n1", "n2"), itp="Local")
+    for shortcut in (True, False):
+        dual_stack.FAMILY_BLIND_SHORTCUT = shortcut
+        try:
+            result = check(c, PROP)
+        finally:
+            dual_stack.FAMILY_BLIND_SHORTCUT = True
+        assert result.status is Status.VIOLATED
+        (cx,) = result.counterexamples
+        assert cx.summary == (
+            "x/client -> x/web-0 through ClusterIP [fd00:10:96::20]:80/TCP of Service x/web works "
+            "over IPv6 (to port 8080) but not over IPv4 (its IPv4 endpoints never lead to x/web-0)"
+        )
+        v4, v6 = cx.traces
+        assert (v4.verdict, v6.verdict) == (Verdict.NO_ENDPOINTS, Verdict.ALLOWED)
+    # The same slices with both on n1: the families agree.
+    same = _per_family_slices_cluster(ports=(8080, 8080), nodes=("n1", "n1"), itp="Local")
+    assert check(same, PROP).status is Status.HOLDS

@@ -141,21 +141,19 @@ def _receivers(cluster: Cluster, pods) -> list[Pod]:
     return [p for p in pods if p.host_network or p.ref in both]
 
 
-def _route(path: journey.Path) -> tuple:
-    """What a path is, whatever its family: the same route in the other family is its twin."""
-    e = path.entry
-    if e is None:
-        return ("direct",)
+def _frontend(e: journey.Entry) -> tuple:
+    """What a frontend is, whatever its family: the same frontend in the other family is its twin."""
     if e.kind == journey.HOST_PORT:
         return (e.kind, e.target.pod.ref, e.port, e.protocol, e.node)
     t = e.target
-    return (
-        e.kind,
-        t.service.ref,
-        t.service_port,
-        e.node,
-        path.dnat_node.name if path.dnat_node else None,
-    )
+    return (e.kind, t.service.ref, t.service_port, e.node)
+
+
+def _route(path: journey.Path) -> tuple:
+    """What a path is, whatever its family: the same route in the other family is its twin."""
+    if path.entry is None:
+        return ("direct",)
+    return (*_frontend(path.entry), path.dnat_node.name if path.dnat_node else None)
 
 
 def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
@@ -186,6 +184,16 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
     port6 = fresh("ds.dport6", 16)
     p4 = Packet(4, fresh("ds.src4", 32), fresh("ds.dst4", 32), port, proto)
     p6 = Packet(6, fresh("ds.src6", 128), fresh("ds.dst6", 128), port6, proto)
+    fronts: dict[tuple[int, bool], dict[tuple, journey.Entry]] = {}
+
+    def frontends(family: int, client: Client) -> dict[tuple, journey.Entry]:
+        """The frontends of ``family`` that ``client`` may address, by twin key."""
+        key = (family, client.kind == "external")
+        if key not in fronts:
+            found = journey.entries(cluster, client, family).values()
+            fronts[key] = {_frontend(e): e for e in found}
+        return fronts[key]
+
     cases = []
     entry_ports: dict = {}
     filtered: dict = {}
@@ -205,17 +213,31 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
         # Every path, those a reachability question may leave out as no different from the
         # direct one included: a Service route is compared as a route (its target port or its
         # masquerade may be another in the other family).
-        paths6: dict = {}
-        for path, cond in flows.paths_to(enc6, client, dst, rep, p6, every_path=True):
-            paths6.setdefault(_route(path), (path, cond))
-        twins = [
-            (path4, cond4, *paths6[_route(path4)])
-            for path4, cond4 in flows.paths_to(enc4, client, dst, rep, p4, every_path=True)
-            if _route(path4) in paths6
-        ]
+        by_route: dict[int, dict[tuple, tuple]] = {4: {}, 6: {}}
+        for enc, packet in ((enc4, p4), (enc6, p6)):
+            for path, cond in flows.paths_to(enc, client, dst, rep, packet, every_path=True):
+                by_route[enc.family].setdefault(_route(path), (path, cond))
         # One case per pair: the routes on which the families differ, the direct one first.
         routes = []
-        for path4, cond4, path6, cond6 in twins:
+        for route in dict.fromkeys([*by_route[4], *by_route[6]]):
+            (path4, cond4), (path6, cond6) = (by_route[f].get(route, (None, None)) for f in (4, 6))
+            if path4 is None or path6 is None:
+                # A frontend both families have that leads to the pod in one family only (its
+                # EndpointSlices differ: another node for a Local policy, another readiness):
+                # the other family's way never reaches it there.
+                present = path4 or path6
+                other = 6 if path4 is not None else 4
+                twin = frontends(other, client).get(_frontend(present.entry))
+                if twin is None:
+                    continue  # no such frontend in the other family: nothing to compare
+                enc, cond, packet, var = (
+                    (enc4, cond4, p4, port) if path4 is not None else (enc6, cond6, p6, port6)
+                )
+                a = _reaches(enc, client, dst, present, cond, packet)
+                differ = alg.and_(alg.eq(var, alg.port(present.dst_port)), a)
+                if differ is not False:
+                    routes.append((path4, path6, a if path4 is not None else False, differ, twin))
+                continue
             a4 = _reaches(enc4, client, dst, path4, cond4, p4)
             a6 = _reaches(enc6, client, dst, path6, cond6, p6)
             if path4.entry is None:
@@ -226,7 +248,7 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
                 )
             differ = alg.and_(same_port, _xor(alg, a4, a6))
             if differ is not False:
-                routes.append((path4, path6, a4, differ))
+                routes.append((path4, path6, a4, differ, None))
         if not routes:
             continue
         formula = alg.and_(
@@ -243,9 +265,9 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
 
 def _translated_apart(cluster: Cluster) -> frozenset[str]:
     """The pods a dual-stack Service port may translate to differently in the two families:
-    another target port, or a backend in one family's candidates only (EndpointSlices are
-    per family, and a selector-less Service's are written by hand). The Service route to
-    them is not family-blind, whatever the policies say."""
+    another target port, a backend in one family's candidates only, or on another node for a
+    Local traffic policy (EndpointSlices are per family, and a selector-less Service's are
+    written by hand). The Service route to them is not family-blind, whatever the policies say."""
     by_family: dict[int, set[tuple]] = {4: set(), 6: set()}
     for svc in cluster.services:
         if set(svc.ip_families) != {4, 6}:
@@ -253,7 +275,7 @@ def _translated_apart(cluster: Cluster) -> frozenset[str]:
         for sp in svc.ports:
             for family, seen in by_family.items():
                 seen.update(
-                    (b.pod.ref, svc.ref, sp.port, sp.protocol, b.port)
+                    (b.pod.ref, svc.ref, sp.port, sp.protocol, b.port, b.node_name)
                     for b in svc_rules.candidates(cluster, svc, sp, family)
                     if b.pod is not None
                 )
@@ -497,35 +519,57 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
     delivered: dict[int, int | None] | None = None
     if kind == "pods":
         _, src, dst, same, p4, p6, routes = key
-        path4, path6, a4, _differ = next(r for r in routes if is_true(model, r[3]))
+        path4, path6, a4, _differ, twin = next(r for r in routes if is_true(model, r[3]))
         s4, s6 = enc4.concrete_packet(model, p4), enc6.concrete_packet(model, p6)
         port_v, proto_v = s4.dst_port, s4.protocol
+        present = path4 if path4 is not None else path6
+        sent_present = s4 if path4 is not None else s6
         source = enc4.pod_at(model, s4.src_ip, src.pods) or src.pods[0]
         dest = (
             enc4.pod_at(model, s4.dst_ip, [d for d in dst.pods if d is not source]) or dst.pods[0]
         )
         for path, sent in ((path4, s4), (path6, s6)):
-            if path.entry is not None and sent.dst_port != path.dst_port:
+            if path is not None and path.entry is not None and sent.dst_port != path.dst_port:
                 # A witness off its own route would replay as "not delivered" whatever happens.
                 raise SoundnessError(
                     f"dual-stack: Z3's IPv{sent.family} packet goes to port {sent.dst_port}, "
                     f"its route {path.describe()} to port {path.dst_port}"
                 )
-        w4 = flows.Witness(source, dest, path4, s4, alloc)
-        w6 = flows.Witness(source, dest, path6, s6, alloc)
         works4 = is_true(model, a4)
-        if path4.entry is None and dest.host_network:
+        if twin is not None:
+            # The frontend leads to ``dest`` in one family only: that family's trace delivers
+            # there, the other family's trace of the twin frontend nowhere near it.
+            w = flows.Witness(source, dest, present, sent_present, alloc)
+            label = f"dual-stack (IPv{present.entry.family})"
+            t_present = flows.replay(cluster, w, expect_allowed=True, what=label)[1]
+            t_twin = trace(
+                concrete, source.ref, str(twin.ip), twin.port, twin.protocol, family=twin.family
+            )
+            if any(b.reachable and b.pod == dest.ref for b in t_twin.branches):
+                raise SoundnessError(
+                    f"dual-stack: Z3 says {source.ref} never reaches {dest.ref} through "
+                    f"{twin.ip}:{twin.port}/{twin.protocol}, the engine delivers there"
+                )
+            t4, t6 = (t_present, t_twin) if path4 is not None else (t_twin, t_present)
+        elif present.entry is None and dest.host_network:
+            w4 = flows.Witness(source, dest, path4, s4, alloc)
+            w6 = flows.Witness(source, dest, path6, s6, alloc)
             # Compared on the node address the client uses (see _reaches): the engine must
             # deliver to the node's host network in one family, and not in the other.
             t4 = _delivers(cluster, w4, works4, "dual-stack (IPv4)")
             t6 = _delivers(cluster, w6, not works4, "dual-stack (IPv6)")
         else:
+            w4 = flows.Witness(source, dest, path4, s4, alloc)
+            w6 = flows.Witness(source, dest, path6, s6, alloc)
             t4 = flows.replay(cluster, w4, expect_allowed=works4, what="dual-stack (IPv4)")[1]
             t6 = flows.replay(cluster, w6, expect_allowed=not works4, what="dual-stack (IPv6)")[1]
-        target = dest.ref if path4.entry is None else f"{dest.ref} {path4.describe()}"
-        if path4.entry is not None:
+        target = dest.ref if present.entry is None else f"{dest.ref} {present.describe()}"
+        if present.entry is not None:
             # The route names the port the client uses; the backend's may differ by family.
-            delivered = {4: path4.dst_port, 6: path6.dst_port}
+            delivered = {
+                4: path4.dst_port if path4 is not None else None,
+                6: path6.dst_port if path6 is not None else None,
+            }
         ok4 = works4
     else:
         _, name, ip4, ip6, src, p4, p6 = key
@@ -566,7 +610,12 @@ def _explain(cluster, enc4, enc6, key, model, port, proto) -> Counterexample:
     elif delivered[4] == delivered[6]:
         summary = f"{source.ref} -> {target} works over {works} but not over {fails}"
     else:
-        to = {f"IPv{f}": f" (to port {p})" for f, p in delivered.items()}
+        to = {
+            f"IPv{f}": f" (to port {p})"
+            if p is not None
+            else f" (its IPv{f} endpoints never lead to {dest.ref})"
+            for f, p in delivered.items()
+        }
         summary = f"{source.ref} -> {target} works over {works}{to[works]} but not over {fails}{to[fails]}"
     return Counterexample(
         summary=summary,
