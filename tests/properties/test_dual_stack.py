@@ -493,3 +493,33 @@ def test_a_local_service_whose_slices_place_the_pod_on_other_nodes_per_family():
     # The same slices with both on n1: the families agree.
     same = _per_family_slices_cluster(ports=(8080, 8080), nodes=("n1", "n1"), itp="Local")
     assert check(same, PROP).status is Status.HOLDS
+
+
+def test_a_host_port_to_the_second_holder_of_an_address_is_compared():
+    """x/first and x/second claim the same two addresses (a stale dump: unique-pod-ips says so);
+    sent to that address a packet reaches x/first, but x/second's hostPort 8051 reaches
+    x/second. Its policy admits x/client's IPv6 address only: the hostPort works over IPv6 and
+    not over IPv4. Before, every pair's destination had to receive at its own address, so
+    x/second was never a destination and the property held (oracle seed 57547)."""
+    from tests.builders import cluster, netpol, peer, pod, rule
+
+    c = cluster(
+        *_dual_stack_nodes(1),
+        pod("x/client", ip=["10.244.1.10", "fd00:10:244:1::a"], node="n1"),
+        pod("x/first", ip=["10.244.1.13", "fd00:10:244:1::d"], node="n1"),
+        pod(
+            "x/second",
+            ip=["10.244.1.13", "fd00:10:244:1::d"],
+            node="n1",
+            labels={"env": "prod"},
+            ports=[("metrics", 8080, "TCP", 8051)],
+        ),
+        netpol("x/prod", select={"env": "prod"}, ingress=[rule(peer(cidr="fd00:10:244:1::a/128"))]),
+    )
+    result = check(c, PROP, max_counterexamples=10)
+    assert result.status is Status.VIOLATED
+    summaries = [cx.summary for cx in result.counterexamples]
+    assert (
+        "x/client -> x/second through hostPort 192.168.0.1:8051/TCP on node n1 works over IPv6 "
+        "but not over IPv4"
+    ) in summaries, summaries

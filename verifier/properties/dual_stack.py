@@ -251,10 +251,20 @@ def _pod_twins(cluster, enc4, enc6, port, proto) -> list[Case]:
                 routes.append((path4, path6, a4, differ, None))
         if not routes:
             continue
+        # Where the packet ends: sent to a pod's own address, only a pod that receives there
+        # (the first holder of an address two pods claim); translated, the pod the route
+        # leads to, whoever else holds its address (oracle seed 57547: a hostPort to the second
+        # holder was never compared).
+        pins = {
+            True: _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, _receivers(cluster, dst.pods)),
+            False: _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, dst.pods),
+        }
+        routes = [
+            (*r[:3], alg.and_(pins[(r[0] or r[1]).entry is None], r[3]), *r[4:]) for r in routes
+        ]
         formula = alg.and_(
             alg.not_(alg.eq(port6, 0)),
             _same_pod(enc4, enc6, p4.src_ip, p6.src_ip, src.pods),
-            _same_pod(enc4, enc6, p4.dst_ip, p6.dst_ip, _receivers(cluster, dst.pods)),
             alg.not_(alg.eq(p4.src_ip, p4.dst_ip)) if same else alg.true,
             alg.or_(*(r[3] for r in routes)),
         )
