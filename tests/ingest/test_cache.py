@@ -97,18 +97,10 @@ def test_stdin_and_streams_are_not_cached(cache_dir):
 @pytest.fixture
 def parses(monkeypatch) -> list:
     """Count the real parses of YAML texts; every text counts as big."""
-    from verifier.ingest import documents
+    from tests.ingest.test_parse_once import _counting
 
     monkeypatch.setattr(cache, "TEXT_MIN", 0)
-    calls = []
-    real = documents._parse
-
-    def counting(text, file):
-        calls.append(file)
-        return real(text, file)
-
-    monkeypatch.setattr(documents, "_parse", counting)
-    return calls
+    return _counting(monkeypatch)
 
 
 def test_a_big_text_met_a_second_time_keeps_its_parse(cache_dir, repo, parses):

@@ -398,6 +398,18 @@ def test_a_wrong_shortcut_shows_as_a_violation_once_the_shortcut_is_off(monkeypa
     assert check(c, PROP).status is Status.VIOLATED
 
 
+def _with_and_without_shortcut(c):
+    """The property's result on ``c`` with the family-blind shortcut, then without it."""
+    from verifier.properties import dual_stack
+
+    for shortcut in (True, False):
+        dual_stack.FAMILY_BLIND_SHORTCUT = shortcut
+        try:
+            yield check(c, PROP)
+        finally:
+            dual_stack.FAMILY_BLIND_SHORTCUT = True
+
+
 def _per_family_slices_cluster(*policies, ports=(8080, 9090), nodes=("n1", "n1"), itp="Cluster"):
     """x/web (no selector) with hand-written EndpointSlices: port 80 to x/web-0 on
     ``ports[0]`` over IPv4 and ``ports[1]`` over IPv6, each slice placing the pod on its node
@@ -445,7 +457,6 @@ def test_a_service_port_translated_to_another_target_port_in_each_family():
     on the client's node was taken as no different from the pod address (true within one
     family, not across two), and no rule of the pair read the family, so HOLDS."""
     from tests.builders import netpol, peer, rule
-    from verifier.properties import dual_stack
 
     c = _per_family_slices_cluster(
         netpol("x/web", select={"app": "web"}, ingress=[rule(peer(pods={}), ports=[8080])])
@@ -454,12 +465,7 @@ def test_a_service_port_translated_to_another_target_port_in_each_family():
         "x/client -> x/web-0 through ClusterIP 10.96.0.20:80/TCP of Service x/web works over "
         "IPv4 (to port 8080) but not over IPv6 (to port 9090)"
     )
-    for shortcut in (True, False):
-        dual_stack.FAMILY_BLIND_SHORTCUT = shortcut
-        try:
-            result = check(c, PROP)
-        finally:
-            dual_stack.FAMILY_BLIND_SHORTCUT = True
+    for result in _with_and_without_shortcut(c):
         assert result.status is Status.VIOLATED
         (cx,) = result.counterexamples
         assert cx.summary == expected
@@ -473,15 +479,8 @@ def test_a_local_service_whose_slices_place_the_pod_on_other_nodes_per_family():
     x/client's node. From n2 the IPv4 ClusterIP has no local endpoint, the IPv6 one leads to
     x/web-0. Before, a route that reaches the pod in one family only was never compared
     (and the shortcut skipped the pair), so HOLDS."""
-    from verifier.properties import dual_stack
-
     c = _per_family_slices_cluster(ports=(8080, 8080), nodes=("n1", "n2"), itp="Local")
-    for shortcut in (True, False):
-        dual_stack.FAMILY_BLIND_SHORTCUT = shortcut
-        try:
-            result = check(c, PROP)
-        finally:
-            dual_stack.FAMILY_BLIND_SHORTCUT = True
+    for result in _with_and_without_shortcut(c):
         assert result.status is Status.VIOLATED
         (cx,) = result.counterexamples
         assert cx.summary == (
