@@ -93,45 +93,73 @@ class Matrix:
 
     def allowed_from(self, source: str) -> list[tuple[str, PortSet]]:
         """Every other pod ``source`` may open something to, with what (in pod order)."""
-        return self._row_of(source, *self._class_row(self._class_of[source]))
+        return [
+            (d, c) for _p, d, c in self._row_of(source, *self._class_row(self._class_of[source]))
+        ]
 
     @cached_property
     def _order(self) -> dict[str, int]:
         return {ref: k for k, ref in enumerate(self.pods)}
 
-    def _class_row(self, i: int) -> tuple[list[tuple[str, PortSet]], list[int]]:
-        """From class ``i``: every destination pod with its non-empty cell where the cell does
-        not depend on nodes (in pod order), and the classes whose cells do."""
-        row: list[tuple[str, PortSet]] = []
-        split: list[int] = []
-        for j in self._cells.candidates(i):
-            if j == i and len(self._classes[i]) < 2:
-                continue  # a pod alone in its class: no other pod of it to reach
-            if self._cells.splits(i, j):
-                split.append(j)
-                continue
-            cell = self._cells.get(i, j)
-            if cell:
-                row.extend((d, cell) for d in self._classes[j])
-        row.sort(key=lambda item: self._order[item[0]])
+    @cached_property
+    def _members(self) -> tuple[tuple[tuple[int, str], ...], ...]:
+        """Each class's pods with their place in pod order."""
+        order = self._order
+        return tuple(tuple((order[d], d) for d in members) for members in self._classes)
+
+    def _class_cells(self, i: int) -> tuple[list[tuple[int, PortSet]], list[int]]:
+        """From class ``i``: each destination class with its non-empty cell where the cell does
+        not depend on nodes, and the classes whose cells do."""
+        # A pod alone in its class: no other pod of it to reach.
+        return self._cells.row(i, itself=len(self._classes[i]) > 1)
+
+    def _class_row(self, i: int) -> tuple[list[tuple[int, str, PortSet]], list[int]]:
+        """From class ``i``: ``(place, destination pod, cell)`` for every non-empty cell that
+        does not depend on nodes, in pod order, and the classes whose cells do."""
+        cells, split = self._class_cells(i)
+        row: list[tuple[int, str, PortSet]] = []
+        for j, cell in cells:
+            row.extend((k, d, cell) for k, d in self._members[j])
+        row.sort()  # by place: places are unique, so neither pods nor cells are compared
         return row, split
 
     def _row_of(
-        self, source: str, row: list[tuple[str, PortSet]], split: list[int]
-    ) -> list[tuple[str, PortSet]]:
-        out = [(d, c) for d, c in row if d != source]
+        self, source: str, row: list[tuple[int, str, PortSet]], split: list[int]
+    ) -> list[tuple[int, str, PortSet]]:
+        """``source``'s row from its class's: itself left out, the node-dependent cells added."""
+        own = self._order[source]
+        out = [item for item in row if item[0] != own]
         if split:
             i, here = self._class_of[source], self._node_of[source]
+            local = self._placement.get(here, {})
             for j in split:
-                by_node: dict[bool, PortSet] = {}  # same node or not: one cell each
-                for d in self._classes[j]:
-                    same = self._node_of[d] == here
-                    if same not in by_node:
-                        by_node[same] = self._cells.get(i, j, same)
-                    if d != source and by_node[same]:
-                        out.append((d, by_node[same]))
-            out.sort(key=lambda item: self._order[item[0]])
+                # A cell that depends on nodes has one value towards the pods on the
+                # source's node and one towards the others (asked only where there are some).
+                members = self._members[j]
+                here_members = local.get(j, ())
+                same = self._cells.get(i, j, True) if here_members else None
+                other = self._cells.get(i, j, False) if len(here_members) < len(members) else None
+                if same is None or other is None or same == other:
+                    cell = other if same is None else same
+                    if cell:
+                        out.extend((k, d, cell) for k, d in members if k != own)
+                    continue
+                if same:
+                    out.extend((k, d, same) for k, d in here_members if k != own)
+                if other:
+                    nodes = self._node_of
+                    out.extend((k, d, other) for k, d in members if nodes[d] != here and k != own)
+            out.sort()
         return out
+
+    @cached_property
+    def _placement(self) -> dict[str | None, dict[int, list[tuple[int, str]]]]:
+        """Node -> class -> the class's pods on that node, with their place in pod order."""
+        found: dict[str | None, dict[int, list[tuple[int, str]]]] = {}
+        for j, members in enumerate(self._members):
+            for k, d in members:
+                found.setdefault(self._node_of[d], {}).setdefault(j, []).append((k, d))
+        return found
 
     def reachable(self, source: str, destination: str) -> bool:
         return bool(self.allowed(source, destination))
@@ -239,17 +267,13 @@ class Matrix:
         columns: list[dict[int, PortSet]] = [{} for _ in range(n)]
         partners: list[set[int]] = [set() for _ in range(n)]
         for i in range(n):
-            for j in self._cells.candidates(i):
-                if j == i and len(self._classes[i]) < 2:
-                    continue
-                if self._cells.splits(i, j):
-                    partners[i].add(j)
-                    partners[j].add(i)
-                    continue
-                cell = self._cells.get(i, j)
-                if cell:
-                    rows[i][j] = cell
-                    columns[j][i] = cell
+            cells, split = self._class_cells(i)
+            for j in split:
+                partners[i].add(j)
+                partners[j].add(i)
+            for j, cell in cells:
+                rows[i][j] = cell
+                columns[j][i] = cell
         return rows, columns, partners
 
     def grouped_pairs(self) -> Iterable[tuple[str, str, PortSet]]:
@@ -317,8 +341,8 @@ class Matrix:
                     else (
                         row,
                         split,
-                        [(d, as_list(c)) for d, c in row],
-                        [self._order[d] for d, _c in row],
+                        [(d, as_list(c)) for _k, d, c in row],
+                        [k for k, _d, _c in row],
                     )
                 )
                 rows[i] = found
@@ -326,19 +350,20 @@ class Matrix:
                     rows.popitem(last=False)
             else:
                 rows.move_to_end(i)
-            row, split, items, positions = found
+            row, split, items, places = found
             own = self.allowed(s, s)
             if split:
                 entries = self._row_of(s, row, split)
                 if own:  # the pod itself, in its place
-                    entries.append((s, own))
-                    entries.sort(key=lambda item: self._order[item[0]])
-                cells = {d: as_list(c) for d, c in entries}
+                    entries.append((self._order[s], s, own))
+                    entries.sort()
+                cells = {d: as_list(c) for _k, d, c in entries}
             else:
                 # The class's row with the pod's own cell in its place in pod order
                 # (replacing the class's cell to itself, if any).
-                at = bisect_left(positions, self._order[s])
-                present = at < len(positions) and positions[at] == self._order[s]
+                place = self._order[s]
+                at = bisect_left(places, place)
+                present = at < len(places) and places[at] == place
                 cells = dict(items[:at])
                 if own:
                     cells[s] = as_list(own)
@@ -570,6 +595,32 @@ class _Cells:
             out = admitted if out is FULL else _ALG.and_(out, admitted)
         direct = self.direct[j]
         return out if direct is FULL else _ALG.and_(out, direct)
+
+    def row(self, i: int, itself: bool = True) -> tuple[list[tuple[int, PortSet]], list[int]]:
+        """From class ``i``: each candidate destination class with its non-empty cell where the
+        cell does not depend on nodes, and the candidates whose cells do (``i`` itself among
+        them only if ``itself``)."""
+        cells: list[tuple[int, PortSet]] = []
+        split: list[int] = []
+        # From a source neither generic nor hostNetwork, only a generic destination's cell may
+        # depend on nodes; the others are composed (get() without its checks: the hot loop).
+        composed = not (self.generic_source[i] or self.host[i])
+        generic, memo, compose = self.generic_destination, self._memo, self._compose
+        for j in self.candidates(i):
+            if j == i and not itself:
+                continue
+            if composed and not generic[j]:
+                cell = memo.get((i, j, None))
+                if cell is None:
+                    cell = memo[(i, j, None)] = compose(i, j, None)
+            elif self.splits(i, j):
+                split.append(j)
+                continue
+            else:
+                cell = self.get(i, j)
+            if cell:
+                cells.append((j, cell))
+        return cells, split
 
     def candidates(self, i: int) -> Iterable[int]:
         """Every destination class whose cell from ``i`` may be non-empty (a superset)."""
