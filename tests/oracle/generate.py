@@ -517,8 +517,8 @@ def _shared_host_port(d: _Draw, c: Cluster) -> Cluster:
 def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
     """Now and then: EndpointSlices written out for a Service (numeric target ports only), with a
     stale endpoint on another node (an address no pod holds any more: issue 7 item 8), and for a
-    dual-stack Service now and then an IPv6 slice naming other target ports, or other nodes,
-    than the IPv4 one."""
+    dual-stack Service now and then an IPv6 slice naming other target ports, other nodes, or
+    other readiness than the IPv4 one."""
     candidates = [
         s for s in c.services if s.selector and all(isinstance(sp.target, int) for sp in s.ports)
     ]
@@ -531,6 +531,8 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
         # A hand-written IPv6 slice may also place its endpoints on another node than the
         # IPv4 one does (a Local traffic policy then picks them apart by family).
         moved = fam == V6 and dual and len(c.nodes) > 1 and d.chance(0.2)
+        # ...or say another endpoint is ready (the Service then routes to it in one family).
+        flipped = fam == V6 and dual and d.chance(0.2)
         eps = []
         for p in c.live_pods:
             if p.namespace != svc.namespace or any(
@@ -546,10 +548,9 @@ def _endpoint_slices(d: _Draw, c: Cluster) -> Cluster:
             node_name = p.node_name
             if moved:
                 node_name = next(n.name for n in c.nodes if n.name != p.node_name)
+            ready = p.ready != (flipped and d.chance(0.5))
             eps.append(
-                endpoint(
-                    str(ip), ready=p.ready, terminating=p.terminating, node=node_name, pod=p.ref
-                )
+                endpoint(str(ip), ready=ready, terminating=p.terminating, node=node_name, pod=p.ref)
             )
         node = d.pick(c.nodes)
         i = int(node.name[1:])

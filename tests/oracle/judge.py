@@ -1346,7 +1346,8 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
     ALLOWED over one family and not the other, to the pod addresses or through a dual-stack
     Service's two ClusterIPs (same backend); a pod to a dual-stack outside host (externalNames)
     likewise; and the coverage part: a live pod-network pod, a node with podCIDRs or a
-    Prefer/RequireDualStack Service (not headless) missing a family."""
+    Prefer/RequireDualStack Service (not headless) missing a family, or such a Service whose
+    ready endpoints are other pods in one family than in the other."""
     if not c.dual_stack:
         return None
     for p in c.live_pods:
@@ -1358,11 +1359,14 @@ def _dual_violation(ctx: Context, c: Cluster, table: F.FlowTable) -> str | None:
     for s in c.services:
         if (
             s.ip_family_policy in ("PreferDualStack", "RequireDualStack")
-            and not s.headless
             and s.type != "ExternalName"
+            and not s.source.implicit
         ):
-            if len({ip.version for ip in s.cluster_ips}) < 2:
+            if not s.headless and len({ip.version for ip in s.cluster_ips}) < 2:
                 return f"Service {s.ref} is {s.ip_family_policy} with cluster IPs {[str(i) for i in s.cluster_ips]}"
+            r4, r6 = _ready_pods(c, s, 4), _ready_pods(c, s, 6)
+            if r4 != r6:
+                return f"Service {s.ref}'s ready pods differ by family: IPv4 {sorted(r4)}, IPv6 {sorted(r6)}"
     dual = [p for p in c.live_pods if not p.host_network and len(set(p.families)) == 2]
     # hostNetwork pods are reached at their node's addresses: both families when the node has both.
     hosts = [
@@ -1459,24 +1463,59 @@ def _check_dual_stack(ctx: Context, report: Report) -> None:
             s = c.service_by_ref.get(f"{obj.namespace}/{obj.name}")
             if s is None:
                 return ("", f"no Service {obj}")
-            if not s.headless and len({ip.version for ip in s.cluster_ips}) < 2:
-                return None
-            if any(
-                ref in c.pod_by_ref and len(set(c.pod_by_ref[ref].families)) < 2 for ref in cx.pods
-            ):
-                return None
-            why = _dual_violation(ctx, c, ctx.table)
-            if why and s.ref in why:
+            if not cx.pods:  # cluster IPs missing a family
+                if not s.headless and len({ip.version for ip in s.cluster_ips}) < 2:
+                    return None
+                return ("", f"{s.ref} has cluster IPs {[str(i) for i in s.cluster_ips]}")
+            ready = {f: _ready_pods(c, s, f) for f in (4, 6)}
+            if set(cx.pods) == ready[4] ^ ready[6]:
                 return None
             return (
                 " (Service endpoints)",
-                f"{s.ref}: no pod of {cx.pods} lacks a family and no flow through it differs",
+                f"{s.ref}: ready pods over IPv4 {sorted(ready[4])}, over IPv6 {sorted(ready[6])}; "
+                f"the counterexample names {cx.pods}",
             )
         return ("", f"unexpected object {obj}")
 
     fast = _property(ctx, report, "dual-stack-coverage", violations, replay)
     if fast is not None and ctx.c.dual_stack:
         _check_family_blind_shortcut(ctx, report, fast)
+
+
+def _ready_pods(c: Cluster, s, family: int) -> set[str]:
+    """The pods ``s``'s ready endpoints of ``family`` are, read as written: its EndpointSlices
+    of that address type when it has any slice (an endpoint is its targetRef's pod, else the
+    pod at its first address), else the pods its selector matches with an address of the
+    family (ready as the controller writes it: a terminating pod is not, unless the Service
+    publishes not-ready addresses)."""
+    slices = [
+        sl for sl in c.endpoint_slices if sl.namespace == s.namespace and sl.service_name == s.name
+    ]
+    if any(not sl.legacy for sl in slices):
+        slices = [sl for sl in slices if not sl.legacy]
+    if slices:
+        found = set()
+        for sl in slices:
+            for e in sl.endpoints:
+                if sl.address_type != f"IPv{family}" or not e.addresses or not e.ready:
+                    continue
+                ip = e.addresses[0]
+                pod = c.pod_by_ref.get(e.target_pod or "") or next(
+                    (p for p in c.pods if ip in p.ips), None
+                )
+                if pod is not None:
+                    found.add(pod.ref)
+        return found
+    if not s.selector or s.type == "ExternalName":
+        return set()
+    return {
+        p.ref
+        for p in c.live_pods
+        if p.namespace == s.namespace
+        and all(p.labels.get(k) == v for k, v in s.selector.items())
+        and _fam_ip(c, p, family) is not None
+        and (s.publish_not_ready_addresses or (p.ready and not p.terminating))
+    }
 
 
 def _check_family_blind_shortcut(ctx: Context, report: Report, fast) -> None:

@@ -410,10 +410,13 @@ def _with_and_without_shortcut(c):
             dual_stack.FAMILY_BLIND_SHORTCUT = True
 
 
-def _per_family_slices_cluster(*policies, ports=(8080, 9090), nodes=("n1", "n1"), itp="Cluster"):
+def _per_family_slices_cluster(
+    *policies, ports=(8080, 9090), nodes=("n1", "n1"), itp="Cluster", ready=(True, True)
+):
     """x/web (no selector) with hand-written EndpointSlices: port 80 to x/web-0 on
     ``ports[0]`` over IPv4 and ``ports[1]`` over IPv6, each slice placing the pod on its node
-    of ``nodes``; x/web-0 runs on n1, x/client on n2."""
+    of ``nodes`` and saying it is ready or not as ``ready`` does; x/web-0 runs on n1, x/client
+    on n2."""
     from tests.builders import cluster, endpoint, endpoint_slice, service
 
     return cluster(
@@ -430,12 +433,12 @@ def _per_family_slices_cluster(*policies, ports=(8080, 9090), nodes=("n1", "n1")
             endpoint_slice(
                 f"x/web-v{family}",
                 service="web",
-                endpoints=[endpoint(ip, pod="x/web-0", node=node)],
+                endpoints=[endpoint(ip, pod="x/web-0", node=node, ready=up)],
                 ports=[("http", port)],
                 address_type=f"IPv{family}",
             )
-            for family, ip, port, node in zip(
-                (4, 6), ("10.244.1.7", "fd00:10:244:1::7"), ports, nodes, strict=True
+            for family, ip, port, node, up in zip(
+                (4, 6), ("10.244.1.7", "fd00:10:244:1::7"), ports, nodes, ready, strict=True
             )
         ),
         *policies,
@@ -522,3 +525,23 @@ def test_a_host_port_to_the_second_holder_of_an_address_is_compared():
         "x/client -> x/second through hostPort 192.168.0.1:8051/TCP on node n1 works over IPv6 "
         "but not over IPv4"
     ) in summaries, summaries
+
+
+def test_a_service_whose_slices_disagree_on_readiness_reaches_the_pod_in_one_family():
+    """The IPv4 slice says x/web-0 is ready, the IPv6 slice that it is not (the oracle's
+    generator writes such slices): the IPv4 ClusterIP leads to x/web-0, the IPv6 one to no
+    endpoint. Both the Service's endpoints and the flow through it are reported, the flow
+    replayed by the engine in each family."""
+    c = _per_family_slices_cluster(ports=(8080, 8080), ready=(True, False))
+    for result in _with_and_without_shortcut(c):
+        assert result.status is Status.VIOLATED
+        assert [cx.summary for cx in result.counterexamples] == [
+            "Service x/web (RequireDualStack) reaches x/web-0 only in its IPv4 endpoints: its two "
+            "families lead to different pods",
+            "x/client -> x/web-0 through ClusterIP 10.96.0.20:80/TCP of Service x/web works over "
+            "IPv4 (to port 8080) but not over IPv6 (its IPv6 endpoints never lead to x/web-0)",
+        ]
+        v4, v6 = result.counterexamples[1].traces
+        assert (v4.verdict, v6.verdict) == (Verdict.ALLOWED, Verdict.NO_ENDPOINTS)
+    # Ready in both: the families agree.
+    assert check(_per_family_slices_cluster(ports=(8080, 8080)), PROP).status is Status.HOLDS

@@ -44,9 +44,9 @@ NAME = "dual-stack-coverage"
 #: one formula). An optimisation, never a semantics: the oracle turns it off and compares.
 FAMILY_BLIND_SHORTCUT = True
 STATEMENT = (
-    "every pod, node and dual-stack Service has both address families, and every flow allowed in one "
-    "family is allowed in the other (pod to pod, directly and through dual-stack Services, and to "
-    "dual-stack outside hosts)"
+    "every pod, node and dual-stack Service has both address families, every dual-stack Service's "
+    "ready endpoints are the same pods in both, and every flow allowed in one family is allowed in "
+    "the other (pod to pod, directly and through dual-stack Services, and to dual-stack outside hosts)"
 )
 
 
