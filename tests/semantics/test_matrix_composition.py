@@ -109,14 +109,21 @@ def test_every_cell_of_benchmark_clusters_is_its_journey(seed):
     _assert_every_cell(c, matrix(c, port=8080, protocol="TCP"), 8080, "TCP")
 
 
-def test_a_host_network_pod_reaches_only_the_isolated_pods_on_its_own_node():
-    """The composed column honours the node exception per pod, not per class."""
-    c = cluster(
+def _host_network_and_web(*objects):
+    """x/h, hostNetwork on n1; x/a (app=web) on n1 and x/b (app=web) on n2."""
+    return cluster(
         node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
         node("n2", "192.168.0.2", pod_cidr="10.244.2.0/24"),
         pod("x/h", ip="192.168.0.1", node="n1", host_network=True, labels={"app": "h"}),
         pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "web"}),
         pod("x/b", ip="10.244.2.10", node="n2", labels={"app": "web"}),
+        *objects,
+    )
+
+
+def test_a_host_network_pod_reaches_only_the_isolated_pods_on_its_own_node():
+    """The composed column honours the node exception per pod, not per class."""
+    c = _host_network_and_web(
         pod("x/c", ip="10.244.2.11", node="n2", labels={"app": "client"}),
         netpol("x/web", select={"app": "web"}, ingress=[rule(peer(pods={}))]),
     )
@@ -129,12 +136,7 @@ def test_a_host_network_pod_reaches_only_the_isolated_pods_on_its_own_node():
 def test_a_host_network_pod_admitted_on_one_port_has_one_cell_on_its_node_and_one_elsewhere():
     """Towards an isolated class spread over nodes, a hostNetwork pod's row has the node
     exception's cell on its own node and the policy's (here: one port) on the others."""
-    c = cluster(
-        node("n1", "192.168.0.1", pod_cidr="10.244.1.0/24"),
-        node("n2", "192.168.0.2", pod_cidr="10.244.2.0/24"),
-        pod("x/h", ip="192.168.0.1", node="n1", host_network=True, labels={"app": "h"}),
-        pod("x/a", ip="10.244.1.10", node="n1", labels={"app": "web"}),
-        pod("x/b", ip="10.244.2.10", node="n2", labels={"app": "web"}),
+    c = _host_network_and_web(
         pod("x/d", ip="10.244.2.12", node="n2", labels={"app": "web"}),
         netpol(
             "x/web",
