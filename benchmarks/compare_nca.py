@@ -15,6 +15,16 @@ measured with ``wait4`` (CPU seconds, user + system, and peak RSS of that proces
 * ``reach``           ``netverify reach -f C --from <a pod> --to <a Service>:<port>`` (cache warm)
 * ``nca``             ``nca --connectivity -r C --output_endpoints pods -o txt_no_fw_rules``
 * ``nca diff``        ``nca --semantic_diff C-pr -r C-pr --base_resource_list C``
+* ``JSON form``       the same cluster written as ``kubectl get -o json`` prints it (``C.json``):
+                      netverify's ``load`` and ``matrix`` (no cache) and ``nca --connectivity``
+                      on that file, and whether netverify's matrix is byte for byte the one it
+                      gave for the YAML form
+* ``floor``           what any cold command pays before its own work: starting netverify
+                      (``import verifier.cli``) and parsing the file with the fastest parser
+                      there is, nothing built (``json.load`` of the JSON form; yaml-rs of the
+                      YAML form when it is installed); beside it, NCA's time divided by the
+                      issue's target ratio (20x at 1,000 pods, 50x above): the CPU budget of a
+                      cold ``matrix``
 
 A command that runs past ``--timeout`` is stopped and reported as such; ``--nca-up-to
 PODS`` measures NCA only on the sizes up to that many pods (it needs minutes from
@@ -71,7 +81,7 @@ class Run:
             return "timeout"
         if self.cpu is None:
             return "n/a"
-        return f"{self.cpu:.1f} s"
+        return f"{self.cpu:.2f} s" if self.cpu < 1 else f"{self.cpu:.1f} s"
 
 
 def measure(cmd: list[str], timeout: float, stdout=None, env=None) -> Run:
@@ -95,23 +105,27 @@ def measure(cmd: list[str], timeout: float, stdout=None, env=None) -> Run:
 # --------------------------------------------------------------------------- inputs
 
 
-def dumps(size: str) -> tuple[Path, Path]:
-    """The dump for ``PODS:POLICIES[:NAMESPACES]`` and its one-policy pull request, made once."""
+def dumps(size: str) -> tuple[Path, Path, Path]:
+    """The dump for ``PODS:POLICIES[:NAMESPACES]`` (YAML, and the same items as JSON) and its
+    one-policy pull request (YAML), made once."""
     pods, policies, *rest = (int(x) for x in size.split(":"))
     namespaces = rest[0] if rest else None
     stem = f"nca-{pods}p-{policies}np-{namespaces or 'auto'}ns-s0"
-    base, pr = OUT / f"{stem}.yaml", OUT / f"{stem}-pr.yaml"
-    if not (base.exists() and pr.exists()):
+    base, pr, as_json = OUT / f"{stem}.yaml", OUT / f"{stem}-pr.yaml", OUT / f"{stem}.json"
+    if not (base.exists() and pr.exists() and as_json.exists()):
         from benchmarks.generate import generate_cluster, write_list
 
         print(f"generating {base.relative_to(ROOT)} ...", file=sys.stderr)
         items = generate_cluster(pods=pods, policies=policies, namespaces=namespaces, seed=0)
         OUT.mkdir(exist_ok=True)
-        with open(base, "w", encoding="utf-8") as f:
-            write_list(items, f, "yaml")
-        with open(pr, "w", encoding="utf-8") as f:
-            write_list(_pull_request(items), f, "yaml")
-    return base, pr
+        for path, content, form in (
+            (base, items, "yaml"),
+            (pr, _pull_request(items), "yaml"),
+            (as_json, items, "json"),
+        ):
+            with open(path, "w", encoding="utf-8") as f:
+                write_list(content, f, form)
+    return base, pr, as_json
 
 
 def _reach_ends(base: Path) -> list[str]:
@@ -286,11 +300,11 @@ def _show(ports: Ports) -> str:
 # --------------------------------------------------------------------------- the run
 
 
-def _prepare(size: str) -> tuple[Path, Path, list[str]]:
+def _prepare(size: str) -> tuple[Path, Path, Path, list[str]]:
     """The dumps and the reach command's ends, made in a fresh process: what a forked child
     inherits counts in its peak RSS, so this process must stay small while it measures."""
-    base, pr = dumps(size)
-    return base, pr, _reach_ends(base)
+    base, pr, as_json = dumps(size)
+    return base, pr, as_json, _reach_ends(base)
 
 
 def run_size(
@@ -300,7 +314,7 @@ def run_size(
     from multiprocessing import get_context
 
     with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
-        base, pr, reach_ends = pool.submit(_prepare, size).result()
+        base, pr, as_json, reach_ends = pool.submit(_prepare, size).result()
     if nca and int(size.split(":")[0]) > nca_up_to:
         print(f"  {size}: NCA not run (--nca-up-to {nca_up_to})", file=sys.stderr)
         nca = None
@@ -311,6 +325,7 @@ def run_size(
     nv = [sys.executable, "-m", "verifier.cli"]
     matrix_json = OUT / f"{base.stem}.matrix.json"
     nca_txt = OUT / f"{base.stem}.nca.txt"
+    json_matrix = OUT / f"{base.stem}.json-form.matrix.json"
     commands: list[tuple[str, list[str], dict, Path | None]] = [
         (
             "load",
@@ -341,7 +356,47 @@ def run_size(
             None,
         ),
         ("reach, cache warm", [*nv, "reach", "-f", str(base), *reach_ends], env_warm, None),
+        (
+            "load, JSON",
+            [
+                sys.executable,
+                "-c",
+                "import sys; from verifier.ingest import load; load(sys.argv[1])",
+                str(as_json),
+            ],
+            env_cold,
+            None,
+        ),
+        (
+            "matrix, JSON",
+            [*nv, "matrix", "-f", str(as_json), "-A", "-o", "json"],
+            env_cold,
+            json_matrix,
+        ),
+        # The floor of any cold command: starting netverify, and reading the file with the
+        # fastest parser there is (no line numbers, no model), each in a process of its own.
+        ("floor: start", [sys.executable, "-c", "import verifier.cli"], env_cold, None),
+        (
+            "floor: json.load",
+            [sys.executable, "-c", "import json, sys; json.load(open(sys.argv[1]))", str(as_json)],
+            env_cold,
+            None,
+        ),
     ]
+    if _has_module("yaml_rs"):
+        commands.append(
+            (
+                "floor: yaml-rs",
+                [
+                    sys.executable,
+                    "-c",
+                    "import sys, yaml_rs; yaml_rs.loads(open(sys.argv[1]).read())",
+                    str(base),
+                ],
+                env_cold,
+                None,
+            )
+        )
     if nca:
         commands += [
             (
@@ -362,6 +417,21 @@ def run_size(
             (
                 "nca diff",
                 [nca, "--semantic_diff", str(pr), "-r", str(pr), "--base_resource_list", str(base)],
+                os.environ,
+                None,
+            ),
+            (
+                "nca, JSON",
+                [
+                    nca,
+                    "--connectivity",
+                    "-r",
+                    str(as_json),
+                    "--output_endpoints",
+                    "pods",
+                    "-o",
+                    "txt_no_fw_rules",
+                ],
                 os.environ,
                 None,
             ),
@@ -392,12 +462,24 @@ def run_size(
             print(f"  {size} {name}: {r.cell()} {r.rss_mib or 0:.0f} MiB", file=sys.stderr)
     shutil.rmtree(cache, ignore_errors=True)
     result = {"size": size, "runs": {k: asdict(v) for k, v in best.items()}}
+    result["json_form_same_matrix"] = json_matrix.read_bytes() == matrix_json.read_bytes()
+    print(
+        f"  {size}: the matrix of the JSON form is "
+        + ("byte for byte the YAML form's" if result["json_form_same_matrix"] else "DIFFERENT"),
+        file=sys.stderr,
+    )
     if nca and not best["nca"].timed_out and not best["matrix"].timed_out:
         with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as pool:
             result.update(
                 pool.submit(_answers, size, base, matrix_json, nca_txt, examples).result()
             )
     return result
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
 
 
 def _answers(size: str, base: Path, matrix_json: Path, nca_txt: Path, examples: int) -> dict:
@@ -469,28 +551,79 @@ def _table(results: list[dict]) -> str:
     for r in results:
         runs = {k: Run(**v) for k, v in r["runs"].items()}
 
-        def cell(name: str, runs: dict[str, Run] = runs) -> str:
-            return runs[name].cell() if name in runs else "n/a"
+        def cell(name: str, runs: dict[str, Run] = runs, missing: str = "n/a") -> str:
+            return runs[name].cell() if name in runs else missing
 
         cells = [
             r["size"],
             cell("load"),
             cell("matrix"),
             cell("matrix, cache warm"),
-            cell("nca"),
+            cell("nca", missing="not run"),
             _ratio(runs.get("matrix"), runs.get("nca")),
             _ratio(runs.get("matrix, cache warm"), runs.get("nca")),
             _rss(runs.get("matrix")),
             _rss(runs.get("nca")),
             cell("diff"),
             cell("diff, cache warm"),
-            cell("nca diff"),
+            cell("nca diff", missing="not run"),
             _ratio(runs.get("diff"), runs.get("nca diff")),
             cell("check"),
             cell("check, cache warm"),
             _rss(runs.get("check")),
             cell("report, cache warm"),
             cell("reach, cache warm"),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _target(size: str) -> int:
+    """Issue 11's target for the matrix: 20x NCA at 1,000 pods, 50x from 2,000 on."""
+    return 20 if int(size.split(":")[0]) <= 1000 else 50
+
+
+def _budget(theirs: Run | None, ratio: int) -> str:
+    """The CPU time a netverify command may take to be ``ratio`` times faster than NCA."""
+    if theirs is None or not theirs.cpu or theirs.timed_out:
+        return "n/a"
+    return f"{theirs.cpu / ratio:.2f} s ({ratio}x)"
+
+
+def _json_table(results: list[dict]) -> str:
+    """The JSON form's rows (the same clusters, as ``kubectl get -o json`` prints them), and
+    the floor of a cold command: starting netverify and parsing the file, nothing else."""
+    head = [
+        "pods:policies:namespaces",
+        "load",
+        "matrix",
+        "NCA",
+        "matrix vs NCA",
+        "matrix RSS",
+        "NCA RSS",
+        "matrix as for YAML",
+        "start",
+        "json.load",
+        "yaml-rs (YAML form)",
+        "target's budget",
+    ]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in results:
+        runs = {k: Run(**v) for k, v in r["runs"].items()}
+        same = r.get("json_form_same_matrix")
+        cells = [
+            r["size"],
+            runs["load, JSON"].cell() if "load, JSON" in runs else "n/a",
+            runs["matrix, JSON"].cell() if "matrix, JSON" in runs else "n/a",
+            runs["nca, JSON"].cell() if "nca, JSON" in runs else "not run",
+            _ratio(runs.get("matrix, JSON"), runs.get("nca, JSON")),
+            _rss(runs.get("matrix, JSON")),
+            _rss(runs.get("nca, JSON")),
+            "byte for byte" if same else ("DIFFERENT" if same is not None else "n/a"),
+            runs["floor: start"].cell() if "floor: start" in runs else "n/a",
+            runs["floor: json.load"].cell() if "floor: json.load" in runs else "n/a",
+            runs["floor: yaml-rs"].cell() if "floor: yaml-rs" in runs else "not installed",
+            _budget(runs.get("nca"), _target(r["size"])),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
@@ -543,6 +676,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     print()
     print(_table(results))
+    print()
+    print("The same clusters in JSON form (kubectl get -o json), and the floor of a cold command:")
+    print()
+    print(_json_table(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0
