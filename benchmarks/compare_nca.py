@@ -525,6 +525,20 @@ def _rss(run: Run | None) -> str:
     return f"{run.rss_mib:.0f} MiB" if run is not None and run.rss_mib else "n/a"
 
 
+def _runs(result: dict) -> dict[str, Run]:
+    return {k: Run(**v) for k, v in result["runs"].items()}
+
+
+def _cell(runs: dict[str, Run], name: str, missing: str = "n/a") -> str:
+    return runs[name].cell() if name in runs else missing
+
+
+def _markdown(head: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return "\n".join(lines)
+
+
 def _table(results: list[dict]) -> str:
     """The results as a Markdown table (benchmarks/README.md)."""
     head = [
@@ -547,35 +561,32 @@ def _table(results: list[dict]) -> str:
         "report (cache warm)",
         "reach (cache warm)",
     ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for r in results:
-        runs = {k: Run(**v) for k, v in r["runs"].items()}
-
-        def cell(name: str, runs: dict[str, Run] = runs, missing: str = "n/a") -> str:
-            return runs[name].cell() if name in runs else missing
+        runs = _runs(r)
 
         cells = [
             r["size"],
-            cell("load"),
-            cell("matrix"),
-            cell("matrix, cache warm"),
-            cell("nca", missing="not run"),
+            _cell(runs, "load"),
+            _cell(runs, "matrix"),
+            _cell(runs, "matrix, cache warm"),
+            _cell(runs, "nca", "not run"),
             _ratio(runs.get("matrix"), runs.get("nca")),
             _ratio(runs.get("matrix, cache warm"), runs.get("nca")),
             _rss(runs.get("matrix")),
             _rss(runs.get("nca")),
-            cell("diff"),
-            cell("diff, cache warm"),
-            cell("nca diff", missing="not run"),
+            _cell(runs, "diff"),
+            _cell(runs, "diff, cache warm"),
+            _cell(runs, "nca diff", "not run"),
             _ratio(runs.get("diff"), runs.get("nca diff")),
-            cell("check"),
-            cell("check, cache warm"),
+            _cell(runs, "check"),
+            _cell(runs, "check, cache warm"),
             _rss(runs.get("check")),
-            cell("report, cache warm"),
-            cell("reach, cache warm"),
+            _cell(runs, "report, cache warm"),
+            _cell(runs, "reach, cache warm"),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return _markdown(head, rows)
 
 
 def _target(size: str) -> int:
@@ -607,26 +618,26 @@ def _json_table(results: list[dict]) -> str:
         "yaml-rs (YAML form)",
         "target's budget",
     ]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    rows = []
     for r in results:
-        runs = {k: Run(**v) for k, v in r["runs"].items()}
+        runs = _runs(r)
         same = r.get("json_form_same_matrix")
         cells = [
             r["size"],
-            runs["load, JSON"].cell() if "load, JSON" in runs else "n/a",
-            runs["matrix, JSON"].cell() if "matrix, JSON" in runs else "n/a",
-            runs["nca, JSON"].cell() if "nca, JSON" in runs else "not run",
+            _cell(runs, "load, JSON"),
+            _cell(runs, "matrix, JSON"),
+            _cell(runs, "nca, JSON", "not run"),
             _ratio(runs.get("matrix, JSON"), runs.get("nca, JSON")),
             _rss(runs.get("matrix, JSON")),
             _rss(runs.get("nca, JSON")),
             "byte for byte" if same else ("DIFFERENT" if same is not None else "n/a"),
-            runs["floor: start"].cell() if "floor: start" in runs else "n/a",
-            runs["floor: json.load"].cell() if "floor: json.load" in runs else "n/a",
-            runs["floor: yaml-rs"].cell() if "floor: yaml-rs" in runs else "not installed",
+            _cell(runs, "floor: start"),
+            _cell(runs, "floor: json.load"),
+            _cell(runs, "floor: yaml-rs", "not installed"),
             _budget(runs.get("nca"), _target(r["size"])),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+        rows.append(cells)
+    return _markdown(head, rows)
 
 
 def _compile_netverify() -> None:
