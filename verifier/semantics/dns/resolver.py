@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ipaddress import ip_address
 
-from ...model import IP, Cluster, Pod
+from ...model import IP, Cluster, DNSConfig, Pod
+from .._cache import per_cluster
 from .server import (
     NODATA,
     NOERROR,
@@ -169,23 +170,36 @@ def resolver_config(cluster: Cluster, pod: Pod) -> ResolvConf:
     search x.svc.cluster.local svc.cluster.local cluster.local
     options ndots:5
     """
+    # Keyed by what kubelet reads of the pod: a namespace's pods mostly share one resolv.conf.
+    return _resolver_config(
+        cluster, pod.namespace, pod.dns_policy, pod.host_network, pod.dns_config
+    )
+
+
+@per_cluster
+def _resolver_config(
+    cluster: Cluster,
+    namespace: str,
+    policy: str,
+    host_network: bool,
+    dns_config: DNSConfig | None,
+) -> ResolvConf:
     config = cluster.config
     zone = _zone(cluster)
     host_servers = tuple(config.node_nameservers)
     # kubelet trims trailing dots so "a.b" and "a.b." count once.
     host_search = tuple(s[:-1] if s.endswith(".") and s != "." else s for s in config.node_search)
-    policy = pod.dns_policy
     if policy == "None":
         servers, search, options, effective = (), (), (), "None"
         note = "dnsPolicy None: only the pod's dnsConfig"
     elif (
         policy == "ClusterFirstWithHostNet"
-        or (policy == "ClusterFirst" and not pod.host_network)
+        or (policy == "ClusterFirst" and not host_network)
         or policy not in _POLICIES
     ):
         # (An unknown policy cannot pass validation; kubelet treats it as ClusterFirst.)
         servers = tuple(str(ip) for ip in cluster_dns_ips(cluster))
-        cluster_search = (f"{pod.namespace}.svc.{zone}", f"svc.{zone}", zone) if zone else ()
+        cluster_search = (f"{namespace}.svc.{zone}", f"svc.{zone}", zone) if zone else ()
         search, options, effective = (
             _dedup(cluster_search + host_search),
             ("ndots:5",),
@@ -202,10 +216,10 @@ def resolver_config(cluster: Cluster, pod: Pod) -> ResolvConf:
             )
         else:
             note = "dnsPolicy Default: the node's resolv.conf"
-    if pod.dns_config is not None:
-        servers = _dedup(servers + pod.dns_config.nameservers)
-        search = _dedup(search + pod.dns_config.searches)
-        options = _merge_options(options, pod.dns_config.options)
+    if dns_config is not None:
+        servers = _dedup(servers + dns_config.nameservers)
+        search = _dedup(search + dns_config.searches)
+        options = _merge_options(options, dns_config.options)
         note += "; merged with the pod's dnsConfig"
     servers = servers[:_MAX_NAMESERVERS]
     search = _fit_searches(search)
