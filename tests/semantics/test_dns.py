@@ -377,6 +377,20 @@ def test_resolver_config_dns_config_merge_and_limits():
     )
 
 
+def test_resolver_config_differs_by_every_pod_field_it_reads_on_one_cluster():
+    """resolv.conf is kept per cluster and per what kubelet reads of the pod: asked on one
+    cluster object, pods that differ in one such field each get their own."""
+    c = cluster(node_nameservers=["192.168.0.53"], node_search=["corp.example.com"])
+    assert resolver_config(c, client("x/a")).search[0] == "x.svc.cluster.local"
+    assert resolver_config(c, client("y/a")).search[0] == "y.svc.cluster.local"
+    assert resolver_config(c, client("x/b", dns_policy="Default")).nameservers == ("192.168.0.53",)
+    assert resolver_config(c, client("x/c", host_network=True)).policy == "Default"
+    assert resolver_config(c, client("x/d", searches=["extra.example"])).search[-1] == (
+        "extra.example"
+    )
+    assert resolver_config(c, client("x/e")).search[-1] == "corp.example.com"
+
+
 def test_custom_cluster_domain():
     c = cluster(service("x/web", ip="10.96.0.20"), cluster_domain="corp.internal")
     conf = resolver_config(c, client())
